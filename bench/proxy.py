@@ -1,0 +1,142 @@
+"""A latency and fault proxy in front of the sandbox (or any AWS-compatible endpoint).
+
+Adds a fixed delay to every call, throttles a share of calls (HTTP 400 Throttling), and can refuse
+credentials for chosen regions (AuthFailure), read from each request's SigV4 credential scope.
+Used by the benchmarks (latency) and by the tests (throttling, a region that refuses credentials).
+
+    python bench/proxy.py --target http://127.0.0.1:PORT --latency-ms 100 --throttle 0.2 \
+        --deny-region eu-west-1 --port 0      # prints the proxy URL on stdout, then serves
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import random
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse
+
+REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
+
+THROTTLE_XML = (b'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>Throttling</Code>'
+                b"<Message>Rate exceeded (injected by bench/proxy.py)</Message></Error></Errors>"
+                b"<RequestID>proxy</RequestID></Response>")
+
+
+def auth_xml(region: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>AuthFailure</Code>'
+            f"<Message>AWS was not able to validate the provided access credentials (region {region})"
+            f"</Message></Error></Errors><RequestID>proxy</RequestID></Response>").encode()
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls = self.throttled = self.denied = 0
+
+
+def make_handler(target: str, latency: float, throttle: float, deny: set[str], stats: Stats, seed: int):
+    t = urlparse(target)
+    local = threading.local()
+    rng = random.Random(seed)
+    rng_lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):  # quiet
+            pass
+
+        def _conn(self):
+            if getattr(local, "conn", None) is None:
+                local.conn = http.client.HTTPConnection(t.hostname, t.port, timeout=60)
+            return local.conn
+
+        def _reply(self, status: int, body: bytes, ctype: str = "text/xml") -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _handle(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else None
+            if self.path.startswith("/_awswiz/"):  # control calls pass untouched
+                return self._forward(body)
+            time.sleep(latency)
+            m = REGION_RE.search(self.headers.get("Authorization", ""))
+            region = m.group(1) if m else ""
+            with stats.lock:
+                stats.calls += 1
+            if region in deny:
+                with stats.lock:
+                    stats.denied += 1
+                return self._reply(401, auth_xml(region))
+            with rng_lock:
+                hit = rng.random() < throttle
+            if hit:
+                with stats.lock:
+                    stats.throttled += 1
+                return self._reply(400, THROTTLE_XML)
+            return self._forward(body)
+
+        def _forward(self, body):
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+            for attempt in range(2):
+                conn = self._conn()
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    break
+                except (http.client.HTTPException, OSError):
+                    conn.close()
+                    local.conn = None
+                    if attempt:
+                        return self._reply(502, b"proxy: upstream failed")
+            self.send_response(resp.status)
+            for k, v in resp.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+    return Handler
+
+
+def start(target: str, latency_ms: float = 0, throttle: float = 0.0, deny: set[str] | None = None,
+          port: int = 0, seed: int = 7) -> tuple[ThreadingHTTPServer, Stats]:
+    stats = Stats()
+    handler = make_handler(target, latency_ms / 1000, throttle, deny or set(), stats, seed)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, stats
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--target", required=True, help="upstream endpoint, e.g. the sandbox URL")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--latency-ms", type=float, default=0)
+    ap.add_argument("--throttle", type=float, default=0.0, help="share of calls answered Throttling (0..1)")
+    ap.add_argument("--deny-region", action="append", default=[], help="answer AuthFailure for this region")
+    a = ap.parse_args()
+    server, _ = start(a.target, a.latency_ms, a.throttle, set(a.deny_region), a.port)
+    print(f"http://127.0.0.1:{server.server_port}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

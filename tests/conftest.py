@@ -1,0 +1,138 @@
+"""Shared fixtures: one sandbox server (moto in server mode, seeded with the demo lab) per test worker,
+on a free loopback port, and a runner that executes tools as subprocesses exactly as an agent does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / "tools"
+sys.path.insert(0, str(TOOLS))  # in-process tests of pure logic import _awswiz
+
+DUMMY_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "NO_COLOR": "1",
+    "COLUMNS": "200",
+}
+
+
+def clean_env(**extra: str) -> dict:
+    """The environment a tool sees in tests: no real credentials, no real endpoints."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AWSWIZ_"))}
+    env.update(DUMMY_ENV)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+class Sandbox:
+    """A running sandbox server: its URL, and what it saw (every AWS call, counted at the server)."""
+
+    def __init__(self, url: str, proc: subprocess.Popen, state: Path):
+        self.url, self.proc, self.state = url, proc, state
+
+    def calls(self, since: int = 0) -> list[dict]:
+        with urllib.request.urlopen(f"{self.url}/_awswiz/calls?since={since}") as r:
+            return json.loads(r.read())["calls"]
+
+    def mark(self) -> int:
+        with urllib.request.urlopen(f"{self.url}/_awswiz/calls?since=0") as r:
+            return json.loads(r.read())["total"]
+
+    def reset(self) -> dict:
+        req = urllib.request.Request(f"{self.url}/_awswiz/reset", method="POST", data=b"")
+        with urllib.request.urlopen(req, timeout=300) as r:
+            return json.loads(r.read())
+
+    def client(self, service: str, region: str = "us-east-1"):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(service, region_name=region, endpoint_url=self.url, aws_access_key_id="testing",
+                            aws_secret_access_key="testing",
+                            config=Config(s3={"addressing_style": "path"}))
+
+
+def start_sandbox(state: Path, seed: bool = True) -> Sandbox:
+    state.mkdir(parents=True, exist_ok=True)
+    log = open(state / "sandbox.log", "wb")
+    args = [sys.executable, str(TOOLS / "sandbox.py"), "serve", "--port", "0"] + ([] if seed else ["--empty"])
+    proc = subprocess.Popen(args, env=clean_env(AWSWIZ_STATE_DIR=str(state)), stdout=log, stderr=log)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"sandbox exited: {(state / 'sandbox.log').read_text()[-2000:]}")
+        try:
+            info = json.loads((state / "sandbox.json").read_text())
+            with urllib.request.urlopen(f"{info['url']}/_awswiz/health", timeout=1) as r:
+                if json.loads(r.read()).get("seeded"):
+                    return Sandbox(info["url"], proc, state)
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("sandbox did not start in 120 s")
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory) -> Sandbox:
+    """The seeded demo lab, shared by the tests of one worker. Tests that change things create their own
+    resources (or use names of their own) rather than alter the lab."""
+    sb = start_sandbox(tmp_path_factory.mktemp("sandbox-state"))
+    yield sb
+    sb.proc.terminate()
+    sb.proc.wait(10)
+
+
+@pytest.fixture
+def state_dir(tmp_path) -> Path:
+    d = tmp_path / "state"
+    d.mkdir(mode=0o700)
+    return d
+
+
+@pytest.fixture
+def run_tool(sandbox, state_dir):
+    """run_tool("scan", "--region", "us-east-1", endpoint=None, env={...}) -> Run."""
+
+    def _run(tool: str, *args: str, endpoint: str | None = None, env: dict | None = None,
+             timeout: float = 180, input: str | None = None) -> Run:
+        e = clean_env(AWS_ENDPOINT_URL=endpoint or sandbox.url, AWSWIZ_STATE_DIR=str(state_dir))
+        e.update(env or {})
+        p = subprocess.run([sys.executable, str(TOOLS / f"{tool}.py"), *args], env=e, capture_output=True,
+                           text=True, timeout=timeout, input=input)
+        return Run(p.returncode, p.stdout, p.stderr)
+
+    return _run
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

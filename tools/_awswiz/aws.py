@@ -1,0 +1,113 @@
+"""The one adaptor that owns boto3: session, clients (retries, timeouts, pool), account, regions.
+
+Tools never build clients themselves: they ask Aws.client(service, region), which caches one client
+per (service, region) for the whole run, so that a fan-out of hundreds of calls reuses a few dozen
+clients and their connection pools.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from .errors import BadInput
+
+DEFAULT_REGION = "us-east-1"
+GLOBAL_SERVICES = {"iam", "s3", "sts", "organizations", "ce", "pricing"}
+
+
+def worker_count() -> int:
+    return max(1, int(os.environ.get("AWSWIZ_WORKERS", "32")))
+
+
+class Aws:
+    def __init__(self, profile: str | None = None, workers: int | None = None):
+        import boto3
+        from botocore.config import Config
+
+        self.session = boto3.Session(profile_name=profile)
+        self.workers = workers or worker_count()
+        endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        self.endpoint = endpoint
+        self.config = Config(
+            # Adaptive retries back off and rate-limit the client under sustained throttling.
+            retries={"mode": "adaptive", "max_attempts": int(os.environ.get("AWSWIZ_MAX_ATTEMPTS", "10"))},
+            connect_timeout=5,
+            read_timeout=int(os.environ.get("AWSWIZ_READ_TIMEOUT", "30")),
+            max_pool_connections=self.workers,
+            # Emulators and proxies on a plain host:port cannot serve virtual-hosted bucket names.
+            s3={"addressing_style": "path"} if endpoint else {},
+        )
+        self._clients: dict[tuple[str, str], object] = {}
+        self._lock = threading.Lock()
+        self._account: str | None = None
+        self._enabled: tuple[list[str], list[str]] | None = None
+
+    @property
+    def home_region(self) -> str:
+        return self.session.region_name or DEFAULT_REGION
+
+    def client(self, service: str, region: str | None = None):
+        """A cached client; creation is serialised (botocore sessions are not thread-safe)."""
+        region = region or self.home_region
+        key = (service, region)
+        c = self._clients.get(key)
+        if c is None:
+            with self._lock:
+                c = self._clients.get(key)
+                if c is None:
+                    c = self.session.client(service, region_name=region, config=self.config)
+                    self._clients[key] = c
+        return c
+
+    def account_id(self) -> str:
+        if self._account is None:
+            self._account = self.client("sts").get_caller_identity()["Account"]
+        return self._account
+
+    def account_id_or_none(self) -> str | None:
+        return self._account
+
+    def known_regions(self) -> list[str]:
+        """Every region of the session's partition, from botocore's own data (no network call)."""
+        partition = self.session.get_partition_for_region(self.home_region) \
+            if hasattr(self.session, "get_partition_for_region") else "aws"
+        return sorted(self.session.get_available_regions("ec2", partition_name=partition))
+
+    def enabled_regions(self) -> tuple[list[str], list[str]]:
+        """(enabled, skipped): regions not opted in, or outside the partition, are skipped."""
+        if self._enabled is None:
+            known = set(self.known_regions())
+            resp = self.client("ec2").describe_regions(AllRegions=True)
+            enabled, skipped = [], []
+            for r in resp["Regions"]:
+                name = r["RegionName"]
+                if name not in known:
+                    continue
+                if r.get("OptInStatus") == "not-opted-in":
+                    skipped.append(name)
+                else:
+                    enabled.append(name)
+            self._enabled = (sorted(enabled), sorted(skipped))
+        return self._enabled
+
+    def validate_regions(self, names: list[str]) -> list[str]:
+        known = self.known_regions()
+        bad = [n for n in names if n not in known]
+        if bad:
+            import difflib
+
+            guesses = {g for b in bad for g in difflib.get_close_matches(b, known, n=1)}
+            hint = f"did you mean {', '.join(sorted(guesses))}?" if guesses else "or use --region all"
+            raise BadInput(f"unknown region {', '.join(bad)}; valid regions: {', '.join(known)}", hint)
+        return names
+
+    def resolve_regions(self, spec: str) -> tuple[list[str], list[str]]:
+        """--region REGION | a,b | all into (regions, skipped). Names are checked before any call."""
+        spec = (spec or "").strip()
+        if spec == "all":
+            return self.enabled_regions()
+        names = [s.strip() for s in spec.split(",") if s.strip()]
+        if not names:
+            raise BadInput("--region needs REGION, a,b or all", "e.g. --region us-east-1")
+        return self.validate_regions(list(dict.fromkeys(names))), []

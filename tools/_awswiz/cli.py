@@ -1,0 +1,185 @@
+"""One typer app per tool, the common options declared once, and the runner that turns whatever the
+tool returns or raises into the envelope, the rendering and the exit code."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import typing
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from .errors import EXIT_BAD_INPUT, EXIT_FAILED, AwsWizError, BadInput, classify, is_expected
+from .output import Result, emit_json, emit_pretty, envelope, warn
+
+COMMON = [
+    inspect.Parameter("profile", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[str], typer.Option("--profile", help="AWS profile (default: the standard credential chain).")]),
+    inspect.Parameter("region", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[str], typer.Option("--region", help="REGION, a,b,c or all.")]),
+    inspect.Parameter("pretty", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+        bool, typer.Option("--pretty", help="Rich tables on stdout, progress on stderr (default: JSON).")]),
+    inspect.Parameter("sandbox", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+        bool, typer.Option("--sandbox", help="Use the local AWS sandbox (started on demand).")]),
+]
+COMMON_NAMES = [p.name for p in COMMON]
+
+
+class Ctx:
+    """What a tool body receives: the common options and lazy access to AWS."""
+
+    def __init__(self, tool: str, profile: str | None, region: str | None, pretty: bool, sandbox: bool):
+        self.tool = tool
+        self.profile = profile
+        self.region_spec = region
+        self.pretty = pretty
+        self.sandbox = sandbox
+        self._aws = None
+
+    @property
+    def aws(self):
+        if self._aws is None:
+            from .aws import Aws
+
+            self._aws = Aws(profile=None if self.sandbox else self.profile)
+        return self._aws
+
+    @property
+    def account(self) -> str | None:
+        return self._aws.account_id_or_none() if self._aws is not None else None
+
+    def regions(self, default: str = "all") -> tuple[list[str], list[str]]:
+        """(regions to use, regions skipped because they are not enabled) for --region."""
+        return self.aws.resolve_regions(self.region_spec or default)
+
+    def progress(self, description: str, total: int):
+        """A progress bar on stderr with --pretty, a no-op otherwise."""
+        from .progress import make_progress
+
+        return make_progress(description, total, enabled=self.pretty)
+
+
+def make_app(help_text: str) -> typer.Typer:
+    return typer.Typer(help=help_text, add_completion=False, pretty_exceptions_show_locals=False,
+                       no_args_is_help=False)
+
+
+def command(app: typer.Typer, tool: str):
+    """Register fn(ctx, **own options) as the tool's command, adding the common options once."""
+
+    def decorate(fn: Callable[..., Result]):
+        sig = inspect.signature(fn)
+        hints = typing.get_type_hints(fn, include_extras=True)  # real objects, not PEP 563 strings
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY, annotation=hints.get(p.name, p.annotation))
+               for p in list(sig.parameters.values())[1:]]
+
+        def wrapper(**kwargs):
+            common = {k: kwargs.pop(k) for k in COMMON_NAMES}
+            run(tool, fn, common, kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=own + COMMON, return_annotation=inspect.Signature.empty)
+        wrapper.__name__ = fn.__name__
+        wrapper.__doc__ = fn.__doc__
+        app.command(help=fn.__doc__)(wrapper)
+        return fn
+
+    return decorate
+
+
+def _activate_sandbox() -> None:
+    from .sandbox_client import ensure_sandbox
+
+    endpoint = ensure_sandbox()
+    for k in list(os.environ):
+        if k.startswith("AWS_ENDPOINT_URL_") or k in ("AWS_PROFILE", "AWS_SESSION_TOKEN",
+                                                          "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+            del os.environ[k]
+    os.environ.update({
+        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    })
+
+
+def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> None:
+    ctx = Ctx(tool, **common)
+    try:
+        if ctx.sandbox:
+            _activate_sandbox()
+        result = fn(ctx, **kwargs)
+    except AwsWizError as exc:
+        result = Result(data=exc.data, errors=[exc.entry()], exit_code=exc.exit_code)
+    except KeyboardInterrupt:
+        result = Result(errors=[{"code": "Interrupted", "message": "interrupted", "hint": ""}],
+                        exit_code=130)
+    except Exception as exc:  # noqa: BLE001 - expected AWS failures become envelopes, others too (no locals)
+        if not is_expected(exc):
+            import traceback
+
+            traceback.print_exc(limit=-3)
+        result = Result(errors=[classify(exc)], exit_code=EXIT_FAILED)
+    finish(tool, ctx, result)
+
+
+def finish(tool: str, ctx: Ctx | None, result: Result) -> None:
+    account = ctx.account if ctx else None
+    env = envelope(tool, account, bool(ctx and ctx.sandbox), result)
+    if ctx is not None and ctx.pretty:
+        emit_pretty(env, result)
+    else:
+        emit_json(env)
+        for err in result.errors:
+            warn(f"{tool}: {err['code']}: {err['message']}")
+    raise SystemExit(result.code())
+
+
+def main(app: typer.Typer, tool: str) -> None:
+    """Entry point: click usage errors become a BadInput envelope with exit 2."""
+    try:  # typer >= 0.29 vendors click as typer._click; older typer uses click itself
+        from typer._click import exceptions as click_exc
+    except ImportError:  # pragma: no cover
+        from click import exceptions as click_exc
+
+    try:
+        code = app(standalone_mode=False)
+    except click_exc.UsageError as exc:
+        hint = f"uv run tools/{tool}.py --help"
+        pretty = "--pretty" in sys.argv
+        result = Result(errors=[BadInput(exc.format_message(), hint).entry()], exit_code=EXIT_BAD_INPUT)
+        env = envelope(tool, None, "--sandbox" in sys.argv, result)
+        if pretty:
+            emit_pretty(env, result)
+        else:
+            emit_json(env)
+        warn(f"{tool}: {exc.format_message()} (see: {hint})")
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    raise SystemExit(code or 0)
+
+
+def parse_tags(values: list[str] | None) -> dict[str, str]:
+    """--tag KEY=VALUE (repeatable) into a dict; malformed input is BadInput."""
+    tags: dict[str, str] = {}
+    for v in values or []:
+        key, sep, val = v.partition("=")
+        if not sep or not key:
+            raise BadInput(f"--tag must look like KEY=VALUE (got {v!r})", "e.g. --tag project=llm")
+        tags[key] = val
+    return tags
+
+
+def parse_list(value: str | None, valid: list[str], flag: str) -> list[str]:
+    """A comma-separated flag value checked against the valid values (named in the error)."""
+    if not value:
+        return []
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [v for v in items if v not in valid]
+    if bad:
+        raise BadInput(f"{flag} must be one or more of: {', '.join(valid)} (got {', '.join(bad)})",
+                       f"e.g. {flag} {valid[0]}")
+    return items
+
+

@@ -1,0 +1,1 @@
+"""Imports every module that registers sandbox handlers; each issue adds its own line."""

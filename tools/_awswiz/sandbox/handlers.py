@@ -1,0 +1,50 @@
+"""Answers for the APIs moto lacks, given in front of moto from seeded state.
+
+A handler is registered for a JSON-protocol target (X-Amz-Target, e.g.
+"ServiceQuotasV20190624.GetServiceQuota") or a query-protocol action ("ec2:RunInstances"). It gets
+(params, region, state) and returns a dict (the response), raises ApiError, or returns PASS to let
+moto answer. `state` is the sandbox's own mutable store; `reset()` rebuilds it from the seeders.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+PASS = object()
+HANDLERS: dict[str, Callable[[dict, str, dict], Any]] = {}
+SEEDERS: list[Callable[[dict], None]] = []  # each fills its part of the fresh state
+STATE: dict[str, Any] = {}
+LOCK = threading.RLock()
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def handles(*keys: str):
+    def deco(fn):
+        for k in keys:
+            HANDLERS[k] = fn
+        return fn
+
+    return deco
+
+
+def seeder(fn: Callable[[dict], None]):
+    SEEDERS.append(fn)
+    return fn
+
+
+def reset() -> None:
+    with LOCK:
+        STATE.clear()
+        for fn in SEEDERS:
+            fn(STATE)
+
+
+def load_all() -> None:
+    """Import the modules that register handlers and seeders (add yours here)."""
+    from . import extras  # noqa: F401

@@ -1,0 +1,165 @@
+"""moto's server app, wrapped: a control API under /_awswiz/, and handlers for what moto lacks."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import threading
+import time
+from urllib.parse import parse_qs
+
+from . import handlers as H
+
+CRED_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+
+
+def request_region(environ: dict) -> str:
+    m = CRED_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return m.group(1) if m else "us-east-1"
+
+
+def _json(start_response, status: int, doc, content_type="application/x-amz-json-1.1"):
+    body = json.dumps(doc, default=str).encode()
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}.get(status, "Error")
+    start_response(f"{status} {reason}", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _query_error(start_response, err: H.ApiError):
+    body = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{err.code}</Code>'
+            f"<Message>{err.message}</Message></Error></Errors><RequestID>sandbox</RequestID></Response>").encode()
+    start_response(f"{err.status} Error", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class SandboxApp:
+    def __init__(self, moto_app, reseed):
+        self.moto = moto_app
+        self.reseed = reseed  # callable: reset moto, our state, and seed the lab again
+        self.seeded = threading.Event()
+        self.started = time.time()
+        # Every AWS request this server saw, so tests can count at the server what a tool sent.
+        self.calls: list[dict] = []
+        self.calls_lock = threading.Lock()
+
+    def record(self, environ, action: str | None) -> None:
+        entry = {"service": self._query_service(environ), "action": action,
+                 "region": request_region(environ), "method": environ.get("REQUEST_METHOD"),
+                 "path": environ.get("PATH_INFO", ""), "query": environ.get("QUERY_STRING", "")}
+        with self.calls_lock:
+            self.calls.append(entry)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_awswiz/"):
+            return self.control(path, environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        key = target
+        body = b""
+        if not target and environ.get("REQUEST_METHOD") == "POST" and \
+                environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            body = self._read(environ)
+            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+            action = form.get("Action")
+            service = self._query_service(environ)
+            key = f"{service}:{action}" if action else None
+            params = form
+        self.record(environ, (target or "").rpartition(".")[2] or (key or ":").partition(":")[2] or None)
+        fn = H.HANDLERS.get(key) if key else None
+        if fn is None:
+            return self.moto(environ, start_response)
+        if target:
+            body = self._read(environ)
+            try:
+                params = json.loads(body or b"{}")
+            except ValueError:
+                params = {}
+        region = request_region(environ)
+        try:
+            with H.LOCK:
+                out = fn(params, region, H.STATE)
+        except H.ApiError as err:
+            if target:
+                return _json(start_response, err.status, {"__type": err.code, "message": err.message})
+            return _query_error(start_response, err)
+        if out is H.PASS:
+            return self.moto(environ, start_response)
+        if target:
+            return _json(start_response, 200, out)
+        # query protocol answers are XML strings built by the handler
+        data = out.encode() if isinstance(out, str) else out
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    @staticmethod
+    def _read(environ) -> bytes:
+        n = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(n) if n else b""
+        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again when we pass
+        return body
+
+    @staticmethod
+    def _query_service(environ) -> str:
+        m = re.search(r"/\d{8}/[a-z0-9-]+/([a-z0-9-]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        return m.group(1) if m else ""
+
+    def control(self, path, environ, start_response):
+        if path == "/_awswiz/health":
+            return _json(start_response, 200, {"ok": True, "seeded": self.seeded.is_set(), "pid": os.getpid(),
+                                               "uptime_s": round(time.time() - self.started, 1)},
+                         "application/json")
+        if path == "/_awswiz/calls":
+            since = int(parse_qs(environ.get("QUERY_STRING", "")).get("since", ["0"])[0])
+            with self.calls_lock:
+                calls = self.calls[since:]
+                total = len(self.calls)
+            return _json(start_response, 200, {"total": total, "calls": calls}, "application/json")
+        if path == "/_awswiz/reset" and environ.get("REQUEST_METHOD") == "POST":
+            self.seeded.clear()
+            summary = self.reseed()
+            self.seeded.set()
+            return _json(start_response, 200, {"ok": True, "seeded": summary}, "application/json")
+        return _json(start_response, 404, {"ok": False}, "application/json")
+
+
+def build(url_holder: dict):
+    """The wrapped WSGI app; seeding talks to the server itself over HTTP once it listens."""
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    from moto.moto_api._internal.models import moto_api_backend
+    from moto.server import DomainDispatcherApplication, create_backend_app
+
+    from . import lab
+
+    H.load_all()
+
+    def reseed():
+        moto_api_backend.reset()
+        H.reset()
+        return lab.seed(url_holder["url"])
+
+    return SandboxApp(DomainDispatcherApplication(create_backend_app), reseed)
+
+
+def serve(port: int, seed: bool, on_ready) -> None:
+    """Listen on 127.0.0.1:port (0: a free port), seed, call on_ready(url), serve until killed."""
+    from werkzeug.serving import make_server
+
+    holder: dict = {}
+    app = build(holder)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    holder["url"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    H.reset()
+    if seed:
+        from . import lab
+
+        lab.seed(holder["url"])
+    app.seeded.set()
+    on_ready(holder["url"], server.server_port)
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()

@@ -1,0 +1,121 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "moto[server]>=5.1,<6"]
+# ///
+"""The local AWS sandbox: moto on 127.0.0.1, seeded with the demo lab. serve | status | reset | stop."""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Annotated
+
+import typer
+
+from _awswiz import cli
+from _awswiz.errors import AwsWizError
+from _awswiz.output import Result
+from _awswiz.sandbox_client import health, info_path, read_info, running
+from _awswiz.state import state_dir
+
+app = cli.make_app(__doc__)
+
+
+class Action(str, enum.Enum):
+    serve = "serve"
+    status = "status"
+    reset = "reset"
+    stop = "stop"
+
+
+def _serve_foreground(port: int, seed: bool) -> None:
+    import logging
+
+    from _awswiz.sandbox.server import serve
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    def ready(url: str, real_port: int) -> None:
+        info = {"url": url, "port": real_port, "pid": os.getpid(), "started": time.time()}
+        path = info_path()
+        path.write_text(json.dumps(info))
+        os.chmod(path, 0o600)
+        sys.stderr.write(f"sandbox ready at {url} (pid {os.getpid()})\n")
+
+    serve(port, seed, ready)
+
+
+def _detach(port: int, seed: bool) -> dict:
+    if info := running():
+        return {**info, "started_now": False}
+    log = open(state_dir() / "sandbox.log", "ab")
+    cmd = [sys.executable, os.path.abspath(__file__), "serve", "--port", str(port)] + ([] if seed else ["--empty"])
+    proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AwsWizError(f"the sandbox exited with code {proc.returncode}", "see .state/sandbox.log",
+                              code="SandboxUnavailable")
+        info = read_info()
+        if info and info.get("pid") == proc.pid and (h := health(info["url"])) and h.get("seeded"):
+            return {**info, **h, "started_now": True}
+        time.sleep(0.2)
+    raise AwsWizError("the sandbox did not become ready in 180 s", "see .state/sandbox.log",
+                      code="SandboxUnavailable")
+
+
+def _render(console, data) -> None:
+    if not data.get("running"):
+        console.print("[yellow]sandbox not running[/]  start it: uv run tools/sandbox.py serve --detach")
+        return
+    console.print(f"[green]sandbox running[/] at {data['url']} (pid {data['pid']})")
+    if data.get("seeded") and isinstance(data["seeded"], dict):
+        console.print("seeded: " + ", ".join(f"{k} {v}" for k, v in data["seeded"].items()))
+
+
+@cli.command(app, "sandbox")
+def main(
+    ctx: cli.Ctx,
+    action: Annotated[Action, typer.Argument(help="serve | status | reset | stop")] = Action.status,
+    port: Annotated[int, typer.Option("--port", help="Port for serve (0: any free port).")] = 0,
+    detach: Annotated[bool, typer.Option("--detach", help="serve: start in the background and return.")] = False,
+    empty: Annotated[bool, typer.Option("--empty", help="serve: do not seed the demo lab.")] = False,
+) -> Result:
+    """The local AWS sandbox (moto in server mode on 127.0.0.1), seeded with the demo lab."""
+    if action is Action.serve:
+        if not detach:
+            _serve_foreground(port, not empty)
+            return Result(data={"running": False})
+        return Result(data={"running": True, **_detach(port, not empty)}, render=_render)
+    info = running()
+    if action is Action.status:
+        return Result(data={"running": bool(info), **(info or {})}, render=_render,
+                      next=[] if info else ["uv run tools/sandbox.py serve --detach"])
+    if not info:
+        if action is Action.stop:
+            return Result(data={"running": False, "stopped": False}, render=_render)
+        info = _detach(port, True)  # reset of a stopped sandbox: start a fresh one
+        return Result(data={"running": True, **info}, render=_render)
+    if action is Action.reset:
+        req = urllib.request.Request(f"{info['url']}/_awswiz/reset", method="POST", data=b"")
+        with urllib.request.urlopen(req, timeout=300) as r:
+            out = json.loads(r.read())
+        return Result(data={**info, "running": True, "seeded": out["seeded"]}, render=_render)
+    os.kill(info["pid"], signal.SIGTERM)
+    for _ in range(50):
+        if not health(info["url"], timeout=0.2):
+            break
+        time.sleep(0.1)
+    info_path().unlink(missing_ok=True)
+    return Result(data={"running": False, "stopped": True, "pid": info["pid"]}, render=_render)
+
+
+if __name__ == "__main__":
+    cli.main(app, "sandbox")
