@@ -57,8 +57,22 @@ class Aws:
                 c = self._clients.get(key)
                 if c is None:
                     c = self.session.client(service, region_name=region, config=self.config)
+                    if self.audit is not None:  # audit hook: see enable_audit()
+                        self.audit.install(c)
                     self._clients[key] = c
         return c
+
+    # --- audit hook (tools/_awswiz/audit.py): every mutating call of every client is recorded ---
+    audit = None  # an AuditLog once enable_audit() was called
+
+    def enable_audit(self, log) -> None:
+        """Hook log into every client made so far and every client made from now on."""
+        with self._lock:
+            self.audit = log
+            for c in self._clients.values():
+                log.install(c)
+
+    # --- end of audit hook ---
 
     def account_id(self) -> str:
         if self._account is None:

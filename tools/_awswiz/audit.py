@@ -1,0 +1,189 @@
+"""The audit log: every mutating AWS call a tool sends, appended to .state/audit.jsonl.
+
+Recorded in one place, a botocore event hook on every client Aws.client() makes once the log is
+attached (`audit.attach(ctx)`, which the guard does for every tool that changes anything), so no tool
+can forget a call. Two lines per call, both appended and fsync'ed:
+
+    {"phase": "sent", "id": ..., "time", "tool", "account", "region", "service", "operation",
+     "resources": [...], "params": {... secrets redacted ...}, "confirm": token}
+    {"phase": "done", "id": ..., "time", "outcome": "ok"|"error", "error": {code, message}|null,
+     "duration_ms", "created": [...ids in the response...]}
+
+The "sent" line is on disk before the request leaves, so a crash mid-operation still leaves a true
+record: a "sent" line with no "done" line means "sent, outcome unknown" (read_calls() reports it so).
+Mutating means an operation name with a changing verb (MUTATING_PREFIXES). DryRun calls change
+nothing and are not recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from .state import state_dir
+
+MUTATING_PREFIXES = (
+    "Create", "Delete", "Terminate", "Stop", "Start", "Run", "Modify", "Put", "Attach", "Detach",
+    "Associate", "Disassociate", "Revoke", "Authorize", "Release", "Allocate", "Request", "Update",
+    "Replace", "Tag", "Untag", "Reboot", "Cancel", "Copy", "Import", "Register", "Deregister", "Enable",
+    "Disable", "Reset", "Restore", "Accept", "Reject", "Add", "Remove", "Set", "Upload", "Complete",
+    "Abort", "Purchase", "Apply", "Change", "Assign", "Unassign", "Send", "Invoke", "Publish",
+)
+SECRET_KEY_RE = re.compile(r"password|secret|token|private|credential|signature|keymaterial|userdata|"
+                           r"accesskey|passphrase|authorization|sessionkey|^body$", re.IGNORECASE)
+RESOURCE_KEY_RE = re.compile(r"(Id|Ids|Bucket|Arn|GroupName|UserName|RoleName)$")
+LIST_LIMIT = 20
+
+
+def is_mutating(operation: str) -> bool:
+    return operation.startswith(MUTATING_PREFIXES)
+
+
+def redact(value, key: str = ""):
+    """A JSON-safe copy of value with secrets (by key name) replaced and long lists shortened."""
+    if key and SECRET_KEY_RE.search(key):
+        return "<redacted>"
+    if isinstance(value, dict):
+        return {k: redact(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        out = [redact(v, key) for v in value[:LIST_LIMIT]]
+        if len(value) > LIST_LIMIT:
+            out.append(f"... {len(value) - LIST_LIMIT} more")
+        return out
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    return f"<{type(value).__name__}>"
+
+
+def resource_ids(params: dict) -> list[str]:
+    """The resource ids a call names (top-level *Id, *Ids, Bucket, ... parameters)."""
+    ids: list[str] = []
+    for k, v in params.items():
+        if RESOURCE_KEY_RE.search(k):
+            ids.extend(str(x) for x in (v if isinstance(v, list) else [v]) if isinstance(x, (str, int)))
+    return ids[:LIST_LIMIT]
+
+
+def created_ids(parsed, depth: int = 2) -> list[str]:
+    """Ids a Create/Allocate/Run response returns (VpcId, SnapshotId, AllocationId, ...)."""
+    out: list[str] = []
+    if depth < 0 or not isinstance(parsed, dict):
+        return out
+    for k, v in parsed.items():
+        if k in ("ResponseMetadata", "OwnerId", "RequestId", "ClientToken"):
+            continue
+        if isinstance(v, str) and k.endswith("Id"):
+            out.append(v)
+        elif isinstance(v, dict):
+            out.extend(created_ids(v, depth - 1))
+        elif isinstance(v, list) and depth > 0:
+            for item in v[:LIST_LIMIT]:
+                out.extend(created_ids(item, depth - 1))
+    return list(dict.fromkeys(out))[:LIST_LIMIT]
+
+
+def log_path() -> Path:
+    return state_dir() / "audit.jsonl"
+
+
+class AuditLog:
+    """Appends audit records; install(client) hooks a botocore client."""
+
+    def __init__(self, tool: str, account_fn=lambda: None, path: Path | None = None):
+        self.tool = tool
+        self.account_fn = account_fn
+        self.path = path or log_path()
+        self.confirm: str | None = None  # set by the guard while it executes a confirmed plan
+        self._lock = threading.Lock()
+
+    def write(self, record: dict) -> None:
+        line = json.dumps(record, separators=(",", ":"), default=str) + "\n"
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line.encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    @staticmethod
+    def _now() -> str:
+        return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+    def install(self, client) -> None:
+        events = client.meta.events
+        events.register("before-parameter-build", self._capture, unique_id="awswiz-audit-params")
+        events.register("before-call", self._sent, unique_id="awswiz-audit-sent")
+        events.register("after-call", self._done, unique_id="awswiz-audit-done")
+        events.register("after-call-error", self._failed, unique_id="awswiz-audit-failed")
+
+    # botocore handlers; `context` is the one dict botocore passes to every event of one API call.
+    def _capture(self, params, model, context, **_):
+        if is_mutating(model.name) and not params.get("DryRun"):
+            context["awswiz_audit"] = {"params": params}
+
+    def _sent(self, model, context, **_):
+        rec = context.get("awswiz_audit")
+        if rec is None:
+            return None
+        rec.update(id=uuid.uuid4().hex[:16], start=time.monotonic())
+        params = rec.pop("params")
+        self.write({"phase": "sent", "id": rec["id"], "time": self._now(), "tool": self.tool,
+                    "account": self.account_fn(), "region": context.get("client_region"),
+                    "service": model.service_model.service_name, "operation": model.name,
+                    "resources": resource_ids(params), "params": redact(params), "confirm": self.confirm})
+        return None  # never answer the call ourselves (before-call is emit_until_response)
+
+    def _finish(self, context, outcome: str, error: dict | None, created: list[str]) -> None:
+        rec = context.pop("awswiz_audit", None)
+        if rec is None or "id" not in rec:
+            return
+        self.write({"phase": "done", "id": rec["id"], "time": self._now(), "outcome": outcome, "error": error,
+                    "duration_ms": round((time.monotonic() - rec["start"]) * 1000, 1), "created": created})
+
+    def _done(self, http_response, parsed, context, **_):
+        if getattr(http_response, "status_code", 200) >= 300:
+            err = parsed.get("Error", {}) if isinstance(parsed, dict) else {}
+            self._finish(context, "error", {"code": err.get("Code"), "message": err.get("Message")}, [])
+        else:
+            self._finish(context, "ok", None, created_ids(parsed))
+
+    def _failed(self, exception, context, **_):
+        self._finish(context, "error", {"code": type(exception).__name__, "message": str(exception)}, [])
+
+
+def attach(ctx) -> AuditLog:
+    """Record every mutating call made through ctx.aws from now on (idempotent)."""
+    aws = ctx.aws
+    if getattr(aws, "audit", None) is None:
+        aws.enable_audit(AuditLog(ctx.tool, aws.account_id_or_none))
+    return aws.audit
+
+
+def read_calls(path: Path | None = None) -> list[dict]:
+    """One entry per call: the "sent" record merged with its "done" record (outcome "unknown" if none)."""
+    path = path or log_path()
+    calls: dict[str, dict] = {}
+    if not path.exists():
+        return []
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue  # a line torn by a crash mid-write
+        if rec.get("phase") == "sent":
+            calls[rec["id"]] = {**rec, "outcome": "unknown"}
+        elif rec.get("phase") == "done" and rec.get("id") in calls:
+            done = {k: v for k, v in rec.items() if k not in ("phase", "id", "time")}
+            calls[rec["id"]].update(done, finished=rec["time"])
+    return list(calls.values())
