@@ -18,7 +18,6 @@ import urllib.request
 from typing import Annotated
 
 import typer
-
 from _awswiz import cli
 from _awswiz.errors import AwsWizError
 from _awswiz.output import Result

@@ -118,7 +118,7 @@ class AuditLog:
 
     @staticmethod
     def _now() -> str:
-        return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+        return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")
 
     def install(self, client) -> None:
         events = client.meta.events

@@ -16,6 +16,33 @@ DEFAULT_REGION = "us-east-1"
 GLOBAL_SERVICES = {"iam", "s3", "sts", "organizations", "ce", "pricing"}
 
 
+_CLASS_CACHE: dict[tuple[str, str], type] = {}
+
+
+def _reuse_client_classes() -> None:
+    """Build each service's client class once per process, not once per client.
+
+    botocore builds a fresh class (one method per operation: ~700 for EC2) for every client; a scan
+    makes ~200 clients (services x regions), and that alone cost seconds of CPU. The class depends only
+    on the service model, never on the region or credentials, so reusing it is safe; measured 27 ms ->
+    7 ms per client.
+    """
+    from botocore import client as bc
+
+    if getattr(bc.ClientCreator._create_client_class, "_awswiz", False):
+        return
+    original = bc.ClientCreator._create_client_class
+
+    def cached(self, service_name, service_model):
+        key = (service_name, service_model.api_version)
+        if key not in _CLASS_CACHE:
+            _CLASS_CACHE[key] = original(self, service_name, service_model)
+        return _CLASS_CACHE[key]
+
+    cached._awswiz = True
+    bc.ClientCreator._create_client_class = cached
+
+
 def worker_count() -> int:
     return max(1, int(os.environ.get("AWSWIZ_WORKERS", "32")))
 
@@ -25,6 +52,7 @@ class Aws:
         import boto3
         from botocore.config import Config
 
+        _reuse_client_classes()
         self.session = boto3.Session(profile_name=profile)
         self.workers = workers or worker_count()
         endpoint = os.environ.get("AWS_ENDPOINT_URL")

@@ -7,7 +7,8 @@ import inspect
 import os
 import sys
 import typing
-from typing import Annotated, Any, Callable, Optional
+from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
@@ -16,9 +17,9 @@ from .output import Result, emit_json, emit_pretty, envelope, warn
 
 COMMON = [
     inspect.Parameter("profile", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
-        Optional[str], typer.Option("--profile", help="AWS profile (default: the standard credential chain).")]),
+        str | None, typer.Option("--profile", help="AWS profile (default: the standard credential chain).")]),
     inspect.Parameter("region", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
-        Optional[str], typer.Option("--region", help="REGION, a,b,c or all.")]),
+        str | None, typer.Option("--region", help="REGION, a,b,c or all.")]),
     inspect.Parameter("pretty", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
         bool, typer.Option("--pretty", help="Rich tables on stdout, progress on stderr (default: JSON).")]),
     inspect.Parameter("sandbox", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[

@@ -8,8 +8,9 @@ so the run takes as long as its slowest chain of dependent calls, not the sum of
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Hashable
+from typing import Any
 
 from .errors import classify
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 

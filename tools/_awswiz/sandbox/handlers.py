@@ -9,7 +9,8 @@ moto answer. `state` is the sandbox's own mutable store; `reset()` rebuilds it f
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 PASS = object()
 HANDLERS: dict[str, Callable[[dict, str, dict], Any]] = {}

@@ -1,0 +1,144 @@
+"""The resource table: one row per resource type, read by scan (and by cleanup and export later).
+
+Adding a type is adding a row: where to list it (service, call, JMESPath to the items), how to read
+an item (id, name, state, tags, a few fields of its own), and how it is deleted. Rows are data; the
+few things that cannot be said as a path are small functions in SHAPERS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Row:
+    type: str  # "<group>:<kind>"; the group is what --service filters on
+    service: str  # boto3 service name
+    call: str  # list/describe call (paginated when botocore can)
+    items: str  # JMESPath from a response page to the items
+    id: str  # JMESPath of the id within an item ("@" when the item is the id itself)
+    name: str | None = None  # JMESPath of the name; default: the Name tag
+    state: str | None = None  # JMESPath of the state
+    tags: str | None = "Tags"  # key of the tag list [{Key, Value}] or map
+    fields: dict[str, str] = field(default_factory=dict)  # output field -> JMESPath
+    kwargs: dict = field(default_factory=dict)  # fixed call arguments
+    scope: str = "regional"  # or "global" (listed once, from the home region)
+    delete: str | None = None  # delete call, taking the id as `delete_param`
+    delete_param: str | None = None
+
+    @property
+    def group(self) -> str:
+        return self.type.split(":", 1)[0]
+
+
+ROWS: list[Row] = [
+    Row("ec2:instance", "ec2", "describe_instances", "Reservations[].Instances[]", "InstanceId",
+        state="State.Name",
+        fields={"instance_type": "InstanceType", "market": "InstanceLifecycle", "launch_time": "LaunchTime",
+                "key": "KeyName", "public_ip": "PublicIpAddress", "vpc": "VpcId", "subnet": "SubnetId",
+                "az": "Placement.AvailabilityZone", "volumes": "BlockDeviceMappings[].Ebs.VolumeId",
+                "security_groups": "SecurityGroups[].GroupId"},
+        delete="terminate_instances", delete_param="InstanceIds"),
+    Row("ec2:volume", "ec2", "describe_volumes", "Volumes[]", "VolumeId", state="State",
+        fields={"size_gib": "Size", "volume_type": "VolumeType", "az": "AvailabilityZone",
+                "attached_to": "Attachments[].InstanceId", "created": "CreateTime"},
+        delete="delete_volume", delete_param="VolumeId"),
+    Row("ec2:snapshot", "ec2", "describe_snapshots", "Snapshots[]", "SnapshotId", state="State",
+        kwargs={"OwnerIds": ["self"]},
+        fields={"volume": "VolumeId", "size_gib": "VolumeSize", "started": "StartTime"},
+        delete="delete_snapshot", delete_param="SnapshotId"),
+    Row("ec2:elastic-ip", "ec2", "describe_addresses", "Addresses[]", "AllocationId",
+        fields={"public_ip": "PublicIp", "instance": "InstanceId", "association": "AssociationId",
+                "eni": "NetworkInterfaceId"},
+        delete="release_address", delete_param="AllocationId"),
+    Row("ec2:key-pair", "ec2", "describe_key_pairs", "KeyPairs[]", "KeyPairId", name="KeyName",
+        fields={"key_type": "KeyType", "created": "CreateTime"},
+        delete="delete_key_pair", delete_param="KeyPairId"),
+    Row("vpc:vpc", "ec2", "describe_vpcs", "Vpcs[]", "VpcId", state="State",
+        fields={"cidr": "CidrBlock", "default": "IsDefault"},
+        delete="delete_vpc", delete_param="VpcId"),
+    Row("vpc:subnet", "ec2", "describe_subnets", "Subnets[]", "SubnetId", state="State",
+        fields={"vpc": "VpcId", "cidr": "CidrBlock", "az": "AvailabilityZone", "default": "DefaultForAz"},
+        delete="delete_subnet", delete_param="SubnetId"),
+    Row("vpc:route-table", "ec2", "describe_route_tables", "RouteTables[]", "RouteTableId",
+        fields={"vpc": "VpcId", "main": "Associations[?Main] | length(@) > `0`",
+                "subnets": "Associations[].SubnetId"},
+        delete="delete_route_table", delete_param="RouteTableId"),
+    Row("vpc:internet-gateway", "ec2", "describe_internet_gateways", "InternetGateways[]",
+        "InternetGatewayId", state="Attachments[0].State", fields={"vpcs": "Attachments[].VpcId"},
+        delete="delete_internet_gateway", delete_param="InternetGatewayId"),
+    Row("vpc:nat-gateway", "ec2", "describe_nat_gateways", "NatGateways[]", "NatGatewayId", state="State",
+        fields={"vpc": "VpcId", "subnet": "SubnetId", "public_ip": "NatGatewayAddresses[0].PublicIp"},
+        delete="delete_nat_gateway", delete_param="NatGatewayId"),
+    Row("vpc:endpoint", "ec2", "describe_vpc_endpoints", "VpcEndpoints[]", "VpcEndpointId", state="State",
+        fields={"vpc": "VpcId", "service_name": "ServiceName", "endpoint_type": "VpcEndpointType"},
+        delete="delete_vpc_endpoints", delete_param="VpcEndpointIds"),
+    Row("vpc:network-interface", "ec2", "describe_network_interfaces", "NetworkInterfaces[]",
+        "NetworkInterfaceId", state="Status", tags="TagSet",
+        fields={"vpc": "VpcId", "subnet": "SubnetId", "attached_to": "Attachment.InstanceId",
+                "interface_type": "InterfaceType", "description": "Description"},
+        delete="delete_network_interface", delete_param="NetworkInterfaceId"),
+    Row("vpc:security-group", "ec2", "describe_security_groups", "SecurityGroups[]", "GroupId",
+        name="GroupName", fields={"vpc": "VpcId", "description": "Description"},
+        delete="delete_security_group", delete_param="GroupId"),
+    Row("s3:bucket", "s3", "list_buckets", "Buckets[]", "Name", name="Name", tags=None, scope="global",
+        fields={"created": "CreationDate", "bucket_region": "BucketRegion"},
+        delete="delete_bucket", delete_param="Bucket"),
+    Row("iam:user", "iam", "list_users", "Users[]", "UserName", name="UserName", scope="global",
+        fields={"arn": "Arn", "created": "CreateDate", "password_last_used": "PasswordLastUsed"}),
+    Row("iam:role", "iam", "list_roles", "Roles[]", "RoleName", name="RoleName", scope="global",
+        fields={"arn": "Arn", "path": "Path", "created": "CreateDate"}),
+    Row("elb:load-balancer", "elbv2", "describe_load_balancers", "LoadBalancers[]", "LoadBalancerArn",
+        name="LoadBalancerName", state="State.Code", tags=None,
+        fields={"lb_type": "Type", "scheme": "Scheme", "vpc": "VpcId", "dns": "DNSName"},
+        delete="delete_load_balancer", delete_param="LoadBalancerArn"),
+    Row("rds:db-instance", "rds", "describe_db_instances", "DBInstances[]", "DBInstanceIdentifier",
+        name="DBInstanceIdentifier", state="DBInstanceStatus", tags="TagList",
+        fields={"db_class": "DBInstanceClass", "engine": "Engine", "storage_gib": "AllocatedStorage"}),
+    Row("lambda:function", "lambda", "list_functions", "Functions[]", "FunctionName", name="FunctionName",
+        state="State", tags=None, fields={"runtime": "Runtime", "memory_mb": "MemorySize"}),
+    Row("ecs:cluster", "ecs", "list_clusters", "clusterArns[]", "@", tags=None),
+    Row("eks:cluster", "eks", "list_clusters", "clusters[]", "@", tags=None),
+    Row("sagemaker:notebook", "sagemaker", "list_notebook_instances", "NotebookInstances[]",
+        "NotebookInstanceName", name="NotebookInstanceName", state="NotebookInstanceStatus", tags=None,
+        fields={"instance_type": "InstanceType"}),
+]
+
+BY_TYPE = {r.type: r for r in ROWS}
+GROUPS = sorted({r.group for r in ROWS})
+
+
+def select(services: list[str]) -> list[Row]:
+    """Rows for --service values: a group (ec2, vpc, s3, ...) or an exact type (ec2:volume)."""
+    if not services:
+        return list(ROWS)
+    return [r for r in ROWS if r.group in services or r.type in services]
+
+
+def tag_map(raw) -> dict[str, str]:
+    if not raw:
+        return {}
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    return {t.get("Key", t.get("key", "")): t.get("Value", t.get("value", "")) for t in raw}
+
+
+def to_record(row: Row, item, region: str) -> dict:
+    """One small uniform record: type, id, region, name, state, tags, then the row's own fields."""
+    import jmespath
+
+    tags = tag_map(item.get(row.tags) if row.tags and isinstance(item, dict) else None)
+    ident = item if row.id == "@" else jmespath.search(row.id, item)
+    if row.name:
+        name = jmespath.search(row.name, item)
+    elif row.id == "@":
+        name = str(item).rsplit("/", 1)[-1]
+    else:
+        name = tags.get("Name")
+    rec = {"type": row.type, "id": ident, "region": region, "name": name,
+           "state": jmespath.search(row.state, item) if row.state else None, "tags": tags}
+    for out, path in row.fields.items():
+        value = jmespath.search(path, item)
+        if value not in (None, [], ""):
+            rec[out] = value
+    return rec

@@ -1,0 +1,65 @@
+"""--pretty for scan: a per-region, per-service summary, then one table per type, then findings."""
+
+from __future__ import annotations
+
+from .output import table
+
+# the few columns each type shows besides id, region, name and state
+COLUMNS = {
+    "ec2:instance": ["instance_type", "market", "gpus", "gpu_model", "public_ip", "key"],
+    "ec2:volume": ["size_gib", "volume_type", "attached_to"],
+    "ec2:snapshot": ["volume", "size_gib"],
+    "ec2:elastic-ip": ["public_ip", "instance"],
+    "vpc:vpc": ["cidr", "default"],
+    "vpc:subnet": ["vpc", "cidr", "az"],
+    "vpc:route-table": ["vpc", "main", "subnets"],
+    "vpc:internet-gateway": ["vpcs"],
+    "vpc:nat-gateway": ["vpc", "public_ip"],
+    "vpc:endpoint": ["vpc", "service_name"],
+    "vpc:network-interface": ["vpc", "attached_to", "interface_type"],
+    "vpc:security-group": ["vpc", "default", "open_to_world", "references"],
+    "s3:bucket": ["created"],
+    "iam:user": ["created"],
+    "iam:role": ["path"],
+    "elb:load-balancer": ["lb_type", "scheme", "vpc"],
+    "rds:db-instance": ["db_class", "engine"],
+    "lambda:function": ["runtime", "memory_mb"],
+    "sagemaker:notebook": ["instance_type"],
+}
+
+
+def _cell(v) -> str:
+    if isinstance(v, list):
+        return ", ".join(map(str, v))
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    return "" if v is None else str(v)[:19] if "T" in str(v)[:11] and ":" in str(v) else str(v)
+
+
+def render(console, data: dict) -> None:
+    resources = data["resources"]
+    groups = sorted({r["type"].split(":")[0] for r in resources})
+    regions = sorted({r["region"] for r in resources})
+    counts: dict[tuple[str, str], int] = {}
+    for r in resources:
+        k = (r["region"], r["type"].split(":")[0])
+        counts[k] = counts.get(k, 0) + 1
+    rows = [[reg, *[counts.get((reg, g), "") for g in groups], sum(counts.get((reg, g), 0) for g in groups)]
+            for reg in regions]
+    skipped = data.get("skipped_regions") or []
+    console.print(table(f"Snapshot: {len(resources)} resources in {len(data['regions'])} regions",
+                        ["region", *groups, "total"], rows,
+                        caption=f"skipped (not enabled): {', '.join(skipped)}" if skipped else None))
+    by_type: dict[str, list[dict]] = {}
+    for r in resources:
+        by_type.setdefault(r["type"], []).append(r)
+    for t, recs in by_type.items():
+        cols = COLUMNS.get(t, [])
+        rows = [[r["id"], r["region"], r.get("name"), r.get("state"), *[_cell(r.get(c)) for c in cols],
+                 ", ".join(f"{k}={v}" for k, v in r.get("tags", {}).items() if k != "Name")] for r in recs]
+        console.print(table(f"{t} ({len(recs)})", ["id", "region", "name", "state", *cols, "tags"], rows))
+    if data["findings"]:
+        console.print(table(f"Findings ({len(data['findings'])})", ["kind", "region", "id", "finding"],
+                            [[f["kind"], f["region"], f["id"], f["message"]] for f in data["findings"]]))
+    else:
+        console.print("[green]No findings.[/]")

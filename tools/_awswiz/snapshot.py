@@ -1,0 +1,149 @@
+"""Collect one snapshot of the account: every (region x resource type) list call on one pool.
+
+Follow-up calls that depend on a first answer (GPU details for the instance types a region runs,
+each bucket's region and tags) join the same pool as soon as that answer arrives.
+"""
+
+from __future__ import annotations
+
+from .fanout import FanOut
+from .resources import Row, to_record
+
+GLOBAL = "global"
+WORLD = ("0.0.0.0/0", "::/0")
+
+
+def list_items(client, row: Row) -> list:
+    import jmespath
+
+    if client.can_paginate(row.call):
+        pages = client.get_paginator(row.call).paginate(**row.kwargs)
+        return [i for i in pages.search(row.items) if i is not None]
+    return jmespath.search(row.items, getattr(client, row.call)(**row.kwargs)) or []
+
+
+def gpu_specs(client, types: list[str]) -> dict[str, dict]:
+    """GPU count, model and memory, and vCPUs, for instance types (one call per 100 types)."""
+    out: dict[str, dict] = {}
+    for i in range(0, len(types), 100):
+        for t in client.describe_instance_types(InstanceTypes=types[i:i + 100])["InstanceTypes"]:
+            gpus = (t.get("GpuInfo") or {}).get("Gpus") or []
+            out[t["InstanceType"]] = {
+                "vcpus": t["VCpuInfo"]["DefaultVCpus"],
+                "gpus": sum(g.get("Count", 0) for g in gpus),
+                "gpu_model": ", ".join(sorted({f"{g.get('Manufacturer', '')} {g['Name']}".strip() for g in gpus}))
+                or None,
+            }
+    return out
+
+
+def open_ports(perms: list[dict]) -> list[str]:
+    """Port ranges a security group opens to the whole internet ("all", "22", "8000-8100")."""
+    out = []
+    for p in perms or []:
+        cidrs = [r.get("CidrIp") for r in p.get("IpRanges", [])] + \
+                [r.get("CidrIpv6") for r in p.get("Ipv6Ranges", [])]
+        if not any(c in WORLD for c in cidrs):
+            continue
+        if p.get("IpProtocol") == "-1":
+            out.append("all")
+        else:
+            lo, hi = p.get("FromPort"), p.get("ToPort")
+            out.append(str(lo) if lo == hi else f"{lo}-{hi}")
+    return out
+
+
+def covers(ports: list[str], port: int) -> bool:
+    for p in ports:
+        if p == "all":
+            return True
+        lo, _, hi = p.partition("-")
+        if int(lo) <= port <= int(hi or lo):
+            return True
+    return False
+
+
+def _shape(row: Row, item, region: str) -> dict:
+    rec = to_record(row, item, region)
+    if row.type == "ec2:instance":
+        rec["market"] = "spot" if item.get("InstanceLifecycle") == "spot" else "on-demand"
+    elif row.type == "ec2:elastic-ip":
+        rec["state"] = "associated" if item.get("AssociationId") else "unassociated"
+    elif row.type == "vpc:security-group":
+        rec["default"] = item.get("GroupName") == "default"
+        if ports := open_ports(item.get("IpPermissions")):
+            rec["open_to_world"] = ports
+        refs = {g["GroupId"] for p in item.get("IpPermissions", []) for g in p.get("UserIdGroupPairs", [])}
+        if refs - {item["GroupId"]}:
+            rec["references"] = sorted(refs - {item["GroupId"]})
+    return rec
+
+
+def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[list[dict], list[dict]]:
+    """All records of the rows in the regions (global rows once), and the error entries."""
+    fan = FanOut(aws.workers, progress)
+    fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
+    offered: dict[str, set] = {}
+    wanted = set(regions)
+
+    def in_service(service: str, region: str) -> bool:
+        if service not in offered:
+            offered[service] = set(aws.session.get_available_regions(service)) or set(regions)
+        return region in offered[service]
+
+    def task(row: Row, region: str):
+        def run():
+            client = aws.client(row.service, None if region == GLOBAL else region)
+            items = list_items(client, row)
+            recs = [_shape(row, i, region) for i in items]
+            if row.type == "ec2:instance" and recs:
+                fan.submit(("gpu", region), lambda: _add_gpus(client, recs), region, "ec2:DescribeInstanceTypes")
+            if row.type == "s3:bucket":
+                for rec in recs:
+                    fan.submit(("bucket", rec["id"]), lambda rec=rec: _bucket_details(aws, rec),
+                               rec.get("bucket_region"), f"s3 bucket {rec['id']}")
+            return recs
+
+        return run
+
+    for row in rows:
+        if row.scope == "global":
+            fan.submit((row.type, GLOBAL), task(row, GLOBAL), None, row.type)
+            continue
+        for region in regions:
+            if in_service(row.service, region):
+                fan.submit((row.type, region), task(row, region), region, row.type)
+    results, errors = fan.wait()
+    records: list[dict] = []
+    for key, value in results.items():
+        if isinstance(key, tuple) and key[0] in {r.type for r in rows}:
+            records.extend(value)
+    # buckets live in one region each: keep those of the regions asked for
+    records = [r for r in records if r["type"] != "s3:bucket" or r["region"] in wanted | {GLOBAL}]
+    records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
+    return records, errors
+
+
+def _add_gpus(client, recs: list[dict]) -> None:
+    specs = gpu_specs(client, sorted({r["instance_type"] for r in recs if r.get("instance_type")}))
+    for r in recs:
+        spec = specs.get(r.get("instance_type"), {})
+        r["vcpus"] = spec.get("vcpus")
+        r["gpus"] = spec.get("gpus", 0)
+        if spec.get("gpu_model"):
+            r["gpu_model"] = spec["gpu_model"]
+
+
+def _bucket_details(aws, rec: dict) -> None:
+    """A bucket's region (when ListBuckets did not say) and its tags."""
+    s3 = aws.client("s3")
+    region = rec.pop("bucket_region", None)
+    if not region:
+        region = s3.get_bucket_location(Bucket=rec["id"]).get("LocationConstraint") or "us-east-1"
+    rec["region"] = region
+    try:
+        tags = aws.client("s3", region).get_bucket_tagging(Bucket=rec["id"])["TagSet"]
+        rec["tags"] = {t["Key"]: t["Value"] for t in tags}
+    except Exception as exc:  # noqa: BLE001 - NoSuchTagSet is the normal answer for an untagged bucket
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") != "NoSuchTagSet":
+            raise

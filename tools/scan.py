@@ -1,0 +1,55 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# ///
+"""Snapshot the account: EC2, VPC, S3, IAM, ELB, RDS, Lambda, ECS, EKS, SageMaker, in every enabled region."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from _awswiz import cli
+from _awswiz.output import Result
+
+app = cli.make_app(__doc__)
+
+
+@cli.command(app, "scan")
+def main(
+    ctx: cli.Ctx,
+    service: Annotated[str | None, typer.Option(
+        "--service", help="Only these services (ec2,vpc,s3,iam,elb,rds,lambda,ecs,eks,sagemaker) or types "
+                          "(ec2:volume).")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", help="Only resources with this tag, KEY=VALUE (repeatable: all must match).")] = None,
+) -> Result:
+    """Snapshot the account across all enabled regions (default --region all); JSON, or tables with --pretty."""
+    from _awswiz import resources
+    from _awswiz.scan_view import render
+
+    wanted_tags = cli.parse_tags(tag)
+    services = cli.parse_list(service, resources.GROUPS + list(resources.BY_TYPE), "--service")
+    rows = resources.select(services)
+    regions, skipped = ctx.regions()
+
+    from _awswiz.findings import findings
+    from _awswiz.snapshot import collect
+
+    with ctx.progress("scanning", 0) as bar:
+        records, errors = collect(ctx.aws, regions, rows, bar)
+    if wanted_tags:
+        records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
+    found = findings(records)
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["type"]] = counts.get(r["type"], 0) + 1
+    data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "resources": records,
+            "findings": found}
+    nxt = list(dict.fromkeys(f["next"] for f in found if f.get("next")))[:5]
+    return Result(data=data, errors=errors, next=nxt, render=render)
+
+
+if __name__ == "__main__":
+    cli.main(app, "scan")
