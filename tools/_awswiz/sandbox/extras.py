@@ -1,1 +1,2 @@
 """Imports every module that registers sandbox handlers; each issue adds its own line."""
+from . import dlami_api, pricing_api, quotas_api  # noqa: F401,E402 - issue 4: quotas, prices, DLAMIs

@@ -105,6 +105,7 @@ class Lab:
         self.us_west_2()
         self.eu_west_1()
         self.global_()
+        __import__(f"{__package__}.lab_gpu", fromlist=["seed"]).seed(self)  # DLAMIs, SSM params
         return self.made
 
     def us_east_1(self) -> None:

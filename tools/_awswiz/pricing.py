@@ -1,0 +1,95 @@
+"""On-demand prices from the Pricing API (one call per instance type, every region at once), cached in
+.state/cache/pricing.json with the date they were fetched; and the latest spot prices of a region."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import threading
+
+from .state import state_dir
+
+PRICING_REGION = "us-east-1"  # the Pricing API answers in a few regions only; us-east-1 has every price
+MAX_AGE_DAYS = 7
+_FILTERS = {"operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA", "capacitystatus": "Used",
+            "licenseModel": "No License required"}
+_lock = threading.Lock()
+
+
+def _cache_path():
+    return state_dir("cache") / "pricing.json"
+
+
+def load_cache() -> dict:
+    try:
+        return json.loads(_cache_path().read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def save_cache(cache: dict) -> None:
+    path = _cache_path()
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps(cache, separators=(",", ":")))
+    os.replace(tmp, path)
+
+
+def fresh(entry: dict | None, today: _dt.date | None = None) -> bool:
+    if not entry or "date" not in entry:
+        return False
+    today = today or _dt.datetime.now(_dt.UTC).date()
+    return (today - _dt.date.fromisoformat(entry["date"])).days < MAX_AGE_DAYS
+
+
+def parse_price_list(items: list[str]) -> dict[str, float]:
+    """{region: USD per hour} from Pricing GetProducts PriceList entries (each a JSON string)."""
+    out: dict[str, float] = {}
+    for raw in items:
+        doc = json.loads(raw) if isinstance(raw, str) else raw
+        region = doc.get("product", {}).get("attributes", {}).get("regionCode")
+        for term in doc.get("terms", {}).get("OnDemand", {}).values():
+            for dim in term.get("priceDimensions", {}).values():
+                usd = dim.get("pricePerUnit", {}).get("USD")
+                if region and usd is not None and float(usd) > 0:
+                    out[region] = min(float(usd), out.get(region, float("inf")))
+    return out
+
+
+def fetch_on_demand(pricing, instance_type: str) -> dict[str, float]:
+    """One GetProducts query (paginated) for a type: its Linux on-demand price in every region."""
+    filters = [{"Type": "TERM_MATCH", "Field": "instanceType", "Value": instance_type}]
+    filters += [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in _FILTERS.items()]
+    items: list[str] = []
+    for page in pricing.get_paginator("get_products").paginate(ServiceCode="AmazonEC2", Filters=filters,
+                                                              FormatVersion="aws_v1"):
+        items.extend(page["PriceList"])
+    return parse_price_list(items)
+
+
+def record(cache: dict, instance_type: str, prices: dict[str, float]) -> dict:
+    entry = {"date": _dt.datetime.now(_dt.UTC).date().isoformat(), "prices": prices}
+    with _lock:
+        cache[instance_type] = entry
+    return entry
+
+
+def latest_spot(ec2, types: list[str]) -> dict[str, dict]:
+    """{type: {price, az, at}}: the cheapest current Linux spot price in the client's region."""
+    if not types:
+        return {}
+    now = _dt.datetime.now(_dt.UTC)
+    latest: dict[tuple[str, str], dict] = {}
+    pages = ec2.get_paginator("describe_spot_price_history").paginate(
+        InstanceTypes=sorted(set(types)), ProductDescriptions=["Linux/UNIX"], StartTime=now)
+    for page in pages:
+        for p in page["SpotPriceHistory"]:
+            key = (p["InstanceType"], p["AvailabilityZone"])
+            if key not in latest or p["Timestamp"] > latest[key]["Timestamp"]:
+                latest[key] = p
+    out: dict[str, dict] = {}
+    for (itype, az), p in latest.items():
+        price = float(p["SpotPrice"])
+        if itype not in out or price < out[itype]["price"]:
+            out[itype] = {"price": price, "az": az, "at": p["Timestamp"].isoformat(timespec="seconds")}
+    return out

@@ -1,0 +1,67 @@
+"""The GPU part of the demo lab: Deep Learning AMIs owned by Amazon (older and newer, x86_64 and arm64) with
+their public SSM parameters, one of them behind a Marketplace subscription.
+
+moto's API cannot register an image as Amazon's, nor date it, so the images go straight into moto's
+backend (this runs inside the sandbox server process); the tools then see them through the real API.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from . import handlers as H
+
+AMAZON = "898082745236"  # the account that publishes the DLAMIs
+P = "/aws/service/deeplearning/ami"
+SKU = "7k2q1mwd3dlami0x9pyt27"
+# (architecture, name, creation date, SSM ami_type that points at it or None, needs subscription)
+IMAGES = [
+    ("x86_64", "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7 (Ubuntu 22.04) 20250805", "2025-08-05", None,
+     False),
+    ("x86_64", "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.7 (Ubuntu 22.04) 20251015", "2025-10-15",
+     "oss-nvidia-driver-gpu-pytorch-2.7-ubuntu-22.04", True),
+    ("x86_64", "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.8 (Ubuntu 24.04) 20261110", "2026-11-10",
+     "oss-nvidia-driver-gpu-pytorch-2.8-ubuntu-24.04", False),
+    ("x86_64", "Deep Learning Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) 20261101", "2026-11-01",
+     "base-oss-nvidia-driver-gpu-ubuntu-22.04", False),
+    ("x86_64", "Deep Learning OSS Nvidia Driver AMI GPU TensorFlow 2.18 (Ubuntu 22.04) 20250601", "2025-06-01",
+     None, False),
+    ("x86_64", "Deep Learning OSS Nvidia Driver AMI GPU TensorFlow 2.18 (Ubuntu 22.04) 20250912", "2025-09-12",
+     None, False),
+    ("arm64", "Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch 2.7 (Ubuntu 22.04) 20251020", "2025-10-20",
+     "oss-nvidia-driver-gpu-pytorch-2.7-arm64-ubuntu-22.04", False),
+    ("arm64", "Deep Learning ARM64 AMI OSS Nvidia Driver GPU PyTorch 2.8 (Ubuntu 24.04) 20261105", "2026-11-05",
+     "oss-nvidia-driver-gpu-pytorch-2.8-arm64-ubuntu-24.04", False),
+    ("arm64", "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) 20261001", "2026-10-01",
+     "base-oss-nvidia-driver-gpu-arm64-ubuntu-22.04", False),
+]
+
+
+def seed(lab) -> None:
+    """Called at the end of Lab.seed(): DLAMIs and their SSM parameters in every lab region."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.amis import Ami
+    from moto.ec2.utils import random_ami_id
+
+    from .lab import REGIONS
+
+    with H.LOCK:
+        state = H.STATE.setdefault("dlami", {"params": {}, "optin": {}})
+        for region in REGIONS:
+            backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+            params = state["params"].setdefault(region, {})
+            for arch, name, date, ami_type, optin in IMAGES:
+                ami_id = random_ami_id()
+                created = _dt.datetime.fromisoformat(date).replace(hour=9, tzinfo=_dt.UTC)
+                backend.amis[ami_id] = Ami(
+                    backend, ami_id=ami_id, name=name, description=f"{name}. Supported EC2 instances: G4dn, G5, "
+                    "G6, Gr6, G6e, P4, P4de, P5, P5e, P5en", owner_id=AMAZON, owner_alias="amazon", public=True,
+                    architecture=arch, virtualization_type="hvm", creation_date=created, root_device_type="ebs",
+                    hypervisor="xen", region_name=f"{region}a",
+                    product_codes={SKU} if optin else None)
+                if ami_type:
+                    params[f"{P}/{arch}/{ami_type}/latest/ami-id"] = ami_id
+                if optin:
+                    state["optin"][ami_id] = SKU
+                lab.count("ec2:dlami")

@@ -1,0 +1,151 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# ///
+"""EC2 vCPU quotas by instance family and market (on-demand, spot) in every enabled region, with usage and
+headroom; --need TYPE[:COUNT] answers where that many instances fit now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from _awswiz import cli
+from _awswiz.output import Result
+
+app = cli.make_app(__doc__)
+
+
+def _fits(rows: list[dict], region: str, family: str, market: str, vcpus: int) -> dict | None:
+    for r in rows:
+        if r["region"] == region and r["family"] == family and r["market"] == market:
+            ok = r["headroom"] is not None and r["headroom"] >= vcpus
+            return {"code": r["code"], "quota": r["value"], "used": r["used"], "headroom": r["headroom"], "fits": ok}
+    return None
+
+
+def answer_need(itype: str, count: int, spec: dict, rows: list[dict], offered: dict[str, list]) -> dict:
+    from _awswiz.quota_codes import group_of
+
+    family = group_of(itype)
+    vcpus = (spec.get("vcpus") or 0) * count
+    out = {"type": itype, "count": count, "vcpus_each": spec.get("vcpus"), "vcpus": vcpus, "family": family,
+           "on_demand": [], "spot": [], "regions": [], "not_offered": []}
+    for region in sorted(offered):
+        azs = offered[region]
+        if not azs:
+            out["not_offered"].append(region)
+            continue
+        entry = {"region": region, "azs": len(azs)}
+        for market, key in (("on-demand", "on_demand"), ("spot", "spot")):
+            fit = _fits(rows, region, family, market, vcpus) if family else None
+            entry[key] = fit
+            if fit and fit["fits"]:
+                out[key].append(region)
+        out["regions"].append(entry)
+    return out
+
+
+def _next(need: dict | None) -> list[str]:
+    if not need:
+        return []
+    if need["on_demand"] or need["spot"]:
+        where = ",".join(dict.fromkeys(need["on_demand"] + need["spot"]))
+        return [f"uv run tools/list_instances.py --filter {need['type']} --region {where}",
+                f"uv run tools/ami.py --framework pytorch --region {(need['on_demand'] or need['spot'])[0]}"]
+    best = max((r for r in need["regions"] if r.get("on_demand")), default=None,
+               key=lambda r: r["on_demand"]["headroom"] or 0)
+    if not best:
+        return []
+    q = best["on_demand"]
+    value = (q["used"] or 0) + need["vcpus"]
+    return [f"uv run tools/quota_request.py --code {q['code']} --value {value} --region {best['region']}"]
+
+
+def render(console, data) -> None:
+    from _awswiz.output import table
+
+    cells: dict[tuple, dict] = {}
+    for r in data["quotas"]:
+        cells.setdefault((r["region"], r["family"]), {})[r["market"]] = r
+    body, hidden = [], 0
+    for (region, family), m in cells.items():
+        od, sp = m.get("on-demand") or {}, m.get("spot") or {}
+        if not any((od.get("value"), od.get("used"), sp.get("value"), sp.get("used"))):
+            hidden += 1
+            continue
+        body.append([region, family, od.get("value"), od.get("used"), od.get("headroom"),
+                     sp.get("value"), sp.get("used"), sp.get("headroom")])
+    cap = f"{hidden} region/family rows at 0 vCPUs hidden" if hidden else None
+    console.print(table("EC2 vCPU quotas (applied, else AWS default)",
+                        ["Region", "Family", "On-demand", "Used", "Free", "Spot", "Used", "Free"], body, cap))
+    need = data.get("need")
+    if need:
+        rows = [[r["region"], r["azs"], *[("yes" if r[k]["fits"] else f"no ({r[k]['headroom']} free)")
+                                          if r[k] else "-" for k in ("on_demand", "spot")]]
+                for r in need["regions"]]
+        console.print(table(f"{need['count']} x {need['type']} ({need['vcpus']} vCPUs, family {need['family']})",
+                            ["Region", "AZs", "On-demand fits", "Spot fits"], rows,
+                            f"not offered in: {', '.join(need['not_offered'])}" if need["not_offered"] else None))
+
+
+@cli.command(app, "quota_check")
+def main(
+    ctx: cli.Ctx,
+    family: Annotated[str | None, typer.Option(
+        "--family", help="Only these families, comma-separated: standard, g, p, inf, trn, dl, f, x, "
+                         "high-memory, hpc (letters such as vt, m, c map to their group).")] = None,
+    need: Annotated[str | None, typer.Option(
+        "--need", metavar="TYPE[:COUNT]", help="Where do COUNT instances of TYPE fit now (offered, and "
+                                                "headroom >= their vCPUs), on-demand and spot apart.")] = None,
+) -> Result:
+    """EC2 vCPU quotas by family and market in every enabled region (default --region all), usage, headroom."""
+    from _awswiz.errors import BadInput
+    from _awswiz.instance_types import parse_need
+    from _awswiz.quota_codes import FAMILY_ALIASES, GROUPS
+
+    aliases = cli.parse_list(family.lower() if family else None, list(GROUPS) + sorted(
+        set(FAMILY_ALIASES) - set(GROUPS)), "--family")
+    groups = sorted({FAMILY_ALIASES[a] for a in aliases})
+    want = parse_need(need) if need else None
+    regions, skipped = ctx.regions()
+
+    from _awswiz import instance_types, quotas
+    from _awswiz.fanout import FanOut
+
+    spec = None
+    if want:
+        try:
+            spec = instance_types.describe(ctx.aws.client("ec2"), [want[0]]).get(want[0])
+        except Exception as exc:  # noqa: BLE001 - an unknown type is the user's input, not an AWS failure
+            if "InvalidInstanceType" not in str(exc):
+                raise
+        if not spec:
+            raise BadInput(f"--need: unknown instance type {want[0]!r}",
+                           "uv run tools/list_instances.py --filter <part of the name or GPU model>")
+    with ctx.progress("checking quotas", 0) as bar:
+        fan = FanOut(ctx.aws.workers, bar)
+        for r in regions:
+            sq, ec2 = ctx.aws.client("service-quotas", r), ctx.aws.client("ec2", r)
+            fan.submit(("applied", r), lambda sq=sq: quotas.applied_values(sq), r, "ListServiceQuotas")
+            fan.submit(("defaults", r), lambda sq=sq: quotas.default_values(sq), r, "ListAWSDefaultServiceQuotas")
+            fan.submit(("usage", r), lambda ec2=ec2: quotas.usage(ec2), r, "DescribeInstances")
+            if want:
+                fan.submit(("offered", r), lambda ec2=ec2: instance_types.offerings(ec2, [want[0]]), r,
+                           "DescribeInstanceTypeOfferings")
+        results, errors = fan.wait()
+    rows = []
+    for r in regions:
+        if ("applied", r) in results:
+            rows += quotas.rows(r, results[("applied", r)], results.get(("defaults", r)), results.get(("usage", r)),
+                                groups)
+    data = {"regions": regions, "skipped_regions": skipped, "quotas": rows}
+    if want:
+        offered = {r: results[("offered", r)].get(want[0], []) for r in regions if ("offered", r) in results}
+        data["need"] = answer_need(want[0], want[1], spec, rows, offered)
+    return Result(data=data, errors=errors, next=_next(data.get("need")), render=render)
+
+
+if __name__ == "__main__":
+    cli.main(app, "quota_check")
