@@ -1,0 +1,365 @@
+"""The guard in front of every change: plan, then confirm; protection; --max; the audit log.
+
+A tool that changes anything describes each change as an Action and hands the guard two functions:
+
+    from _awswiz import guard
+
+    def build() -> guard.Plan:          # discover the live state; never change anything
+        return guard.Plan(actions=[guard.Action(op="stop", type="ec2:instance", id="i-0abc",
+                                                region="us-east-1", name="train-a", tags={...},
+                                                state={"state": "running", ...})],
+                          skipped=[...], scope={"region": "us-east-1"})
+
+    def do(action: guard.Action) -> dict | None:   # perform one action (one or a few AWS calls)
+        ec2.stop_instances(InstanceIds=[action.id])
+
+    return guard.run(ctx, build, do, confirm=confirm, max_count=max_, explicit=True,
+                     verify=["uv run tools/scan.py --region us-east-1"])
+
+guard.run():
+- attaches the audit log (audit.py) so every mutating call from here on is recorded, and asks for the
+  account id;
+- calls build(); adds protection (tag awswiz:protected=true, or env/environment/stage = prod/production)
+  to Action.blocked. Blocked targets are refused with exit 4 when the user named them (explicit=True),
+  otherwise moved to `skipped` with the reason;
+- refuses with exit 4 when the plan touches more than max_count targets (Action.target, default the id:
+  cleanup_vpc counts VPCs, not each subnet);
+- without confirm: saves the plan under .state/plans/<token>.json and returns it with exit 0:
+  data {"applied": false, "plan": [...], "skipped": [...], "confirm": token, "expires_at": ...}.
+  The token is bound to a digest of the tool, the account, the scope and every action with the live
+  state it saw (state, tags, attachments, counts); it expires after AWSWIZ_CONFIRM_TTL seconds (900);
+- at a terminal with --pretty, the human may instead type the account id to confirm at once;
+- with confirm: builds the plan again and runs it only if the token is known, unused, unexpired and the
+  fresh digest equals the saved one; otherwise exit 4 with the fresh plan (and a fresh token) in data.
+  Actions then run in plan order; once an action of a target fails, the rest of that target's actions
+  are not attempted (they depend on it) but other targets go on. data {"applied": true, "results": [...]},
+  exit 0 when all succeeded, 3 when some did, 1 when none did.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from . import audit
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, Refused, classify, error_entry
+from .output import Result, table
+from .state import state_dir
+
+DEFAULT_TTL = 900
+DEFAULT_MAX = 10
+TOKEN_RE = re.compile(r"^[0-9a-f]{16}$")
+PROD_VALUES = {"prod", "production"}
+ENV_KEYS = {"env", "environment", "stage"}
+
+
+@dataclass
+class Action:
+    op: str                      # the verb shown to the human: stop, terminate, delete, revoke, ...
+    type: str                    # ec2:instance, s3:bucket, ec2:security-group, ...
+    id: str
+    region: str
+    name: str | None = None
+    tags: dict = field(default_factory=dict)
+    state: Any = None            # the live state the plan relies on (hashed into the token, not shown)
+    detail: dict = field(default_factory=dict)  # what the human should know: cost, leftovers, rules
+    target: str | None = None    # the resource the user asked about (what --max counts); default: id
+    blocked: str | None = None   # why it must not run
+
+    @property
+    def target_id(self) -> str:
+        return self.target or self.id
+
+    def view(self) -> dict:
+        """The compact form shown in the plan (agents pay per token)."""
+        d = {"action": self.op, "type": self.type, "id": self.id, "region": self.region}
+        if self.name:
+            d["name"] = self.name
+        if self.tags:
+            d["tags"] = self.tags
+        if self.detail:
+            d["detail"] = self.detail
+        if self.target and self.target != self.id:
+            d["target"] = self.target
+        if self.blocked:
+            d["blocked"] = self.blocked
+        return d
+
+
+@dataclass
+class Plan:
+    actions: list[Action]
+    skipped: list[dict] = field(default_factory=list)  # {id, region, reason, ...}: seen, not acted on
+    scope: dict = field(default_factory=dict)          # what was searched: region, --all, ...
+    errors: list[dict] = field(default_factory=list)   # things asked for that cannot be done
+
+
+def ttl_seconds() -> int:
+    return int(os.environ.get("AWSWIZ_CONFIRM_TTL") or DEFAULT_TTL)
+
+
+def protection(tags: dict) -> str | None:
+    """Why a resource with these tags is protected, or None."""
+    if str(tags.get("awswiz:protected", "")).lower() == "true":
+        return "protected: tag awswiz:protected=true"
+    for k, v in tags.items():
+        if k.lower() in ENV_KEYS and str(v).lower() in PROD_VALUES:
+            return f"protected: tag {k}={v}"
+    return None
+
+
+def tag_dict(tag_list: list[dict] | None) -> dict:
+    """AWS [{Key, Value}] into {key: value}."""
+    return {t["Key"]: t.get("Value", "") for t in tag_list or []}
+
+
+def digest(tool: str, account: str, plan: Plan) -> str:
+    doc = {"tool": tool, "account": account, "scope": plan.scope, "skipped": plan.skipped,
+           "actions": [asdict(a) for a in plan.actions]}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def command_line(confirm: str | None = None) -> str:
+    """The command as the user ran it (without any --confirm), optionally with --confirm TOKEN."""
+    args, skip = [], False
+    for a in sys.argv[1:]:
+        if skip:
+            skip = False
+            continue
+        if a == "--confirm":
+            skip = True
+            continue
+        if a.startswith("--confirm="):
+            continue
+        args.append(a)
+    tool = os.path.basename(sys.argv[0])
+    cmd = shlex.join(["uv", "run", f"tools/{tool}", *args])
+    return f"{cmd} --confirm {confirm}" if confirm else cmd
+
+
+# --- saved plans ---------------------------------------------------------------------------------
+
+def _plan_path(token: str):
+    return state_dir("plans") / f"{token}.json"
+
+
+def save(tool: str, account: str, plan: Plan, plan_digest: str) -> dict:
+    token = secrets.token_hex(8)
+    now = time.time()
+    record = {"token": token, "tool": tool, "account": account, "digest": plan_digest,
+              "created_at": now, "expires_at": now + ttl_seconds(), "used_at": None,
+              "scope": plan.scope, "actions": [asdict(a) for a in plan.actions]}
+    path = _plan_path(token)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(record, f, default=str)
+    return record
+
+
+def load(token: str) -> dict | None:
+    if not TOKEN_RE.match(token or ""):
+        return None
+    try:
+        return json.loads(_plan_path(token).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def mark_used(record: dict) -> None:
+    record["used_at"] = time.time()
+    _plan_path(record["token"]).write_text(json.dumps(record, default=str))
+
+
+def iso(ts: float) -> str:
+    return _dt.datetime.fromtimestamp(ts, _dt.UTC).isoformat(timespec="seconds")
+
+
+def changes(old_actions: list[dict], plan: Plan) -> list[str]:
+    """What differs between a saved plan and the fresh one, for the refusal message."""
+    old = {(a["op"], a["id"]): a for a in old_actions}
+    new = {(a.op, a.id): asdict(a) for a in plan.actions}
+    out = [f"{op} {rid}: no longer planned" for (op, rid) in old if (op, rid) not in new]
+    out += [f"{op} {rid}: newly planned" for (op, rid) in new if (op, rid) not in old]
+    for k in old.keys() & new.keys():
+        diff = [f for f in ("state", "tags", "detail", "region", "name") if old[k].get(f) != new[k].get(f)]
+        if diff:
+            out.append(f"{k[0]} {k[1]}: {', '.join(diff)} changed")
+    return out or ["the scope or what was skipped changed"]
+
+
+# --- the run -------------------------------------------------------------------------------------
+
+def _apply_protection(plan: Plan, explicit: bool) -> list[Action]:
+    """Mark protected actions blocked; returns the blocked actions (moved to skipped unless explicit)."""
+    for a in plan.actions:
+        if not a.blocked and (reason := protection(a.tags)):
+            a.blocked = reason
+    blocked_targets = {a.target_id: a.blocked for a in plan.actions if a.blocked}
+    blocked = [a for a in plan.actions if a.target_id in blocked_targets]
+    if blocked and not explicit:
+        plan.actions = [a for a in plan.actions if a.target_id not in blocked_targets]
+        seen = set()
+        for a in blocked:
+            if a.target_id not in seen:
+                seen.add(a.target_id)
+                plan.skipped.append({"id": a.target_id, "region": a.region, "type": a.type,
+                                     "name": a.name, "reason": blocked_targets[a.target_id]})
+        return []
+    return blocked
+
+
+def plan_data(plan: Plan, record: dict | None = None, **extra) -> dict:
+    data = {"applied": False, "plan": [a.view() for a in plan.actions], "skipped": plan.skipped,
+            "confirm": record["token"] if record else None,
+            "expires_at": iso(record["expires_at"]) if record else None}
+    data.update(extra)
+    return data
+
+
+def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, confirm: str | None,
+        max_count: int = DEFAULT_MAX, explicit: bool = True, verify: list[str] | None = None,
+        after: Callable[[list[dict]], None] | None = None) -> Result:
+    log = audit.attach(ctx)
+    account = ctx.aws.account_id()
+    plan = build()
+    blocked = _apply_protection(plan, explicit)
+    targets = list(dict.fromkeys(a.target_id for a in plan.actions))
+
+    def refuse(message: str, hint: str, with_token: bool) -> Result:
+        record = save(ctx.tool, account, plan, digest(ctx.tool, account, plan)) if with_token else None
+        data = plan_data(plan, record, refused=message)
+        nxt = [command_line(record["token"])] if record else []
+        return Result(data=data, errors=[Refused(message, hint).entry(), *plan.errors], next=nxt,
+                      exit_code=EXIT_REFUSED, render=render_plan)
+
+    if blocked:
+        names = "; ".join(f"{a.id} ({a.blocked})" for a in blocked)
+        return refuse(f"refused: {names}", "protected or blocked resources are never changed by AwsWiz; "
+                      "remove the blocker (or the protection tag, deliberately) first", False)
+    if len(targets) > max_count:
+        return refuse(f"the plan touches {len(targets)} resources, over --max {max_count}",
+                      f"narrow the selection (--id, --region), or raise the limit with --max {len(targets)}",
+                      False)
+    if not plan.actions:
+        code = EXIT_FAILED if plan.errors else EXIT_OK
+        return Result(data=plan_data(plan, None, message="nothing to do"), errors=plan.errors,
+                      exit_code=code, render=render_plan)
+    plan_digest = digest(ctx.tool, account, plan)
+
+    if confirm is None:
+        if ctx.pretty and sys.stdin.isatty():
+            return _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify, after)
+        record = save(ctx.tool, account, plan, plan_digest)
+        return Result(data=plan_data(plan, record), errors=plan.errors, render=render_plan,
+                      exit_code=EXIT_PARTIAL if plan.errors else EXIT_OK, next=[command_line(record["token"])])
+
+    record = load(confirm)
+    if record is None:
+        return refuse(f"unknown confirmation token {confirm!r}", "use the token printed by the plan step; "
+                      "here is the plan as it stands now, with a fresh token", True)
+    if record.get("used_at"):
+        return refuse(f"confirmation token {confirm} was already used", "each plan is applied once; "
+                      "show this fresh plan to the human", True)
+    if time.time() > record["expires_at"]:
+        return refuse(f"confirmation token {confirm} expired at {iso(record['expires_at'])}",
+                      "show this fresh plan to the human and confirm again", True)
+    if record["digest"] != plan_digest:
+        what = "; ".join(changes(record.get("actions", []), plan))
+        return refuse(f"the world changed since the plan was shown ({what})",
+                      "show this fresh plan to the human and confirm again with its token", True)
+    mark_used(record)
+    return execute(plan, do, log, confirm, verify, after)
+
+
+def _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify, after) -> Result:
+    """--pretty at a terminal: show the plan, let the human type the account id."""
+    from .output import stdout_console
+
+    console = stdout_console()
+    render_plan(console, plan_data(plan))
+    console.print(f"Type the account id [bold]{account}[/] to apply this plan, anything else to cancel:")
+    typed = sys.stdin.readline().strip()
+    if typed != account:
+        record = save(ctx.tool, account, plan, plan_digest)
+        return Result(data=plan_data(plan, record, refused="not confirmed"), exit_code=EXIT_REFUSED,
+                      errors=[Refused("not confirmed: the account id was not typed; nothing was changed",
+                                      "run again and type the account id, or use --confirm TOKEN").entry()],
+                      next=[command_line(record["token"])])
+    fresh = build()
+    _apply_protection(fresh, True)
+    if digest(ctx.tool, account, fresh) != plan_digest:
+        record = save(ctx.tool, account, fresh, digest(ctx.tool, account, fresh))
+        return Result(data=plan_data(fresh, record, refused="changed"), exit_code=EXIT_REFUSED,
+                      errors=[Refused("the world changed while the plan was shown; nothing was changed",
+                                      "review the fresh plan").entry()],
+                      next=[command_line(record["token"])], render=render_plan)
+    return execute(fresh, do, log, "typed-account", verify, after)
+
+
+def execute(plan: Plan, do, log, token: str, verify, after) -> Result:
+    log.confirm = token
+    results: list[dict] = []
+    failed_targets: set[str] = set()
+    for a in plan.actions:
+        base = {"action": a.op, "type": a.type, "id": a.id, "region": a.region}
+        if a.target_id in failed_targets:
+            results.append({**base, "ok": False, "outcome": "not attempted: an earlier step of "
+                            f"{a.target_id} failed"})
+            continue
+        try:
+            extra = do(a) or {}
+            results.append({**base, "ok": True, "outcome": "done", **extra})
+        except Exception as exc:  # noqa: BLE001 - one failure is reported, the other targets go on
+            failed_targets.add(a.target_id)
+            entry = classify(exc, a.region, f"{a.op} {a.id}")
+            results.append({**base, "ok": False, "outcome": "failed", "error": entry})
+    if after:
+        after(results)
+    ok = sum(r["ok"] for r in results)
+    errors = [r["error"] for r in results if r.get("error")]
+    errors += [error_entry("NotAttempted", f"{len(failed_targets)} target(s) stopped at their first failure: "
+                           f"{', '.join(sorted(failed_targets))}", "fix the blocker named above and plan again")
+               ] if failed_targets else []
+    code = EXIT_OK if ok == len(results) else (EXIT_PARTIAL if ok else EXIT_FAILED)
+    if code == EXIT_OK and plan.errors:
+        code = EXIT_PARTIAL
+    return Result(data={"applied": True, "confirm": token, "results": results, "skipped": plan.skipped},
+                  errors=errors + plan.errors, exit_code=code, next=list(verify or []), render=render_results)
+
+
+# --- rendering (--pretty) ------------------------------------------------------------------------
+
+def _detail(d: dict | None) -> str:
+    if not d:
+        return ""
+    return "; ".join(f"{k}={json.dumps(v, default=str) if isinstance(v, (list, dict)) else v}"
+                     for k, v in d.items())
+
+
+def render_plan(console, data: dict) -> None:
+    rows = [[i + 1, a["action"], a["type"], a["id"], a.get("name"), a["region"], _detail(a.get("detail")),
+             a.get("blocked")] for i, a in enumerate(data.get("plan", []))]
+    console.print(table("Plan (nothing has changed yet)", ["#", "action", "type", "id", "name", "region",
+                                                          "detail", "blocked"], rows))
+    if data.get("skipped"):
+        console.print(table("Skipped", ["id", "region", "name", "reason"],
+                            [[s.get("id"), s.get("region"), s.get("name"), s.get("reason")]
+                             for s in data["skipped"]]))
+    if data.get("confirm"):
+        console.print(f"confirm with [bold]--confirm {data['confirm']}[/] before {data['expires_at']}")
+
+
+def render_results(console, data: dict) -> None:
+    rows = [[r["action"], r["type"], r["id"], r["region"], "ok" if r["ok"] else "FAILED",
+             (r.get("error") or {}).get("message") or r.get("outcome")] for r in data.get("results", [])]
+    console.print(table("Applied", ["action", "type", "id", "region", "result", "detail"], rows))

@@ -1,0 +1,108 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# ///
+"""Stop EC2 instances (plan first, then --confirm TOKEN). Spot instances that cannot stop are explained."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from _awswiz import cli, guard, targets
+from _awswiz.errors import BadInput, error_entry
+from _awswiz.output import Result
+
+app = cli.make_app(__doc__)
+STOPPED = {"stopped", "stopping"}
+GONE = {"terminated", "shutting-down"}
+
+
+def spot_stoppable(ec2, inst: dict) -> bool:
+    """A spot instance stops only if its request is persistent with interruption behaviour 'stop'."""
+    req_id = inst.get("SpotInstanceRequestId")
+    if not req_id:
+        return False
+    reqs = ec2.describe_spot_instance_requests(SpotInstanceRequestIds=[req_id])["SpotInstanceRequests"]
+    return bool(reqs) and reqs[0].get("Type") == "persistent" and \
+        reqs[0].get("InstanceInterruptionBehavior") == "stop"
+
+
+def plan_stop(ec2, region: str, ids: list[str], tags: dict[str, str]) -> guard.Plan:
+    filters = [{"Name": f"tag:{k}", "Values": [v]} for k, v in tags.items()]
+    found = targets.instances(ec2, ids or None, filters)
+    if ids:
+        targets.require_found(ids, {i["InstanceId"] for i in found}, "instance", region)
+    plan = guard.Plan(actions=[], scope={"region": region, "ids": ids, "tags": tags})
+    for inst in found:
+        iid, state = inst["InstanceId"], inst["State"]["Name"]
+        itags = guard.tag_dict(inst.get("Tags"))
+        name = itags.get("Name")
+        if state in STOPPED:
+            plan.skipped.append({"id": iid, "region": region, "name": name, "reason": f"already {state}"})
+            continue
+        if state in GONE:
+            if ids:
+                plan.errors.append(error_entry("CannotStop", f"{iid} is {state}", "", region))
+            continue
+        lifecycle = inst.get("InstanceLifecycle") or "on-demand"
+        if lifecycle == "spot" and not spot_stoppable(ec2, inst):
+            plan.errors.append(error_entry(
+                "CannotStop", f"{iid} ({name or 'unnamed'}) is a one-time spot instance: AWS can only stop "
+                "spot instances launched from a persistent request with interruption behaviour 'stop'",
+                f"terminate it instead: uv run tools/terminate.py --type ec2 --id {iid} --region {region}",
+                region))
+            continue
+        volumes = [m["Ebs"]["VolumeId"] for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]
+        plan.actions.append(guard.Action(
+            op="stop", type="ec2:instance", id=iid, region=region, name=name, tags=itags,
+            state={"state": state, "lifecycle": lifecycle, "volumes": volumes,
+                   "enis": sorted(n["NetworkInterfaceId"] for n in inst.get("NetworkInterfaces", []))},
+            detail={"instance_type": inst.get("InstanceType"), "state": state, "lifecycle": lifecycle,
+                    "note": f"EBS volumes ({len(volumes)}) are kept and still billed"}))
+    return plan
+
+
+def wait_stopped(ec2, results: list[dict]) -> None:
+    ids = [r["id"] for r in results if r["ok"]]
+    if ids:
+        ec2.get_waiter("instance_stopped").wait(InstanceIds=ids, WaiterConfig={"Delay": 5, "MaxAttempts": 120})
+        states = {i["InstanceId"]: i["State"]["Name"] for i in targets.instances(ec2, ids)}
+        for r in results:
+            if r["id"] in states:
+                r["state"] = states[r["id"]]
+
+
+@cli.command(app, "stop")
+def main(
+    ctx: cli.Ctx,
+    id: Annotated[Optional[list[str]], typer.Option(
+        "--id", help="Instance id(s) to stop: repeat or comma-separate (i-0abc,i-0def).")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option(
+        "--tag", help="Select instances by tag KEY=VALUE (repeatable; all must match).")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="After stopping, wait until the instances are stopped.")] = False,
+    confirm: Annotated[Optional[str], typer.Option(
+        "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
+    max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to touch more instances than this.")] = 10,
+) -> Result:
+    """Stop EC2 instances. Without --confirm: print the plan and a token; nothing changes."""
+    ids = targets.check_ids(targets.split_ids(id), targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
+    tags = cli.parse_tags(tag)
+    if not ids and not tags:
+        raise BadInput("say which instances: --id ID or --tag KEY=VALUE", "uv run tools/scan.py finds them")
+    region = targets.one_region(ctx)
+    ec2 = ctx.aws.client("ec2", region)
+
+    def do(action: guard.Action) -> dict:
+        out = ec2.stop_instances(InstanceIds=[action.id])["StoppingInstances"][0]
+        return {"state": out["CurrentState"]["Name"]}
+
+    return guard.run(ctx, lambda: plan_stop(ec2, region, ids, tags), do, confirm=confirm, max_count=max_,
+                     explicit=bool(ids), verify=[f"uv run tools/scan.py --region {region}"],
+                     after=(lambda results: wait_stopped(ec2, results)) if wait else None)
+
+
+if __name__ == "__main__":
+    cli.main(app, "stop")
