@@ -1,0 +1,109 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# ///
+"""Permanently delete EC2 instances or S3 buckets (plan first, then --confirm TOKEN)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from typing import Annotated, Optional
+
+import typer
+
+from _awswiz import cli, guard, targets
+from _awswiz.errors import BadInput
+from _awswiz.output import Result
+from _awswiz.s3_empty import bucket_action, empty_and_delete
+
+app = cli.make_app(__doc__)
+
+
+class Kind(str, enum.Enum):
+    ec2 = "ec2"
+    s3 = "s3"
+
+
+def managed_tags(tool: str, **extra: str) -> list[dict]:
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    tags = {"awswiz:managed": "true", "awswiz:owner": tool, "awswiz:created-at": now, **extra}
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def plan_ec2(ec2, region: str, ids: list[str], snapshot: bool) -> guard.Plan:
+    found = [i for i in targets.instances(ec2, ids) if i["State"]["Name"] != "terminated"]
+    targets.require_found(ids, {i["InstanceId"] for i in found}, "instance (not terminated)", region)
+    eips = targets.paginate(ec2, "describe_addresses", "Addresses",
+                            Filters=[{"Name": "instance-id", "Values": ids}])
+    plan = guard.Plan(actions=[], scope={"type": "ec2", "region": region, "ids": ids, "snapshot": snapshot})
+    for inst in found:
+        iid, tags = inst["InstanceId"], guard.tag_dict(inst.get("Tags"))
+        ebs = [(m["DeviceName"], m["Ebs"]) for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]
+        mine = [a for a in eips if a.get("InstanceId") == iid]
+        stays = [f"volume {e['VolumeId']} ({dev}): DeleteOnTermination is false, it stays and is billed"
+                 for dev, e in ebs if not e.get("DeleteOnTermination")]
+        stays += [f"Elastic IP {a.get('PublicIp')} ({a.get('AllocationId')}) stays allocated and is billed"
+                  for a in mine]
+        if snapshot:
+            for dev, e in ebs:
+                plan.actions.append(guard.Action(
+                    op="snapshot", type="ec2:volume", id=e["VolumeId"], region=region, target=iid,
+                    state={"attached_to": iid, "device": dev}, detail={"device": dev, "instance": iid}))
+        plan.actions.append(guard.Action(
+            op="terminate", type="ec2:instance", id=iid, region=region, name=tags.get("Name"), tags=tags,
+            state={"state": inst["State"]["Name"], "volumes": [(d, e["VolumeId"], e.get("DeleteOnTermination"))
+                                                              for d, e in ebs],
+                   "eips": sorted(a.get("AllocationId", "") for a in mine)},
+            detail={"instance_type": inst.get("InstanceType"), "state": inst["State"]["Name"],
+                    "deletes_volumes": [e["VolumeId"] for _, e in ebs if e.get("DeleteOnTermination")],
+                    "stays_behind": stays}))
+    return plan
+
+
+def do_ec2(ec2, action: guard.Action) -> dict:
+    if action.op == "snapshot":
+        snap = ec2.create_snapshot(
+            VolumeId=action.id, Description=f"awswiz: before terminating {action.target}",
+            TagSpecifications=[{"ResourceType": "snapshot", "Tags": managed_tags("terminate")}])
+        ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[snap["SnapshotId"]],
+                                                 WaiterConfig={"Delay": 15, "MaxAttempts": 240})
+        return {"snapshot_id": snap["SnapshotId"]}
+    out = ec2.terminate_instances(InstanceIds=[action.id])["TerminatingInstances"][0]
+    return {"state": out["CurrentState"]["Name"]}
+
+
+@cli.command(app, "terminate")
+def main(
+    ctx: cli.Ctx,
+    type_: Annotated[Kind, typer.Option("--type", help="What to delete: ec2 (instances) or s3 (buckets).")],
+    id: Annotated[list[str], typer.Option(
+        "--id", help="Instance id(s) or bucket name(s): repeat or comma-separate.")],
+    snapshot: Annotated[bool, typer.Option(
+        "--snapshot", help="ec2: snapshot every attached EBS volume first (and wait for it).")] = False,
+    confirm: Annotated[Optional[str], typer.Option(
+        "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
+    max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to delete more resources than this.")] = 10,
+) -> Result:
+    """Terminate instances (listing what stays behind) or empty and delete buckets, versions included."""
+    ids = targets.split_ids(id)
+    if type_ is Kind.ec2:
+        targets.check_ids(ids, targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
+        region = targets.one_region(ctx)
+        ec2 = ctx.aws.client("ec2", region)
+        return guard.run(ctx, lambda: plan_ec2(ec2, region, ids, snapshot), lambda a: do_ec2(ec2, a),
+                         confirm=confirm, max_count=max_, verify=[f"uv run tools/scan.py --region {region}"])
+    targets.check_ids(ids, targets.BUCKET_NAME, "bucket name", "my-bucket-name (3-63 of a-z 0-9 . -)")
+    if snapshot:
+        raise BadInput("--snapshot applies to --type ec2 only", "drop --snapshot for buckets")
+
+    def build() -> guard.Plan:
+        return guard.Plan(actions=[bucket_action(ctx.aws, b) for b in ids], scope={"type": "s3", "ids": ids})
+
+    return guard.run(ctx, build, lambda a: empty_and_delete(ctx.aws.client("s3", a.region), a.id),
+                     confirm=confirm, max_count=max_, verify=["uv run tools/scan.py --service s3"])
+
+
+if __name__ == "__main__":
+    cli.main(app, "terminate")
