@@ -1,0 +1,72 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# ///
+"""Delete unused non-default security groups in one region (plan first, then --confirm TOKEN)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from _awswiz import cli, guard, sg_rules, targets
+from _awswiz.output import Result
+
+app = cli.make_app(__doc__)
+
+
+def plan_cleanup(aws, region: str) -> guard.Plan:
+    """Unused = no network interface or load balancer, and no rule of a kept group refers to it.
+
+    Kept groups are the default ones, those in use, and protected ones; a group a kept group refers to
+    is kept too (to a fixed point). Rules by which unused groups refer to each other are revoked first.
+    """
+    ec2 = aws.client("ec2", region)
+    groups = {g["GroupId"]: g for g in targets.paginate(ec2, "describe_security_groups", "SecurityGroups")}
+    used = sg_rules.groups_in_use(aws, region)
+    plan = guard.Plan(actions=[], scope={"region": region})
+    kept: dict[str, str] = {}
+    for gid, g in groups.items():
+        if g.get("GroupName") == "default":
+            kept[gid] = "default group"
+        elif gid in used:
+            kept[gid] = f"in use by {used[gid]}"
+        elif reason := guard.protection(guard.tag_dict(g.get("Tags"))):
+            kept[gid] = reason
+    changed = True
+    while changed:
+        changed = False
+        for gid in [k for k in kept]:
+            for ref in sg_rules.refs(groups[gid]) & (groups.keys() - kept.keys()):
+                kept[ref] = f"referenced by {gid}"
+                changed = True
+    unused = [g for gid, g in groups.items() if gid not in kept]
+    names = {gid: groups[gid].get("GroupName") for gid in kept}
+    plan.skipped = [{"id": gid, "region": region, "name": names[gid], "reason": why}
+                    for gid, why in sorted(kept.items()) if why.startswith(("protected", "referenced"))]
+    among = {g["GroupId"] for g in unused}
+    plan.actions = sg_rules.revoke_actions(unused, among, region) + \
+        [sg_rules.delete_action(g, region) for g in unused]
+    return plan
+
+
+@cli.command(app, "cleanup_sg")
+def main(
+    ctx: cli.Ctx,
+    confirm: Annotated[Optional[str], typer.Option(
+        "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
+    max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to delete more groups than this.")] = 10,
+) -> Result:
+    """Delete non-default security groups nothing uses (no network interface, no reference from a group
+    that stays); rules by which unused groups refer to each other are revoked first."""
+    region = targets.one_region(ctx)
+    ec2 = ctx.aws.client("ec2", region)
+    return guard.run(ctx, lambda: plan_cleanup(ctx.aws, region), lambda a: sg_rules.do(ec2, a),
+                     confirm=confirm, max_count=max_, explicit=False,
+                     verify=[f"uv run tools/scan.py --region {region}"])
+
+
+if __name__ == "__main__":
+    cli.main(app, "cleanup_sg")
