@@ -7,10 +7,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-
 from _awswiz import cli, guard, sg_rules, targets
 from _awswiz.output import Result
 
@@ -55,7 +54,7 @@ def plan_cleanup(aws, region: str) -> guard.Plan:
 @cli.command(app, "cleanup_sg")
 def main(
     ctx: cli.Ctx,
-    confirm: Annotated[Optional[str], typer.Option(
+    confirm: Annotated[str | None, typer.Option(
         "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to delete more groups than this.")] = 10,
 ) -> Result:

@@ -7,10 +7,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-
 from _awswiz import cli, guard, targets, vpc_teardown
 from _awswiz.errors import BadInput
 from _awswiz.output import Result
@@ -22,9 +21,9 @@ app = cli.make_app(__doc__)
 def main(
     ctx: cli.Ctx,
     all_: Annotated[bool, typer.Option("--all", help="Every non-default VPC in the region.")] = False,
-    id: Annotated[Optional[list[str]], typer.Option(
+    id: Annotated[list[str] | None, typer.Option(
         "--id", help="VPC id(s): repeat or comma-separate (vpc-0abc,vpc-0def).")] = None,
-    confirm: Annotated[Optional[str], typer.Option(
+    confirm: Annotated[str | None, typer.Option(
         "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to delete more VPCs than this.")] = 10,
 ) -> Result:

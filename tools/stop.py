@@ -7,10 +7,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-
 from _awswiz import cli, guard, targets
 from _awswiz.errors import BadInput, error_entry
 from _awswiz.output import Result
@@ -78,12 +77,12 @@ def wait_stopped(ec2, results: list[dict]) -> None:
 @cli.command(app, "stop")
 def main(
     ctx: cli.Ctx,
-    id: Annotated[Optional[list[str]], typer.Option(
+    id: Annotated[list[str] | None, typer.Option(
         "--id", help="Instance id(s) to stop: repeat or comma-separate (i-0abc,i-0def).")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option(
+    tag: Annotated[list[str] | None, typer.Option(
         "--tag", help="Select instances by tag KEY=VALUE (repeatable; all must match).")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="After stopping, wait until the instances are stopped.")] = False,
-    confirm: Annotated[Optional[str], typer.Option(
+    confirm: Annotated[str | None, typer.Option(
         "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to touch more instances than this.")] = 10,
 ) -> Result:

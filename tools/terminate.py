@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-
 from _awswiz import cli, guard, targets
 from _awswiz.errors import BadInput
 from _awswiz.output import Result
@@ -21,13 +20,13 @@ from _awswiz.s3_empty import bucket_action, empty_and_delete
 app = cli.make_app(__doc__)
 
 
-class Kind(str, enum.Enum):
+class Kind(enum.StrEnum):
     ec2 = "ec2"
     s3 = "s3"
 
 
 def managed_tags(tool: str, **extra: str) -> list[dict]:
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     tags = {"awswiz:managed": "true", "awswiz:owner": tool, "awswiz:created-at": now, **extra}
     return [{"Key": k, "Value": v} for k, v in tags.items()]
 
@@ -82,7 +81,7 @@ def main(
         "--id", help="Instance id(s) or bucket name(s): repeat or comma-separate.")],
     snapshot: Annotated[bool, typer.Option(
         "--snapshot", help="ec2: snapshot every attached EBS volume first (and wait for it).")] = False,
-    confirm: Annotated[Optional[str], typer.Option(
+    confirm: Annotated[str | None, typer.Option(
         "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to delete more resources than this.")] = 10,
 ) -> Result:

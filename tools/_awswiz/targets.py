@@ -22,7 +22,7 @@ def check_ids(ids: list[str], pattern: re.Pattern, what: str, example: str, flag
     bad = [i for i in ids if not pattern.match(i)]
     if bad:
         raise BadInput(f"{flag} {', '.join(bad)}: not a valid {what} (expected something like {example})",
-                       f"find ids with: uv run tools/scan.py")
+                       "find ids with: uv run tools/scan.py")
     return ids
 
 

@@ -93,8 +93,8 @@ def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
                            releases=allocs))
     actions += [act("release", "ec2:elastic-ip", a["AllocationId"], "held by " + n["NatGatewayId"])
                 for n in nats for a in n.get("NatGatewayAddresses", []) if a.get("AllocationId")]
-    actions += [act("delete", "ec2:vpc-endpoint", e["VpcEndpointId"], e.get("State"),
-                    service=e.get("ServiceName")) for e in _in(inv["endpoints"], vid) if e.get("State") not in GONE_STATES]
+    actions += [act("delete", "ec2:vpc-endpoint", e["VpcEndpointId"], e.get("State"), service=e.get("ServiceName"))
+                for e in _in(inv["endpoints"], vid) if e.get("State") not in GONE_STATES]
     actions += [act("delete", "ec2:network-interface", e["NetworkInterfaceId"], e.get("Status"),
                     description=e.get("Description") or "") for e in _in(inv["enis"], vid)
                 if not (e.get("Attachment") or {}).get("InstanceId")]
