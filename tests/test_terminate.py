@@ -1,0 +1,100 @@
+"""terminate.py: EC2 (what stays behind, --snapshot first) and S3 (versions and delete markers)."""
+
+from __future__ import annotations
+
+import pytest
+from mutation_helpers import assert_audit_matches_server, instance, mutating_calls, name, state
+
+REGION = "sa-east-1"
+S3_REGION = "eu-north-1"
+
+
+def confirm(run_tool, *args):
+    plan = run_tool(*args)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    return plan.json["data"], run_tool(*args, "--confirm", plan.json["data"]["confirm"])
+
+
+def test_ec2_lists_what_stays_behind_and_snapshots_first(sandbox, run_tool, state_dir):
+    ec2 = sandbox.client("ec2", REGION)
+    iid = instance(ec2, keep_root=True)
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.associate_address(AllocationId=alloc, InstanceId=iid)
+    root = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0][
+        "BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    mark = sandbox.mark()
+    plan, r = confirm(run_tool, "terminate", "--type", "ec2", "--id", iid, "--region", REGION, "--snapshot")
+    assert [a["action"] for a in plan["plan"]] == ["snapshot", "terminate"]
+    stays = " ".join(plan["plan"][1]["detail"]["stays_behind"])
+    assert root in stays and alloc in stays
+    assert r.code == 0, r.stdout + r.stderr
+    assert state(ec2, iid) in ("shutting-down", "terminated")
+    snap_id = r.json["data"]["results"][0]["snapshot_id"]
+    snap = ec2.describe_snapshots(SnapshotIds=[snap_id])["Snapshots"][0]
+    assert snap["VolumeId"] == root and {"Key": "awswiz:managed", "Value": "true"} in snap["Tags"]
+    ops = [s["operation"] for s in assert_audit_matches_server(sandbox, state_dir, mark)]
+    assert ops == ["CreateSnapshot", "TerminateInstances"]
+    assert ec2.describe_volumes(VolumeIds=[root])["Volumes"]  # it stayed, as the plan said
+    ec2.release_address(AllocationId=alloc)
+
+
+def test_versioned_bucket_is_emptied_in_batches_then_deleted(sandbox, run_tool, state_dir):
+    s3 = sandbox.client("s3", S3_REGION)
+    bucket = name("awswiz-test-versions")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for i in range(420):
+        s3.put_object(Bucket=bucket, Key=f"k/{i}", Body=b"a")
+        s3.put_object(Bucket=bucket, Key=f"k/{i}", Body=b"bb")
+        if i % 2:
+            s3.delete_object(Bucket=bucket, Key=f"k/{i}")  # a delete marker
+    mark = sandbox.mark()
+    plan, r = confirm(run_tool, "terminate", "--type", "s3", "--id", bucket)
+    detail = plan["plan"][0]["detail"]
+    assert detail["object_versions"] == 840 and detail["delete_markers"] == 210 and detail["batches"] == 2
+    assert plan["plan"][0]["region"] == S3_REGION
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.json["data"]["results"][0]["deleted_versions"] == 1050
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    server = mutating_calls(sandbox, mark)
+    assert [c["method"] for c in server] == ["POST", "POST", "DELETE"]  # 2 DeleteObjects, DeleteBucket
+    ops = [s["operation"] for s in assert_audit_matches_server(sandbox, state_dir, mark)]
+    assert ops == ["DeleteObjects", "DeleteObjects", "DeleteBucket"]
+
+
+def test_protected_bucket_is_refused_and_survives(sandbox, run_tool):
+    s3 = sandbox.client("s3", S3_REGION)
+    bucket = name("awswiz-test-prod")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "stage", "Value": "prod"}]})
+    s3.put_object(Bucket=bucket, Key="x", Body=b"x")
+    r = run_tool("terminate", "--type", "s3", "--id", bucket)
+    assert r.code == 4 and "protected" in r.json["errors"][0]["message"]
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+
+
+def test_max_holds_for_buckets(sandbox, run_tool):
+    s3 = sandbox.client("s3", S3_REGION)
+    buckets = [name("awswiz-test-max") for _ in range(2)]
+    for b in buckets:
+        s3.create_bucket(Bucket=b, CreateBucketConfiguration={"LocationConstraint": S3_REGION})
+    r = run_tool("terminate", "--type", "s3", "--id", ",".join(buckets), "--max", "1")
+    assert r.code == 4 and "--max 1" in r.json["errors"][0]["message"]
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert all(b in names for b in buckets)
+
+
+@pytest.mark.parametrize("args", [
+    ("--type", "other", "--id", "x"), ("--type", "ec2", "--id", "i-zz"), ("--type", "ec2", "--id", "my-bucket"),
+    ("--type", "s3", "--id", "Bad_Bucket"), ("--type", "s3", "--id", "awswiz-no-such-bucket-xyz"),
+    ("--type", "ec2", "--id", "i-0123456789abcdef0"), ("--type", "s3"), ("--id", "i-0123456789abcdef0"),
+    ("--type", "s3", "--id", "awswiz-demo-datasets", "--snapshot"),
+])
+def test_bad_input_is_exit_2_and_changes_nothing(sandbox, run_tool, state_dir, args):
+    mark = sandbox.mark()
+    r = run_tool("terminate", *args, "--region", REGION)
+    assert r.code == 2, r.stdout + r.stderr
+    assert r.json["errors"][0]["code"] == "BadInput"
+    if "other" in args:
+        assert "ec2" in r.json["errors"][0]["message"] and "s3" in r.json["errors"][0]["message"]
+    assert mutating_calls(sandbox, mark) == [] and not (state_dir / "audit.jsonl").exists()
