@@ -70,6 +70,18 @@ def describe(ec2, names: list[str] | None = None) -> dict[str, dict]:
     return out
 
 
+def all_specs(ec2) -> dict[str, dict]:
+    """Every type's spec; cached a week in .state/cache (specs are the same in every region)."""
+    from . import cache
+
+    doc = cache.load("instance_types")
+    if cache.fresh(doc) and doc.get("types"):
+        return doc["types"]
+    types = describe(ec2)
+    cache.save("instance_types", {"date": cache.today(), "types": types})
+    return types
+
+
 def offerings(ec2, types: list[str]) -> dict[str, list[str]]:
     """{type: [availability zones]} for the types offered in this client's region."""
     out: dict[str, set] = {}

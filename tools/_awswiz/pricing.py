@@ -5,41 +5,22 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import threading
 
-from .state import state_dir
+from . import cache
 
 PRICING_REGION = "us-east-1"  # the Pricing API answers in a few regions only; us-east-1 has every price
-MAX_AGE_DAYS = 7
 _FILTERS = {"operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA", "capacitystatus": "Used",
             "licenseModel": "No License required"}
 _lock = threading.Lock()
 
 
-def _cache_path():
-    return state_dir("cache") / "pricing.json"
-
-
 def load_cache() -> dict:
-    try:
-        return json.loads(_cache_path().read_text())
-    except (OSError, ValueError):
-        return {}
+    return cache.load("pricing")
 
 
-def save_cache(cache: dict) -> None:
-    path = _cache_path()
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(cache, separators=(",", ":")))
-    os.replace(tmp, path)
-
-
-def fresh(entry: dict | None, today: _dt.date | None = None) -> bool:
-    if not entry or "date" not in entry:
-        return False
-    today = today or _dt.datetime.now(_dt.UTC).date()
-    return (today - _dt.date.fromisoformat(entry["date"])).days < MAX_AGE_DAYS
+def save_cache(entries: dict) -> None:
+    cache.save("pricing", entries, merge=True)
 
 
 def parse_price_list(items: list[str]) -> dict[str, float]:
@@ -67,10 +48,10 @@ def fetch_on_demand(pricing, instance_type: str) -> dict[str, float]:
     return parse_price_list(items)
 
 
-def record(cache: dict, instance_type: str, prices: dict[str, float]) -> dict:
-    entry = {"date": _dt.datetime.now(_dt.UTC).date().isoformat(), "prices": prices}
+def record(doc: dict, instance_type: str, prices: dict[str, float]) -> dict:
+    entry = {"date": cache.today(), "prices": prices}
     with _lock:
-        cache[instance_type] = entry
+        doc[instance_type] = entry
     return entry
 
 

@@ -1,0 +1,95 @@
+"""Deep Learning AMIs: discovery through the public SSM parameters, falling back to Amazon-owned images by
+name, newest first; and whether this account can launch one (a DryRun RunInstances).
+
+launch.py picks its default image with pick_default(); ami.py shows the list.
+"""
+
+from __future__ import annotations
+
+import re
+
+FRAMEWORKS = ("pytorch", "tensorflow", "base")
+ARCHES = ("x86_64", "arm64")
+SSM_ROOT = "/aws/service/deeplearning/ami"
+NAME_PATTERNS = {"pytorch": "Deep Learning*PyTorch*", "tensorflow": "Deep Learning*TensorFlow*",
+                 "base": "Deep Learning*Base*"}
+CHECK_TYPE = {"x86_64": "g5.xlarge", "arm64": "g5g.xlarge"}  # a GPU type each DLAMI supports
+LINK_RE = re.compile(r"https://aws\.amazon\.com/marketplace/\S+?(?=[\s.,;)\]]*(?:\s|$))")
+
+
+def _wanted(ami_type: str, framework: str) -> bool:
+    t = ami_type.lower()
+    if framework == "base":
+        return t.startswith("base")
+    return framework in t
+
+
+def ssm_candidates(ssm, arch: str, framework: str) -> dict[str, str]:
+    """{ami id: parameter name} for the framework's .../latest/ami-id parameters (one paginated call)."""
+    out: dict[str, str] = {}
+    pages = ssm.get_paginator("get_parameters_by_path").paginate(Path=f"{SSM_ROOT}/{arch}", Recursive=True)
+    for page in pages:
+        for p in page["Parameters"]:
+            parts = p["Name"][len(SSM_ROOT) + 1:].split("/")  # arch, ami_type, latest, ami-id
+            if len(parts) == 4 and parts[2:] == ["latest", "ami-id"] and _wanted(parts[1], framework):
+                out.setdefault(p["Value"], p["Name"])
+    return out
+
+
+def entry(img: dict, param: str | None = None) -> dict:
+    return {"id": img["ImageId"], "name": img.get("Name"), "created": img.get("CreationDate"),
+            "arch": img.get("Architecture"), "owner": img.get("ImageOwnerAlias") or img.get("OwnerId"),
+            "param": param}
+
+
+def find(ec2, ssm, arch: str, framework: str) -> tuple[list[dict], str, str | None]:
+    """(images newest first, source "ssm" or "describe_images", why SSM was not used or None)."""
+    why = None
+    try:
+        params = ssm_candidates(ssm, arch, framework)
+    except Exception as exc:  # noqa: BLE001 - SSM refused or failed: the name search still answers
+        params, why = {}, f"SSM parameters unavailable ({type(exc).__name__}: {exc})"
+    images: list[dict] = []
+    if params:
+        resp = ec2.describe_images(ImageIds=sorted(params))
+        images = [entry(i, params.get(i["ImageId"])) for i in resp["Images"] if i.get("Architecture") == arch]
+    if not images:
+        why = why or f"no SSM parameter under {SSM_ROOT}/{arch} for {framework}"
+        pages = ec2.get_paginator("describe_images").paginate(Owners=["amazon"], Filters=[
+            {"Name": "name", "Values": [NAME_PATTERNS[framework]]},
+            {"Name": "architecture", "Values": [arch]}, {"Name": "state", "Values": ["available"]}])
+        images = [entry(i) for page in pages for i in page["Images"]]
+    source = "ssm" if params and images and images[0]["param"] else "describe_images"
+    return sorted(images, key=lambda e: e["created"] or "", reverse=True), source, why if source != "ssm" else None
+
+
+def launch_check(ec2, image_id: str, instance_type: str) -> dict:
+    """Can this account launch the image? A DryRun RunInstances: subscribed, needs-subscription, or unknown."""
+    from botocore.exceptions import ClientError
+
+    try:
+        ec2.run_instances(DryRun=True, ImageId=image_id, InstanceType=instance_type, MinCount=1, MaxCount=1)
+    except ClientError as exc:
+        code = exc.response["Error"].get("Code", "")
+        msg = exc.response["Error"].get("Message", "")
+        if code == "DryRunOperation":
+            return {"status": "subscribed"}
+        if code == "OptInRequired" or "subscribe" in msg.lower():
+            m = LINK_RE.search(msg)
+            link = m.group(0) if m else f"https://console.aws.amazon.com/ec2/home#ImageDetails:imageId={image_id}"
+            return {"status": "needs-subscription", "link": link, "reason": msg}
+        return {"status": "unknown", "reason": f"{code}: {msg}"}
+    return {"status": "subscribed"}
+
+
+def pick_default(aws, region: str, framework: str = "pytorch", arch: str = "x86_64",
+                 instance_type: str | None = None, tries: int = 3) -> dict | None:
+    """The newest DLAMI of the framework this account can launch in the region (None if none of the
+    newest `tries` is launchable). For launch.py's default image."""
+    ec2 = aws.client("ec2", region)
+    images, _, _ = find(ec2, aws.client("ssm", region), arch, framework)
+    for img in images[:tries]:
+        check = launch_check(ec2, img["id"], instance_type or CHECK_TYPE[arch])
+        if check["status"] == "subscribed":
+            return {**img, "launch": check}
+    return None
