@@ -152,6 +152,9 @@ def explain(ec2, vpc_id: str) -> str:
     for g in paginate(ec2, "describe_security_groups", "SecurityGroups", Filters=flt):
         if g.get("GroupName") != "default":
             left.append(f"security group {g['GroupId']}")
+    vgws = ec2.describe_vpn_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
+    left += [f"VPN gateway {g['VpnGatewayId']} (attached; detach it)" for g in vgws.get("VpnGateways", [])
+             if any(a.get("State") == "attached" for a in g.get("VpcAttachments", []))]
     return ", ".join(left[:10]) or "nothing AwsWiz can list (check Lambda, EKS, RDS, VPN and transit attachments)"
 
 

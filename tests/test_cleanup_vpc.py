@@ -1,0 +1,153 @@
+"""cleanup_vpc.py: a full VPC torn down in a valid order (checked call by call at the server), default
+VPCs untouched, VPCs with instances refused with the instances named, bad input changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from mutation_helpers import assert_audit_matches_server, audit_lines, image, mutating_calls, name
+
+REGION = "ap-northeast-1"
+
+
+def build_vpc(ec2, region: str, cidr: str = "10.60") -> dict:
+    vpc = ec2.create_vpc(CidrBlock=f"{cidr}.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": [
+        {"Key": "Name", "Value": name("teardown")}]}])["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{i}.0/24", AvailabilityZone=f"{region}{z}")[
+        "Subnet"]["SubnetId"] for i, z in enumerate("ac")]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=rt, SubnetId=subnets[0])
+    a = ec2.create_security_group(GroupName=name("a"), Description="a", VpcId=vpc)["GroupId"]
+    b = ec2.create_security_group(GroupName=name("b"), Description="b", VpcId=vpc)["GroupId"]
+    for x, y in ((a, b), (b, a)):
+        ec2.authorize_security_group_ingress(GroupId=x, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": y}]}])
+    endpoint = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", RouteTableIds=[rt],
+                                       VpcEndpointType="Gateway")["VpcEndpoint"]["VpcEndpointId"]
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=alloc)["NatGateway"]["NatGatewayId"]
+    acl = ec2.create_network_acl(VpcId=vpc)["NetworkAcl"]["NetworkAclId"]
+    return {"vpc": vpc, "subnets": subnets, "igw": igw, "rt": rt, "sgs": [a, b], "endpoint": endpoint,
+            "alloc": alloc, "nat": nat, "acl": acl}
+
+
+def first(ops: list[str], op: str) -> int:
+    return ops.index(op)
+
+
+def last(ops: list[str], op: str) -> int:
+    return len(ops) - 1 - ops[::-1].index(op)
+
+
+def test_full_teardown_in_dependency_order(sandbox, run_tool, state_dir):
+    ec2 = sandbox.client("ec2", REGION)
+    net = build_vpc(ec2, REGION)
+    default = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]]
+    mark = sandbox.mark()
+    plan = run_tool("cleanup_vpc", "--id", net["vpc"], "--region", REGION)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    assert mutating_calls(sandbox, mark) == []
+    planned = {a["id"] for a in plan.json["data"]["plan"]}
+    assert {net["nat"], net["alloc"], net["endpoint"], net["igw"], net["rt"], net["acl"], net["vpc"],
+            *net["subnets"], *net["sgs"]} <= planned
+    r = run_tool("cleanup_vpc", "--id", net["vpc"], "--region", REGION, "--confirm", plan.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert net["vpc"] not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    assert all(v in [x["VpcId"] for x in ec2.describe_vpcs()["Vpcs"]] for v in default)
+    assert net["alloc"] not in [a.get("AllocationId") for a in ec2.describe_addresses()["Addresses"]]
+    ops = [c["action"] for c in mutating_calls(sandbox, mark)]
+    # the order AWS needs (moto would accept several wrong ones, so the order itself is checked)
+    assert ops[0] == "DeleteNatGateway" and ops[-1] == "DeleteVpc"
+    assert first(ops, "DeleteNatGateway") < first(ops, "ReleaseAddress") < first(ops, "DetachInternetGateway")
+    assert last(ops, "DeleteVpcEndpoints") < first(ops, "DeleteRouteTable")
+    assert first(ops, "DetachInternetGateway") < first(ops, "DeleteInternetGateway")
+    assert last(ops, "DisassociateRouteTable") < first(ops, "DeleteSubnet")
+    assert last(ops, "DeleteSubnet") < first(ops, "DeleteRouteTable") < first(ops, "DeleteNetworkAcl")
+    assert last(ops, "RevokeSecurityGroupIngress") < first(ops, "DeleteSecurityGroup")
+    assert last(ops, "DeleteSecurityGroup") < first(ops, "DeleteVpc")
+    assert ops.count("DeleteSubnet") == 2 and ops.count("DeleteSecurityGroup") == 2
+    sent = assert_audit_matches_server(sandbox, state_dir, mark)
+    assert all(s["confirm"] == plan.json["data"]["confirm"] for s in sent)
+
+
+def test_vpc_with_instances_is_refused_naming_them_and_others_go_on(sandbox, run_tool):
+    region = "ap-northeast-2"
+    ec2 = sandbox.client("ec2", region)
+    busy = ec2.create_vpc(CidrBlock="10.61.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=busy, CidrBlock="10.61.0.0/24")["Subnet"]["SubnetId"]
+    iid = ec2.run_instances(ImageId=image(ec2), MinCount=1, MaxCount=1, SubnetId=subnet)["Instances"][0]["InstanceId"]
+    free = ec2.create_vpc(CidrBlock="10.62.0.0/16")["Vpc"]["VpcId"]
+    mark = sandbox.mark()
+    r = run_tool("cleanup_vpc", "--id", busy, "--region", region)
+    assert r.code == 4 and iid in r.json["errors"][0]["message"]
+    plan = run_tool("cleanup_vpc", "--all", "--region", region)
+    assert plan.code == 0
+    data = plan.json["data"]
+    skipped = {s["id"]: s["reason"] for s in data["skipped"]}
+    assert iid in skipped[busy] and "default" in " ".join(skipped.values())
+    assert {a["id"] for a in data["plan"]} == {free}
+    assert mutating_calls(sandbox, mark) == []
+    r = run_tool("cleanup_vpc", "--all", "--region", region, "--confirm", data["confirm"])
+    assert r.code == 0, r.stdout
+    left = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    assert free not in left and busy in left and any(v["IsDefault"] for v in ec2.describe_vpcs()["Vpcs"])
+
+
+def test_a_change_between_plan_and_confirm_is_refused(sandbox, run_tool):
+    region = "eu-west-3"
+    ec2 = sandbox.client("ec2", region)
+    vpc = ec2.create_vpc(CidrBlock="10.63.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.63.0.0/24")["Subnet"]["SubnetId"]
+    plan = run_tool("cleanup_vpc", "--id", vpc, "--region", region).json["data"]
+    ec2.delete_subnet(SubnetId=sub)  # the world changes: the token is refused, the fresh plan is shown
+    r = run_tool("cleanup_vpc", "--id", vpc, "--region", region, "--confirm", plan["confirm"])
+    assert r.code == 4 and sub in r.json["errors"][0]["message"]
+    assert sub not in {a["id"] for a in r.json["data"]["plan"]} and r.json["data"]["confirm"]
+
+
+def test_one_vpc_failing_does_not_stop_the_others_and_the_blocker_is_named(sandbox, run_tool, state_dir):
+    """A VPN gateway is not part of the teardown: AWS (and moto) refuse DeleteVpc with DependencyViolation,
+    whose message names no blocker; the tool names it, and the other VPC is still deleted."""
+    region = "eu-west-3"
+    ec2 = sandbox.client("ec2", region)
+    stuck, other = (ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")["Vpc"]["VpcId"] for n in (65, 66))
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=stuck)
+    args = ("cleanup_vpc", "--id", f"{stuck},{other}", "--region", region)
+    mark = sandbox.mark()
+    r = run_tool(*args, "--confirm", run_tool(*args).json["data"]["confirm"])
+    assert r.code == 3, r.stdout + r.stderr
+    err = r.json["errors"][0]
+    assert err["code"] == "DependencyViolation" and vgw in err["message"] and stuck in err["message"]
+    left = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    assert stuck in left and other not in left
+    sent = assert_audit_matches_server(sandbox, state_dir, mark)
+    done = {d["id"]: d for d in audit_lines(state_dir, "done")}
+    outcomes = [(s["resources"][0], done[s["id"]]["outcome"]) for s in sent if s["operation"] == "DeleteVpc"]
+    assert sorted(outcomes) == sorted([(stuck, "error"), (other, "ok")])
+    ec2.detach_vpn_gateway(VpnGatewayId=vgw, VpcId=stuck)
+
+
+def test_default_vpc_is_never_touched(sandbox, run_tool):
+    ec2 = sandbox.client("ec2", "eu-central-1")
+    default = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]][0]
+    mark = sandbox.mark()
+    r = run_tool("cleanup_vpc", "--id", default, "--region", "eu-central-1")
+    assert r.code == 4 and "default VPC" in r.json["errors"][0]["message"]
+    r = run_tool("cleanup_vpc", "--all", "--region", "eu-central-1")
+    assert r.code == 0 and r.json["data"]["plan"] == []
+    assert mutating_calls(sandbox, mark) == []
+
+
+@pytest.mark.parametrize("args", [
+    ("--id", "vpc-nothex"), ("--id", "i-0123456789abcdef0"), ("--id", "vpc-0123456789abcdef0"), (),
+    ("--all", "--id", "vpc-0123456789abcdef0"),
+])
+def test_bad_input_is_exit_2_and_changes_nothing(sandbox, run_tool, state_dir, args):
+    mark = sandbox.mark()
+    r = run_tool("cleanup_vpc", *args, "--region", REGION)
+    assert r.code == 2, r.stdout + r.stderr
+    assert r.json["errors"][0]["code"] == "BadInput"
+    assert mutating_calls(sandbox, mark) == [] and not (state_dir / "audit.jsonl").exists()
