@@ -51,6 +51,11 @@ def usage(ec2) -> dict[tuple[str, str], dict]:
     return out
 
 
+def num(v):
+    """1024.0 -> 1024 (Service Quotas answers floats); other values unchanged."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
 def rows(region: str, applied: dict, defaults: dict | None, used: dict | None, groups: list[str]) -> list[dict]:
     """One row per quota of the table: value (applied, else AWS default, else the table's), usage, headroom."""
     out = []
@@ -64,7 +69,7 @@ def rows(region: str, applied: dict, defaults: dict | None, used: dict | None, g
         else:
             value, source = q.default, "table"
         u = (used or {}).get((q.group, q.market), {"vcpus": 0, "instances": 0})
-        value = int(value) if value is not None and float(value).is_integer() else value
+        value = num(value)
         out.append({"region": region, "family": q.group, "market": q.market, "code": q.code, "value": value,
                     "source": source, "used": u["vcpus"] if used is not None else None,
                     "instances": u["instances"] if used is not None else None,
@@ -97,7 +102,7 @@ def request_entry(r: dict, region: str) -> dict:
     code, service = r.get("QuotaCode"), r.get("ServiceCode")
     entry = {"id": r.get("Id"), "case_id": r.get("CaseId"), "region": region, "service": service, "code": code,
              "name": r.get("QuotaName") or (BY_CODE[code].name if code in BY_CODE else None),
-             "desired": r.get("DesiredValue"), "status": r.get("Status"), "created": _when(r.get("Created")),
+             "desired": num(r.get("DesiredValue")), "status": r.get("Status"), "created": _when(r.get("Created")),
              "updated": _when(r.get("LastUpdated")),
              "console": f"https://{region}.console.aws.amazon.com/servicequotas/home/requests",
              "quota_console": console_link(region, code, service or SERVICE)}
