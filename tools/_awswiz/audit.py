@@ -75,20 +75,14 @@ def resource_ids(params: dict) -> list[str]:
 
 
 def created_ids(parsed, depth: int = 2) -> list[str]:
-    """Ids a Create/Allocate/Run response returns (VpcId, SnapshotId, AllocationId, ...)."""
-    out: list[str] = []
+    """Ids a Create/Allocate/Run response returns (VpcId, SnapshotId, AllocationId, ...), outermost first."""
     if depth < 0 or not isinstance(parsed, dict):
-        return out
-    for k, v in parsed.items():
-        if k in ("ResponseMetadata", "OwnerId", "RequestId", "ClientToken"):
-            continue
-        if isinstance(v, str) and k.endswith("Id"):
-            out.append(v)
-        elif isinstance(v, dict):
-            out.extend(created_ids(v, depth - 1))
-        elif isinstance(v, list) and depth > 0:
-            for item in v[:LIST_LIMIT]:
-                out.extend(created_ids(item, depth - 1))
+        return []
+    items = [(k, v) for k, v in parsed.items() if k not in ("ResponseMetadata", "OwnerId", "RequestId")]
+    out = [v for k, v in items if isinstance(v, str) and k.endswith("Id") and "-" in v]
+    for _, v in items:
+        for item in ([v] if isinstance(v, dict) else v[:LIST_LIMIT] if isinstance(v, list) else []):
+            out.extend(created_ids(item, depth - 1))
     return list(dict.fromkeys(out))[:LIST_LIMIT]
 
 
