@@ -39,7 +39,7 @@ def usage(ec2) -> dict[tuple[str, str], dict]:
             for i in res["Instances"]:
                 market = "spot" if i.get("InstanceLifecycle") == "spot" else "on-demand"
                 found.append((i["InstanceType"], market))
-    specs = instance_types.describe(ec2, [t for t, _ in found]) if found else {}
+    specs = _specs(ec2, [t for t, _ in found]) if found else {}
     out: dict[tuple[str, str], dict] = {}
     for itype, market in found:
         group = group_of(itype)
@@ -54,6 +54,18 @@ def usage(ec2) -> dict[tuple[str, str], dict]:
 def num(v):
     """1024.0 -> 1024 (Service Quotas answers floats); other values unchanged."""
     return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def _specs(ec2, names: list[str]) -> dict[str, dict]:
+    """Specs of the running types; if the region no longer lists one of them, every type (cached)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return instance_types.describe(ec2, names)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "InvalidInstanceType":
+            raise
+        return instance_types.all_specs(ec2)
 
 
 def rows(region: str, applied: dict, defaults: dict | None, used: dict | None, groups: list[str]) -> list[dict]:
