@@ -41,7 +41,7 @@ def test_lab_quotas_differ_by_region_applied_else_default(run_tool):
     assert q[("eu-west-1", "p", "on-demand")]["value"] == 0
     assert q[("us-west-2", "p", "on-demand")]["value"] == 96
     assert q[("us-east-1", "p", "spot")]["value"] == 96
-    assert q[("us-west-2", "p", "spot")] | {} and q[("us-west-2", "p", "spot")]["source"] == "default"
+    assert q[("us-west-2", "p", "spot")]["source"] == "default"
     assert q[("us-east-1", "p", "on-demand")]["code"] == "L-417A185B"
     assert q[("us-east-1", "g", "spot")]["code"] == "L-3819A6DF"
     # one row per quota of the table in every region: 18 codes

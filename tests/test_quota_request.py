@@ -1,0 +1,91 @@
+"""quota_request.py: validation before anything is sent, the plan/confirm guard, a pending request reported."""
+
+from __future__ import annotations
+
+import pytest
+
+SUBMIT = "RequestServiceQuotaIncrease"
+
+
+def sent(sandbox, mark: int) -> list[dict]:
+    return [c for c in sandbox.calls(mark) if c["action"] == SUBMIT]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--code", "L-00000000", "--value", "64", "--region", "us-east-1"], ["L-00000000", "L-417A185B"]),
+    (["--code", "P", "--value", "64", "--region", "us-east-1"], ["L-XXXXXXXX", "L-417A185B"]),
+    (["--code", "L-417A185B", "--value", "50", "--region", "us-west-2"], ["not above", "96"]),
+    (["--code", "L-417A185B", "--value", "96", "--region", "us-west-2"], ["not above", "96"]),
+    (["--code", "L-417A185B", "--value", "-1", "--region", "us-west-2"], ["positive"]),
+    (["--code", "L-417A185B", "--value", "500", "--region", "us-moon-1"], ["us-moon-1", "us-west-2"]),
+    (["--value", "500", "--region", "us-east-1"], ["--code"]),
+    (["--code", "L-417A185B", "--value", "lots"], ["--value"]),
+])
+def test_bad_input_exit_2_and_nothing_sent(run_tool, sandbox, args, words):
+    mark = sandbox.mark()
+    r = run_tool("quota_request", *args)
+    assert r.code == 2, r.stdout
+    msg = r.json["errors"][0]["message"]
+    assert all(w in msg for w in words), msg
+    assert sent(sandbox, mark) == []
+    if "us-moon-1" in args or "lots" in args or "--code" not in args or "P" in args:
+        assert sandbox.calls(mark) == []  # refused before any call at all
+
+
+def test_value_not_above_reports_the_current_value(run_tool):
+    r = run_tool("quota_request", "--code", "L-DB2E81BA", "--value", "100", "--region", "us-west-2")
+    assert r.code == 2
+    assert r.json["data"] == {"code": "L-DB2E81BA", "region": "us-west-2", "current": 128.0, "source": "applied"}
+
+
+def test_pending_request_is_reported_and_nothing_sent(run_tool, sandbox):
+    mark = sandbox.mark()
+    r = run_tool("quota_request", "--code", "L-417A185B", "--value", "500", "--region", "us-east-1")
+    assert r.code == 0, r.stderr
+    data = r.json["data"]
+    assert data["plan"] == [] and data["confirm"] is None
+    pending = data["skipped"][0]
+    assert "already pending" in pending["reason"]
+    assert pending["request"]["status"] == "PENDING" and pending["request"]["desired"] == 384
+    assert sent(sandbox, mark) == []
+
+
+def test_plan_then_confirm_submits_once_and_shows_in_status(run_tool, sandbox):
+    region, code = "ca-central-1", "L-1216C47A"
+    mark = sandbox.mark()
+    plan = run_tool("quota_request", "--code", code, "--value", "64", "--region", region)
+    assert plan.code == 0, plan.stderr
+    p = plan.json["data"]
+    assert p["applied"] is False and p["confirm"]
+    assert p["plan"][0]["action"] == "request-increase" and p["plan"][0]["detail"]["from"] == 5
+    assert sent(sandbox, mark) == []  # the plan sends nothing
+
+    r = run_tool("quota_request", "--code", code, "--value", "64", "--region", region, "--confirm", p["confirm"])
+    assert r.code == 0, r.stdout
+    res = r.json["data"]["results"][0]
+    assert res["ok"] and res["status"] == "PENDING" and res["request_id"] and res["case_id"]
+    assert res["console"].startswith(f"https://{region}.console.aws.amazon.com/servicequotas/")
+    assert len(sent(sandbox, mark)) == 1
+
+    again = run_tool("quota_request", "--code", code, "--value", "64", "--region", region, "--confirm", p["confirm"])
+    assert again.code == 0 and again.json["data"]["plan"] == []  # replayed: now pending, nothing to send
+    assert again.json["data"]["skipped"][0]["request"]["id"] == res["request_id"]
+    assert len(sent(sandbox, mark)) == 1
+
+    status = run_tool("quota_status", "--region", region)
+    assert status.code == 0
+    mine = [q for q in status.json["data"]["requests"] if q["id"] == res["request_id"]]
+    assert mine and mine[0]["code"] == code and mine[0]["desired"] == 64 and mine[0]["status"] == "PENDING"
+    # and a new plan for the same quota now reports it pending
+    later = run_tool("quota_request", "--code", code, "--value", "128", "--region", region)
+    assert later.json["data"]["skipped"][0]["request"]["id"] == res["request_id"]
+
+
+def test_audit_log_records_the_request(run_tool, state_dir):
+    region = "eu-north-1"
+    p = run_tool("quota_request", "--code", "L-DB2E81BA", "--value", "16", "--region", region).json["data"]
+    r = run_tool("quota_request", "--code", "L-DB2E81BA", "--value", "16", "--region", region,
+                 "--confirm", p["confirm"])
+    assert r.code == 0, r.stdout
+    audit = (state_dir / "audit.jsonl").read_text()
+    assert SUBMIT in audit and p["confirm"] in audit
