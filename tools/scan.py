@@ -38,7 +38,7 @@ def main(
     from _awswiz.snapshot import collect
 
     with ctx.progress("scanning", 0) as bar:
-        records, errors = collect(ctx.aws, regions, rows, bar)
+        records, errors, succeeded = collect(ctx.aws, regions, rows, bar)
     if wanted_tags:
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
     found = findings(records)
@@ -48,7 +48,8 @@ def main(
     data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "resources": records,
             "findings": found}
     nxt = list(dict.fromkeys(f["next"] for f in found if f.get("next")))[:5]
-    return Result(data=data, errors=errors, next=nxt, render=render)
+    failed = errors and not succeeded  # nothing answered (no credentials, no network): a failure, not partial
+    return Result(data=data, errors=errors, next=nxt, render=render, exit_code=1 if failed else None)
 
 
 if __name__ == "__main__":

@@ -152,4 +152,4 @@ class Aws:
         names = [s.strip() for s in spec.split(",") if s.strip()]
         if not names:
             raise BadInput("--region needs REGION, a,b or all", "e.g. --region us-east-1")
-        return self.validate_regions(list(dict.fromkeys(names))), []
+        return sorted(self.validate_regions(list(dict.fromkeys(names)))), []

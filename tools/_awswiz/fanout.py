@@ -37,7 +37,8 @@ class FanOut:
             with self._cond:
                 self.results[key] = value
         except BaseException as exc:  # noqa: BLE001 - every failure becomes an error entry
-            entry = classify(exc, region, what)
+            # a task that learns its region late (a bucket's) may say so on the exception
+            entry = classify(exc, getattr(exc, "awswiz_region", None) or region, what)
             with self._cond:
                 self.errors.append(entry)
         finally:

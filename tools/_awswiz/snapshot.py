@@ -79,8 +79,9 @@ def _shape(row: Row, item, region: str) -> dict:
     return rec
 
 
-def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[list[dict], list[dict]]:
-    """All records of the rows in the regions (global rows once), and the error entries."""
+def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[list[dict], list[dict], int]:
+    """All records of the rows in the regions (global rows once), the error entries, and how many
+    calls succeeded (none at all means the run failed, rather than was partial)."""
     fan = FanOut(aws.workers, progress)
     fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
     offered: dict[str, set] = {}
@@ -121,7 +122,7 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[li
     # buckets live in one region each: keep those of the regions asked for
     records = [r for r in records if r["type"] != "s3:bucket" or r["region"] in wanted | {GLOBAL}]
     records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
-    return records, errors
+    return records, errors, len(results)
 
 
 def _add_gpus(client, recs: list[dict]) -> None:
@@ -146,4 +147,5 @@ def _bucket_details(aws, rec: dict) -> None:
         rec["tags"] = {t["Key"]: t["Value"] for t in tags}
     except Exception as exc:  # noqa: BLE001 - NoSuchTagSet is the normal answer for an untagged bucket
         if getattr(exc, "response", {}).get("Error", {}).get("Code") != "NoSuchTagSet":
+            exc.awswiz_region = region
             raise

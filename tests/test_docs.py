@@ -1,0 +1,66 @@
+"""AGENTS.md and README.md are checked against the tools themselves: every tool has a section, and every
+flag in a tool's real --help is in its AGENTS.md section (and nothing there is a flag the tool lacks)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, TOOLS, clean_env
+
+COMMON = {"--profile", "--region", "--pretty", "--sandbox", "--help"}
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+TOOLS_LIST = sorted(p.stem for p in TOOLS.glob("*.py") if not p.name.startswith("_"))
+
+
+def section(doc: str, tool: str) -> str:
+    m = re.search(rf"(?ms)^### {re.escape(tool)}\.py\s*$(.*?)(?=^##)", doc + "\n##")
+    assert m, f"no '### {tool}.py' section"
+    return m.group(1)
+
+
+def help_flags(tool: str) -> set[str]:
+    p = subprocess.run([sys.executable, str(TOOLS / f"{tool}.py"), "--help"], capture_output=True, text=True,
+                       env=clean_env(COLUMNS="250", TERM="dumb"), timeout=60)
+    assert p.returncode == 0, p.stderr
+    return set(FLAG.findall(p.stdout))
+
+
+@pytest.mark.parametrize("tool", TOOLS_LIST)
+def test_agents_md_matches_help(tool):
+    text = section((ROOT / "AGENTS.md").read_text(), tool)
+    assert text.strip(), f"AGENTS.md section for {tool}.py is empty"
+    real = help_flags(tool)
+    assert COMMON <= real, f"{tool}.py lacks common options {COMMON - real}"
+    # flags inside example commands of other tools belong to those tools
+    own = re.sub(r"uv run tools/(\w+)\.py[^`\n]*", lambda m: m.group(0) if m.group(1) == tool else "", text)
+    documented = set(FLAG.findall(own))
+    missing = real - COMMON - documented
+    assert not missing, f"{tool}.py flags not in AGENTS.md: {sorted(missing)}"
+    stale = documented - real
+    assert not stale, f"AGENTS.md names flags {tool}.py does not have: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("tool", TOOLS_LIST)
+def test_readme_tours_every_tool(tool):
+    assert section((ROOT / "README.md").read_text(), tool).strip(), f"README.md section for {tool}.py is empty"
+
+
+def test_common_options_documented():
+    agents = (ROOT / "AGENTS.md").read_text()
+    common = re.search(r"(?ms)^## Common options.*?(?=^## )", agents).group(0)
+    assert COMMON <= set(FLAG.findall(common))
+    for code in range(5):
+        assert re.search(rf"^\| {code} \|", agents, re.M), f"exit code {code} not documented"
+
+
+def test_readme_has_the_two_setup_commands():
+    readme = (ROOT / "README.md").read_text()
+    assert "uv run tools/scan.py --pretty --sandbox" in readme
+    ci = (ROOT / ".ci" / "run").read_text()
+    m = re.search(r"```bash\n(?:.*\n)*?(uv run [^\n#]*pytest[^\n#]*?)\s*(#.*)?\n", readme)
+    assert m, "README.md has no test command"
+    assert m.group(1).strip() in ci, ".ci/run must run the README's test command"

@@ -1,0 +1,193 @@
+"""scan.py against the seeded sandbox: every lab resource found, filters, findings, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+LAB_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
+
+
+EC2_TYPES = {  # type -> (call, response key, id key), to compare scan with the EC2 API itself
+    "ec2:instance": ("describe_instances", "Reservations", "InstanceId"),
+    "ec2:volume": ("describe_volumes", "Volumes", "VolumeId"),
+    "ec2:elastic-ip": ("describe_addresses", "Addresses", "AllocationId"),
+    "ec2:key-pair": ("describe_key_pairs", "KeyPairs", "KeyPairId"),
+    "vpc:vpc": ("describe_vpcs", "Vpcs", "VpcId"),
+    "vpc:subnet": ("describe_subnets", "Subnets", "SubnetId"),
+    "vpc:security-group": ("describe_security_groups", "SecurityGroups", "GroupId"),
+    "vpc:internet-gateway": ("describe_internet_gateways", "InternetGateways", "InternetGatewayId"),
+    "vpc:route-table": ("describe_route_tables", "RouteTables", "RouteTableId"),
+    "vpc:nat-gateway": ("describe_nat_gateways", "NatGateways", "NatGatewayId"),
+    "vpc:endpoint": ("describe_vpc_endpoints", "VpcEndpoints", "VpcEndpointId"),
+    "vpc:network-interface": ("describe_network_interfaces", "NetworkInterfaces", "NetworkInterfaceId"),
+}
+
+
+def truth(sandbox) -> dict[tuple[str, str], set[str]]:
+    out = {}
+    for region in LAB_REGIONS:
+        ec2 = sandbox.client("ec2", region)
+        for rtype, (call, key, idkey) in EC2_TYPES.items():
+            items = getattr(ec2, call)()[key]
+            if key == "Reservations":
+                items = [i for r in items for i in r["Instances"]]
+            out[(rtype, region)] = {i[idkey] for i in items}
+    return out
+
+
+@pytest.fixture(scope="module")
+def lab_scan(sandbox, tmp_path_factory):
+    """One scan of the three lab regions, shared by the read-only assertions below, with the EC2 API's
+    own answers just before and just after it (other tests of the worker may change things meanwhile)."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import TOOLS, clean_env
+
+    before = truth(sandbox)
+    env = clean_env(AWS_ENDPOINT_URL=sandbox.url, AWSWIZ_STATE_DIR=str(tmp_path_factory.mktemp("st")))
+    p = subprocess.run([sys.executable, str(TOOLS / "scan.py"), "--region", ",".join(LAB_REGIONS)],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    doc["_truth"] = (before, truth(sandbox))
+    return doc
+
+
+def ids(doc: dict, rtype: str, region: str | None = None) -> set[str]:
+    return {r["id"] for r in doc["data"]["resources"]
+            if r["type"] == rtype and (region is None or r["region"] == region)}
+
+
+def by_name(doc: dict, rtype: str) -> dict[str, dict]:
+    return {r["name"]: r for r in doc["data"]["resources"] if r["type"] == rtype}
+
+
+def test_envelope(lab_scan):
+    assert lab_scan["ok"] is True and lab_scan["tool"] == "scan" and lab_scan["errors"] == []
+    assert lab_scan["account"] == "123456789012"
+    assert lab_scan["data"]["regions"] == sorted(LAB_REGIONS)
+
+
+@pytest.mark.parametrize("rtype", sorted(EC2_TYPES))
+def test_every_ec2_and_vpc_resource_in_every_lab_region(lab_scan, rtype):
+    """Per region, scan reports exactly what the EC2 API holds (lab and defaults alike)."""
+    before, after = lab_scan["_truth"]
+    for region in LAB_REGIONS:
+        seen = ids(lab_scan, rtype, region)
+        stable = before[(rtype, region)] & after[(rtype, region)]
+        assert stable <= seen, f"{rtype} {region}: missing {stable - seen}"
+        assert seen <= before[(rtype, region)] | after[(rtype, region)], f"{rtype} {region}: phantom ids"
+    assert any(before[(rtype, r)] for r in LAB_REGIONS) or rtype == "vpc:nat-gateway"
+
+
+def test_lab_instances_fields(lab_scan):
+    inst = by_name(lab_scan, "ec2:instance")
+    assert {"train-a", "web-dev", "train-big", "sweep-1", "prod-proxy", "h100-box"} <= set(inst)
+    a = inst["train-a"]
+    assert (a["region"], a["state"], a["instance_type"], a["market"]) == ("us-east-1", "running", "g5.xlarge",
+                                                                          "on-demand")
+    assert a["gpus"] == 1 and "A10G" in a["gpu_model"] and a["key"] == "lab-key" and a["vcpus"] == 4
+    assert a["tags"]["project"] == "llm" and a["tags"]["owner"] == "alice" and a["launch_time"]
+    s = inst["sweep-1"]
+    assert (s["region"], s["market"], s["gpus"]) == ("us-west-2", "spot", 1) and "L4" in s["gpu_model"]
+    h = inst["h100-box"]
+    assert (h["region"], h["state"], h["gpus"]) == ("eu-west-1", "stopped", 8) and "H100" in h["gpu_model"]
+    assert inst["web-dev"]["gpus"] == 0 and "gpu_model" not in inst["web-dev"]
+
+
+def test_buckets_users_and_other_services(lab_scan):
+    buckets = {r["id"]: r for r in lab_scan["data"]["resources"] if r["type"] == "s3:bucket"}
+    assert buckets["awswiz-demo-datasets"]["region"] == "us-east-1"
+    assert buckets["awswiz-demo-checkpoints"]["region"] == "us-west-2"
+    assert buckets["awswiz-demo-logs-eu"]["region"] == "eu-west-1"
+    assert buckets["awswiz-demo-datasets"]["tags"] == {"project": "llm"}
+    assert {"alice", "bob"} <= set(by_name(lab_scan, "iam:user"))
+    assert "awswiz-lab-role" in by_name(lab_scan, "iam:role")
+    assert by_name(lab_scan, "lambda:function")["nightly-report"]["region"] == "eu-west-1"
+    assert by_name(lab_scan, "rds:db-instance")["exp-tracking"]["engine"] == "postgres"
+    assert by_name(lab_scan, "ecs:cluster")["batch"]["region"] == "us-east-1"
+    assert by_name(lab_scan, "eks:cluster")["vision-eks"]["region"] == "eu-west-1"
+    assert by_name(lab_scan, "sagemaker:notebook")["explore"]["region"] == "us-west-2"
+    assert by_name(lab_scan, "elb:load-balancer")["research-alb"]["lb_type"] == "application"
+    vpcs = by_name(lab_scan, "vpc:vpc")
+    assert vpcs["research-vpc"]["default"] is False and vpcs["research-vpc"]["cidr"] == "10.20.0.0/16"
+    defaults = [r for r in lab_scan["data"]["resources"] if r["type"] == "vpc:vpc" and r.get("default")]
+    assert {r["region"] for r in defaults} == set(LAB_REGIONS)  # defaults are marked, not hidden
+    sgs = [r for r in lab_scan["data"]["resources"] if r["type"] == "vpc:security-group"]
+    assert any(r["default"] and r["name"] == "default" for r in sgs)
+
+
+def test_findings(lab_scan):
+    found = {(f["kind"], f["id"]) for f in lab_scan["data"]["findings"]}
+    inst = by_name(lab_scan, "ec2:instance")
+    assert ("gpu-running", inst["train-a"]["id"]) in found
+    assert ("gpu-running", inst["sweep-1"]["id"]) in found
+    assert ("gpu-running", inst["h100-box"]["id"]) not in found  # stopped
+    assert ("gpu-running", inst["web-dev"]["id"]) not in found  # no GPU
+    assert ("stopped-with-volumes", inst["h100-box"]["id"]) in found
+    assert ("unattached-volume", by_name(lab_scan, "ec2:volume")["old-dataset"]["id"]) in found
+    assert ("unassociated-eip", by_name(lab_scan, "ec2:elastic-ip")["spare-ip"]["id"]) in found
+    assert ("unassociated-eip", by_name(lab_scan, "ec2:elastic-ip")["sweep-ip"]["id"]) not in found
+    assert ("ssh-open-world", by_name(lab_scan, "vpc:security-group")["ssh-open"]["id"]) in found
+    assert ("non-default-vpc", by_name(lab_scan, "vpc:vpc")["research-vpc"]["id"]) in found
+    assert any(n.startswith("uv run tools/stop.py --id " + inst["train-a"]["id"]) for n in lab_scan["next"])
+
+
+def test_region_filter(run_tool):
+    r = run_tool("scan", "--region", "us-west-2", "--service", "ec2")
+    assert r.code == 0, r.stderr
+    data = r.json["data"]
+    assert data["regions"] == ["us-west-2"]
+    assert {x["region"] for x in data["resources"]} == {"us-west-2"}
+    assert "sweep-1" in {x["name"] for x in data["resources"]}
+
+
+def test_service_filter(run_tool):
+    r = run_tool("scan", "--region", "us-east-1", "--service", "s3,ec2:volume")
+    assert r.code == 0, r.stderr
+    types = {x["type"] for x in r.json["data"]["resources"]}
+    assert types == {"s3:bucket", "ec2:volume"}
+
+
+def test_tag_filter(run_tool):
+    r = run_tool("scan", "--region", "us-east-1,us-west-2", "--tag", "project=llm", "--tag", "awswiz:lab=demo")
+    assert r.code == 0, r.stderr
+    recs = r.json["data"]["resources"]
+    assert recs and all(x["tags"]["project"] == "llm" for x in recs)
+    assert {"train-a", "train-big", "old-dataset", "research-vpc"} <= {x["name"] for x in recs}
+    assert "sweep-1" not in {x["name"] for x in recs}
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--service", "ec3"], "ec2, ecs, eks"),
+    (["--region", "us-east-9"], "us-east-1"),
+    (["--region", "us-east-1,mars-1"], "valid regions"),
+    (["--tag", "project"], "KEY=VALUE"),
+    (["--bogus"], "--bogus"),
+])
+def test_bad_input_is_exit_2_and_sends_nothing(sandbox, run_tool, args, needle):
+    mark = sandbox.mark()
+    r = run_tool("scan", *args)
+    assert r.code == 2, (r.stdout, r.stderr)
+    doc = r.json
+    assert doc["ok"] is False and doc["errors"][0]["code"] == "BadInput"
+    assert needle in doc["errors"][0]["message"]
+    assert "Traceback" not in r.stderr
+    assert sandbox.calls(mark) == []
+
+
+def test_no_credentials_is_a_clear_error(run_tool):
+    env = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+    r = run_tool("scan", "--region", "us-east-1", env=env)
+    assert r.code == 1
+    assert r.json["errors"][0]["code"] == "NoCredentials" and "--sandbox" in r.json["errors"][0]["hint"]
+    assert "Traceback" not in r.stderr
+
+
+def test_pretty_shows_tables_and_findings(run_tool):
+    r = run_tool("scan", "--region", "us-east-1", "--pretty")
+    assert r.code == 0, r.stderr
+    assert "Snapshot:" in r.stdout and "Findings" in r.stdout and "train-a" in r.stdout
+    assert not r.stdout.lstrip().startswith("{")
