@@ -244,7 +244,7 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
 
     if blocked:
         names = "; ".join(f"{a.id} ({a.blocked})" for a in blocked)
-        return refuse(f"refused: {names}", "protected or blocked resources are never changed by AwsWiz; "
+        return refuse(f"protected or blocked: {names}", "protected or blocked resources are never changed by AwsWiz; "
                       "remove the blocker (or the protection tag, deliberately) first", False)
     if len(targets) > max_count:
         return refuse(f"the plan touches {len(targets)} resources, over --max {max_count}",
@@ -347,10 +347,12 @@ def _detail(d: dict | None) -> str:
 
 
 def render_plan(console, data: dict) -> None:
-    rows = [[i + 1, a["action"], a["type"], a["id"], a.get("name"), a["region"], _detail(a.get("detail")),
-             a.get("blocked")] for i, a in enumerate(data.get("plan", []))]
+    plan = data.get("plan", [])
+    blocked = any(a.get("blocked") for a in plan)
+    rows = [[i + 1, a["action"], a["type"], a["id"], a.get("name"), a["region"], _detail(a.get("detail"))]
+            + ([a.get("blocked")] if blocked else []) for i, a in enumerate(plan)]
     console.print(table("Plan (nothing has changed yet)", ["#", "action", "type", "id", "name", "region",
-                                                          "detail", "blocked"], rows))
+                                                          "detail"] + (["blocked"] if blocked else []), rows))
     if data.get("skipped"):
         console.print(table("Skipped", ["id", "region", "name", "reason"],
                             [[s.get("id"), s.get("region"), s.get("name"), s.get("reason")]
