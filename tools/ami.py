@@ -69,6 +69,7 @@ def main(
 
     with ctx.progress("finding images", 0) as bar:
         fan = FanOut(ctx.aws.workers, bar)
+        fan.submit("account", ctx.aws.account_id, ctx.aws.home_region, "sts:GetCallerIdentity")
 
         def region_task(r: str):
             ec2 = ctx.aws.client("ec2", r)

@@ -101,6 +101,7 @@ def main(
     cached = {t: prices[t] for t in names if cache.fresh(prices.get(t))}
     with ctx.progress("looking up types", 0) as bar:
         fan = FanOut(ctx.aws.workers, bar)
+        fan.submit("account", ctx.aws.account_id, ctx.aws.home_region, "sts:GetCallerIdentity")
         if names:
             for r in regions:
                 ec2 = ctx.aws.client("ec2", r)

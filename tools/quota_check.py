@@ -126,6 +126,7 @@ def main(
                            "uv run tools/list_instances.py --filter <part of the name or GPU model>")
     with ctx.progress("checking quotas", 0) as bar:
         fan = FanOut(ctx.aws.workers, bar)
+        fan.submit("account", ctx.aws.account_id, ctx.aws.home_region, "sts:GetCallerIdentity")
         for r in regions:
             sq, ec2 = ctx.aws.client("service-quotas", r), ctx.aws.client("ec2", r)
             fan.submit(("applied", r), lambda sq=sq: quotas.applied_values(sq), r, "ListServiceQuotas")

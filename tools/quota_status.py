@@ -48,6 +48,7 @@ def main(
 
     with ctx.progress("reading quota requests", 0) as bar:
         fan = FanOut(ctx.aws.workers, bar)
+        fan.submit("account", ctx.aws.account_id, ctx.aws.home_region, "sts:GetCallerIdentity")
         for r in regions:
             sq = ctx.aws.client("service-quotas", r)
             fan.submit(r, lambda sq=sq, r=r: quotas.history(sq, r, service), r,
