@@ -10,7 +10,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import TOOLS
 
 # import name -> the distribution that provides it (directly, or as a dependency of the one named)

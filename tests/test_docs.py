@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, TOOLS, clean_env
 
 COMMON = {"--profile", "--region", "--pretty", "--sandbox", "--help"}

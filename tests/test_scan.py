@@ -115,6 +115,10 @@ def test_buckets_users_and_other_services(lab_scan):
     assert vpcs["research-vpc"]["default"] is False and vpcs["research-vpc"]["cidr"] == "10.20.0.0/16"
     defaults = [r for r in lab_scan["data"]["resources"] if r["type"] == "vpc:vpc" and r.get("default")]
     assert {r["region"] for r in defaults} == set(LAB_REGIONS)  # defaults are marked, not hidden
+    default_ids = {r["id"] for r in defaults}
+    subnets = [r for r in lab_scan["data"]["resources"] if r["type"] == "vpc:subnet"]
+    assert all(bool(r.get("default")) == (r["vpc"] in default_ids) for r in subnets)
+    assert any(r.get("default") for r in subnets) and any(not r.get("default") for r in subnets)
     sgs = [r for r in lab_scan["data"]["resources"] if r["type"] == "vpc:security-group"]
     assert any(r["default"] and r["name"] == "default" for r in sgs)
 

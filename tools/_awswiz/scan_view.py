@@ -37,27 +37,42 @@ def _cell(v) -> str:
 
 
 def render(console, data: dict) -> None:
+    """Defaults (default VPCs, their subnets, route tables and gateways, default security groups) are
+    counted in the summary and in each table's caption; the tables list what someone made."""
     resources = data["resources"]
-    groups = sorted({r["type"].split(":")[0] for r in resources})
-    regions = sorted({r["region"] for r in resources})
+    made = [r for r in resources if not r.get("default")]
+    groups = sorted({r["type"].split(":")[0] for r in made})
     counts: dict[tuple[str, str], int] = {}
-    for r in resources:
+    for r in made:
         k = (r["region"], r["type"].split(":")[0])
         counts[k] = counts.get(k, 0) + 1
+    regions = sorted({r["region"] for r in made})
     rows = [[reg, *[counts.get((reg, g), "") for g in groups], sum(counts.get((reg, g), 0) for g in groups)]
             for reg in regions]
-    skipped = data.get("skipped_regions") or []
-    console.print(table(f"Snapshot: {len(resources)} resources in {len(data['regions'])} regions",
-                        ["region", *groups, "total"], rows,
-                        caption=f"skipped (not enabled): {', '.join(skipped)}" if skipped else None))
+    only_defaults = sorted(set(data["regions"]) - set(regions))
+    notes = []
+    if only_defaults:
+        notes.append(f"{len(only_defaults)} regions hold only defaults: {', '.join(only_defaults)}")
+    if skipped := data.get("skipped_regions"):
+        notes.append(f"skipped (not enabled): {', '.join(skipped)}")
+    console.print(table(f"Snapshot: {len(made)} resources (+{len(resources) - len(made)} default) "
+                        f"in {len(data['regions'])} regions", ["region", *groups, "total"], rows,
+                        caption="\n".join(notes) or None))
     by_type: dict[str, list[dict]] = {}
     for r in resources:
         by_type.setdefault(r["type"], []).append(r)
     for t, recs in by_type.items():
-        cols = COLUMNS.get(t, [])
+        cols = [c for c in COLUMNS.get(t, []) if c != "default"]
+        made = [r for r in recs if not r.get("default")]
+        defaults = len(recs) - len(made)
+        caption = f"+ {defaults} default (in JSON, marked \"default\": true)" if defaults else None
+        if not made:
+            console.print(f"[dim]{t}: {defaults} default only[/]")
+            continue
         rows = [[r["id"], r["region"], r.get("name"), r.get("state"), *[_cell(r.get(c)) for c in cols],
-                 ", ".join(f"{k}={v}" for k, v in r.get("tags", {}).items() if k != "Name")] for r in recs]
-        console.print(table(f"{t} ({len(recs)})", ["id", "region", "name", "state", *cols, "tags"], rows))
+                 ", ".join(f"{k}={v}" for k, v in r.get("tags", {}).items() if k != "Name")] for r in made]
+        console.print(table(f"{t} ({len(made)})", ["id", "region", "name", "state", *cols, "tags"], rows,
+                            caption=caption))
     if data["findings"]:
         console.print(table(f"Findings ({len(data['findings'])})", ["kind", "region", "id", "finding"],
                             [[f["kind"], f["region"], f["id"], f["message"]] for f in data["findings"]]))

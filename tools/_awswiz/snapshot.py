@@ -122,7 +122,19 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[li
     # buckets live in one region each: keep those of the regions asked for
     records = [r for r in records if r["type"] != "s3:bucket" or r["region"] in wanted | {GLOBAL}]
     records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
+    mark_defaults(records)
     return records, errors, len(results)
+
+
+def mark_defaults(records: list[dict]) -> None:
+    """What AWS made by itself is marked default: the default VPC and what lives in it (its subnets,
+    route tables, internet gateway), and every VPC's default security group."""
+    default_vpcs = {r["id"] for r in records if r["type"] == "vpc:vpc" and r.get("default")}
+    for r in records:
+        if r["type"] in ("vpc:subnet", "vpc:route-table") and r.get("vpc") in default_vpcs:
+            r["default"] = True
+        elif r["type"] == "vpc:internet-gateway" and set(r.get("vpcs", [])) & default_vpcs:
+            r["default"] = True
 
 
 def _add_gpus(client, recs: list[dict]) -> None:
