@@ -114,13 +114,8 @@ def main(
     from _awswiz import instance_types, quotas
     from _awswiz.fanout import FanOut
 
-    spec = None
+    spec = instance_types.lookup(ctx.aws, want[0]) if want else None
     if want:
-        try:
-            spec = instance_types.describe(ctx.aws.client("ec2"), [want[0]]).get(want[0])
-        except Exception as exc:  # noqa: BLE001 - an unknown type is the user's input, not an AWS failure
-            if "InvalidInstanceType" not in str(exc):
-                raise
         if not spec:
             raise BadInput(f"--need: unknown instance type {want[0]!r}",
                            "uv run tools/list_instances.py --filter <part of the name or GPU model>")

@@ -70,6 +70,23 @@ def describe(ec2, names: list[str] | None = None) -> dict[str, dict]:
     return out
 
 
+def lookup(aws, name: str) -> dict | None:
+    """One type's spec, asked in the home region, then in us-east-1 (a region lists only the types it
+    offers); None if neither knows it."""
+    from botocore.exceptions import ClientError
+
+    for region in dict.fromkeys([aws.home_region, "us-east-1"]):
+        try:
+            found = describe(aws.client("ec2", region), [name]).get(name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "InvalidInstanceType":
+                raise
+            found = None
+        if found:
+            return found
+    return None
+
+
 def all_specs(ec2) -> dict[str, dict]:
     """Every type's spec; cached a week in .state/cache (specs are the same in every region)."""
     from . import cache
