@@ -1,0 +1,64 @@
+"""Pure logic behind the GPU tools, in-process: the quota table, need parsing, price lists, the cache date."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from _awswiz import cache, instance_types, pricing, quota_codes
+from _awswiz.errors import BadInput
+
+
+@pytest.mark.parametrize("itype, group", [
+    ("p5.48xlarge", "p"), ("p6-b200.48xlarge", "p"), ("g5.xlarge", "g"), ("g6e.2xlarge", "g"),
+    ("vt1.3xlarge", "g"), ("inf2.xlarge", "inf"), ("i4i.large", "standard"), ("trn1.32xlarge", "trn"),
+    ("t3.micro", "standard"), ("dl1.24xlarge", "dl"), ("d3.xlarge", "standard"), ("x2idn.16xlarge", "x"),
+    ("u-6tb1.112xlarge", "high-memory"), ("f1.2xlarge", "f"), ("hpc7g.4xlarge", "hpc"), ("mac2.metal", None),
+    ("m7i.large", "standard"), ("z1d.large", "standard"),
+])
+def test_family_groups(itype, group):
+    assert quota_codes.group_of(itype) == group
+
+
+def test_one_code_per_group_and_market():
+    pairs = [(q.group, q.market) for q in quota_codes.QUOTAS]
+    assert len(pairs) == len(set(pairs)) == len(quota_codes.BY_CODE)
+    assert quota_codes.quota_for_type("p5.48xlarge", "on-demand").code == "L-417A185B"
+    assert quota_codes.quota_for_type("p5.48xlarge", "spot").code == "L-7212CCBC"
+    assert quota_codes.quota_for_type("g5.xlarge", "spot").code == "L-3819A6DF"
+    assert quota_codes.quota_for_type("u-6tb1.112xlarge", "spot") is None
+
+
+def test_parse_need():
+    assert instance_types.parse_need("p5.48xlarge:8") == ("p5.48xlarge", 8)
+    assert instance_types.parse_need("g5.xlarge") == ("g5.xlarge", 1)
+    for bad in ("p5", ":3", "g5.xlarge:0", "g5.xlarge:x"):
+        with pytest.raises(BadInput):
+            instance_types.parse_need(bad)
+
+
+def test_spec_and_match():
+    it = {"InstanceType": "p5.48xlarge", "VCpuInfo": {"DefaultVCpus": 192}, "MemoryInfo": {"SizeInMiB": 2097152},
+          "ProcessorInfo": {"SupportedArchitectures": ["x86_64"]},
+          "GpuInfo": {"Gpus": [{"Name": "H100", "Manufacturer": "NVIDIA", "Count": 8}], "TotalGpuMemoryInMiB": 655360},
+          "NetworkInfo": {"NetworkPerformance": "3200 Gigabit"}}
+    s = instance_types.spec(it)
+    assert s["gpu"] == {"model": "H100", "maker": "NVIDIA", "count": 8, "memory_gib": 640.0}
+    assert instance_types.matches(s, ["h100"]) and instance_types.matches(s, ["p5"])
+    assert not instance_types.matches(s, ["g5"])
+
+
+def test_price_list_parsing_keeps_regions_apart():
+    def product(region, usd):
+        return json.dumps({"product": {"attributes": {"regionCode": region}}, "terms": {"OnDemand": {"A.B": {
+            "priceDimensions": {"A.B.C": {"pricePerUnit": {"USD": usd}}}}}}})
+
+    assert pricing.parse_price_list([product("us-east-1", "1.0060000000"), product("eu-west-1", "1.1230000000"),
+                                     product("ap-south-1", "0.0000000000")]) == {"us-east-1": 1.006,
+                                                                                 "eu-west-1": 1.123}
+
+
+def test_cache_freshness():
+    assert cache.fresh({"date": cache.today()})
+    assert not cache.fresh({"date": "2000-01-01"})
+    assert not cache.fresh({}) and not cache.fresh({"date": "garbage"})
