@@ -1,8 +1,12 @@
 """A latency and fault proxy in front of the sandbox (or any AWS-compatible endpoint).
 
 Adds a fixed delay to every call, throttles a share of calls (HTTP 400 Throttling), and can refuse
-credentials for chosen regions (AuthFailure), read from each request's SigV4 credential scope.
+credentials for chosen regions (AuthFailure), read from each request's SigV4 credential scope. Each
+error comes in the shape of the caller's protocol (query XML, REST-XML, JSON), so that botocore reads its
+code, and retries a throttled call, exactly as it does with AWS.
 Used by the benchmarks (latency) and by the tests (throttling, a region that refuses credentials).
+GET /_proxy/stats answers the proxy's own counters as JSON (calls, throttled, denied); /_awswiz/ control
+calls pass to the target untouched (no delay, not counted).
 
     python bench/proxy.py --target http://127.0.0.1:PORT --latency-ms 100 --throttle 0.2 \
         --deny-region eu-west-1 --port 0      # prints the proxy URL on stdout, then serves
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import random
 import re
 import sys
@@ -22,21 +27,38 @@ from urllib.parse import urlparse
 
 REGION_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/")
 
-THROTTLE_XML = (b'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>Throttling</Code>'
-                b"<Message>Rate exceeded (injected by bench/proxy.py)</Message></Error></Errors>"
-                b"<RequestID>proxy</RequestID></Response>")
+REST_XML = {"s3", "s3-control", "route53", "cloudfront"}  # everything else without a form body is REST-JSON
+
+THROTTLE = ("Throttling", "Rate exceeded (injected by bench/proxy.py)")
 
 
-def auth_xml(region: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>AuthFailure</Code>'
-            f"<Message>AWS was not able to validate the provided access credentials (region {region})"
-            f"</Message></Error></Errors><RequestID>proxy</RequestID></Response>").encode()
+def auth_error(region: str) -> tuple[str, str]:
+    return "AuthFailure", f"AWS was not able to validate the provided access credentials (region {region})"
+
+
+def error_body(headers, service: str, code: str, message: str) -> tuple[bytes, str]:
+    """The error in the shape the caller's protocol parses (botocore reads the code only from its own
+    protocol's shape: an XML body to a JSON service is an unparseable bare HTTP 400, never retried)."""
+    ctype = headers.get("Content-Type", "")
+    if headers.get("X-Amz-Target") or (service not in REST_XML and not ctype.startswith(
+            "application/x-www-form-urlencoded")):  # JSON 1.0/1.1 (ecs, sagemaker) and REST-JSON (lambda, eks)
+        return json.dumps({"__type": code, "message": message}).encode(), "application/x-amz-json-1.1"
+    if service in REST_XML:
+        return (f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message>'
+                f"<RequestId>proxy</RequestId></Error>").encode(), "application/xml"
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error></Errors><RequestID>proxy</RequestID></Response>").encode(), \
+        "text/xml"
 
 
 class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.calls = self.throttled = self.denied = 0
+
+    def as_dict(self) -> dict:
+        with self.lock:
+            return {"calls": self.calls, "throttled": self.throttled, "denied": self.denied}
 
 
 def make_handler(target: str, latency: float, throttle: float, deny: set[str], stats: Stats, seed: int):
@@ -66,23 +88,25 @@ def make_handler(target: str, latency: float, throttle: float, deny: set[str], s
         def _handle(self):
             n = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(n) if n else None
+            if self.path.startswith("/_proxy/stats"):
+                return self._reply(200, json.dumps(stats.as_dict()).encode(), "application/json")
             if self.path.startswith("/_awswiz/"):  # control calls pass untouched
                 return self._forward(body)
             time.sleep(latency)
             m = REGION_RE.search(self.headers.get("Authorization", ""))
-            region = m.group(1) if m else ""
+            region, service = (m.group(1), m.group(2)) if m else ("", "")
             with stats.lock:
                 stats.calls += 1
             if region in deny:
                 with stats.lock:
                     stats.denied += 1
-                return self._reply(401, auth_xml(region))
+                return self._reply(401, *error_body(self.headers, service, *auth_error(region)))
             with rng_lock:
                 hit = rng.random() < throttle
             if hit:
                 with stats.lock:
                     stats.throttled += 1
-                return self._reply(400, THROTTLE_XML)
+                return self._reply(400, *error_body(self.headers, service, *THROTTLE))
             return self._forward(body)
 
         def _forward(self, body):
@@ -112,11 +136,18 @@ def make_handler(target: str, latency: float, throttle: float, deny: set[str], s
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # A scan opens dozens of connections at once: the default listen backlog (5) can drop SYNs and add
+    # 1 s connect retransmits that have nothing to do with the latency being simulated.
+    request_queue_size = 256
+    daemon_threads = True
+
+
 def start(target: str, latency_ms: float = 0, throttle: float = 0.0, deny: set[str] | None = None,
           port: int = 0, seed: int = 7) -> tuple[ThreadingHTTPServer, Stats]:
     stats = Stats()
     handler = make_handler(target, latency_ms / 1000, throttle, deny or set(), stats, seed)
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = _Server(("127.0.0.1", port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, stats
