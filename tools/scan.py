@@ -20,10 +20,11 @@ app = cli.make_app(__doc__)
 def main(
     ctx: cli.Ctx,
     service: Annotated[str | None, typer.Option(
-        "--service", help="Only these services (ec2,vpc,s3,iam,elb,rds,lambda,ecs,eks,sagemaker) or types "
-                          "(ec2:volume).")] = None,
+        "--service", metavar="LIST",
+        help="Only these services (ec2,vpc,s3,iam,elb,rds,lambda,ecs,eks,sagemaker) or types (ec2:volume).")] = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", help="Only resources with this tag, KEY=VALUE (repeatable: all must match).")] = None,
+        "--tag", metavar="KEY=VALUE",
+        help="Only resources with this tag, KEY=VALUE (repeatable: all must match).")] = None,
 ) -> Result:
     """Snapshot the account across all enabled regions (default --region all); JSON, or tables with --pretty."""
     from _awswiz import resources

@@ -17,6 +17,7 @@ GLOBAL_SERVICES = {"iam", "s3", "sts", "organizations", "ce", "pricing"}
 
 
 _CLASS_CACHE: dict[tuple[str, str], type] = {}
+_MODEL_CACHE: dict[tuple[str, str | None], object] = {}
 
 
 def _reuse_client_classes() -> None:
@@ -42,6 +43,19 @@ def _reuse_client_classes() -> None:
     cached._awswiz = True
     bc.ClientCreator._create_client_class = cached
 
+    # Same for the service model: each client otherwise rebuilds it and walks every operation again
+    # (endpoint discovery, shapes). It is read-only but for lazy caches that always compute the same
+    # values. Measured in bench/: client CPU 4.06 -> 3.43 s for an all-region scan.
+    original_model = bc.ClientCreator._load_service_model
+
+    def cached_model(self, service_name, api_version=None):
+        key = (service_name, api_version)
+        if key not in _MODEL_CACHE:
+            _MODEL_CACHE[key] = original_model(self, service_name, api_version)
+        return _MODEL_CACHE[key]
+
+    bc.ClientCreator._load_service_model = cached_model
+
 
 def worker_count() -> int:
     return max(1, int(os.environ.get("AWSWIZ_WORKERS", "32")))
@@ -58,8 +72,11 @@ class Aws:
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         self.endpoint = endpoint
         self.config = Config(
-            # Adaptive retries back off and rate-limit the client under sustained throttling.
-            retries={"mode": "adaptive", "max_attempts": int(os.environ.get("AWSWIZ_MAX_ATTEMPTS", "10"))},
+            # Standard retries: exponential backoff with jitter, 10 attempts, so a call survives sustained
+            # throttling. Not "adaptive": its client-side rate limiter slows a throttled client to a
+            # fraction of a call per second, which hurts a fan-out of many clients making a few calls
+            # each (bench/, 20% throttled: adaptive 17-24 s, standard 11-14 s, every resource returned).
+            retries={"mode": "standard", "max_attempts": int(os.environ.get("AWSWIZ_MAX_ATTEMPTS", "10"))},
             connect_timeout=5,
             read_timeout=int(os.environ.get("AWSWIZ_READ_TIMEOUT", "30")),
             max_pool_connections=self.workers,

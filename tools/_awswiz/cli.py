@@ -17,9 +17,10 @@ from .output import Result, emit_json, emit_pretty, envelope, warn
 
 COMMON = [
     inspect.Parameter("profile", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
-        str | None, typer.Option("--profile", help="AWS profile (default: the standard credential chain).")]),
+        str | None, typer.Option("--profile", metavar="NAME",
+                                 help="AWS profile (default: the standard credential chain).")]),
     inspect.Parameter("region", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
-        str | None, typer.Option("--region", help="REGION, a,b,c or all.")]),
+        str | None, typer.Option("--region", metavar="REGION|a,b|all", help="REGION, a,b,c or all.")]),
     inspect.Parameter("pretty", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
         bool, typer.Option("--pretty", help="Rich tables on stdout, progress on stderr (default: JSON).")]),
     inspect.Parameter("sandbox", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
@@ -63,8 +64,10 @@ class Ctx:
 
 
 def make_app(help_text: str) -> typer.Typer:
+    # rich_markup_mode=None: plain click help, without importing typer.rich_utils (rich.markdown,
+    # markdown_it): --help comes back in about half the time.
     return typer.Typer(help=help_text, add_completion=False, pretty_exceptions_show_locals=False,
-                       no_args_is_help=False)
+                       no_args_is_help=False, rich_markup_mode=None)
 
 
 def command(app: typer.Typer, tool: str):
