@@ -37,23 +37,14 @@ TOOLS = ROOT / "tools"
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 
-DUMMY_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "NO_COLOR": "1",
-}
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import clean_env as test_env  # noqa: E402 - the tests' own: no real credentials or endpoints
 
 
 def clean_env(**extra: str) -> dict:
-    """No real credentials, no real endpoints, and bytecode written as on a user's machine."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "AWSWIZ_")) and k != "PYTHONDONTWRITEBYTECODE"}
-    env.update(DUMMY_ENV)
-    env.update(extra)
+    """The tests' environment, with bytecode written as on a user's machine."""
+    env = test_env(**extra)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

@@ -12,21 +12,19 @@ OPEN_STATUSES = ("PENDING", "CASE_OPENED")
 ALL_STATUSES = ("PENDING", "CASE_OPENED", "APPROVED", "DENIED", "CASE_CLOSED", "NOT_APPROVED", "INVALID_REQUEST")
 
 
+def _values(sq, call: str, service: str) -> dict[str, float]:
+    pages = sq.get_paginator(call).paginate(ServiceCode=service)
+    return {q["QuotaCode"]: q.get("Value") for page in pages for q in page["Quotas"]}
+
+
 def applied_values(sq, service: str = SERVICE) -> dict[str, float]:
     """{code: applied value} for every quota of the service that has one (one paginated call)."""
-    out = {}
-    for page in sq.get_paginator("list_service_quotas").paginate(ServiceCode=service):
-        for q in page["Quotas"]:
-            out[q["QuotaCode"]] = q.get("Value")
-    return out
+    return _values(sq, "list_service_quotas", service)
 
 
 def default_values(sq, service: str = SERVICE) -> dict[str, float]:
-    out = {}
-    for page in sq.get_paginator("list_aws_default_service_quotas").paginate(ServiceCode=service):
-        for q in page["Quotas"]:
-            out[q["QuotaCode"]] = q.get("Value")
-    return out
+    """{code: AWS default value} for every quota of the service (one paginated call)."""
+    return _values(sq, "list_aws_default_service_quotas", service)
 
 
 def usage(ec2) -> dict[tuple[str, str], dict]:
