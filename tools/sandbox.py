@@ -27,7 +27,7 @@ from _awswiz.state import state_dir
 app = cli.make_app(__doc__)
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     serve = "serve"
     status = "status"
     reset = "reset"

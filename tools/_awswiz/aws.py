@@ -13,7 +13,6 @@ import threading
 from .errors import BadInput
 
 DEFAULT_REGION = "us-east-1"
-GLOBAL_SERVICES = {"iam", "s3", "sts", "organizations", "ce", "pricing"}
 
 
 _CLASS_CACHE: dict[tuple[str, str], type] = {}
