@@ -10,6 +10,7 @@ import sys
 import time
 
 from _awswiz import guard
+from _awswiz.resources import tag_map
 from conftest import TOOLS, clean_env
 from mutation_helpers import assert_audit_matches_server, audit_lines, instance, mutating_calls, state
 
@@ -113,7 +114,7 @@ def test_protected_resources_are_refused_and_survive(sandbox, run_tool, state_di
 
 def test_max_caps_the_resources_of_one_operation(sandbox, run_tool, state_dir):
     ec2 = sandbox.client("ec2", REGION)
-    batch = guard.tag_dict([{"Key": "batch", "Value": os.urandom(4).hex()}])
+    batch = tag_map([{"Key": "batch", "Value": os.urandom(4).hex()}])
     ids = [instance(ec2, tags=batch) for _ in range(3)]
     tag = "batch=" + batch["batch"]
     mark = sandbox.mark()

@@ -11,7 +11,9 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli, guard, sg_rules, targets
+from _awswiz.aws import paginate
 from _awswiz.output import Result
+from _awswiz.resources import tag_map
 
 app = cli.make_app(__doc__)
 
@@ -23,7 +25,7 @@ def plan_cleanup(aws, region: str) -> guard.Plan:
     is kept too (to a fixed point). Rules by which unused groups refer to each other are revoked first.
     """
     ec2 = aws.client("ec2", region)
-    groups = {g["GroupId"]: g for g in targets.paginate(ec2, "describe_security_groups", "SecurityGroups")}
+    groups = {g["GroupId"]: g for g in paginate(ec2, "describe_security_groups", "SecurityGroups")}
     used = sg_rules.groups_in_use(aws, region)
     plan = guard.Plan(actions=[], scope={"region": region})
     kept: dict[str, str] = {}
@@ -32,7 +34,7 @@ def plan_cleanup(aws, region: str) -> guard.Plan:
             kept[gid] = "default group"
         elif gid in used:
             kept[gid] = f"in use by {used[gid]}"
-        elif reason := guard.protection(guard.tag_dict(g.get("Tags"))):
+        elif reason := guard.protection(tag_map(g.get("Tags"))):
             kept[gid] = reason
     changed = True
     while changed:

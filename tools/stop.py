@@ -13,6 +13,7 @@ import typer
 from _awswiz import cli, guard, targets
 from _awswiz.errors import BadInput, error_entry
 from _awswiz.output import Result
+from _awswiz.resources import tag_map
 
 app = cli.make_app(__doc__)
 STOPPED = {"stopped", "stopping"}
@@ -37,7 +38,7 @@ def plan_stop(ec2, region: str, ids: list[str], tags: dict[str, str]) -> guard.P
     plan = guard.Plan(actions=[], scope={"region": region, "ids": ids, "tags": tags})
     for inst in found:
         iid, state = inst["InstanceId"], inst["State"]["Name"]
-        itags = guard.tag_dict(inst.get("Tags"))
+        itags = tag_map(inst.get("Tags"))
         name = itags.get("Name")
         if state in STOPPED:
             plan.skipped.append({"id": iid, "region": region, "name": name, "reason": f"already {state}"})

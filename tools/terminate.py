@@ -13,8 +13,10 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli, guard, targets
+from _awswiz.aws import paginate
 from _awswiz.errors import BadInput
 from _awswiz.output import Result
+from _awswiz.resources import tag_map
 from _awswiz.s3_empty import bucket_action, empty_and_delete
 
 app = cli.make_app(__doc__)
@@ -34,11 +36,11 @@ def managed_tags(tool: str, **extra: str) -> list[dict]:
 def plan_ec2(ec2, region: str, ids: list[str], snapshot: bool) -> guard.Plan:
     found = [i for i in targets.instances(ec2, ids) if i["State"]["Name"] != "terminated"]
     targets.require_found(ids, {i["InstanceId"] for i in found}, "instance (not terminated)", region)
-    eips = targets.paginate(ec2, "describe_addresses", "Addresses",
+    eips = paginate(ec2, "describe_addresses", "Addresses",
                             Filters=[{"Name": "instance-id", "Values": ids}])
     plan = guard.Plan(actions=[], scope={"type": "ec2", "region": region, "ids": ids, "snapshot": snapshot})
     for inst in found:
-        iid, tags = inst["InstanceId"], guard.tag_dict(inst.get("Tags"))
+        iid, tags = inst["InstanceId"], tag_map(inst.get("Tags"))
         ebs = [(m["DeviceName"], m["Ebs"]) for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]
         mine = [a for a in eips if a.get("InstanceId") == iid]
         stays = [f"volume {e['VolumeId']} ({dev}): DeleteOnTermination is false, it stays and is billed"

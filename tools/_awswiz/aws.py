@@ -56,6 +56,16 @@ def _reuse_client_classes() -> None:
     bc.ClientCreator._load_service_model = cached_model
 
 
+def paginate(client, call: str, path: str, **kwargs) -> list:
+    """Every item of a list/describe call, across pages, at a JMESPath (a plain key such as "Vpcs"
+    will do; "Reservations[].Instances[]" reaches deeper)."""
+    if client.can_paginate(call):
+        return [i for i in client.get_paginator(call).paginate(**kwargs).search(path) if i is not None]
+    import jmespath
+
+    return jmespath.search(path, getattr(client, call)(**kwargs)) or []
+
+
 def worker_count() -> int:
     return max(1, int(os.environ.get("AWSWIZ_WORKERS", "32")))
 

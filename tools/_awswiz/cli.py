@@ -124,18 +124,20 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
 
             traceback.print_exc(limit=-3)
         result = Result(errors=[classify(exc)], exit_code=EXIT_FAILED)
-    finish(tool, ctx, result)
+    finish(tool, result, ctx.account, ctx.sandbox, ctx.pretty)
 
 
-def finish(tool: str, ctx: Ctx | None, result: Result) -> None:
-    account = ctx.account if ctx else None
-    env = envelope(tool, account, bool(ctx and ctx.sandbox), result)
-    if ctx is not None and ctx.pretty:
+def finish(tool: str, result: Result, account: str | None = None, sandbox: bool = False,
+           pretty: bool = False) -> None:
+    """Print the envelope (or its rendering), each error once more on stderr, and exit with its code."""
+    env = envelope(tool, account, sandbox, result)
+    if pretty:
         emit_pretty(env, result)
     else:
         emit_json(env)
         for err in result.errors:
-            warn(f"{tool}: {err['code']}: {err['message']}")
+            hint = f" ({err['hint']})" if err.get("hint") else ""
+            warn(f"{tool}: {err['code']}: {err['message']}{hint}")
     raise SystemExit(result.code())
 
 
@@ -149,16 +151,9 @@ def main(app: typer.Typer, tool: str) -> None:
     try:
         code = app(standalone_mode=False)
     except click_exc.UsageError as exc:
-        hint = f"uv run tools/{tool}.py --help"
-        pretty = "--pretty" in sys.argv
-        result = Result(errors=[BadInput(exc.format_message(), hint).entry()], exit_code=EXIT_BAD_INPUT)
-        env = envelope(tool, None, "--sandbox" in sys.argv, result)
-        if pretty:
-            emit_pretty(env, result)
-        else:
-            emit_json(env)
-        warn(f"{tool}: {exc.format_message()} (see: {hint})")
-        raise SystemExit(EXIT_BAD_INPUT) from None
+        result = Result(errors=[BadInput(exc.format_message(), f"uv run tools/{tool}.py --help").entry()],
+                        exit_code=EXIT_BAD_INPUT)
+        finish(tool, result, sandbox="--sandbox" in sys.argv, pretty="--pretty" in sys.argv)
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     raise SystemExit(code or 0)

@@ -118,11 +118,6 @@ def protection(tags: dict) -> str | None:
     return None
 
 
-def tag_dict(tag_list: list[dict] | None) -> dict:
-    """AWS [{Key, Value}] into {key: value}."""
-    return {t["Key"]: t.get("Value", "") for t in tag_list or []}
-
-
 def digest(tool: str, account: str, plan: Plan) -> str:
     doc = {"tool": tool, "account": account, "scope": plan.scope, "skipped": plan.skipped,
            "actions": [asdict(a) for a in plan.actions]}

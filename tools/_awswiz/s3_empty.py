@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .errors import AwsWizError, BadInput
-from .guard import Action, tag_dict
+from .guard import Action
+from .resources import tag_map
 
 BATCH = 1000
 
@@ -24,7 +25,7 @@ def bucket_action(aws, bucket: str) -> Action:
         raise
     s3 = aws.client("s3", region)
     try:
-        tags = tag_dict(s3.get_bucket_tagging(Bucket=bucket).get("TagSet"))
+        tags = tag_map(s3.get_bucket_tagging(Bucket=bucket).get("TagSet"))
     except Exception as exc:
         if getattr(exc, "response", {}).get("Error", {}).get("Code") != "NoSuchTagSet":
             raise

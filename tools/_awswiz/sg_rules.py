@@ -3,8 +3,9 @@ and which groups are in use. Shared by cleanup_sg.py and cleanup_vpc.py."""
 
 from __future__ import annotations
 
-from .guard import Action, tag_dict
-from .targets import paginate
+from .aws import paginate
+from .guard import Action
+from .resources import tag_map
 
 DIRECTIONS = (("IpPermissions", "revoke-ingress"), ("IpPermissionsEgress", "revoke-egress"))
 
@@ -44,7 +45,7 @@ def revoke_actions(groups: list[dict], among: set[str], region: str, target=None
 
 def delete_action(g: dict, region: str, target: str | None = None) -> Action:
     return Action(op="delete", type="ec2:security-group", id=g["GroupId"], region=region,
-                  name=g.get("GroupName"), tags=tag_dict(g.get("Tags")), target=target,
+                  name=g.get("GroupName"), tags=tag_map(g.get("Tags")), target=target,
                   state={"vpc": g.get("VpcId"), "ingress": g.get("IpPermissions"),
                          "egress": g.get("IpPermissionsEgress")},
                   detail={"vpc": g.get("VpcId"), "description": g.get("Description")})

@@ -6,20 +6,12 @@ each bucket's region and tags) join the same pool as soon as that answer arrives
 
 from __future__ import annotations
 
+from .aws import paginate
 from .fanout import FanOut
-from .resources import Row, to_record
+from .resources import Row, tag_map, to_record
 
 GLOBAL = "global"
 WORLD = ("0.0.0.0/0", "::/0")
-
-
-def list_items(client, row: Row) -> list:
-    import jmespath
-
-    if client.can_paginate(row.call):
-        pages = client.get_paginator(row.call).paginate(**row.kwargs)
-        return [i for i in pages.search(row.items) if i is not None]
-    return jmespath.search(row.items, getattr(client, row.call)(**row.kwargs)) or []
 
 
 def gpu_specs(client, types: list[str]) -> dict[str, dict]:
@@ -95,7 +87,7 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[li
     def task(row: Row, region: str):
         def run():
             client = aws.client(row.service, None if region == GLOBAL else region)
-            items = list_items(client, row)
+            items = paginate(client, row.call, row.items, **row.kwargs)
             recs = [_shape(row, i, region) for i in items]
             if row.type == "ec2:instance" and recs:
                 fan.submit(("gpu", region), lambda: _add_gpus(client, recs), region, "ec2:DescribeInstanceTypes")
@@ -156,7 +148,7 @@ def _bucket_details(aws, rec: dict) -> None:
     rec["region"] = region
     try:
         tags = aws.client("s3", region).get_bucket_tagging(Bucket=rec["id"])["TagSet"]
-        rec["tags"] = {t["Key"]: t["Value"] for t in tags}
+        rec["tags"] = tag_map(tags)
     except Exception as exc:  # noqa: BLE001 - NoSuchTagSet is the normal answer for an untagged bucket
         if getattr(exc, "response", {}).get("Error", {}).get("Code") != "NoSuchTagSet":
             exc.awswiz_region = region

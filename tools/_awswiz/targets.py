@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .aws import paginate
 from .errors import BadInput
 
 INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
@@ -41,13 +42,6 @@ def require_found(asked: list[str], found: set[str], what: str, region: str) -> 
         raise BadInput(f"{what} {', '.join(missing)} not found in {region} (the region searched)",
                        "check the id with uv run tools/scan.py, or pass the region it lives in: --region REGION",
                        region=region)
-
-
-def paginate(client, operation: str, key: str, **kwargs) -> list[dict]:
-    """Every item of a paginated describe/list call."""
-    if client.can_paginate(operation):
-        return [item for page in client.get_paginator(operation).paginate(**kwargs) for item in page.get(key, [])]
-    return getattr(client, operation)(**kwargs).get(key, [])
 
 
 def instances(ec2, ids: list[str] | None = None, filters: list[dict] | None = None) -> list[dict]:

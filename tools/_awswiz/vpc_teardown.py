@@ -13,9 +13,10 @@ and the tests check the order of the calls, not only the end state.
 from __future__ import annotations
 
 from . import sg_rules
+from .aws import paginate
 from .fanout import FanOut
-from .guard import Action, Plan, tag_dict
-from .targets import paginate
+from .guard import Action, Plan
+from .resources import tag_map
 
 GONE_STATES = {"deleted", "deleting", "failed", "rejected", "expired"}
 NOT_FOUND = ("NotFound", "InvalidAssociationID.NotFound")
@@ -59,7 +60,7 @@ def blockers(inv: dict, vpc: dict) -> list[str]:
     vid = vpc["VpcId"]
     if vpc.get("IsDefault"):
         return ["default VPC: never touched"]
-    out = [f"instance {i['InstanceId']} ({tag_dict(i.get('Tags')).get('Name', 'unnamed')}, "
+    out = [f"instance {i['InstanceId']} ({tag_map(i.get('Tags')).get('Name', 'unnamed')}, "
            f"{i['State']['Name']})" for i in _in(inv["instances"], vid) if i["State"]["Name"] != "terminated"]
     out += [f"load balancer {lb['LoadBalancerName']}" for lb in _in(inv["lbs"], vid)]
     nat_enis = {a.get("NetworkInterfaceId") for n in inv["nats"] for a in n.get("NatGatewayAddresses", [])}
@@ -73,7 +74,7 @@ def blockers(inv: dict, vpc: dict) -> list[str]:
 
 def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
     vid = vpc["VpcId"]
-    tags = tag_dict(vpc.get("Tags"))
+    tags = tag_map(vpc.get("Tags"))
     name = tags.get("Name")
     blocked = blockers(inv, vpc)
 
