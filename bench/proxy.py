@@ -5,6 +5,9 @@ credentials for chosen regions (AuthFailure), read from each request's SigV4 cre
 error comes in the shape of the caller's protocol (query XML, REST-XML, JSON), so that botocore reads its
 code, and retries a throttled call, exactly as it does with AWS.
 Used by the benchmarks (latency) and by the tests (throttling, a region that refuses credentials).
+For the fault tests it can also hold a region's calls without ever answering (hang: a dead endpoint
+that accepted the connection), answer a region with an HTML error page (something that is not AWS), and
+fail chosen operations (fail={"StopInstances": ("UnauthorizedOperation", 403)}).
 GET /_proxy/stats answers the proxy's own counters as JSON (calls, throttled, denied); /_awswiz/ control
 calls pass to the target untouched (no delay, not counted).
 
@@ -61,7 +64,20 @@ class Stats:
             return {"calls": self.calls, "throttled": self.throttled, "denied": self.denied}
 
 
-def make_handler(target: str, latency: float, throttle: float, deny: set[str], stats: Stats, seed: int):
+HTML_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>The proxy could "
+             b"not reach the upstream server.</p>" + b"<!-- padding -->" * 200 + b"</body></html>")
+
+
+def operation(headers, body: bytes | None) -> str:
+    if target := headers.get("X-Amz-Target"):
+        return target.rpartition(".")[2]
+    m = re.search(rb"(?:^|&)Action=([A-Za-z0-9]+)", body or b"")
+    return m.group(1).decode() if m else ""
+
+
+def make_handler(target: str, latency: float, throttle: float, deny: set[str], stats: Stats, seed: int,
+                 hang: set[str] = frozenset(), html: set[str] = frozenset(), fail: dict | None = None,
+                 deny_code: str = "AuthFailure"):
     t = urlparse(target)
     local = threading.local()
     rng = random.Random(seed)
@@ -97,10 +113,20 @@ def make_handler(target: str, latency: float, throttle: float, deny: set[str], s
             region, service = (m.group(1), m.group(2)) if m else ("", "")
             with stats.lock:
                 stats.calls += 1
+            if region in hang:  # accepted, never answered (until the proxy goes away)
+                threading.Event().wait(3600)
+                return None
+            if region in html:
+                return self._reply(502, HTML_PAGE, "text/html")
             if region in deny:
                 with stats.lock:
                     stats.denied += 1
-                return self._reply(401, *error_body(self.headers, service, *auth_error(region)))
+                code, message = auth_error(region)
+                return self._reply(401 if deny_code == "AuthFailure" else 400,
+                                   *error_body(self.headers, service, deny_code, message))
+            if fail and (op := operation(self.headers, body)) in fail:
+                code, status = fail[op]
+                return self._reply(status, *error_body(self.headers, service, code, f"{op} refused (injected)"))
             with rng_lock:
                 hit = rng.random() < throttle
             if hit:
@@ -144,9 +170,10 @@ class _Server(ThreadingHTTPServer):
 
 
 def start(target: str, latency_ms: float = 0, throttle: float = 0.0, deny: set[str] | None = None,
-          port: int = 0, seed: int = 7) -> tuple[ThreadingHTTPServer, Stats]:
+          port: int = 0, seed: int = 7, **faults) -> tuple[ThreadingHTTPServer, Stats]:
+    """faults: hang={regions}, html={regions}, fail={operation: (code, status)}, deny_code="ExpiredToken"."""
     stats = Stats()
-    handler = make_handler(target, latency_ms / 1000, throttle, deny or set(), stats, seed)
+    handler = make_handler(target, latency_ms / 1000, throttle, deny or set(), stats, seed, **faults)
     server = _Server(("127.0.0.1", port), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()

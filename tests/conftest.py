@@ -130,6 +130,25 @@ def run_tool(sandbox, state_dir):
     return _run
 
 
+@pytest.fixture
+def faulty(sandbox):
+    """faulty(**faults) -> (url, stats): bench/proxy.py in front of the sandbox (latency, throttling, a
+    region refusing credentials, hanging or answering HTML, operations that fail)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import proxy
+
+    servers = []
+
+    def make(**kw):
+        server, stats = proxy.start(sandbox.url, **kw)
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}", stats
+
+    yield make
+    for s in servers:
+        s.shutdown()
+
+
 def free_port() -> int:
     import socket
 

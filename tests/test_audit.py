@@ -68,9 +68,29 @@ def test_a_call_that_never_returns_still_leaves_a_true_record(sandbox, tmp_path)
     log, ec2 = hooked(sandbox, tmp_path, endpoint="http://127.0.0.1:9")
     with pytest.raises(Exception):  # noqa: B017 - any connection error
         ec2.terminate_instances(InstanceIds=["i-0123456789abcdef0"])
-    (sent, done) = records(log)
+    recs = records(log)
+    sent, attempts, done = recs[0], recs[1:-1], recs[-1]
     assert sent["phase"] == "sent" and sent["operation"] == "TerminateInstances"
-    assert done["id"] == sent["id"] and done["outcome"] == "error"
+    assert attempts and all(a["phase"] == "attempt" and a["id"] == sent["id"] for a in attempts)
+    assert attempts[0]["error"]["code"] == "EndpointConnectionError"
+    assert done["id"] == sent["id"] and done["outcome"] == "error" and done["attempts"] == len(attempts)
+
+
+def test_retries_are_recorded_with_their_attempt_number(sandbox, tmp_path):
+    """Issue 7 item 11: a retried call says how many attempts it took and how each failed one ended, so
+    an "error" outcome is never ambiguous (was it the first try, or the tenth?)."""
+    log = audit.AuditLog("test", lambda: "123456789012", tmp_path / "audit.jsonl")
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url="http://127.0.0.1:9", aws_access_key_id="testing",
+                       aws_secret_access_key="testing",
+                       config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=1))
+    log.install(ec2)
+    with pytest.raises(Exception):  # noqa: B017 - connection refused, retried by standard mode
+        ec2.terminate_instances(InstanceIds=["i-0123456789abcdef0"])
+    recs = records(log)
+    numbers = [r["attempt"] for r in recs if r["phase"] == "attempt"]
+    assert recs[0]["phase"] == "sent" and recs[-1]["phase"] == "done" and len(recs) == len(numbers) + 2
+    assert len(numbers) > 1 and numbers == list(range(1, len(numbers) + 1))
+    assert recs[-1]["attempts"] == len(numbers) and recs[-1]["outcome"] == "error"
 
 
 def test_a_crash_between_sent_and_outcome_reads_as_unknown(tmp_path):

@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import ROOT, TOOLS, clean_env
 
-COMMON = {"--profile", "--region", "--pretty", "--sandbox", "--help"}
+COMMON = {"--profile", "--region", "--pretty", "--sandbox", "--timeout", "--help"}
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 TOOLS_LIST = sorted(p.stem for p in TOOLS.glob("*.py") if not p.name.startswith("_"))
 

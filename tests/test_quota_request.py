@@ -17,6 +17,12 @@ def sent(sandbox, mark: int) -> list[dict]:
     (["--code", "L-417A185B", "--value", "50", "--region", "us-west-2"], ["not above", "96"]),
     (["--code", "L-417A185B", "--value", "96", "--region", "us-west-2"], ["not above", "96"]),
     (["--code", "L-417A185B", "--value", "-1", "--region", "us-west-2"], ["positive"]),
+    # issue 7 item 8: non-finite, out of the API's range (botocore service-quotas model: QuotaValue is a
+    # double, min 0, max 10000000000), or not whole for a count of vCPUs
+    (["--code", "L-417A185B", "--value", "inf", "--region", "us-west-2"], ["finite", "inf"]),
+    (["--code", "L-417A185B", "--value", "nan", "--region", "us-west-2"], ["finite", "nan"]),
+    (["--code", "L-417A185B", "--value", "1e308", "--region", "us-west-2"], ["10000000000"]),
+    (["--code", "L-417A185B", "--value", "100.5", "--region", "us-west-2"], ["whole number"]),
     (["--code", "L-417A185B", "--value", "500", "--region", "us-moon-1"], ["us-moon-1", "us-west-2"]),
     (["--value", "500", "--region", "us-east-1"], ["--code"]),
     (["--code", "L-417A185B", "--value", "lots"], ["--value"]),
@@ -68,8 +74,9 @@ def test_plan_then_confirm_submits_once_and_shows_in_status(run_tool, sandbox):
     assert len(sent(sandbox, mark)) == 1
 
     again = run_tool("quota_request", "--code", code, "--value", "64", "--region", region, "--confirm", p["confirm"])
-    assert again.code == 0 and again.json["data"]["plan"] == []  # replayed: now pending, nothing to send
-    assert again.json["data"]["skipped"][0]["request"]["id"] == res["request_id"]
+    # replayed: the token is used (exit 4, issue 7 item 11), and the fresh plan sees the pending request
+    assert again.code == 4 and "already applied at" in again.json["errors"][0]["message"]
+    assert again.json["data"]["plan"] == [] and again.json["data"]["skipped"][0]["request"]["id"] == res["request_id"]
     assert len(sent(sandbox, mark)) == 1
 
     status = run_tool("quota_status", "--region", region)

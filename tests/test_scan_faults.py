@@ -2,29 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-import pytest
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "bench"))
-import proxy  # noqa: E402
-
 REGIONS = "us-east-1,us-west-2,eu-west-1"
-
-
-@pytest.fixture
-def faulty(sandbox):
-    servers = []
-
-    def make(**kw):
-        server, stats = proxy.start(sandbox.url, **kw)
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}", stats
-
-    yield make
-    for s in servers:
-        s.shutdown()
 
 
 def resource_ids(doc: dict, exclude_region: str | None = None) -> set[tuple[str, str]]:

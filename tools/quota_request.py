@@ -8,6 +8,7 @@ before anything is sent; prints the request id, case id and console link."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated
 
@@ -23,6 +24,23 @@ def _known_codes() -> str:
     from _awswiz.quota_codes import QUOTAS
 
     return ", ".join(f"{q.code} ({q.group} {q.market})" for q in QUOTAS)
+
+
+# botocore's service-quotas model: QuotaValue is a double with min 0 and max 10000000000; the EC2 quotas
+# this tool is for count vCPUs (a whole number).
+MAX_QUOTA_VALUE = 10_000_000_000
+
+
+def check_value(value: float, whole: bool = True) -> None:
+    """--value: finite, positive, within the API's range, and whole where the quota is a count."""
+    from _awswiz.errors import BadInput
+
+    if not math.isfinite(value) or not 0 < value <= MAX_QUOTA_VALUE:
+        raise BadInput(f"--value must be a positive, finite number at most {MAX_QUOTA_VALUE} (got {value!r})",
+                       "e.g. --value 192")
+    if whole and value != int(value):
+        raise BadInput(f"--value must be a whole number for this quota (it counts; got {value!r})",
+                       f"e.g. --value {math.ceil(value)}")
 
 
 def build_plan(sq, region: str, service: str, code: str, value: float):
@@ -79,8 +97,7 @@ def main(
     if not CODE_RE.match(code):
         raise BadInput(f"--code must look like L-XXXXXXXX (got {code!r}); the EC2 vCPU codes are: {_known_codes()}",
                        "uv run tools/quota_check.py lists them with their values")
-    if value <= 0 or value != value:
-        raise BadInput(f"--value must be a positive number (got {value:g})", "e.g. --value 192")
+    check_value(value, whole=service == "ec2")
     if not re.match(r"^[a-z0-9-]{2,64}$", service):
         raise BadInput(f"--service must be a Service Quotas service code such as ec2 (got {service!r})",
                        "e.g. --service ec2")

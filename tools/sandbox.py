@@ -18,7 +18,7 @@ import urllib.request
 from typing import Annotated
 
 import typer
-from _awswiz import cli
+from _awswiz import cli, state
 from _awswiz.errors import AwsWizError
 from _awswiz.output import Result
 from _awswiz.sandbox_client import health, info_path, read_info, running
@@ -43,9 +43,7 @@ def _serve_foreground(port: int, seed: bool) -> None:
 
     def ready(url: str, real_port: int) -> None:
         info = {"url": url, "port": real_port, "pid": os.getpid(), "started": time.time()}
-        path = info_path()
-        path.write_text(json.dumps(info))
-        os.chmod(path, 0o600)
+        state.replace_text(info_path(), json.dumps(info))
         sys.stderr.write(f"sandbox ready at {url} (pid {os.getpid()})\n")
 
     serve(port, seed, ready)
@@ -54,7 +52,7 @@ def _serve_foreground(port: int, seed: bool) -> None:
 def _detach(port: int, seed: bool) -> dict:
     if info := running():
         return {**info, "started_now": False}
-    log = open(state_dir() / "sandbox.log", "ab")
+    log = state.open_private(state_dir() / "sandbox.log")
     cmd = [sys.executable, os.path.abspath(__file__), "serve", "--port", str(port)] + ([] if seed else ["--empty"])
     proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 180

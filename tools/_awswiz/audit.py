@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import re
 import threading
 import time
 import uuid
 from pathlib import Path
 
+from . import state
 from .state import state_dir
 
 MUTATING_PREFIXES = (
@@ -101,14 +101,9 @@ class AuditLog:
         self._lock = threading.Lock()
 
     def write(self, record: dict) -> None:
-        line = json.dumps(record, separators=(",", ":"), default=str) + "\n"
+        line = json.dumps(record, separators=(",", ":"), default=str, allow_nan=False) + "\n"
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line.encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            state.append_line(self.path, line)
 
     @staticmethod
     def _now() -> str:
@@ -120,6 +115,7 @@ class AuditLog:
         events.register("before-call", self._sent, unique_id="awswiz-audit-sent")
         events.register("after-call", self._done, unique_id="awswiz-audit-done")
         events.register("after-call-error", self._failed, unique_id="awswiz-audit-failed")
+        events.register("needs-retry", self._attempt, unique_id="awswiz-audit-attempt")
 
     # botocore handlers; `context` is the one dict botocore passes to every event of one API call.
     def _capture(self, params, model, context, **_):
@@ -143,7 +139,25 @@ class AuditLog:
         if rec is None or "id" not in rec:
             return
         self.write({"phase": "done", "id": rec["id"], "time": self._now(), "outcome": outcome, "error": error,
+                    "attempts": (context.get("retries") or {}).get("attempt", 1),
                     "duration_ms": round((time.monotonic() - rec["start"]) * 1000, 1), "created": created})
+
+    def _attempt(self, attempts, response, caught_exception, request_dict, **_):
+        """One line per failed attempt (throttled, 5xx, timeout), so a retried call is never ambiguous:
+        the "done" line says how many attempts there were and how the last one ended."""
+        rec = (request_dict.get("context") or {}).get("awswiz_audit")
+        if rec is None or "id" not in rec:
+            return None
+        if caught_exception is not None:
+            error = {"code": type(caught_exception).__name__, "message": str(caught_exception)}
+        elif response is not None and response[0].status_code >= 300:
+            err = (response[1] or {}).get("Error", {}) if isinstance(response[1], dict) else {}
+            error = {"code": err.get("Code") or str(response[0].status_code), "message": err.get("Message")}
+        else:
+            return None
+        self.write({"phase": "attempt", "id": rec["id"], "time": self._now(), "attempt": attempts,
+                    "error": error})
+        return None  # never decide the retry ourselves
 
     def _done(self, http_response, parsed, context, **_):
         if getattr(http_response, "status_code", 200) >= 300:
@@ -160,7 +174,9 @@ def attach(ctx) -> AuditLog:
     """Record every mutating call made through ctx.aws from now on (idempotent)."""
     aws = ctx.aws
     if getattr(aws, "audit", None) is None:
-        aws.enable_audit(AuditLog(ctx.tool, aws.account_id_or_none))
+        log = AuditLog(ctx.tool, aws.account_id_or_none)
+        state.check_not_link(log.path)  # a log we cannot write safely fails now, before any call
+        aws.enable_audit(log)
     return aws.audit
 
 
@@ -170,7 +186,7 @@ def read_calls(path: Path | None = None) -> list[dict]:
     calls: dict[str, dict] = {}
     if not path.exists():
         return []
-    for line in path.read_text().splitlines():
+    for line in state.read_text(path).splitlines():
         try:
             rec = json.loads(line)
         except ValueError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 
+from . import deadline, settings
 from .errors import BadInput
 
 DEFAULT_REGION = "us-east-1"
@@ -67,7 +68,7 @@ def paginate(client, call: str, path: str, **kwargs) -> list:
 
 
 def worker_count() -> int:
-    return max(1, int(os.environ.get("AWSWIZ_WORKERS", "32")))
+    return settings.get("AWSWIZ_WORKERS")
 
 
 class Aws:
@@ -85,9 +86,11 @@ class Aws:
             # throttling. Not "adaptive": its client-side rate limiter slows a throttled client to a
             # fraction of a call per second, which hurts a fan-out of many clients making a few calls
             # each (bench/, 20% throttled: adaptive 17-24 s, standard 11-14 s, every resource returned).
-            retries={"mode": "standard", "max_attempts": int(os.environ.get("AWSWIZ_MAX_ATTEMPTS", "10"))},
-            connect_timeout=5,
-            read_timeout=int(os.environ.get("AWSWIZ_READ_TIMEOUT", "30")),
+            # Every attempt is bounded (connect, read) and so is the run (deadline.py): an endpoint that
+            # accepts and never answers costs at most the deadline, not attempts x read timeout.
+            retries={"mode": "standard", "max_attempts": settings.get("AWSWIZ_MAX_ATTEMPTS")},
+            connect_timeout=settings.get("AWSWIZ_CONNECT_TIMEOUT"),
+            read_timeout=settings.get("AWSWIZ_READ_TIMEOUT"),
             max_pool_connections=self.workers,
             # Emulators and proxies on a plain host:port cannot serve virtual-hosted bucket names.
             s3={"addressing_style": "path"} if endpoint else {},
@@ -111,6 +114,7 @@ class Aws:
                 c = self._clients.get(key)
                 if c is None:
                     c = self.session.client(service, region_name=region, config=self.config)
+                    c.meta.events.register("before-send", deadline.check, unique_id="awswiz-deadline")
                     if self.audit is not None:  # audit hook: see enable_audit()
                         self.audit.install(c)
                     self._clients[key] = c

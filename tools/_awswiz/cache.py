@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 
+from . import state
 from .state import state_dir
 
 MAX_AGE_DAYS = 7
@@ -39,7 +40,7 @@ def _path(name: str):
 
 def load(name: str) -> dict:
     try:
-        return json.loads(_path(name).read_text())
+        return json.loads(state.read_text(_path(name)))
     except (OSError, ValueError):
         return {}
 
@@ -50,6 +51,4 @@ def save(name: str, doc: dict, merge: bool = False) -> None:
     path = _path(name)
     if merge:
         doc = {**load(name), **doc}
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(doc, separators=(",", ":")))
-    os.replace(tmp, path)
+    state.replace_text(path, json.dumps(doc, separators=(",", ":"), allow_nan=False))

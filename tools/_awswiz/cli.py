@@ -25,6 +25,10 @@ COMMON = [
         bool, typer.Option("--pretty", help="Rich tables on stdout, progress on stderr (default: JSON).")]),
     inspect.Parameter("sandbox", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
         bool, typer.Option("--sandbox", help="Use the local AWS sandbox (started on demand).")]),
+    inspect.Parameter("timeout", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        float | None, typer.Option("--timeout", metavar="SECONDS", min=1, max=86400,
+                                   help="Overall deadline for discovery; what is unfinished then is reported "
+                                        "as Timeout errors (default 60, or AWSWIZ_TIMEOUT).")]),
 ]
 COMMON_NAMES = [p.name for p in COMMON]
 
@@ -32,12 +36,14 @@ COMMON_NAMES = [p.name for p in COMMON]
 class Ctx:
     """What a tool body receives: the common options and lazy access to AWS."""
 
-    def __init__(self, tool: str, profile: str | None, region: str | None, pretty: bool, sandbox: bool):
+    def __init__(self, tool: str, profile: str | None, region: str | None, pretty: bool, sandbox: bool,
+                 timeout: float | None = None):
         self.tool = tool
         self.profile = profile
         self.region_spec = region
         self.pretty = pretty
         self.sandbox = sandbox
+        self.timeout = timeout
         self._aws = None
 
     @property
@@ -110,9 +116,14 @@ def _activate_sandbox() -> None:
 def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> None:
     ctx = Ctx(tool, **common)
     try:
+        from . import deadline, settings
+
+        settings.check_all()  # a bad AWSWIZ_* variable is bad input before anything is sent
         if ctx.sandbox:
             _activate_sandbox()
+        deadline.start(ctx.timeout or settings.get("AWSWIZ_TIMEOUT"))
         result = fn(ctx, **kwargs)
+        result = _nothing_answered(result)
     except AwsWizError as exc:
         result = Result(data=exc.data, errors=[exc.entry()], exit_code=exc.exit_code)
     except KeyboardInterrupt:
@@ -127,6 +138,16 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
     finish(tool, result, ctx.account, ctx.sandbox, ctx.pretty)
 
 
+def _nothing_answered(result: Result) -> Result:
+    """A fan-out in which every call failed (expired credentials everywhere, a dead endpoint) is a
+    failure (exit 1), not a partial result (exit 3)."""
+    from .fanout import STATS
+
+    if result.exit_code is None and result.errors and STATS["failed"] and not STATS["ok"]:
+        result.exit_code = EXIT_FAILED
+    return result
+
+
 def finish(tool: str, result: Result, account: str | None = None, sandbox: bool = False,
            pretty: bool = False) -> None:
     """Print the envelope (or its rendering), each error once more on stderr, and exit with its code."""
@@ -138,6 +159,12 @@ def finish(tool: str, result: Result, account: str | None = None, sandbox: bool 
         for err in result.errors:
             hint = f" ({err['hint']})" if err.get("hint") else ""
             warn(f"{tool}: {err['code']}: {err['message']}{hint}")
+    from .deadline import was_hit
+
+    if was_hit():  # threads still blocked on a dead endpoint would hold the exit: leave without them
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(result.code())
     raise SystemExit(result.code())
 
 
@@ -164,8 +191,9 @@ def parse_tags(values: list[str] | None) -> dict[str, str]:
     tags: dict[str, str] = {}
     for v in values or []:
         key, sep, val = v.partition("=")
-        if not sep or not key:
-            raise BadInput(f"--tag must look like KEY=VALUE (got {v!r})", "e.g. --tag project=llm")
+        if not sep or not key.strip():
+            raise BadInput(f"--tag must look like KEY=VALUE with a non-empty KEY (got {v!r})",
+                           "e.g. --tag project=llm")
         tags[key] = val
     return tags
 

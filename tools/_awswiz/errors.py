@@ -66,7 +66,27 @@ HINTS = {
     "no-credentials": "set credentials (aws configure, AWS_PROFILE or --profile), "
                       "or add --sandbox to use the local demo lab",
     "endpoint": "the endpoint did not answer; check the network, or AWS_ENDPOINT_URL if you set one",
+    "non-aws": "something between you and AWS (a proxy, a gateway, AWS_ENDPOINT_URL) answered instead of AWS; "
+               "check the network and AWS_ENDPOINT_URL",
 }
+
+
+def non_aws_body(exc: BaseException, response: dict) -> str | None:
+    """The message for an error answered by something that is not AWS (an HTML page from a proxy, a bare
+    500), or None. AWS errors carry a named code (InvalidParameterValue); S3's HEAD calls have no body,
+    so a bare status code is theirs by design and left alone."""
+    import re
+
+    err = response.get("Error") or {}
+    code, msg = str(err.get("Code") or ""), str(err.get("Message") or "")
+    if getattr(exc, "operation_name", "").startswith("Head"):
+        return None
+    if code and not code.isdigit() and code != "Unknown" and "<html" not in msg.lower():
+        return None
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or (code if code.isdigit() else "?")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", msg)).strip()
+    excerpt = (text[:80] + "...") if len(text) > 80 else text
+    return f"the endpoint answered HTTP {status} with a non-AWS body" + (f": {excerpt!r}" if excerpt else "")
 
 
 def classify(exc: BaseException, region: str | None = None, what: str = "") -> dict:
@@ -74,6 +94,9 @@ def classify(exc: BaseException, region: str | None = None, what: str = "") -> d
     prefix = f"{what}: " if what else ""
     name = type(exc).__name__
     response = getattr(exc, "response", None)
+    if isinstance(response, dict) and (foreign := non_aws_body(exc, response)):
+        return error_entry("NonAwsResponse", f"{prefix}{foreign}{f' in {region}' if region else ''}",
+                           HINTS["non-aws"], region)
     if isinstance(response, dict) and "Error" in response:
         code = response["Error"].get("Code") or name
         msg = response["Error"].get("Message") or str(exc)

@@ -42,8 +42,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import re
-import secrets
 import shlex
 import sys
 import time
@@ -51,16 +49,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import audit
-from .errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, Refused, classify, error_entry
+from . import audit, deadline, plans
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, BadInput, Refused, classify, error_entry
 from .output import Result, table
-from .state import state_dir
 
-DEFAULT_TTL = 900
 DEFAULT_MAX = 10
-TOKEN_RE = re.compile(r"^[0-9a-f]{16}$")
+SHOWN_WHEN_REFUSED = 10  # a refused plan over --max shows counts and this many actions, not thousands
 PROD_VALUES = {"prod", "production"}
 ENV_KEYS = {"env", "environment", "stage"}
+PROTECTED_KEY = "awswiz:protected"
+TRUE_VALUES = {"true", "yes", "1"}
+SELECTOR_KEYS = ("ids", "tags", "names", "all")
 
 
 @dataclass
@@ -100,22 +99,49 @@ class Action:
 class Plan:
     actions: list[Action]
     skipped: list[dict] = field(default_factory=list)  # {id, region, reason, ...}: seen, not acted on
-    scope: dict = field(default_factory=dict)          # what was searched: region, --all, ...
+    scope: dict = field(default_factory=dict)          # what was searched: region, ids, tags, all, ...
     errors: list[dict] = field(default_factory=list)   # things asked for that cannot be done
 
 
-def ttl_seconds() -> int:
-    return int(os.environ.get("AWSWIZ_CONFIRM_TTL") or DEFAULT_TTL)
+# --- protection: the one rule ---------------------------------------------------------------------
+
+def _norm(value) -> str:
+    return str(value).strip().casefold()
 
 
-def protection(tags: dict) -> str | None:
-    """Why a resource with these tags is protected, or None."""
-    if str(tags.get("awswiz:protected", "")).lower() == "true":
-        return "protected: tag awswiz:protected=true"
-    for k, v in tags.items():
-        if k.lower() in ENV_KEYS and str(v).lower() in PROD_VALUES:
-            return f"protected: tag {k}={v}"
+def protection(tags: dict | None) -> str | None:
+    """Why a resource with these tags is protected, or None.
+
+    Keys and values are compared stripped and case-folded: awswiz:protected = true/yes/1, or an
+    environment tag (env, environment, stage) = prod/production. So "prod ", " Prod", "production\t",
+    a key "Env " and AWSWIZ:PROTECTED=Yes all protect.
+    """
+    for k, v in (tags or {}).items():
+        key, value = _norm(k), _norm(v)
+        if (key == PROTECTED_KEY and value in TRUE_VALUES) or (key in ENV_KEYS and value in PROD_VALUES):
+            return f"protected: tag {k!r}={v!r}" if (k, v) != (key, value) else f"protected: tag {k}={v}"
     return None
+
+
+def inherited_protection(tags: dict | None, containers: dict[str, dict] | None = None) -> str | None:
+    """Protection of a resource or of what contains it: containers maps a label ("VPC vpc-0abc",
+    "instance i-0abc") to its tags. A VPC's parts, an instance's volumes and interfaces inherit."""
+    if reason := protection(tags):
+        return reason
+    for label, ctags in (containers or {}).items():
+        if reason := protection(ctags):
+            return f"{label} is {reason}"
+    return None
+
+
+def check_selector(scope: dict) -> None:
+    """An empty selector is bad input, never "everything": a scope that names selectors (ids, tags,
+    names, all) must have at least one of them non-empty."""
+    present = [k for k in SELECTOR_KEYS if k in scope]
+    if present and not any(scope[k] for k in present):
+        raise BadInput(f"the selection is empty ({', '.join(f'--{k}' for k in present)} matched nothing after "
+                       "parsing): AwsWiz never reads an empty selection as everything",
+                       "name what to change, e.g. --id ID or --tag KEY=VALUE")
 
 
 def digest(tool: str, account: str, plan: Plan) -> str:
@@ -124,55 +150,30 @@ def digest(tool: str, account: str, plan: Plan) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def command_line(confirm: str | None = None) -> str:
-    """The command as the user ran it (without any --confirm), optionally with --confirm TOKEN."""
-    args, skip = [], False
-    for a in sys.argv[1:]:
-        if skip:
-            skip = False
-            continue
+def command_line(confirm: str | None = None, drop_ids: set[str] | None = None) -> str | None:
+    """The command as the user ran it (without any --confirm), optionally with --confirm TOKEN;
+    drop_ids: leave these out of the --id values (None if no id is left)."""
+    args, it = [], iter(sys.argv[1:])
+    kept_ids = False
+    for a in it:
         if a == "--confirm":
-            skip = True
+            next(it, None)
             continue
         if a.startswith("--confirm="):
             continue
+        if drop_ids is not None and (a == "--id" or a.startswith("--id=")):
+            raw = a[5:] if a.startswith("--id=") else next(it, "")
+            left = [v for v in (x.strip() for x in raw.split(",")) if v and v not in drop_ids]
+            if left:
+                args += ["--id", ",".join(left)]
+                kept_ids = True
+            continue
         args.append(a)
+    if drop_ids is not None and not kept_ids:
+        return None
     tool = os.path.basename(sys.argv[0])
     cmd = shlex.join(["uv", "run", f"tools/{tool}", *args])
     return f"{cmd} --confirm {confirm}" if confirm else cmd
-
-
-# --- saved plans ---------------------------------------------------------------------------------
-
-def _plan_path(token: str):
-    return state_dir("plans") / f"{token}.json"
-
-
-def save(tool: str, account: str, plan: Plan, plan_digest: str) -> dict:
-    token = secrets.token_hex(8)
-    now = time.time()
-    record = {"token": token, "tool": tool, "account": account, "digest": plan_digest,
-              "created_at": now, "expires_at": now + ttl_seconds(), "used_at": None,
-              "scope": plan.scope, "actions": [asdict(a) for a in plan.actions]}
-    path = _plan_path(token)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump(record, f, default=str)
-    return record
-
-
-def load(token: str) -> dict | None:
-    if not TOKEN_RE.match(token or ""):
-        return None
-    try:
-        return json.loads(_plan_path(token).read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def mark_used(record: dict) -> None:
-    record["used_at"] = time.time()
-    _plan_path(record["token"]).write_text(json.dumps(record, default=str))
 
 
 def iso(ts: float) -> str:
@@ -182,7 +183,7 @@ def iso(ts: float) -> str:
 def changes(old_actions: list[dict], plan: Plan) -> list[str]:
     """What differs between a saved plan and the fresh one, for the refusal message."""
     old = {(a["op"], a["id"]): a for a in old_actions}
-    new = {(a.op, a.id): asdict(a) for a in plan.actions}
+    new = {(a.op, a.id): json.loads(json.dumps(asdict(a), default=str)) for a in plan.actions}
     out = [f"{op} {rid}: no longer planned" for (op, rid) in old if (op, rid) not in new]
     out += [f"{op} {rid}: newly planned" for (op, rid) in new if (op, rid) not in old]
     for k in old.keys() & new.keys():
@@ -213,12 +214,49 @@ def _apply_protection(plan: Plan, explicit: bool) -> list[Action]:
     return blocked
 
 
-def plan_data(plan: Plan, record: dict | None = None, **extra) -> dict:
-    data = {"applied": False, "plan": [a.view() for a in plan.actions], "skipped": plan.skipped,
+def plan_data(plan: Plan, record: dict | None = None, limit: int | None = None, **extra) -> dict:
+    shown = plan.actions if limit is None else plan.actions[:limit]
+    data = {"applied": False, "plan": [a.view() for a in shown], "skipped": plan.skipped,
             "confirm": record["token"] if record else None,
             "expires_at": iso(record["expires_at"]) if record else None}
+    if len(shown) < len(plan.actions):
+        counts: dict[str, int] = {}
+        for a in plan.actions:
+            counts[f"{a.op} {a.type}"] = counts.get(f"{a.op} {a.type}", 0) + 1
+        data.update(plan_total=len(plan.actions), plan_shown=len(shown), plan_counts=counts)
     data.update(extra)
     return data
+
+
+def _save(tool: str, account: str, plan: Plan) -> dict:
+    return plans.save({"tool": tool, "account": account, "digest": digest(tool, account, plan),
+                       "scope": plan.scope, "actions": json.loads(json.dumps(
+                           [asdict(a) for a in plan.actions], default=str))})
+
+
+def _used(token: str) -> str:
+    when = plans.claimed_at(token)
+    return f"confirmation token {token} was already applied {f'at {iso(when)}' if when else '(by a run in progress)'}"
+
+
+def _token_problem(tool: str, account: str, token: str) -> tuple[str, str] | None:
+    """Why this token cannot be applied (message, hint), judged before the world is compared."""
+    try:
+        record = plans.load(token)
+    except plans.Invalid as exc:
+        return str(exc), "use the token printed by the plan step of this same command"
+    if record.get("tool") != tool:
+        return (f"confirmation token {token} belongs to a plan of {record.get('tool')}, not of {tool}",
+                f"confirm it with uv run tools/{record.get('tool')}.py, or plan this command afresh")
+    if record.get("account") != account:
+        return (f"confirmation token {token} was made for account {record.get('account')}, not {account}",
+                "plan again with the credentials you mean to use")
+    if plans.is_claimed(token):
+        return _used(token), "each plan is applied once; check the result with the verify command, or plan again"
+    if time.time() > record["expires_at"]:
+        return (f"confirmation token {token} expired at {iso(record['expires_at'])}",
+                "show this fresh plan to the human and confirm again")
+    return None
 
 
 def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, confirm: str | None,
@@ -227,25 +265,33 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
     log = audit.attach(ctx)
     account = ctx.aws.account_id()
     plan = build()
+    check_selector(plan.scope)
     blocked = _apply_protection(plan, explicit)
     targets = list(dict.fromkeys(a.target_id for a in plan.actions))
+    over_max = len(targets) > max_count
 
-    def refuse(message: str, hint: str, with_token: bool) -> Result:
-        record = save(ctx.tool, account, plan, digest(ctx.tool, account, plan)) if with_token else None
-        data = plan_data(plan, record, refused=message)
-        nxt = [command_line(record["token"])] if record else []
-        return Result(data=data, errors=[Refused(message, hint).entry(), *plan.errors], next=nxt,
+    def refuse(message: str, hint: str, nxt: list[str] | None = None) -> Result:
+        fresh_token = bool(plan.actions) and not blocked and not over_max
+        record = _save(ctx.tool, account, plan) if fresh_token else None
+        data = plan_data(plan, record, SHOWN_WHEN_REFUSED if over_max else None, refused=message)
+        if record:
+            nxt = [command_line(record["token"])]
+        return Result(data=data, errors=[Refused(message, hint).entry(), *plan.errors], next=nxt or [],
                       exit_code=EXIT_REFUSED, render=render_plan)
 
+    if confirm is not None and (problem := _token_problem(ctx.tool, account, confirm)):
+        return refuse(problem[0], problem[1] + ("; here is the plan as it stands now, with a fresh token"
+                                                if plan.actions else ""))
     if blocked:
         names = "; ".join(f"{a.id} ({a.blocked})" for a in blocked)
-        return refuse(f"protected or blocked: {names}", "protected or blocked resources are never changed by AwsWiz; "
-                      "remove the blocker (or the protection tag, deliberately) first", False)
-    if len(targets) > max_count:
+        rest = command_line(drop_ids={a.target_id for a in blocked}) if explicit else None
+        return refuse(f"protected or blocked: {names}", "protected or blocked resources are never changed by "
+                      "AwsWiz; leave them out (next), or remove the blocker (or the protection tag, deliberately)",
+                      [rest] if rest else [])
+    if over_max:
         return refuse(f"the plan touches {len(targets)} resources, over --max {max_count}",
-                      f"narrow the selection (--id, --region), or raise the limit with --max {len(targets)}",
-                      False)
-    if not plan.actions:
+                      f"narrow the selection (--id, --region), or raise the limit with --max {len(targets)}")
+    if confirm is None and not plan.actions:
         code = EXIT_FAILED if plan.errors else EXIT_OK
         return Result(data=plan_data(plan, None, message="nothing to do"), errors=plan.errors,
                       exit_code=code, render=render_plan)
@@ -253,30 +299,22 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
 
     if confirm is None:
         if ctx.pretty and sys.stdin.isatty():
-            return _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify, after)
-        record = save(ctx.tool, account, plan, plan_digest)
+            return _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify, after, explicit)
+        record = _save(ctx.tool, account, plan)
         return Result(data=plan_data(plan, record), errors=plan.errors, render=render_plan,
                       exit_code=EXIT_PARTIAL if plan.errors else EXIT_OK, next=[command_line(record["token"])])
 
-    record = load(confirm)
-    if record is None:
-        return refuse(f"unknown confirmation token {confirm!r}", "use the token printed by the plan step; "
-                      "here is the plan as it stands now, with a fresh token", True)
-    if record.get("used_at"):
-        return refuse(f"confirmation token {confirm} was already used", "each plan is applied once; "
-                      "show this fresh plan to the human", True)
-    if time.time() > record["expires_at"]:
-        return refuse(f"confirmation token {confirm} expired at {iso(record['expires_at'])}",
-                      "show this fresh plan to the human and confirm again", True)
+    record = plans.load(confirm)
     if record["digest"] != plan_digest:
         what = "; ".join(changes(record.get("actions", []), plan))
         return refuse(f"the world changed since the plan was shown ({what})",
-                      "show this fresh plan to the human and confirm again with its token", True)
-    mark_used(record)
+                      "show this fresh plan to the human and confirm again with its token")
+    if not plans.claim(confirm):  # exactly one of concurrent confirms gets past here
+        return refuse(_used(confirm), "each plan is applied once; check the result with the verify command")
     return execute(plan, do, log, confirm, verify, after)
 
 
-def _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify, after) -> Result:
+def _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify, after, explicit) -> Result:
     """--pretty at a terminal: show the plan, let the human type the account id."""
     from .output import stdout_console
 
@@ -285,15 +323,15 @@ def _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify,
     console.print(f"Type the account id [bold]{account}[/] to apply this plan, anything else to cancel:")
     typed = sys.stdin.readline().strip()
     if typed != account:
-        record = save(ctx.tool, account, plan, plan_digest)
+        record = _save(ctx.tool, account, plan)
         return Result(data=plan_data(plan, record, refused="not confirmed"), exit_code=EXIT_REFUSED,
                       errors=[Refused("not confirmed: the account id was not typed; nothing was changed",
                                       "run again and type the account id, or use --confirm TOKEN").entry()],
                       next=[command_line(record["token"])])
     fresh = build()
-    _apply_protection(fresh, True)
+    _apply_protection(fresh, explicit)  # the same rule as the plan that was shown, or digests never agree
     if digest(ctx.tool, account, fresh) != plan_digest:
-        record = save(ctx.tool, account, fresh, digest(ctx.tool, account, fresh))
+        record = _save(ctx.tool, account, fresh)
         return Result(data=plan_data(fresh, record, refused="changed"), exit_code=EXIT_REFUSED,
                       errors=[Refused("the world changed while the plan was shown; nothing was changed",
                                       "review the fresh plan").entry()],
@@ -302,6 +340,9 @@ def _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify,
 
 
 def execute(plan: Plan, do, log, token: str, verify, after) -> Result:
+    """Run the actions in plan order. The discovery deadline (--timeout) ends here: an apply is not cut
+    off half-way; each call stays bounded by the connect/read timeouts and attempts."""
+    deadline.lift()
     log.confirm = token
     results: list[dict] = []
     failed_targets: set[str] = set()
@@ -325,10 +366,16 @@ def execute(plan: Plan, do, log, token: str, verify, after) -> Result:
     errors += [error_entry("NotAttempted", f"{len(failed_targets)} target(s) stopped at their first failure: "
                            f"{', '.join(sorted(failed_targets))}", "fix the blocker named above and plan again")
                ] if failed_targets else []
+    if results and not ok:
+        errors.insert(0, error_entry("NothingApplied", f"every action failed ({len(results)} of {len(results)}); "
+                                     "the plan was not applied", "read the errors below, fix the cause, plan again"))
     code = EXIT_OK if ok == len(results) else (EXIT_PARTIAL if ok else EXIT_FAILED)
     if code == EXIT_OK and plan.errors:
         code = EXIT_PARTIAL
-    return Result(data={"applied": True, "confirm": token, "results": results, "skipped": plan.skipped},
+    summary = {"done": ok, "failed": sum(r["outcome"] == "failed" for r in results),
+               "not_attempted": sum(r["outcome"].startswith("not attempted") for r in results)}
+    return Result(data={"applied": True, "confirm": token, "summary": summary, "results": results,
+                        "skipped": plan.skipped},
                   errors=errors + plan.errors, exit_code=code, next=list(verify or []), render=render_results)
 
 

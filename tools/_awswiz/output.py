@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,8 +53,24 @@ def _default(o: Any) -> Any:
     return str(o)
 
 
+def _finite(o: Any) -> Any:
+    """A copy with NaN and infinities as strings: strict JSON has no such numbers."""
+    if isinstance(o, float) and not math.isfinite(o):
+        return repr(o)
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
+
+
 def dumps(doc: Any) -> str:
-    return json.dumps(doc, default=_default, separators=(",", ":"))
+    """Strict JSON (allow_nan=False): a non-finite number never reaches a reader as bare Infinity."""
+    try:
+        return json.dumps(doc, default=_default, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(json.loads(json.dumps(doc, default=_default))), separators=(",", ":"),
+                          allow_nan=False)
 
 
 def emit_json(env: dict) -> None:

@@ -13,6 +13,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from . import state
 from .errors import AwsWizError
 from .output import warn
 from .state import TOOLS_DIR, state_dir
@@ -24,7 +25,7 @@ def info_path() -> Path:
 
 def read_info() -> dict | None:
     try:
-        return json.loads(info_path().read_text())
+        return json.loads(state.read_text(info_path()))
     except (OSError, ValueError):
         return None
 
@@ -59,7 +60,7 @@ def ensure_sandbox() -> str:
         return info["url"]
     import fcntl
 
-    with open(state_dir() / "sandbox.lock", "w") as lock:
+    with state.open_private(state_dir() / "sandbox.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two tools started at once start one sandbox
         if info := running():
             return info["url"]

@@ -13,9 +13,13 @@ VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-def split_ids(values: list[str] | None) -> list[str]:
-    """--id a --id b,c into [a, b, c] (order kept, duplicates dropped)."""
+def split_ids(values: list[str] | None, flag: str = "--id") -> list[str]:
+    """--id a --id b,c into [a, b, c] (order kept, duplicates dropped). A flag that was given but holds
+    no id at all (--id "", --id ",") is bad input: an empty selection never means everything."""
     out = [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
+    if values is not None and values != [] and not out:
+        raise BadInput(f"{flag} was given but names nothing (got {', '.join(repr(v) for v in values)})",
+                       f"give at least one id: {flag} ID (find ids with uv run tools/scan.py)")
     return list(dict.fromkeys(out))
 
 
@@ -49,4 +53,6 @@ def instances(ec2, ids: list[str] | None = None, filters: list[dict] | None = No
     f = list(filters or [])
     if ids:
         f.append({"Name": "instance-id", "Values": ids})
+    if not f:  # no ids and no filters would list every instance: never a selection by accident
+        raise BadInput("no instances selected (empty --id and no --tag)", "name them: --id ID or --tag KEY=VALUE")
     return [i for r in paginate(ec2, "describe_instances", "Reservations", Filters=f) for i in r["Instances"]]
