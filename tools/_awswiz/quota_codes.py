@@ -67,18 +67,28 @@ FAMILY_ALIASES: dict[str, tuple[str, ...]] = {
     "p": ("p", "p5"), "p5": ("p", "p5"), "vt": ("g",), "u": ("high-memory",)}
 
 
+def _longest(name: str, market: str) -> tuple[Quota | None, int]:
+    best, length = None, 0
+    for q in QUOTAS:
+        if q.market == market:
+            for prefix in q.families:
+                if name.startswith(prefix) and len(prefix) > length:
+                    best, length = q, len(prefix)
+    return best, length
+
+
 def _match(instance_type: str, market: str) -> Quota | None:
+    """The family is settled by the on-demand quotas, which cover every family ("hpc7g" is HPC, not the standard
+    H); a market's quota must name that family or a narrower one ("p5" within "p"), else there is none (HPC
+    and High Memory have no spot quota)."""
     name = instance_type.lower()
     if name.startswith(NO_QUOTA):
         return None
-    best, length = None, 0
-    for q in QUOTAS:
-        if q.market != market:
-            continue
-        for prefix in q.families:
-            if name.startswith(prefix) and len(prefix) > length:
-                best, length = q, len(prefix)
-    return best
+    family, family_len = _longest(name, "on-demand")
+    if market == "on-demand" or family is None:
+        return family
+    q, length = _longest(name, market)
+    return q if length >= family_len else None
 
 
 def quota_for_type(instance_type: str, market: str) -> Quota | None:
