@@ -48,11 +48,6 @@ def answer_need(itype: str, count: int, spec: dict, rows: list[dict], offered: d
     return out
 
 
-def _scope(ctx) -> str:
-    """The run's --sandbox/--profile, repeated in every next command (each names its own --region)."""
-    return (" --sandbox" if ctx.sandbox else "") + (f" --profile {ctx.profile}" if ctx.profile else "")
-
-
 def _next(need: dict | None, scope: str) -> list[str]:
     """Where it fits: the commands to look closer. Where it fits nowhere: one quota request in the region with the
     most on-demand headroom among those with no request open for that quota (Service Quotas refuses a second
@@ -133,7 +128,7 @@ def main(
         groups = sorted(set(groups) | {q.group for m in MARKETS if (q := quota_for_type(want[0], m))})
     regions, skipped = ctx.regions()
 
-    from _awswiz import instance_types, quotas
+    from _awswiz import hints, instance_types, quotas
     from _awswiz.fanout import FanOut
 
     spec = instance_types.lookup(ctx.aws, want[0]) if want else None
@@ -168,7 +163,7 @@ def main(
     if want:
         offered = {r: results[("offered", r)].get(want[0], []) for r in regions if ("offered", r) in results}
         data["need"] = answer_need(want[0], want[1], spec, rows, offered)
-    return Result(data=data, errors=errors, next=_next(data.get("need"), _scope(ctx)), render=render)
+    return Result(data=data, errors=errors, next=_next(data.get("need"), hints.scope(ctx)), render=render)
 
 
 if __name__ == "__main__":
