@@ -65,6 +65,8 @@ def test_lab_usage_counts_reservations_and_open_spot_requests(run_tool, sandbox)
 
 
 def test_pending_requests_shown_beside_their_quota(run_tool):
+    # Service Quotas API Reference, ListRequestedServiceQuotaChangeHistory: a request is open while its Status
+    # is PENDING or CASE_OPENED; APPROVED, DENIED, CASE_CLOSED, NOT_APPROVED, INVALID_REQUEST are closed
     r = run_tool("quota_check", "--region", "us-east-1,us-west-2", "--family", "g,p")
     assert r.code == 0, r.stderr
     q = index(r.json)
