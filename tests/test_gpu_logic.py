@@ -9,12 +9,15 @@ from _awswiz import cache, instance_types, pricing, quota_codes
 from _awswiz.errors import BadInput
 
 
+# "Amazon EC2 instance type quotas": a quota covers the families its name lists (Standard (A, C, D, H, I, M, R, T,
+# Z), G and VT, P, Inf, Trn, DL, F, X, High Memory (u-), HPC); the longest family prefix wins
 @pytest.mark.parametrize("itype, group", [
     ("p5.48xlarge", "p"), ("p6-b200.48xlarge", "p"), ("g5.xlarge", "g"), ("g6e.2xlarge", "g"),
     ("vt1.3xlarge", "g"), ("inf2.xlarge", "inf"), ("i4i.large", "standard"), ("trn1.32xlarge", "trn"),
     ("t3.micro", "standard"), ("dl1.24xlarge", "dl"), ("d3.xlarge", "standard"), ("x2idn.16xlarge", "x"),
     ("u-6tb1.112xlarge", "high-memory"), ("f1.2xlarge", "f"), ("hpc7g.4xlarge", "hpc"), ("mac2.metal", None),
-    ("m7i.large", "standard"), ("z1d.large", "standard"),
+    ("m7i.large", "standard"), ("z1d.large", "standard"), ("u7i-12tb.224xlarge", "high-memory"),
+    ("p5en.48xlarge", "p"), ("trn2.48xlarge", "trn"), ("dl2q.24xlarge", "dl"), ("h1.2xlarge", "standard"),
 ])
 def test_family_groups(itype, group):
     assert quota_codes.group_of(itype) == group
@@ -23,8 +26,15 @@ def test_family_groups(itype, group):
 def test_one_code_per_group_and_market():
     pairs = [(q.group, q.market) for q in quota_codes.QUOTAS]
     assert len(pairs) == len(set(pairs)) == len(quota_codes.BY_CODE)
+    # "Spot Instance quotas": P5 on-demand is "Running On-Demand P instances"; P5 spot is "All P5 Spot Instance
+    # Requests", P4/P3/P2 spot is "All P4, P3 and P2 Spot Instance Requests"
     assert quota_codes.quota_for_type("p5.48xlarge", "on-demand").code == "L-417A185B"
-    assert quota_codes.quota_for_type("p5.48xlarge", "spot").code == "L-7212CCBC"
+    for t in ("p5.48xlarge", "p5e.48xlarge", "p5en.48xlarge", "p5.4xlarge"):
+        assert quota_codes.quota_for_type(t, "spot").code == "L-C4BD4855"
+    for t in ("p4d.24xlarge", "p4de.24xlarge", "p3.2xlarge", "p3dn.24xlarge", "p2.xlarge"):
+        assert quota_codes.quota_for_type(t, "spot").code == "L-7212CCBC"
+    assert quota_codes.quota_for_type("hpc7g.4xlarge", "spot") is None  # no HPC spot quota
+    assert quota_codes.quota_for_type("mac2.metal", "on-demand") is None
     assert quota_codes.quota_for_type("g5.xlarge", "spot").code == "L-3819A6DF"
     assert quota_codes.quota_for_type("u-6tb1.112xlarge", "spot") is None
 

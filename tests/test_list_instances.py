@@ -102,3 +102,22 @@ def test_bad_input(run_tool, sandbox, args, words):
     assert r.code == 2
     assert all(w in r.json["errors"][0]["message"] for w in words)
     assert sandbox.calls(mark) == []
+
+
+def test_types_offered_only_outside_the_home_region(run_tool):
+    # EC2 API Reference, DescribeInstanceTypes: a region describes only the types it offers unless
+    # IncludeUnsupportedInRegion=true. p5e.48xlarge is not offered in us-east-1 (the home region), only elsewhere
+    # (us-west-2, us-east-2, ...): --region all must still find it.
+    r = run_tool("list_instances", "--filter", "p5e", "--region", "all")
+    assert r.code == 0, r.stderr
+    p5e = types(r.json)["p5e.48xlarge"]
+    assert p5e["gpu"]["model"] == "H200" and p5e["vcpus"] == 192
+    assert "us-east-1" not in p5e["regions"] and {"us-west-2", "us-east-2"} <= set(p5e["regions"])
+    assert p5e["on_demand_min"]["region"] != "us-east-1"
+
+
+def test_next_works_as_printed(run_tool):
+    # DESIGN.md, Output: a hint repeats the run's --sandbox, --profile and region scope
+    r = run_tool("list_instances", "--filter", "H100", "--region", "us-east-1,us-west-2")
+    assert r.code == 0, r.stderr
+    assert r.json["next"] == ["uv run tools/quota_check.py --need p5.4xlarge --family p --region us-east-1,us-west-2"]

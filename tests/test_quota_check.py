@@ -1,4 +1,5 @@
-"""quota_check.py: quotas by family and market, usage of running/pending instances only, headroom, --need."""
+"""quota_check.py: quotas by family and market, usage as AWS counts it (running instances, unused Capacity
+Reservations, open spot requests), headroom, open increase requests, --need."""
 
 from __future__ import annotations
 
@@ -8,28 +9,11 @@ import pytest
 from conftest import ROOT
 
 LAB = "us-east-1,us-west-2,eu-west-1"
-OWN = "ap-northeast-3"  # a region only this file launches into: exact usage figures
+OWN = "eu-west-2"  # a region only this file launches into (every type below is offered there): exact figures
 
 
 def index(doc: dict) -> dict:
     return {(q["region"], q["family"], q["market"]): q for q in doc["data"]["quotas"]}
-
-
-def live_usage(sandbox, region: str) -> dict:
-    """What the sandbox itself says runs: vCPUs of running/pending instances by (family letter, market)."""
-    ec2 = sandbox.client("ec2", region)
-    out: dict = {}
-    res = ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["running", "pending"]}])
-    found = [(i["InstanceType"], i.get("InstanceLifecycle") == "spot")
-             for r in res["Reservations"] for i in r["Instances"]]
-    if not found:
-        return out
-    vcpus = {t["InstanceType"]: t["VCpuInfo"]["DefaultVCpus"] for t in ec2.describe_instance_types(
-        InstanceTypes=sorted({t for t, _ in found}))["InstanceTypes"]}
-    for itype, spot in found:
-        key = (itype[0], "spot" if spot else "on-demand")
-        out[key] = out.get(key, 0) + vcpus[itype]
-    return out
 
 
 def test_lab_quotas_differ_by_region_applied_else_default(run_tool):
@@ -44,28 +28,51 @@ def test_lab_quotas_differ_by_region_applied_else_default(run_tool):
     assert q[("us-west-2", "p", "spot")]["source"] == "default"
     assert q[("us-east-1", "p", "on-demand")]["code"] == "L-417A185B"
     assert q[("us-east-1", "g", "spot")]["code"] == "L-3819A6DF"
-    # one row per quota of the table in every region: 18 codes
-    assert len([k for k in q if k[0] == "eu-west-1"]) == 18
+    # "Amazon EC2 instance type quotas" (Spot Instance quotas): P spot is two quotas, "All P4, P3 and P2 Spot
+    # Instance Requests" L-7212CCBC and "All P5 Spot Instance Requests" L-C4BD4855
+    assert q[("us-east-1", "p", "spot")]["code"] == "L-7212CCBC"
+    assert (q[("us-east-1", "p5", "spot")]["code"], q[("us-east-1", "p5", "spot")]["value"]) == ("L-C4BD4855", 192)
+    assert ("us-east-1", "p5", "on-demand") not in q  # P5 on-demand is "Running On-Demand P instances"
+    # one row per quota of the table in every region: 10 on-demand and 9 spot codes
+    assert len([k for k in q if k[0] == "eu-west-1"]) == 19
 
 
-def test_lab_usage_counts_running_only_and_keeps_markets_apart(run_tool, sandbox):
+def test_lab_usage_counts_reservations_and_open_spot_requests(run_tool, sandbox):
     r = run_tool("quota_check", "--region", LAB, "--family", "g,p,standard")
     assert r.code == 0, r.stderr
     q = index(r.json)
-    for region in LAB.split(","):
-        live = live_usage(sandbox, region)
-        for (reg, fam, market), row in q.items():
-            if reg != region:
-                continue
-            letter = {"standard": "t", "g": "g", "p": "p"}[fam]
-            assert row["used"] == live.get((letter, market), 0), (region, fam, market)
-            assert row["headroom"] == row["value"] - row["used"]
-    # the stopped p4d (us-east-1) and p5 (eu-west-1) do not count; g5.xlarge running does (4 vCPUs)
-    assert q[("eu-west-1", "p", "on-demand")]["used"] == 0
-    assert q[("us-east-1", "g", "on-demand")]["used"] >= 4
-    # the g6.xlarge in us-west-2 is spot: counted against the spot quota, not on-demand
-    assert q[("us-west-2", "g", "spot")]["used"] >= 4
-    assert q[("us-west-2", "g", "on-demand")]["used"] == live_usage(sandbox, "us-west-2").get(("g", "on-demand"), 0)
+    # EC2 User Guide, "On-Demand Instance quotas": "Capacity Reservations count toward your On-Demand Instance
+    # quotas, even if they are unused". The lab keeps one p4d.24xlarge reserved in us-east-1 for the stopped
+    # train-big (stopped instances do not count): 96 vCPUs used although nothing P runs there.
+    res = sandbox.client("ec2", "us-east-1").describe_capacity_reservations()["CapacityReservations"]
+    assert [(c["InstanceType"], c["AvailableInstanceCount"], c["State"]) for c in res] == [
+        ("p4d.24xlarge", 1, "active")]
+    p = q[("us-east-1", "p", "on-demand")]
+    assert (p["used"], p["instances"], p["reserved"], p["headroom"]) == (96, 0, 96, 192 - 96)
+    # EC2 User Guide, "Spot Instance quotas": running Spot Instances plus open Spot Instance requests count; the
+    # lab's open request waits for one g5.2xlarge (8 vCPUs) in us-east-1
+    spot = sandbox.client("ec2", "us-east-1").describe_spot_instance_requests(
+        Filters=[{"Name": "state", "Values": ["open"]}])["SpotInstanceRequests"]
+    assert [s["LaunchSpecification"]["InstanceType"] for s in spot] == ["g5.2xlarge"]
+    g = q[("us-east-1", "g", "spot")]
+    assert (g["used"], g["instances"], g["open_spot"]) == (8, 0, 8)
+    # running instances: g5.xlarge (4) on-demand in us-east-1, g6.xlarge spot (4) in us-west-2; the stopped
+    # p5.48xlarge h100-box (us-west-2) does not count
+    assert (q[("us-east-1", "g", "on-demand")]["used"], q[("us-east-1", "g", "on-demand")]["instances"]) == (4, 1)
+    assert (q[("us-west-2", "g", "spot")]["used"], q[("us-west-2", "g", "on-demand")]["used"]) == (4, 0)
+    assert q[("us-west-2", "p", "on-demand")]["used"] == 0
+    assert all(row["headroom"] == row["value"] - row["used"] for row in q.values())
+
+
+def test_pending_requests_shown_beside_their_quota(run_tool):
+    # Service Quotas API Reference, ListRequestedServiceQuotaChangeHistory: a request is open while its Status
+    # is PENDING or CASE_OPENED; APPROVED, DENIED, CASE_CLOSED, NOT_APPROVED, INVALID_REQUEST are closed
+    r = run_tool("quota_check", "--region", "us-east-1,us-west-2", "--family", "g,p")
+    assert r.code == 0, r.stderr
+    q = index(r.json)
+    pending = q[("us-east-1", "p", "on-demand")]["pending"]
+    assert [(p["desired"], p["status"]) for p in pending] == [(384, "PENDING")] and pending[0]["case_id"]
+    assert q[("us-west-2", "g", "on-demand")]["pending"] == []  # its request was approved: closed
 
 
 @pytest.fixture(scope="module")
@@ -73,16 +80,28 @@ def own_instances(sandbox):
     ec2 = sandbox.client("ec2", OWN)
     image = ec2.register_image(Name="quota-test", Architecture="x86_64", RootDeviceName="/dev/sda1",
                                VirtualizationType="hvm")["ImageId"]
+    az = f"{OWN}a"
 
     def run(itype, n=1, spot=False):
         kw = {"InstanceMarketOptions": {"MarketType": "spot"}} if spot else {}
-        return [i["InstanceId"] for i in ec2.run_instances(ImageId=image, InstanceType=itype, MinCount=n,
-                                                            MaxCount=n, **kw)["Instances"]]
+        return [i["InstanceId"] for i in ec2.run_instances(ImageId=image, InstanceType=itype, MinCount=n, MaxCount=n,
+                                                            Placement={"AvailabilityZone": az}, **kw)["Instances"]]
+
+    def reserve(itype, n, state="active"):
+        cid = ec2.create_capacity_reservation(InstanceType=itype, InstancePlatform="Linux/UNIX", AvailabilityZone=az,
+                                              InstanceCount=n)["CapacityReservation"]["CapacityReservationId"]
+        if state == "cancelled":
+            ec2.cancel_capacity_reservation(CapacityReservationId=cid)
+        return cid
 
     run("g5.2xlarge", 2)                       # 16 vCPUs G on-demand
+    reserve("g5.2xlarge", 2)                   # filled by the two running g5.2xlarge: adds nothing
+    reserve("g5.xlarge", 1)                    # unused: 4 vCPUs G on-demand
+    reserve("g5.12xlarge", 1, "cancelled")     # cancelled: not counted
     ec2.stop_instances(InstanceIds=run("g5.12xlarge"))  # stopped: not counted
     run("g4dn.xlarge", spot=True)              # 4 vCPUs G spot
     run("p5.4xlarge")                          # 16 vCPUs P on-demand
+    run("p5.4xlarge", spot=True)               # 16 vCPUs P5 spot, not P4/P3/P2 spot
     ec2.terminate_instances(InstanceIds=run("p4d.24xlarge"))  # terminated: not counted
     run("c5.xlarge")                           # 4 vCPUs standard
     return OWN
@@ -93,11 +112,15 @@ def test_usage_figures_against_seeded_instances(run_tool, own_instances):
     assert r.code == 0, r.stderr
     q = index(r.json)
     g_od = q[(OWN, "g", "on-demand")]
-    assert (g_od["used"], g_od["instances"]) == (16, 2)
-    assert g_od["value"] == 0 and g_od["source"] == "default" and g_od["headroom"] == -16
+    # "Reserve compute capacity with EC2 On-Demand Capacity Reservations" (Quotas): an open reservation is used
+    # by the running instances that match it, and counts toward the quota only with what is left unused
+    assert (g_od["used"], g_od["instances"], g_od["reserved"]) == (16 + 4, 2, 4)
+    assert g_od["value"] == 0 and g_od["source"] == "default" and g_od["headroom"] == -20
     assert (q[(OWN, "g", "spot")]["used"], q[(OWN, "g", "spot")]["instances"]) == (4, 1)
     assert q[(OWN, "p", "on-demand")]["used"] == 16
-    assert q[(OWN, "p", "spot")]["used"] == 0
+    # "Spot Instance quotas": p5 spot counts against "All P5 Spot Instance Requests" (L-C4BD4855); its fulfilled
+    # request is not counted a second time
+    assert (q[(OWN, "p5", "spot")]["used"], q[(OWN, "p", "spot")]["used"]) == (16, 0)
     assert q[(OWN, "standard", "on-demand")]["used"] == 4
     assert q[(OWN, "standard", "on-demand")]["headroom"] == 5 - 4
 
@@ -105,18 +128,21 @@ def test_usage_figures_against_seeded_instances(run_tool, own_instances):
 def test_family_filter(run_tool):
     r = run_tool("quota_check", "--region", "us-east-1", "--family", "g,P")
     assert r.code == 0, r.stderr
-    assert {x["family"] for x in r.json["data"]["quotas"]} == {"g", "p"}
-    assert {x["code"] for x in r.json["data"]["quotas"]} == {"L-DB2E81BA", "L-3819A6DF", "L-417A185B", "L-7212CCBC"}
+    assert {x["family"] for x in r.json["data"]["quotas"]} == {"g", "p", "p5"}
+    assert {x["code"] for x in r.json["data"]["quotas"]} == {"L-DB2E81BA", "L-3819A6DF", "L-417A185B", "L-7212CCBC",
+                                                             "L-C4BD4855"}
 
 
-def test_need_answers_with_the_right_regions(run_tool):
+def test_need_checks_p5_spot_against_the_p5_quota(run_tool):
     r = run_tool("quota_check", "--family", "p", "--need", "p5.48xlarge")
     assert r.code == 0, r.stderr
     need = r.json["data"]["need"]
     assert (need["vcpus"], need["family"]) == (192, "p")
-    assert need["on_demand"] == ["us-east-1"]      # 192 applied; us-west-2 has 96, eu-west-1 0
-    assert need["spot"] == []                      # P spot: 96 in us-east-1 at most
-    assert "eu-west-1" in need["not_offered"]      # p5 is not offered there
+    assert need["codes"] == {"on-demand": "L-417A185B", "spot": "L-C4BD4855"}
+    # us-east-1 on-demand: 192 applied - 96 reserved = 96 free; us-west-2: 96; eu-west-1: not offered
+    assert need["on_demand"] == []
+    assert need["spot"] == ["us-east-1"]           # P5 spot 192 there (P4/P3/P2 spot is only 96)
+    assert "eu-west-1" in need["not_offered"] and "us-west-2" not in need["not_offered"]
     assert any("list_instances.py --filter p5.48xlarge" in n for n in r.json["next"])
 
     r = run_tool("quota_check", "--region", LAB, "--need", "g5.xlarge:4")
@@ -124,9 +150,10 @@ def test_need_answers_with_the_right_regions(run_tool):
     need = r.json["data"]["need"]
     assert need["vcpus"] == 16
     assert need["on_demand"] == ["us-east-1", "us-west-2"]  # eu-west-1: G on-demand is 8
-    assert need["spot"] == ["us-east-1", "us-west-2"]       # eu-west-1: G spot is 0
+    assert need["spot"] == ["us-east-1", "us-west-2"]       # us-east-1: 32 - 8 for the open request; eu-west-1: 0
     eu = next(x for x in need["regions"] if x["region"] == "eu-west-1")
-    assert eu["on_demand"] == {"code": "L-DB2E81BA", "quota": 8, "used": 0, "headroom": 8, "fits": False}
+    assert eu["on_demand"] == {"code": "L-DB2E81BA", "quota": 8, "used": 0, "headroom": 8, "fits": False,
+                               "pending": []}
 
 
 def test_need_nowhere_suggests_a_quota_request(run_tool):
@@ -137,14 +164,53 @@ def test_need_nowhere_suggests_a_quota_request(run_tool):
     assert r.json["next"] == ["uv run tools/quota_request.py --code L-417A185B --value 192 --region eu-west-1"]
 
 
+def test_no_duplicate_request_where_one_is_pending(run_tool):
+    # Service Quotas keeps one open request per quota (RequestServiceQuotaIncrease: ResourceAlreadyExistsException);
+    # us-east-1 has 96 P on-demand vCPUs free and a pending request for 384: suggest elsewhere, never there
+    r = run_tool("quota_check", "--region", "us-east-1,us-west-2", "--need", "p5.48xlarge:2")
+    assert r.code == 0, r.stderr
+    assert r.json["next"] == ["uv run tools/quota_request.py --code L-417A185B --value 384 --region us-west-2"]
+    r = run_tool("quota_check", "--region", "us-east-1", "--need", "p5.48xlarge:2")
+    assert r.code == 0, r.stderr
+    assert r.json["next"] == ["uv run tools/quota_status.py --region us-east-1"]
+    entry = r.json["data"]["need"]["regions"][0]["on_demand"]
+    assert entry["pending"][0]["desired"] == 384
+
+
+def test_need_a_type_not_offered_in_the_home_region(run_tool, sandbox):
+    # EC2 API Reference, DescribeInstanceTypes: without IncludeUnsupportedInRegion=true only the region's offered
+    # types are described. p5e.48xlarge is not offered in us-east-1 (the home region) but is in us-west-2.
+    ec2 = sandbox.client("ec2", "us-east-1")
+    assert ec2.describe_instance_types(Filters=[{"Name": "instance-type", "Values": ["p5e.48xlarge"]}])[
+        "InstanceTypes"] == []
+    r = run_tool("quota_check", "--region", LAB, "--need", "p5e.48xlarge")
+    assert r.code == 0, r.stderr
+    need = r.json["data"]["need"]
+    assert (need["vcpus_each"], need["codes"]["spot"]) == (192, "L-C4BD4855")
+    assert set(need["not_offered"]) == {"us-east-1", "eu-west-1"}
+    assert [x["region"] for x in need["regions"]] == ["us-west-2"]
+
+
 def test_pretty_table(run_tool):
     r = run_tool("quota_check", "--region", LAB, "--pretty", "--need", "g5.xlarge")
     assert r.code == 0, r.stderr
     assert "EC2 vCPU quotas" in r.stdout and "On-demand fits" in r.stdout and "us-west-2" in r.stdout
+    assert "asked 384 pending" in r.stdout
+
+
+def test_next_repeats_sandbox(run_tool, sandbox, state_dir):
+    # a hint is a command that works as printed: it repeats the run's --sandbox (DESIGN.md, Output)
+    info = state_dir / "sandbox.json"
+    info.write_text((sandbox.state / "sandbox.json").read_text())
+    info.chmod(0o600)
+    r = run_tool("quota_check", "--sandbox", "--region", "eu-west-1", "--need", "p4d.24xlarge:2")
+    assert r.code == 0, r.stderr
+    assert r.json["next"] == ["uv run tools/quota_request.py --code L-417A185B --value 192 --region eu-west-1 "
+                              "--sandbox"]
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--family", "q"], ["--family", "standard", "trn"]),
+    (["--family", "q"], ["--family", "standard", "trn", "p5"]),
     (["--need", "nothing"], ["TYPE[:COUNT]"]),
     (["--need", "g5.xlarge:0"], ["COUNT"]),
     (["--need", "g5.xlarge:many"], ["COUNT"]),

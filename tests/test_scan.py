@@ -93,7 +93,7 @@ def test_lab_instances_fields(lab_scan):
     s = inst["sweep-1"]
     assert (s["region"], s["market"], s["gpus"]) == ("us-west-2", "spot", 1) and "L4" in s["gpu_model"]
     h = inst["h100-box"]
-    assert (h["region"], h["state"], h["gpus"]) == ("eu-west-1", "stopped", 8) and "H100" in h["gpu_model"]
+    assert (h["region"], h["state"], h["gpus"]) == ("us-west-2", "stopped", 8) and "H100" in h["gpu_model"]
     assert inst["web-dev"]["gpus"] == 0 and "gpu_model" not in inst["web-dev"]
 
 

@@ -129,7 +129,11 @@ def main(
             "pricing": {"cached": len(cached), "fetched": len(fetched)}}
     nxt = []
     if out and out[0]["gpu"]:
-        nxt.append(f"uv run tools/quota_check.py --need {out[0]['type']} --family {_family(out[0]['type'])}")
+        from _awswiz.hints import scope
+
+        where = ctx.region_spec or "all"
+        nxt.append(f"uv run tools/quota_check.py --need {out[0]['type']} --family {_family(out[0]['type'])} "
+                   f"--region {where}{scope(ctx)}")
     return Result(data=data, errors=errors, next=nxt, render=render)
 
 

@@ -17,21 +17,22 @@ from _awswiz.output import Result
 app = cli.make_app(__doc__)
 
 
-def _fits(rows: list[dict], region: str, family: str, market: str, vcpus: int) -> dict | None:
+def _fits(rows: list[dict], region: str, code: str | None, vcpus: int) -> dict | None:
     for r in rows:
-        if r["region"] == region and r["family"] == family and r["market"] == market:
+        if r["region"] == region and r["code"] == code:
             ok = r["headroom"] is not None and r["headroom"] >= vcpus
-            return {"code": r["code"], "quota": r["value"], "used": r["used"], "headroom": r["headroom"], "fits": ok}
+            return {"code": r["code"], "quota": r["value"], "used": r["used"], "headroom": r["headroom"], "fits": ok,
+                    "pending": r["pending"]}
     return None
 
 
 def answer_need(itype: str, count: int, spec: dict, rows: list[dict], offered: dict[str, list]) -> dict:
-    from _awswiz.quota_codes import group_of
+    from _awswiz.quota_codes import group_of, quota_for_type
 
-    family = group_of(itype)
     vcpus = (spec.get("vcpus") or 0) * count
-    out = {"type": itype, "count": count, "vcpus_each": spec.get("vcpus"), "vcpus": vcpus, "family": family,
-           "on_demand": [], "spot": [], "regions": [], "not_offered": []}
+    codes = {m: (q.code if (q := quota_for_type(itype, m)) else None) for m in ("on-demand", "spot")}
+    out = {"type": itype, "count": count, "vcpus_each": spec.get("vcpus"), "vcpus": vcpus, "family": group_of(itype),
+           "codes": codes, "on_demand": [], "spot": [], "regions": [], "not_offered": []}
     for region in sorted(offered):
         azs = offered[region]
         if not azs:
@@ -39,7 +40,7 @@ def answer_need(itype: str, count: int, spec: dict, rows: list[dict], offered: d
             continue
         entry = {"region": region, "azs": len(azs)}
         for market, key in (("on-demand", "on_demand"), ("spot", "spot")):
-            fit = _fits(rows, region, family, market, vcpus) if family else None
+            fit = _fits(rows, region, codes[market], vcpus)
             entry[key] = fit
             if fit and fit["fits"]:
                 out[key].append(region)
@@ -47,20 +48,25 @@ def answer_need(itype: str, count: int, spec: dict, rows: list[dict], offered: d
     return out
 
 
-def _next(need: dict | None) -> list[str]:
+def _next(need: dict | None, scope: str) -> list[str]:
+    """Where it fits: the commands to look closer. Where it fits nowhere: one quota request in the region with the
+    most on-demand headroom among those with no request open for that quota (Service Quotas refuses a second
+    open request); if every offered region has one open, follow those instead of asking twice."""
     if not need:
         return []
     if need["on_demand"] or need["spot"]:
         where = ",".join(dict.fromkeys(need["on_demand"] + need["spot"]))
-        return [f"uv run tools/list_instances.py --filter {need['type']} --region {where}",
-                f"uv run tools/ami.py --framework pytorch --region {(need['on_demand'] or need['spot'])[0]}"]
-    best = max((r for r in need["regions"] if r.get("on_demand")), default=None,
-               key=lambda r: r["on_demand"]["headroom"] or 0)
+        return [f"uv run tools/list_instances.py --filter {need['type']} --region {where}{scope}",
+                f"uv run tools/ami.py --framework pytorch --region {(need['on_demand'] or need['spot'])[0]}{scope}"]
+    candidates = [r for r in need["regions"] if r.get("on_demand")]
+    free = [r for r in candidates if not r["on_demand"]["pending"]]
+    best = max(free, default=None, key=lambda r: r["on_demand"]["headroom"] or 0)
     if not best:
-        return []
+        waiting = ",".join(r["region"] for r in candidates)
+        return [f"uv run tools/quota_status.py --region {waiting}{scope}"] if waiting else []
     q = best["on_demand"]
     value = (q["used"] or 0) + need["vcpus"]
-    return [f"uv run tools/quota_request.py --code {q['code']} --value {value} --region {best['region']}"]
+    return [f"uv run tools/quota_request.py --code {q['code']} --value {value} --region {best['region']}{scope}"]
 
 
 def render(console, data) -> None:
@@ -70,15 +76,22 @@ def render(console, data) -> None:
     for r in data["quotas"]:
         cells.setdefault((r["region"], r["family"]), {})[r["market"]] = r
     body, hidden = [], 0
+
+    def value(r: dict):
+        asked = ", ".join(f"{p['desired']} {p['status'].lower()}" for p in r.get("pending") or [])
+        return f"{r.get('value')} (asked {asked})" if asked else r.get("value")
+
     for (region, family), m in cells.items():
         od, sp = m.get("on-demand") or {}, m.get("spot") or {}
-        if not any((od.get("value"), od.get("used"), sp.get("value"), sp.get("used"))):
+        if not any((od.get("value"), od.get("used"), od.get("pending"), sp.get("value"), sp.get("used"),
+                    sp.get("pending"))):
             hidden += 1
             continue
-        body.append([region, family, od.get("value"), od.get("used"), od.get("headroom"),
-                     sp.get("value"), sp.get("used"), sp.get("headroom")])
+        body.append([region, family, value(od) if od else "-", od.get("used"), od.get("headroom"),
+                     value(sp) if sp else "-", sp.get("used"), sp.get("headroom")])
     cap = f"{hidden} region/family rows at 0 vCPUs hidden" if hidden else None
-    console.print(table("EC2 vCPU quotas (applied, else AWS default)",
+    console.print(table("EC2 vCPU quotas (applied, else AWS default); used = running + unused reservations "
+                        "(on-demand), running + open requests (spot)",
                         ["Region", "Family", "On-demand", "Used", "Free", "Spot", "Used", "Free"], body, cap))
     need = data.get("need")
     if need:
@@ -94,24 +107,28 @@ def render(console, data) -> None:
 def main(
     ctx: cli.Ctx,
     family: Annotated[str | None, typer.Option(
-        "--family", help="Only these families, comma-separated: standard, g, p, inf, trn, dl, f, x, "
-                         "high-memory, hpc (letters such as vt, m, c map to their group).")] = None,
+        "--family", help="Only these families, comma-separated: standard, g, p, p5, inf, trn, dl, f, x, "
+                         "high-memory, hpc (letters such as vt, m, c map to their group; p and p5 show the P "
+                         "on-demand quota and both P spot quotas).")] = None,
     need: Annotated[str | None, typer.Option(
         "--need", metavar="TYPE[:COUNT]", help="Where do COUNT instances of TYPE fit now (offered, and "
                                                 "headroom >= their vCPUs), on-demand and spot apart.")] = None,
 ) -> Result:
-    """EC2 vCPU quotas by family and market in every enabled region (default --region all), usage, headroom."""
+    """EC2 vCPU quotas by family and market in every enabled region (default --region all), usage as AWS counts
+    it (running instances, unused Capacity Reservations, open spot requests), headroom, open increase requests."""
     from _awswiz.errors import BadInput
     from _awswiz.instance_types import parse_need
-    from _awswiz.quota_codes import FAMILY_ALIASES, GROUPS
+    from _awswiz.quota_codes import FAMILY_ALIASES, GROUPS, MARKETS, quota_for_type
 
     aliases = cli.parse_list(family.lower() if family else None, list(GROUPS) + sorted(
         set(FAMILY_ALIASES) - set(GROUPS)), "--family")
-    groups = sorted({FAMILY_ALIASES[a] for a in aliases})
+    groups = sorted({g for a in aliases for g in FAMILY_ALIASES[a]})
     want = parse_need(need) if need else None
+    if want and groups:  # the quotas the needed type counts against are always shown
+        groups = sorted(set(groups) | {q.group for m in MARKETS if (q := quota_for_type(want[0], m))})
     regions, skipped = ctx.regions()
 
-    from _awswiz import instance_types, quotas
+    from _awswiz import hints, instance_types, quotas
     from _awswiz.fanout import FanOut
 
     spec = instance_types.lookup(ctx.aws, want[0]) if want else None
@@ -126,7 +143,10 @@ def main(
             sq, ec2 = ctx.aws.client("service-quotas", r), ctx.aws.client("ec2", r)
             fan.submit(("applied", r), lambda sq=sq: quotas.applied_values(sq), r, "ListServiceQuotas")
             fan.submit(("defaults", r), lambda sq=sq: quotas.default_values(sq), r, "ListAWSDefaultServiceQuotas")
-            fan.submit(("usage", r), lambda ec2=ec2: quotas.usage(ec2), r, "DescribeInstances")
+            fan.submit(("usage", r), lambda ec2=ec2: quotas.usage(ec2), r,
+                       "DescribeInstances, DescribeCapacityReservations, DescribeSpotInstanceRequests")
+            fan.submit(("pending", r), lambda sq=sq, r=r: quotas.pending_by_code(sq, r), r,
+                       "ListRequestedServiceQuotaChangeHistory")
             if want:
                 fan.submit(("offered", r), lambda ec2=ec2: instance_types.offerings(ec2, [want[0]]), r,
                            "DescribeInstanceTypeOfferings")
@@ -135,12 +155,15 @@ def main(
     for r in regions:
         if ("applied", r) in results:
             rows += quotas.rows(r, results[("applied", r)], results.get(("defaults", r)), results.get(("usage", r)),
-                                groups)
+                                groups, results.get(("pending", r)))
+    blocks = [{"region": r, **b} for r in regions for b in (results.get(("usage", r)) or {}).get("capacity_blocks", [])]
     data = {"regions": regions, "skipped_regions": skipped, "quotas": rows}
+    if blocks:
+        data["capacity_blocks"] = blocks
     if want:
         offered = {r: results[("offered", r)].get(want[0], []) for r in regions if ("offered", r) in results}
         data["need"] = answer_need(want[0], want[1], spec, rows, offered)
-    return Result(data=data, errors=errors, next=_next(data.get("need")), render=render)
+    return Result(data=data, errors=errors, next=_next(data.get("need"), hints.scope(ctx)), render=render)
 
 
 if __name__ == "__main__":

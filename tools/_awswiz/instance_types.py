@@ -8,6 +8,7 @@ effects: scan reuses spec() for its GPU fields.
 from __future__ import annotations
 
 CHUNK = 100  # instance types per DescribeInstanceTypes / offerings filter
+CACHE = "instance_specs"  # every type AWS has (IncludeUnsupportedInRegion); "instance_types" held one region's
 
 
 def _gib(mib: float | int | None) -> float | None:
@@ -58,44 +59,42 @@ def _chunks(items: list, n: int = CHUNK):
 
 
 def describe(ec2, names: list[str] | None = None) -> dict[str, dict]:
-    """{type: spec} for the named types, or for every type the region knows (one paginated call)."""
+    """{type: spec} for the named types, or for every type AWS has, offered in the client's region or not (one
+    paginated call). DescribeInstanceTypes describes only the region's offered types unless
+    IncludeUnsupportedInRegion is true (EC2 API Reference, DescribeInstanceTypes); specs are the same in every
+    region, so we always ask with it."""
     pages = ec2.get_paginator("describe_instance_types")
     out: dict[str, dict] = {}
     batches = list(_chunks(sorted(set(names)))) if names else [None]
     for batch in batches:
         kw = {"InstanceTypes": batch} if batch else {}
-        for page in pages.paginate(**kw):
+        for page in pages.paginate(IncludeUnsupportedInRegion=True, **kw):
             for it in page["InstanceTypes"]:
                 out[it["InstanceType"]] = spec(it)
     return out
 
 
 def lookup(aws, name: str) -> dict | None:
-    """One type's spec, asked in the home region, then in us-east-1 (a region lists only the types it
-    offers); None if neither knows it."""
+    """One type's spec (asked in the home region, offered there or not); None if AWS does not know it."""
     from botocore.exceptions import ClientError
 
-    for region in dict.fromkeys([aws.home_region, "us-east-1"]):
-        try:
-            found = describe(aws.client("ec2", region), [name]).get(name)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "InvalidInstanceType":
-                raise
-            found = None
-        if found:
-            return found
+    try:
+        return describe(aws.client("ec2"), [name]).get(name)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "InvalidInstanceType":
+            raise
     return None
 
 
 def all_specs(ec2) -> dict[str, dict]:
-    """Every type's spec; cached a week in .state/cache (specs are the same in every region)."""
+    """Every type's spec, offered in the client's region or not; cached a week in .state/cache."""
     from . import cache
 
-    doc = cache.load("instance_types")
+    doc = cache.load(CACHE)
     if cache.fresh(doc) and doc.get("types"):
         return doc["types"]
     types = describe(ec2)
-    cache.save("instance_types", {"date": cache.today(), "types": types})
+    cache.save(CACHE, {"date": cache.today(), "types": types})
     return types
 
 

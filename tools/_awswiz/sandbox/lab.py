@@ -6,9 +6,9 @@ What it holds (and what scan should report as findings):
   stopped (stopped holding volumes), SG ssh-open (SSH open to the world), two unused SGs that
   reference each other, an orphaned volume, an unassociated Elastic IP, a snapshot, ECS cluster.
 - us-west-2: g6.xlarge spot "sweep-1" running with an Elastic IP, "prod-proxy" tagged env=prod
-  (protected), a SageMaker notebook, a versioned bucket with versions and a delete marker.
-- eu-west-1: VPC eu-lab with a NAT gateway, p5.48xlarge "h100-box" stopped, an RDS instance,
-  a Lambda function, an EKS cluster, a bucket.
+  (protected), p5.48xlarge "h100-box" stopped (p5 is not offered in eu-west-1), a SageMaker notebook,
+  a versioned bucket with versions and a delete marker.
+- eu-west-1: VPC eu-lab with a NAT gateway, an RDS instance, a Lambda function, an EKS cluster, a bucket.
 - IAM: users alice and bob, role awswiz-lab-role. Key pair lab-key in every lab region.
 """
 
@@ -152,6 +152,7 @@ class Lab:
         ec2 = self.c("ec2", r)
         sweep = self.instance(r, "g6.xlarge", "sweep-1", spot=True, project="vision", owner="bob")
         self.instance(r, "t3.small", "prod-proxy", env="prod")
+        self.instance(r, "p5.48xlarge", "h100-box", stop=True, project="vision")
         alloc = ec2.allocate_address(Domain="vpc", TagSpecifications=_spec("elastic-ip", "sweep-ip"))
         ec2.associate_address(AllocationId=alloc["AllocationId"], InstanceId=sweep)
         self.count("ec2:elastic-ip")
@@ -178,7 +179,6 @@ class Lab:
         ec2.create_nat_gateway(SubnetId=net["subnets"][0], AllocationId=eip,
                                TagSpecifications=_spec("natgateway", "eu-lab-nat"))
         self.count("ec2:elastic-ip")
-        self.instance(r, "p5.48xlarge", "h100-box", net["subnets"][1], stop=True, project="vision")
         rds = self.c("rds", r)
         rds.create_db_instance(DBInstanceIdentifier="exp-tracking", DBInstanceClass="db.t3.micro",
                                Engine="postgres", MasterUsername="mlflow", MasterUserPassword="not-a-secret-1",

@@ -1,5 +1,7 @@
 """The GPU part of the demo lab: Deep Learning AMIs owned by Amazon (older and newer, x86_64 and arm64) with
-their public SSM parameters, one of them behind a Marketplace subscription.
+their public SSM parameters, one of them behind a Marketplace subscription; and what counts against the GPU
+quotas besides running instances: in us-east-1 an unused Capacity Reservation for one p4d.24xlarge (kept for
+the stopped train-big: 96 P on-demand vCPUs) and an open spot request for a g5.2xlarge (8 G spot vCPUs).
 
 moto's API cannot register an image as Amazon's, nor date it, so the images go straight into moto's
 backend (this runs inside the sandbox server process); the tools then see them through the real API.
@@ -38,7 +40,47 @@ IMAGES = [
 
 
 def seed(lab) -> None:
-    """Called at the end of Lab.seed(): DLAMIs and their SSM parameters in every lab region."""
+    """Called at the end of Lab.seed(): DLAMIs and their SSM parameters in every lab region, the reservation and
+    the open spot request."""
+    dlamis(lab)
+    lab.c("ec2", "us-east-1").create_capacity_reservation(
+        InstanceType="p4d.24xlarge", InstancePlatform="Linux/UNIX", AvailabilityZone="us-east-1b", InstanceCount=1,
+        TagSpecifications=[{"ResourceType": "capacity-reservation", "Tags": [
+            {"Key": "Name", "Value": "train-big-slot"}, {"Key": "awswiz:lab", "Value": "demo"}]}])
+    lab.count("ec2:capacity-reservation")
+    open_spot_request("us-east-1", "g5.2xlarge", lab.images["us-east-1"])
+    lab.count("ec2:spot-request")
+
+
+def open_spot_request(region: str, itype: str, image: str) -> str:
+    """A one-time spot request that stays open (waiting for capacity). moto fulfils every request at once, so
+    the request goes straight into moto's backend without an instance."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.spot_requests import SpotInstanceRequest
+    from moto.ec2.utils import random_spot_request_id
+
+    class Waiting(SpotInstanceRequest):
+        def launch_instance(self):
+            return None
+
+        @property
+        def instance_id(self):
+            return None
+
+    with H.LOCK:
+        backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+        req = Waiting(backend, random_spot_request_id(), "", image, "one-time", None, None, None, None, "lab-key",
+                      [], None, itype, f"{region}a", None, None, False, None,
+                      {"spot-instances-request": {"Name": "sweep-2-waiting", "awswiz:lab": "demo"}}, None, None)
+        req.state, req._status_code = "open", "capacity-not-available"
+        req.status_message = "There is not enough capacity to fulfill your Spot request."
+        backend.spot_instance_requests[req.id] = req
+        return req.id
+
+
+def dlamis(lab) -> None:
+    """DLAMIs and their SSM parameters in every lab region."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ec2.models import ec2_backends
     from moto.ec2.models.amis import Ami

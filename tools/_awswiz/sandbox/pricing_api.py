@@ -14,6 +14,10 @@ import json
 
 from .handlers import PASS, handles, seeder
 
+# The date of the list prices below, stamped on every PriceList entry. They are us-east-1 Linux on-demand list
+# prices as transcribed when the sandbox was written; the P4 and P5 figures predate AWS's June 2025 price
+# reduction for those instances, so the date says so rather than pretending to be today's price.
+PRICE_DATE = "2025-05-01"
 US_EAST_1 = {  # USD per hour, Linux, shared tenancy
     "t3.micro": 0.0104, "t3.small": 0.0208, "m5.xlarge": 0.192, "c5.xlarge": 0.17, "g4dn.xlarge": 0.526,
     "g4dn.12xlarge": 3.912, "g5.xlarge": 1.006, "g5.2xlarge": 1.212, "g5.12xlarge": 5.672, "g5.48xlarge": 16.288,
@@ -68,9 +72,9 @@ def _product(itype: str, region: str, usd: float) -> str:
                 "unit": "Hrs", "endRange": "Inf", "beginRange": "0", "rateCode": f"{term}.6YS6EN2CT7",
                 "appliesTo": [], "pricePerUnit": {"USD": f"{usd:.10f}"},
                 "description": f"${usd} per On Demand Linux {itype} Instance Hour"}},
-            "sku": sku, "effectiveDate": "2026-11-01T00:00:00Z", "offerTermCode": "JRTCKXETXF",
+            "sku": sku, "effectiveDate": f"{PRICE_DATE}T00:00:00Z", "offerTermCode": "JRTCKXETXF",
             "termAttributes": {}}}},
-        "version": "20261101000000", "publicationDate": "2026-11-01T00:00:00Z",
+        "version": PRICE_DATE.replace("-", "") + "000000", "publicationDate": f"{PRICE_DATE}T00:00:00Z",
     }
     return json.dumps(doc)
 

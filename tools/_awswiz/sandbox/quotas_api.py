@@ -1,13 +1,14 @@
 """Service Quotas for EC2 (moto 5.2 only knows a few VPC defaults): applied values that differ by region,
-the AWS defaults, and quota increase requests (one pending, one approved, and whatever tools submit)."""
+the AWS defaults, and quota increase requests (one pending, one approved, and whatever tools submit).
+The codes, names and defaults are the sandbox's own (quota_fixture.py, from AWS's documentation)."""
 
 from __future__ import annotations
 
 import itertools
 import time
 
-from ..quota_codes import BY_CODE, QUOTAS, SERVICE
 from .handlers import PASS, ApiError, handles, seeder
+from .quota_fixture import SERVICE, SERVICE_NAME, VCPU_QUOTAS, default, name
 
 P = "ServiceQuotasV20190624."
 ACCOUNT = "123456789012"
@@ -15,7 +16,7 @@ DAY = 86400
 # Applied values (vCPUs) where the lab account has raised a quota; everything else is at the AWS default.
 APPLIED = {
     "us-east-1": {"L-1216C47A": 640, "L-34B43A08": 640, "L-DB2E81BA": 64, "L-3819A6DF": 32,
-                  "L-417A185B": 192, "L-7212CCBC": 96},
+                  "L-417A185B": 192, "L-7212CCBC": 96, "L-C4BD4855": 192},
     "us-west-2": {"L-1216C47A": 256, "L-34B43A08": 256, "L-DB2E81BA": 128, "L-3819A6DF": 64,
                   "L-417A185B": 96},
     "eu-west-1": {"L-1216C47A": 32, "L-DB2E81BA": 8, "L-417A185B": 0},
@@ -24,18 +25,17 @@ _ids = itertools.count(1)
 
 
 def _quota(code: str, region: str, value: float, adjustable: bool = True) -> dict:
-    q = BY_CODE[code]
-    return {"ServiceCode": SERVICE, "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
+    return {"ServiceCode": SERVICE, "ServiceName": SERVICE_NAME,
             "QuotaArn": f"arn:aws:servicequotas:{region}:{ACCOUNT}:{SERVICE}/{code}", "QuotaCode": code,
-            "QuotaName": q.name, "Value": float(value), "Unit": "None", "Adjustable": adjustable,
+            "QuotaName": name(code), "Value": float(value), "Unit": "None", "Adjustable": adjustable,
             "GlobalQuota": False, "UsageMetric": {"MetricNamespace": "AWS/Usage", "MetricName": "ResourceCount"}}
 
 
 def _request(region: str, code: str, desired: float, status: str, created: float, case: bool) -> dict:
     n = next(_ids)
     return {"Id": f"{n:02d}a1b2c3d4e5f60718293a4b5c6d7e8f9{n:02d}RqX", "CaseId": f"17{n:08d}" if case else None,
-            "ServiceCode": SERVICE, "ServiceName": "Amazon Elastic Compute Cloud (Amazon EC2)",
-            "QuotaCode": code, "QuotaName": BY_CODE[code].name, "DesiredValue": float(desired), "Status": status,
+            "ServiceCode": SERVICE, "ServiceName": SERVICE_NAME,
+            "QuotaCode": code, "QuotaName": name(code), "DesiredValue": float(desired), "Status": status,
             "Created": created, "LastUpdated": created + (2 * DAY if status == "APPROVED" else 600),
             "Requester": f'{{"accountId":"{ACCOUNT}","callerArn":"arn:aws:iam::{ACCOUNT}:user/alice"}}',
             "QuotaArn": f"arn:aws:servicequotas:{region}:{ACCOUNT}:{SERVICE}/{code}", "GlobalQuota": False,
@@ -60,7 +60,7 @@ def _ec2(params: dict) -> bool:
 
 def _known(params: dict) -> str:
     code = params.get("QuotaCode", "")
-    if code not in BY_CODE:
+    if code not in VCPU_QUOTAS:
         raise ApiError("NoSuchResourceException", f"The request failed because the specified quota {code} "
                        "does not exist.")
     return code
@@ -76,7 +76,7 @@ def get_service_quota(params, region, state):
         return PASS
     code = _known(params)
     applied = state["quotas"]["applied"].get(region, {})
-    return {"Quota": _quota(code, region, applied.get(code, BY_CODE[code].default))}
+    return {"Quota": _quota(code, region, applied.get(code, default(code)))}
 
 
 @handles(P + "GetAWSDefaultServiceQuota")
@@ -84,7 +84,7 @@ def get_default(params, region, state):
     if not _ec2(params):
         return PASS
     code = _known(params)
-    return {"Quota": _quota(code, region, BY_CODE[code].default)}
+    return {"Quota": _quota(code, region, default(code))}
 
 
 @handles(P + "ListServiceQuotas")
@@ -99,7 +99,7 @@ def list_quotas(params, region, state):
 def list_defaults(params, region, state):
     if not _ec2(params):
         return PASS
-    return {"Quotas": [_quota(q.code, region, q.default) for q in QUOTAS]}
+    return {"Quotas": [_quota(c, region, default(c)) for c in VCPU_QUOTAS]}
 
 
 @handles(P + "RequestServiceQuotaIncrease")
@@ -108,7 +108,7 @@ def request_increase(params, region, state):
         return PASS
     code = _known(params)
     desired = float(params.get("DesiredValue", 0))
-    current = state["quotas"]["applied"].get(region, {}).get(code, BY_CODE[code].default)
+    current = state["quotas"]["applied"].get(region, {}).get(code, default(code))
     if desired <= current:
         raise ApiError("IllegalArgumentException", f"DesiredValue {desired} must be greater than the current "
                        f"value {current}.")
