@@ -124,6 +124,7 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
         deadline.start(ctx.timeout or settings.get("AWSWIZ_TIMEOUT"))
         result = fn(ctx, **kwargs)
         result = _nothing_answered(result)
+        result.next = [with_scope(cmd, ctx) for cmd in result.next]
     except AwsWizError as exc:
         result = Result(data=exc.data, errors=[exc.entry()], exit_code=exc.exit_code)
     except KeyboardInterrupt:
@@ -136,6 +137,21 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
             traceback.print_exc(limit=-3)
         result = Result(errors=[classify(exc)], exit_code=EXIT_FAILED)
     finish(tool, result, ctx.account, ctx.sandbox, ctx.pretty)
+
+
+def with_scope(cmd: str, ctx: Ctx) -> str:
+    """A hint works as printed: an AwsWiz command repeats the run's --sandbox and --profile (a tool
+    names the region scope itself). Applied to every `next` here, once, so no tool can forget it."""
+    if not cmd.startswith("uv run tools/"):
+        return cmd
+    words = cmd.split()
+    if ctx.sandbox and "--sandbox" not in words:
+        cmd += " --sandbox"
+    if ctx.profile and not ctx.sandbox and "--profile" not in words:
+        import shlex
+
+        cmd += f" --profile {shlex.quote(ctx.profile)}"
+    return cmd
 
 
 def _nothing_answered(result: Result) -> Result:

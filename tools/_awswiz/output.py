@@ -39,9 +39,8 @@ def envelope(tool: str, account: str | None, sandbox: bool, result: Result) -> d
         "sandbox": sandbox,
         "data": result.data,
         "errors": result.errors,
+        "next": result.next,  # always present: an empty list when there is nothing to suggest
     }
-    if result.next:
-        env["next"] = result.next
     return env
 
 
