@@ -144,7 +144,8 @@ def main(
         "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to delete more resources than this.")] = 10,
 ) -> Result:
-    """Terminate instances (listing what stays behind) or empty and delete buckets, versions included."""
+    """Terminate instances (listing what stays behind; a persistent spot request or maintain fleet is cancelled
+    first) or empty and delete buckets, versions included (s3: --region keeps to buckets in that region)."""
     ids = targets.split_ids(id)
     if type_ is Kind.ec2:
         targets.check_ids(ids, targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
@@ -156,8 +157,11 @@ def main(
     if snapshot:
         raise BadInput("--snapshot applies to --type ec2 only", "drop --snapshot for buckets")
 
+    region = targets.one_region(ctx) if ctx.region_spec else None  # --region: only buckets that live there
+
     def build() -> guard.Plan:
-        return guard.Plan(actions=[bucket_action(ctx.aws, b) for b in ids], scope={"type": "s3", "ids": ids})
+        return guard.Plan(actions=[bucket_action(ctx.aws, b, region) for b in ids],
+                          scope={"type": "s3", "ids": ids, "region": region})
 
     return guard.run(ctx, build, lambda a: empty_and_delete(ctx.aws.client("s3", a.region), a.id),
                      confirm=confirm, max_count=max_, verify=["uv run tools/scan.py --service s3"])
