@@ -3,7 +3,7 @@ protection inherited between an instance and its volumes. Blocked in the plan, n
 
 from __future__ import annotations
 
-import types
+import uuid
 
 import pytest
 from botocore.exceptions import ClientError
@@ -21,11 +21,12 @@ def test_termination_protection_is_blocked_with_the_command_that_lifts_it(sandbo
     # EC2 User Guide, "Enable termination protection": TerminateInstances fails with OperationNotPermitted
     # while disableApiTermination is true; the sandbox refuses as AWS does.
     ec2 = sandbox.client("ec2", REGION)
-    iid = instance(ec2)  # moto ignores RunInstances DisableApiTermination; ModifyInstanceAttribute it honours
-    ec2.modify_instance_attribute(InstanceId=iid, DisableApiTermination={"Value": True})
-    with pytest.raises(ClientError) as refused:
-        ec2.terminate_instances(InstanceIds=[iid])
-    assert refused.value.response["Error"]["Code"] == "OperationNotPermitted"
+    iid, later = instance(ec2, DisableApiTermination=True), instance(ec2)  # at launch (moto drops it: ec2_rules)
+    ec2.modify_instance_attribute(InstanceId=later, DisableApiTermination={"Value": True})
+    for protected in (iid, later):
+        with pytest.raises(ClientError) as refused:
+            ec2.terminate_instances(InstanceIds=[protected])
+        assert refused.value.response["Error"]["Code"] == "OperationNotPermitted"
     mark = sandbox.mark()
     r = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
     assert r.code == 4, r.stdout + r.stderr
@@ -59,15 +60,22 @@ def test_stop_protection_is_blocked_with_the_command_that_lifts_it(sandbox, run_
     assert mutating_calls(sandbox, mark) == [] and state(ec2, iid) == "running"
 
 
-def test_instance_store_root_cannot_stop():
+def test_instance_store_root_cannot_stop(sandbox, run_tool):
     # EC2 API Reference, "StopInstances": stopping an instance with an instance-store root device returns an
-    # error. moto gives every instance an EBS root (RootDeviceType "ebs"), so this rule is tested in-process.
-    from _awswiz.instance_rules import stop_blocker
-
-    ctx = types.SimpleNamespace(sandbox=False, profile=None)
-    inst = {"InstanceId": "i-0123456789abcdef0", "RootDeviceType": "instance-store"}
-    why = stop_blocker(ctx, None, inst, "us-east-1")
-    assert "instance store" in why and "tools/terminate.py --type ec2 --id i-0123456789abcdef0" in why
+    # error (an AMI registered from an image manifest, ImageLocation, is instance-store backed).
+    ec2 = sandbox.client("ec2", REGION)
+    ami = ec2.register_image(Name=f"store-{uuid.uuid4().hex[:6]}", ImageLocation="awswiz-amis/store.manifest.xml")
+    iid = ec2.run_instances(ImageId=ami["ImageId"], MinCount=1, MaxCount=1, InstanceType="m3.medium")[
+        "Instances"][0]["InstanceId"]
+    with pytest.raises(ClientError) as refused:
+        ec2.stop_instances(InstanceIds=[iid])
+    assert refused.value.response["Error"]["Code"] == "UnsupportedOperation"
+    mark = sandbox.mark()
+    r = run_tool("stop", "--id", iid, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    why = r.json["data"]["plan"][0]["blocked"]
+    assert "instance store" in why and f"uv run tools/terminate.py --type ec2 --id {iid} --region {REGION}" in why
+    assert mutating_calls(sandbox, mark) == [] and state(ec2, iid) == "running"
 
 
 def test_protected_instance_protects_its_volumes(sandbox, run_tool):
