@@ -104,3 +104,17 @@ def test_protected_volume_deleted_on_termination_blocks_it(sandbox, run_tool):
     # a protected volume that stays behind (DeleteOnTermination false) does not block
     ok = run_tool("terminate", "--type", "ec2", "--id", kept, "--region", REGION)
     assert ok.code == 0 and root_volume(ec2, kept) in " ".join(ok.json["data"]["plan"][0]["detail"]["stays_behind"])
+
+
+def test_protected_interface_deleted_on_termination_blocks_it(sandbox, run_tool):
+    ec2 = sandbox.client("ec2", REGION)
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    iid = instance(ec2, NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": subnet, "DeleteOnTermination": True}])
+    eni = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0]
+    assert eni["Attachment"]["DeleteOnTermination"] is True  # it goes with the instance
+    ec2.create_tags(Resources=[eni["NetworkInterfaceId"]], Tags=[{"Key": "stage", "Value": "production"}])
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    assert f"network interface {eni['NetworkInterfaceId']}" in r.json["errors"][0]["message"]
+    assert mutating_calls(sandbox, mark) == [] and state(ec2, iid) == "running"

@@ -75,12 +75,12 @@ def plan_ec2(ctx, ec2, region: str, ids: list[str], snapshot: bool) -> guard.Pla
     found = [i for i in targets.instances(ec2, ids) if i["State"]["Name"] != "terminated"]
     targets.require_found(ids, {i["InstanceId"] for i in found}, "instance (not terminated)", region)
     eips = paginate(ec2, "describe_addresses", "Addresses", Filters=[{"Name": "instance-id", "Values": ids}])
-    volumes = rules.attached_volumes(ec2, ids)
+    parts = rules.attached_parts(ec2, ids)
     requests, fleet, cancelled = rules.spot_requests(ec2, found), fleets(ec2, found), set()
     plan = guard.Plan(actions=[], scope={"type": "ec2", "region": region, "ids": ids, "snapshot": snapshot})
     for inst in found:
         iid, tags = inst["InstanceId"], tag_map(inst.get("Tags"))
-        blocked = rules.terminate_blocker(ctx, ec2, inst, region, volumes)
+        blocked = rules.terminate_blocker(ctx, ec2, inst, region, parts)
         ebs = [(m["DeviceName"], m["Ebs"]) for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]
         mine = [a for a in eips if a.get("InstanceId") == iid]
         stays = [f"volume {e['VolumeId']} ({dev}): DeleteOnTermination is false, it stays and is billed"

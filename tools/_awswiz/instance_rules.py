@@ -95,24 +95,28 @@ def stop_blocker(ctx, ec2, inst: dict, region: str) -> str | None:
     return None
 
 
-def attached_volumes(ec2, ids: list[str]) -> dict[str, dict]:
-    """{volume id: volume} for every volume attached to these instances (one paginated call)."""
-    vols = paginate(ec2, "describe_volumes", "Volumes", Filters=[{"Name": "attachment.instance-id", "Values": ids}])
-    return {v["VolumeId"]: v for v in vols}
+def attached_parts(ec2, ids: list[str]) -> dict[str, dict]:
+    """{volume or interface id: its tags} for what is attached to these instances (one call each)."""
+    where = [{"Name": "attachment.instance-id", "Values": ids}]
+    vols = paginate(ec2, "describe_volumes", "Volumes", Filters=where)
+    enis = paginate(ec2, "describe_network_interfaces", "NetworkInterfaces", Filters=where)
+    return {**{v["VolumeId"]: tag_map(v.get("Tags")) for v in vols},
+            **{n["NetworkInterfaceId"]: tag_map(n.get("TagSet")) for n in enis}}
 
 
-def terminate_blocker(ctx, ec2, inst: dict, region: str, volumes: dict[str, dict]) -> str | None:
-    """Why the instance must not be terminated: termination protection, or a protected volume that AWS would
-    delete with it (DeleteOnTermination)."""
+def terminate_blocker(ctx, ec2, inst: dict, region: str, parts: dict[str, dict]) -> str | None:
+    """Why the instance must not be terminated: termination protection, or a protected volume or interface
+    that AWS would delete with it (DeleteOnTermination)."""
     iid = inst["InstanceId"]
     if _attribute(ec2, iid, "disableApiTermination"):
         return ("termination protection is on (disableApiTermination); lift it with: "
                 + aws_cli(ctx, "modify-instance-attribute", "--instance-id", iid, "--no-disable-api-termination",
                           region=region))
-    for m in inst.get("BlockDeviceMappings", []):
-        ebs = m.get("Ebs") or {}
-        vol = volumes.get(ebs.get("VolumeId", ""))
-        if vol and ebs.get("DeleteOnTermination") and (why := protection(tag_map(vol.get("Tags")))):
-            return (f"volume {vol['VolumeId']} ({m.get('DeviceName')}) would be deleted with the instance and is "
-                    f"{why}")
+    doomed = [(f"volume {m['Ebs']['VolumeId']} ({m.get('DeviceName')})", m["Ebs"]["VolumeId"])
+              for m in inst.get("BlockDeviceMappings", []) if (m.get("Ebs") or {}).get("DeleteOnTermination")]
+    doomed += [(f"network interface {n['NetworkInterfaceId']}", n["NetworkInterfaceId"])
+               for n in inst.get("NetworkInterfaces", []) if (n.get("Attachment") or {}).get("DeleteOnTermination")]
+    for what, part in doomed:
+        if why := protection(parts.get(part, {})):
+            return f"{what} would be deleted with the instance and is {why}"
     return None
