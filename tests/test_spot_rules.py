@@ -38,7 +38,7 @@ def test_which_spot_instances_stop(sandbox, run_tool, state_dir):
     # cancelled, in no fleet, launch group or Availability Zone group, stops; the interruption behaviour
     # ("Interruption behaviors") plays no part in a stop the user asks for.
     ec2 = sandbox.client("ec2", REGION)
-    _, persistent = spot(ec2, Type="persistent")  # default interruption behaviour: terminate
+    persistent_req, persistent = spot(ec2, Type="persistent")  # default interruption behaviour: terminate
     _, hibernating = spot(ec2, Type="persistent", InstanceInterruptionBehavior="hibernate")
     _, one_time = spot(ec2, Type="one-time")
     cancelled_req, cancelled = spot(ec2, Type="persistent", InstanceInterruptionBehavior="stop")
@@ -52,6 +52,8 @@ def test_which_spot_instances_stop(sandbox, run_tool, state_dir):
     r = run_tool("stop", "--id", ",".join(ids), "--region", REGION)
     assert r.code == 3, r.stdout + r.stderr
     assert sorted(a["id"] for a in r.json["data"]["plan"]) == sorted([persistent, hibernating])
+    planned = {a["id"]: a["detail"] for a in r.json["data"]["plan"]}
+    assert planned[persistent]["spot_request"].startswith(f"{persistent_req} becomes disabled")
     why = {e["message"].split()[0]: e for e in r.json["errors"]}
     assert set(why) == {one_time, cancelled, grouped, zoned, member, bare}
     assert "one-time spot request" in why[one_time]["message"]

@@ -51,12 +51,14 @@ def plan_stop(ctx, ec2, region: str, ids: list[str], tags: dict[str, str]) -> gu
                 + rules.tool_command(ctx, "terminate", "--type", "ec2", "--id", iid, region=region), region))
             continue
         volumes = [m["Ebs"]["VolumeId"] for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]
+        req = requests.get(iid, {}).get("SpotInstanceRequestId")
+        spot_note = {"spot_request": f"{req} becomes disabled while the instance is stopped"} if req else {}
         plan.actions.append(guard.Action(
             op="stop", type="ec2:instance", id=iid, region=region, name=name, tags=itags,
             state={"state": state, "lifecycle": lifecycle, "volumes": volumes,
                    "enis": sorted(n["NetworkInterfaceId"] for n in inst.get("NetworkInterfaces", []))},
             detail={"instance_type": inst.get("InstanceType"), "state": state, "lifecycle": lifecycle,
-                    "note": f"EBS volumes ({len(volumes)}) are kept and still billed"},
+                    "note": f"EBS volumes ({len(volumes)}) are kept and still billed", **spot_note},
             blocked=rules.stop_blocker(ctx, ec2, inst, region)))
     return plan
 
