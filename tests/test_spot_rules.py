@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import types
 
-from mutation_helpers import assert_audit_matches_server, image, instance, mutating_calls, state
+import pytest
+from mutation_helpers import assert_audit_matches_server, image, instance, mutating_calls, name, state
 
 REGION = "ap-northeast-1"
 
@@ -27,6 +28,17 @@ def spot_fleet(ec2) -> tuple[str, str]:
         "LaunchSpecifications": [{"ImageId": image(ec2), "InstanceType": "t3.micro"}]})["SpotFleetRequestId"]
     iid = ec2.describe_spot_fleet_instances(SpotFleetRequestId=fid)["ActiveInstances"][0]["InstanceId"]
     return fid, iid
+
+
+def ec2_fleet(ec2) -> tuple[str, str]:
+    """(fleet id, instance id) of an EC2 Fleet of type maintain with one spot instance."""
+    lt = ec2.create_launch_template(LaunchTemplateName=name("awswiz-lt"), LaunchTemplateData={
+        "ImageId": image(ec2), "InstanceType": "t3.micro"})["LaunchTemplate"]["LaunchTemplateId"]
+    fid = ec2.create_fleet(Type="maintain", TargetCapacitySpecification={
+        "TotalTargetCapacity": 1, "DefaultTargetCapacityType": "spot"}, LaunchTemplateConfigs=[
+        {"LaunchTemplateSpecification": {"LaunchTemplateId": lt, "Version": "$Latest"}}])["FleetId"]
+    found = ec2.describe_instances(Filters=[{"Name": "tag:aws:ec2:fleet-id", "Values": [fid]}])
+    return fid, found["Reservations"][0]["Instances"][0]["InstanceId"]
 
 
 def request_of(ec2, rid: str) -> dict:
@@ -139,10 +151,31 @@ def test_terminate_cancels_a_maintain_fleet_first(sandbox, run_tool, state_dir):
     assert len(assert_audit_matches_server(sandbox, state_dir, mark)) == 2
 
 
-def test_sandbox_fleet_of_type_maintain_replaces_a_terminated_member(sandbox):
+@pytest.mark.parametrize("make, tag", [(spot_fleet, "aws:ec2spot:fleet-request-id"), (ec2_fleet, "aws:ec2:fleet-id")])
+def test_sandbox_fleet_of_type_maintain_replaces_a_terminated_member(sandbox, make, tag):
     ec2 = sandbox.client("ec2", REGION)
-    fid, iid = spot_fleet(ec2)
+    fid, iid = make(ec2)
     ec2.terminate_instances(InstanceIds=[iid])
-    live = ec2.describe_instances(Filters=[{"Name": "tag:aws:ec2spot:fleet-request-id", "Values": [fid]},
+    live = ec2.describe_instances(Filters=[{"Name": f"tag:{tag}", "Values": [fid]},
                                            {"Name": "instance-state-name", "Values": ["running"]}])
     assert [i["InstanceId"] for r in live["Reservations"] for i in r["Instances"]] not in ([], [iid])
+
+
+def test_terminate_deletes_a_maintain_ec2_fleet_first(sandbox, run_tool, state_dir):
+    # EC2 User Guide, "Delete an EC2 Fleet request": deleted without terminating its instances, the fleet
+    # launches no new instance (deleted_running); a fleet of type maintain otherwise replaces the instance.
+    ec2 = sandbox.client("ec2", REGION)
+    fid, iid = ec2_fleet(ec2)
+    member = {"Name": "tag:aws:ec2:fleet-id", "Values": [fid]}
+    mark = sandbox.mark()
+    plan = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
+    assert [(a["action"], a["type"], a["id"]) for a in plan.json["data"]["plan"]] == [
+        ("cancel-fleet", "ec2:ec2-fleet", fid), ("terminate", "ec2:instance", iid)]
+    r = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION, "--confirm",
+                 plan.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert ec2.describe_fleets(FleetIds=[fid])["Fleets"][0]["FleetState"] == "deleted_running"
+    live = ec2.describe_instances(Filters=[member, {"Name": "instance-state-name", "Values": ["pending", "running"]}])
+    assert live["Reservations"] == []  # no replacement
+    assert [c["action"] for c in mutating_calls(sandbox, mark)] == ["DeleteFleets", "TerminateInstances"]
+    assert len(assert_audit_matches_server(sandbox, state_dir, mark)) == 2

@@ -9,8 +9,8 @@
   Instance request"); moto deletes it from its store;
 - cancelling a Spot Fleet request cancels its spot requests ("Cancel (delete) a Spot Fleet request": "all
   Spot requests associated with the fleet are also canceled, so that no new Spot Instances are launched");
-- instances and requests launched by a Spot Fleet carry the tag aws:ec2spot:fleet-request-id, as AWS
-  tags them; moto does not tag them.
+- instances and requests launched by a Spot Fleet carry the tag aws:ec2spot:fleet-request-id, those of an EC2
+  Fleet aws:ec2:fleet-id, as AWS tags them; moto does not tag them. Only a fleet of type maintain replaces.
 
 The requests live in moto's backend (this runs inside the sandbox server process); each handler adjusts it
 and lets moto answer, except CancelSpotInstanceRequests, answered here so the request is kept.
@@ -21,6 +21,7 @@ from __future__ import annotations
 from .handlers import HANDLERS, PASS, ApiError, handles
 
 FLEET_TAG = "aws:ec2spot:fleet-request-id"
+EC2_FLEET_TAG = "aws:ec2:fleet-id"
 LIVE = ("open", "active", "disabled")
 
 
@@ -42,20 +43,36 @@ def _chain(key: str, fn):
     handles(key)(run)
 
 
+def _fleet(backend, fid: str) -> tuple[str, bool, bool]:
+    """(the tag AWS puts on its instances, is it active, does it replace terminated instances)."""
+    if fid in backend.fleets:
+        fleet = backend.fleets[fid]
+        return EC2_FLEET_TAG, fleet.state == "active", fleet.fleet_type == "maintain"
+    fleet = backend.spot_fleet_requests.get(fid)
+    active = fleet is not None and fleet.state == "active"
+    return FLEET_TAG, active, active  # a Spot Fleet's Type defaults to maintain; moto keeps no Type
+
+
 def reconcile(region: str) -> None:
     """Relaunch what AWS would have relaunched; tag fleet members as AWS does."""
     backend = _backend(region)
+    for fleet in backend.fleets.values():
+        for od in fleet.on_demand_instances:
+            backend.create_tags([od["instance"].id], {EC2_FLEET_TAG: fleet.id})
     for req in list(backend.spot_instance_requests.values()):
+        tag = None
         if req.spot_fleet_id:
-            backend.create_tags([req.id, req.instance.id], {FLEET_TAG: req.spot_fleet_id})
-            fleet = backend.spot_fleet_requests.get(req.spot_fleet_id)
-            if fleet is None or fleet.state != "active":
+            tag, active, replaces = _fleet(backend, req.spot_fleet_id)
+            backend.create_tags([req.id, req.instance.id], {tag: req.spot_fleet_id})
+            if not active:
                 req.state = "cancelled"
+            if not replaces:
+                continue
         if req.type == "persistent" and req.state in LIVE and req.instance.state == "terminated":
             req.instance = req.launch_instance()
             req.state, req._status_code = "active", "fulfilled"
-            if req.spot_fleet_id:
-                backend.create_tags([req.instance.id], {FLEET_TAG: req.spot_fleet_id})
+            if tag:
+                backend.create_tags([req.instance.id], {tag: req.spot_fleet_id})
 
 
 _chain("ec2:DescribeInstances", lambda params, region: reconcile(region))
@@ -63,13 +80,14 @@ _chain("ec2:DescribeSpotInstanceRequests", lambda params, region: reconcile(regi
 
 
 def _cancel_fleet_requests(params, region):
-    ids = {v for k, v in params.items() if k.startswith("SpotFleetRequestId.")}
+    ids = {v for k, v in params.items() if k.startswith(("SpotFleetRequestId.", "FleetId."))}
     for req in _backend(region).spot_instance_requests.values():
         if req.spot_fleet_id in ids:
             req.state = "cancelled"
 
 
 _chain("ec2:CancelSpotFleetRequests", _cancel_fleet_requests)
+_chain("ec2:DeleteFleets", _cancel_fleet_requests)
 
 
 @handles("ec2:CancelSpotInstanceRequests")
