@@ -162,8 +162,9 @@ def test_sandbox_fleet_of_type_maintain_replaces_a_terminated_member(sandbox, ma
 
 
 def test_terminate_deletes_a_maintain_ec2_fleet_first(sandbox, run_tool, state_dir):
-    # EC2 User Guide, "Delete an EC2 Fleet request": deleted without terminating its instances, the fleet
-    # launches no new instance (deleted_running); a fleet of type maintain otherwise replaces the instance.
+    # EC2 User Guide, "Delete an EC2 Fleet request and the instances in the fleet": deleted without
+    # terminating its instances, the fleet launches no new instance (deleted_running); a fleet of type
+    # maintain otherwise replaces the instance.
     ec2 = sandbox.client("ec2", REGION)
     fid, iid = ec2_fleet(ec2)
     member = {"Name": "tag:aws:ec2:fleet-id", "Values": [fid]}
