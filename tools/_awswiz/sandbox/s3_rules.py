@@ -1,7 +1,7 @@
 """S3 MFA Delete as AWS enforces it, which moto (5.2) ignores: PutBucketVersioning keeps MfaDelete only with an
 x-amz-mfa header, GetBucketVersioning reports it, and DeleteObjects naming versions on such a bucket fails
 whole without x-amz-mfa (S3 User Guide, "Deleting an object from an MFA delete-enabled bucket": "If you don't
-include this request header, the request fails"; DeleteObjects API: "the entire request will fail").
+include this request header, the request fails"; for DeleteObjects that is the whole request).
 
 S3 speaks REST, which the sandbox's handler table (query and JSON targets) does not route, so this module
 teaches moto's S3 responder in place. Object Lock needs nothing: moto already refuses locked versions in

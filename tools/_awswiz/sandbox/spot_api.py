@@ -1,10 +1,10 @@
 """Spot requests as AWS keeps them, where moto does not (moto 5.2):
 
 - a persistent request relaunches its instance after that instance is terminated, as long as the request
-  is not cancelled (EC2 User Guide, "Terminate a Spot Instance": "If you terminate a running Spot Instance
-  that was launched by a persistent Spot request, the Spot request returns to the open state so that a new
-  Spot Instance can be launched"); moto never relaunches. AWS relaunches asynchronously; the sandbox does
-  it before it answers the next DescribeInstances or DescribeSpotInstanceRequests of the region;
+  is not cancelled (EC2 User Guide, "Terminate a Spot Instance": terminating the instance of a persistent
+  request makes AWS launch a new one; cancel the request first); moto never relaunches. AWS relaunches
+  asynchronously; the sandbox does it before it answers the region's next DescribeInstances or
+  DescribeSpotInstanceRequests;
 - a cancelled request stays visible with State "cancelled" (and its instance keeps running: "Cancel a Spot
   Instance request"); moto deletes it from its store;
 - cancelling a Spot Fleet request cancels its spot requests ("Cancel (delete) a Spot Fleet request": "all
