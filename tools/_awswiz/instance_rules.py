@@ -7,7 +7,7 @@ plan shows it (Action.blocked, an error, or an extra step) instead of failing ha
 - spot: terminating the instance of a persistent request (or of a fleet of type maintain) makes AWS launch
   another one ("Terminate a Spot Instance"), so terminate cancels the request or the fleet first;
 - stop protection (disableApiStop), termination protection (disableApiTermination) and instance-store root
-  devices (which cannot be stopped: "Stop and start Amazon EC2 instances");
+  devices (EC2 API Reference, "StopInstances": stopping one returns an error);
 - protection is inherited: a protected volume deleted with the instance blocks its termination.
 """
 
