@@ -57,6 +57,17 @@ def test_tensorflow_falls_back_to_describe_images(run_tool):
     d = r.json["data"]
     assert d["sources"]["us-east-1"]["source"] == "describe_images"
     assert [i["name"][-8:] for i in d["images"]] == ["20250912"]  # the newest of the two
+    # the name pattern also matches the (newer) Neuron TensorFlow DLAMI, which has no NVIDIA driver ("Neuron
+    # DLAMI User Guide"): never offered for a GPU type
+    full = run_tool("ami", "--framework", "tensorflow", "--region", "us-east-1").json["data"]["images"]
+    assert len(full) == 2 and not any("Neuron" in i["name"] for i in full)
+
+
+def test_neuron_images_only_for_trainium_and_inferentia(run_tool):
+    r = run_tool("ami", "--framework", "pytorch", "--type", "trn1.2xlarge", "--region", "us-east-1")
+    assert r.code == 0, r.stderr
+    names = [i["name"] for i in r.json["data"]["images"]]
+    assert names == ["Deep Learning AMI Neuron PyTorch 2.8 (Ubuntu 22.04) 20261115"]
 
 
 def test_pick_default_for_launch(sandbox, monkeypatch):

@@ -37,8 +37,9 @@ def test_with_scope_adds_profile_and_sandbox_once():
     class C:
         sandbox, profile = False, "lab admin"
 
-    assert cli.with_scope("uv run tools/scan.py --region x", C) == "uv run tools/scan.py --region x --profile 'lab admin'"
+    scoped = cli.with_scope("uv run tools/scan.py --region x", C)
+    assert scoped == "uv run tools/scan.py --region x --profile 'lab admin'"
     assert cli.with_scope("uv run tools/scan.py --profile p", C) == "uv run tools/scan.py --profile p"
-    C.sandbox = True
+    C.sandbox, C.profile = True, None
     assert cli.with_scope("uv run tools/scan.py", C) == "uv run tools/scan.py --sandbox"
     assert cli.with_scope("aws ec2 modify-instance-attribute", C) == "aws ec2 modify-instance-attribute"

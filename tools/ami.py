@@ -73,7 +73,8 @@ def main(
 
         def region_task(r: str):
             ec2 = ctx.aws.client("ec2", r)
-            images, source, why = amis.find(ec2, ctx.aws.client("ssm", r), arch.value, framework.value)
+            images, source, why = amis.find(ec2, ctx.aws.client("ssm", r), arch.value, framework.value,
+                                              amis.neuron_type(check_type))
             for img in images[:limit]:
                 img["region"], img["source"] = r, source
                 fan.submit(("check", r, img["id"]), lambda i=img: i.update(

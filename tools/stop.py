@@ -3,14 +3,16 @@
 # requires-python = ">=3.11"
 # dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
 # ///
-"""Stop EC2 instances (plan first, then --confirm TOKEN). Spot instances that cannot stop are explained."""
+"""Stop EC2 instances (plan first, then --confirm TOKEN). What AWS would refuse (spot rules, stop protection,
+instance-store roots) is shown in the plan, not discovered half-way."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, targets
+from _awswiz import cli, guard, hints, targets
+from _awswiz import instance_rules as rules
 from _awswiz.errors import BadInput, error_entry
 from _awswiz.output import Result
 from _awswiz.resources import tag_map
@@ -20,22 +22,14 @@ STOPPED = {"stopped", "stopping"}
 GONE = {"terminated", "shutting-down"}
 
 
-def spot_stoppable(ec2, inst: dict) -> bool:
-    """A spot instance stops only if its request is persistent with interruption behaviour 'stop'."""
-    req_id = inst.get("SpotInstanceRequestId")
-    if not req_id:
-        return False
-    reqs = ec2.describe_spot_instance_requests(SpotInstanceRequestIds=[req_id])["SpotInstanceRequests"]
-    return bool(reqs) and reqs[0].get("Type") == "persistent" and \
-        reqs[0].get("InstanceInterruptionBehavior") == "stop"
-
-
-def plan_stop(ec2, region: str, ids: list[str], tags: dict[str, str]) -> guard.Plan:
+def plan_stop(ctx, ec2, region: str, ids: list[str], tags: dict[str, str]) -> guard.Plan:
     filters = [{"Name": f"tag:{k}", "Values": [v]} for k, v in tags.items()]
     found = targets.instances(ec2, ids or None, filters)
     if ids:
         targets.require_found(ids, {i["InstanceId"] for i in found}, "instance", region)
     plan = guard.Plan(actions=[], scope={"region": region, "ids": ids, "tags": tags})
+    live = [i for i in found if i["State"]["Name"] not in STOPPED | GONE]
+    requests = rules.spot_requests(ec2, live)
     for inst in found:
         iid, state = inst["InstanceId"], inst["State"]["Name"]
         itags = tag_map(inst.get("Tags"))
@@ -48,20 +42,24 @@ def plan_stop(ec2, region: str, ids: list[str], tags: dict[str, str]) -> guard.P
                 plan.errors.append(error_entry("CannotStop", f"{iid} is {state}", "", region))
             continue
         lifecycle = inst.get("InstanceLifecycle") or "on-demand"
-        if lifecycle == "spot" and not spot_stoppable(ec2, inst):
+        why = rules.spot_stop_refusal(inst, requests.get(iid)) if lifecycle == "spot" else None
+        if why:
             plan.errors.append(error_entry(
-                "CannotStop", f"{iid} ({name or 'unnamed'}) is a one-time spot instance: AWS can only stop "
-                "spot instances launched from a persistent request with interruption behaviour 'stop'",
-                f"terminate it instead: uv run tools/terminate.py --type ec2 --id {iid} --region {region}",
-                region))
+                "CannotStop", f"{iid} ({name or 'unnamed'}) is a spot instance AWS cannot stop: {why}. "
+                f"{rules.SPOT_STOP_RULE}",
+                "terminate it instead (the plan cancels a persistent request first): "
+                + hints.command(ctx, "terminate", "--type", "ec2", "--id", iid, region=region), region))
             continue
         volumes = [m["Ebs"]["VolumeId"] for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]
+        req = requests.get(iid, {}).get("SpotInstanceRequestId")
+        spot_note = {"spot_request": f"{req} becomes disabled while the instance is stopped"} if req else {}
         plan.actions.append(guard.Action(
             op="stop", type="ec2:instance", id=iid, region=region, name=name, tags=itags,
             state={"state": state, "lifecycle": lifecycle, "volumes": volumes,
                    "enis": sorted(n["NetworkInterfaceId"] for n in inst.get("NetworkInterfaces", []))},
             detail={"instance_type": inst.get("InstanceType"), "state": state, "lifecycle": lifecycle,
-                    "note": f"EBS volumes ({len(volumes)}) are kept and still billed"}))
+                    "note": f"EBS volumes ({len(volumes)}) are kept and still billed", **spot_note},
+            blocked=rules.stop_blocker(ctx, ec2, inst, region)))
     return plan
 
 
@@ -99,7 +97,7 @@ def main(
         out = ec2.stop_instances(InstanceIds=[action.id])["StoppingInstances"][0]
         return {"state": out["CurrentState"]["Name"]}
 
-    return guard.run(ctx, lambda: plan_stop(ec2, region, ids, tags), do, confirm=confirm, max_count=max_,
+    return guard.run(ctx, lambda: plan_stop(ctx, ec2, region, ids, tags), do, confirm=confirm, max_count=max_,
                      explicit=bool(ids), verify=[f"uv run tools/scan.py --region {region}"],
                      after=(lambda results: wait_stopped(ec2, results)) if wait else None)
 

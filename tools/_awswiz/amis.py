@@ -14,6 +14,18 @@ SSM_ROOT = "/aws/service/deeplearning/ami"
 NAME_PATTERNS = {"pytorch": "Deep Learning*PyTorch*", "tensorflow": "Deep Learning*TensorFlow*",
                  "base": "Deep Learning*Base*"}
 CHECK_TYPE = {"x86_64": "g5.xlarge", "arm64": "g5g.xlarge"}  # a GPU type each DLAMI supports
+# Neuron DLAMIs ("Deep Learning AMI Neuron ...", "Deep Learning Base Neuron AMI ...") carry the Neuron SDK for
+# Trainium and Inferentia, not the NVIDIA driver (Neuron documentation, "Neuron DLAMI User Guide"); the name
+# patterns above match them too, so they are kept only for those types.
+NEURON_FAMILIES = ("trn", "inf")
+
+
+def neuron_type(instance_type: str | None) -> bool:
+    return bool(instance_type) and instance_type.split(".")[0].lower().startswith(NEURON_FAMILIES)
+
+
+def _fits(name: str | None, neuron: bool) -> bool:
+    return ("neuron" in (name or "").lower()) == neuron
 LINK_RE = re.compile(r"https://aws\.amazon\.com/marketplace/\S+?(?=[\s.,;)\]]*(?:\s|$))")
 
 
@@ -42,8 +54,9 @@ def entry(img: dict, param: str | None = None) -> dict:
             "param": param}
 
 
-def find(ec2, ssm, arch: str, framework: str) -> tuple[list[dict], str, str | None]:
-    """(images newest first, source "ssm" or "describe_images", why SSM was not used or None)."""
+def find(ec2, ssm, arch: str, framework: str, neuron: bool = False) -> tuple[list[dict], str, str | None]:
+    """(images newest first, source "ssm" or "describe_images", why SSM was not used or None). Neuron images
+    only when neuron is true (a Trainium or Inferentia type), never for a GPU type."""
     why = None
     try:
         params = ssm_candidates(ssm, arch, framework)
@@ -52,13 +65,14 @@ def find(ec2, ssm, arch: str, framework: str) -> tuple[list[dict], str, str | No
     images: list[dict] = []
     if params:
         resp = ec2.describe_images(ImageIds=sorted(params))
-        images = [entry(i, params.get(i["ImageId"])) for i in resp["Images"] if i.get("Architecture") == arch]
+        images = [entry(i, params.get(i["ImageId"])) for i in resp["Images"]
+                  if i.get("Architecture") == arch and _fits(i.get("Name"), neuron)]
     if not images:
         why = why or f"no SSM parameter under {SSM_ROOT}/{arch} for {framework}"
         pages = ec2.get_paginator("describe_images").paginate(Owners=["amazon"], Filters=[
             {"Name": "name", "Values": [NAME_PATTERNS[framework]]},
             {"Name": "architecture", "Values": [arch]}, {"Name": "state", "Values": ["available"]}])
-        images = [entry(i) for page in pages for i in page["Images"]]
+        images = [entry(i) for page in pages for i in page["Images"] if _fits(i.get("Name"), neuron)]
     source = "ssm" if params and images and images[0]["param"] else "describe_images"
     return sorted(images, key=lambda e: e["created"] or "", reverse=True), source, why if source != "ssm" else None
 
@@ -87,9 +101,10 @@ def pick_default(aws, region: str, framework: str = "pytorch", arch: str = "x86_
     """The newest DLAMI of the framework this account can launch in the region (None if none of the
     newest `tries` is launchable). For launch.py's default image."""
     ec2 = aws.client("ec2", region)
-    images, _, _ = find(ec2, aws.client("ssm", region), arch, framework)
+    check_type = instance_type or CHECK_TYPE[arch]
+    images, _, _ = find(ec2, aws.client("ssm", region), arch, framework, neuron_type(check_type))
     for img in images[:tries]:
-        check = launch_check(ec2, img["id"], instance_type or CHECK_TYPE[arch])
+        check = launch_check(ec2, img["id"], check_type)
         if check["status"] == "subscribed":
             return {**img, "launch": check}
     return None

@@ -147,7 +147,7 @@ def with_scope(cmd: str, ctx: Ctx) -> str:
     words = cmd.split()
     if ctx.sandbox and "--sandbox" not in words:
         cmd += " --sandbox"
-    if ctx.profile and not ctx.sandbox and "--profile" not in words:
+    if ctx.profile and "--profile" not in words:
         import shlex
 
         cmd += f" --profile {shlex.quote(ctx.profile)}"

@@ -1,4 +1,7 @@
-"""Imports every module that registers sandbox handlers; each issue adds its own line."""
+"""Imports every module that registers sandbox handlers; each issue adds its own line. Order matters where
+a module chains handlers registered before it (spot_api wraps DescribeInstances)."""
 # ruff: noqa: I001 - one line per issue, in the order they came
 from . import dlami_api, pricing_api, quotas_api  # noqa: F401,E402 - issue 4: quotas, prices, DLAMIs
 from . import capacity_api, offerings_api  # noqa: F401,E402 - issue 8 (quota): capacity reservations, offered types
+from . import ec2_rules, s3_rules  # noqa: F401,E402 - issue 8: termination protection, instance-store roots, MFA Delete
+from . import spot_api  # noqa: F401,E402 - issue 8: persistent spot requests and maintain fleets relaunch

@@ -36,7 +36,13 @@ IMAGES = [
      "oss-nvidia-driver-gpu-pytorch-2.8-arm64-ubuntu-24.04", False),
     ("arm64", "Deep Learning ARM64 Base OSS Nvidia Driver GPU AMI (Ubuntu 22.04) 20261001", "2026-10-01",
      "base-oss-nvidia-driver-gpu-arm64-ubuntu-22.04", False),
+    # Neuron DLAMIs (Trainium/Inferentia, no NVIDIA driver), named as AWS names them ("Neuron DLAMI User
+    # Guide"), newer than the GPU ones: the name patterns match them too
+    ("x86_64", "Deep Learning AMI Neuron PyTorch 2.8 (Ubuntu 22.04) 20261115", "2026-11-15", None, False),
+    ("x86_64", "Deep Learning AMI Neuron TensorFlow 2.10 (Ubuntu 22.04) 20261115", "2026-11-15", None, False),
 ]
+NEURON_NOTE = "Supported EC2 instances: Inf2, Trn1, Trn1n, Trn2"
+GPU_NOTE = "Supported EC2 instances: G4dn, G5, G6, Gr6, G6e, P4, P4de, P5, P5e, P5en"
 
 
 def seed(lab) -> None:
@@ -97,8 +103,9 @@ def dlamis(lab) -> None:
                 ami_id = random_ami_id()
                 created = _dt.datetime.fromisoformat(date).replace(hour=9, tzinfo=_dt.UTC)
                 backend.amis[ami_id] = Ami(
-                    backend, ami_id=ami_id, name=name, description=f"{name}. Supported EC2 instances: G4dn, G5, "
-                    "G6, Gr6, G6e, P4, P4de, P5, P5e, P5en", owner_id=AMAZON, owner_alias="amazon", public=True,
+                    backend, ami_id=ami_id, name=name,
+                    description=f"{name}. {NEURON_NOTE if 'Neuron' in name else GPU_NOTE}",
+                    owner_id=AMAZON, owner_alias="amazon", public=True,
                     architecture=arch, virtualization_type="hvm", creation_date=created, root_device_type="ebs",
                     hypervisor="xen", region_name=f"{region}a",
                     product_codes={SKU} if optin else None)

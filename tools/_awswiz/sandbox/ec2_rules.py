@@ -1,0 +1,54 @@
+"""Instance protections as AWS enforces them, where moto (5.2) is too kind; taught to moto's EC2 responder in
+place (this runs inside the sandbox server process):
+
+- RunInstances DisableApiTermination=true protects the instance: moto drops the parameter (it honours only
+  ModifyInstanceAttribute), so a protected-at-launch instance could be terminated (EC2 User Guide, "Enable
+  termination protection": TerminateInstances then fails with OperationNotPermitted);
+- an AMI registered from an image manifest (RegisterImage ImageLocation) is instance-store backed, and so are
+  its instances; StopInstances on them fails (EC2 API Reference, "StopInstances": "Performing this operation
+  on an instance that uses an instance store as its root device returns an error"). moto gives every AMI and
+  instance an EBS root.
+"""
+
+from __future__ import annotations
+
+INSTANCE_STORE = "instance-store"
+
+
+def _teach_moto() -> None:
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.instances import InstanceBackend
+    from moto.ec2.responses.amis import AmisResponse
+    from moto.ec2.responses.instances import InstanceResponse
+
+    run, register, stop = InstanceResponse.run_instances, AmisResponse.register_image, InstanceBackend.stop_instances
+
+    def run_instances(self):
+        out = run(self)
+        image = self.ec2_backend.amis.get(self._get_param("ImageId"))
+        for inst in out.result.instances:
+            if self._get_param("DisableApiTermination") in (True, "true"):
+                inst.disable_api_termination = True
+            if image is not None and image.root_device_type == INSTANCE_STORE:
+                inst.root_device_type = INSTANCE_STORE
+        return out
+
+    def register_image(self):
+        out = register(self)
+        if self._get_param("ImageLocation"):
+            self.ec2_backend.amis[out.result["ImageId"]].root_device_type = INSTANCE_STORE
+        return out
+
+    def stop_instances(self, instance_ids):
+        for inst in self.get_multi_instances_by_id(instance_ids):
+            if inst.root_device_type == INSTANCE_STORE:
+                raise EC2ClientError("UnsupportedOperation", f"The instance '{inst.id}' does not have an 'ebs' "
+                                     "root device type and cannot be stopped.")
+        return stop(self, instance_ids)
+
+    InstanceResponse.run_instances = run_instances
+    AmisResponse.register_image = register_image
+    InstanceBackend.stop_instances = stop_instances
+
+
+_teach_moto()
