@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -75,8 +77,6 @@ def non_aws_body(exc: BaseException, response: dict) -> str | None:
     """The message for an error answered by something that is not AWS (an HTML page from a proxy, a bare
     500), or None. AWS errors carry a named code (InvalidParameterValue); S3's HEAD calls have no body,
     so a bare status code is theirs by design and left alone."""
-    import re
-
     err = response.get("Error") or {}
     code, msg = str(err.get("Code") or ""), str(err.get("Message") or "")
     if getattr(exc, "operation_name", "").startswith("Head"):
@@ -84,9 +84,14 @@ def non_aws_body(exc: BaseException, response: dict) -> str | None:
     if code and not code.isdigit() and code != "Unknown" and "<html" not in msg.lower():
         return None
     status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or (code if code.isdigit() else "?")
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", msg)).strip()
-    excerpt = (text[:80] + "...") if len(text) > 80 else text
+    excerpt = _excerpt(msg)
     return f"the endpoint answered HTTP {status} with a non-AWS body" + (f": {excerpt!r}" if excerpt else "")
+
+
+def _excerpt(body: str, limit: int = 80) -> str:
+    """A short, tag-free excerpt of a page (never the page itself)."""
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]*>|\\n|<!--.*?-->", " ", body)).strip()
+    return (text[:limit] + "...") if len(text) > limit else text
 
 
 def classify(exc: BaseException, region: str | None = None, what: str = "") -> dict:
@@ -110,6 +115,11 @@ def classify(exc: BaseException, region: str | None = None, what: str = "") -> d
             hint = ""
         where = f" in {region}" if region else ""
         return error_entry(code, f"{prefix}{msg}{where}", hint, region)
+    if name == "ResponseParserError":  # a 2xx body botocore cannot read: not an AWS answer either
+        text = _excerpt(str(exc).partition("b'")[2] or str(exc))
+        return error_entry("NonAwsResponse", f"{prefix}the endpoint answered with a body that is not AWS's"
+                           f"{f': {text!r}' if text else ''}{f' in {region}' if region else ''}", HINTS["non-aws"],
+                           region)
     if name in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
         return error_entry("NoCredentials", f"{prefix}{exc}", HINTS["no-credentials"], region)
     if name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"):

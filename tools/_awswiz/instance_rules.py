@@ -14,6 +14,7 @@ plan shows it (Action.blocked, an error, or an extra step) instead of failing ha
 from __future__ import annotations
 
 import os
+import shlex
 
 from . import hints
 from .aws import paginate
