@@ -5,3 +5,4 @@ from . import dlami_api, pricing_api, quotas_api  # noqa: F401,E402 - issue 4: q
 from . import capacity_api, offerings_api  # noqa: F401,E402 - issue 8 (quota): capacity reservations, offered types
 from . import ec2_rules, s3_rules  # noqa: F401,E402 - issue 8: termination protection, instance-store roots, MFA Delete
 from . import spot_api  # noqa: F401,E402 - issue 8: persistent spot requests and maintain fleets relaunch
+from . import capacity_faults, ssh_standin  # noqa: F401,E402 - issue 9: refused capacity, SSH stand-ins for instances

@@ -1,0 +1,196 @@
+"""launch.py's apply: key, security group and instance, trying AZ after AZ and region after region, every
+attempt recorded; what this launch created is removed again when no attempt succeeds.
+
+Errors are classified by what they mean for the next attempt (shared/PATTERNS.md; EC2 API Reference, "Error
+codes for the Amazon EC2 API"): InsufficientInstanceCapacity / Unsupported / UnfulfillableCapacity /
+InsufficientHostCapacity -> the next AZ; VcpuLimitExceeded / InstanceLimitExceeded /
+MaxSpotInstanceCountExceeded -> the next region (quotas are per region); anything else stops the launch.
+RunInstances is sent with botocore's retries off (a capacity error answered 5xx would be sent again).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+
+from . import keys
+from .errors import AwsWizError, classify
+from .launch_plan import Request, sg_name
+
+NEXT_AZ = {"InsufficientInstanceCapacity", "Unsupported", "UnfulfillableCapacity", "InsufficientHostCapacity",
+           "InsufficientCapacity"}
+NEXT_REGION = {"VcpuLimitExceeded", "InstanceLimitExceeded", "MaxSpotInstanceCountExceeded"}
+LAUNCH_TAG = "awswiz:launch-id"
+
+
+class LaunchFailed(AwsWizError):
+    code = "LaunchFailed"
+
+
+def launch_id(token: str) -> str:
+    """The launch's id, from its confirmation token: the same plan applied twice finds its own instances."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def no_retry_client(ctx, region: str):
+    from botocore.config import Config
+
+    c = ctx.aws.session.client("ec2", region_name=region, config=ctx.aws.config.merge(
+        Config(retries={"mode": "standard", "max_attempts": 1})))
+    if ctx.aws.audit is not None:
+        ctx.aws.audit.install(c)
+    return c
+
+
+def find_launched(ctx, regions: list[str], lid: str) -> list[dict]:
+    out = []
+    for r in regions:
+        ec2 = ctx.aws.client("ec2", r)
+        for page in ec2.get_paginator("describe_instances").paginate(
+                Filters=[{"Name": f"tag:{LAUNCH_TAG}", "Values": [lid]},
+                         {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]):
+            out += [dict(i, Region=r) for res in page["Reservations"] for i in res["Instances"]]
+    return out
+
+
+def tag_spec(kind: str, tags: dict) -> list[dict]:
+    return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+
+
+class Launcher:
+    def __init__(self, ctx, req: Request, views: list[dict], key_name: str, new_key: bool, tags: dict,
+                 user_data: str):
+        self.ctx, self.req, self.views = ctx, req, views
+        self.key_name, self.new_key, self.tags, self.user_data = key_name, new_key, tags, user_data
+        self.made: list[dict] = []      # what this launch created, in order: {type, id, region}
+        self.attempts: list[dict] = []
+        self.rolled_back: list[dict] = []
+
+    # --- pieces ---
+    def key_in(self, region: str) -> None:
+        if not self.new_key or any(m["type"] == "ec2:key-pair" and m["region"] == region for m in self.made):
+            return
+        if not keys.key_file(self.key_name).exists():
+            keys.generate(self.key_name)
+            self.made.append({"type": "file", "id": str(keys.key_file(self.key_name)), "region": None})
+        ec2 = self.ctx.aws.client("ec2", region)
+        out = ec2.import_key_pair(KeyName=self.key_name, PublicKeyMaterial=keys.public_of(self.key_name).encode(),
+                                  TagSpecifications=tag_spec("key-pair", {**self.tags, "Name": self.key_name}))
+        self.made.append({"type": "ec2:key-pair", "id": out["KeyPairId"], "name": self.key_name, "region": region})
+
+    def group_in(self, view: dict) -> str:
+        if view.get("security_group"):
+            return view["security_group"]
+        region = view["region"]
+        ec2 = self.ctx.aws.client("ec2", region)
+        name = sg_name(self.req.ssh_cidr)
+        gid = ec2.create_security_group(
+            GroupName=name, VpcId=view["vpc"], Description=f"AwsWiz: SSH (22/tcp) from {self.req.ssh_cidr} only",
+            TagSpecifications=tag_spec("security-group", {**self.tags, "Name": name}))["GroupId"]
+        self.made.append({"type": "ec2:security-group", "id": gid, "region": region})
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "IpRanges": [{"CidrIp": self.req.ssh_cidr, "Description": "AwsWiz launch: SSH from the caller"}]}])
+        # a new group allows all egress (EC2 User Guide, "Security group rules"): kept, the box needs it
+        view["security_group"] = gid
+        return gid
+
+    def run_args(self, view: dict, az: str, group: str, token: str, attempt: int) -> dict:
+        req = self.req
+        root = {"Encrypted": True, "DeleteOnTermination": True, "VolumeType": "gp3"}
+        # the image's own root size when --disk is not given (what AWS uses when VolumeSize is left out;
+        # moto insists on a size)
+        size = req.disk or view["ami"].get("root_gb")
+        if size:
+            root["VolumeSize"] = size
+        args = {
+            "ImageId": view["ami"]["id"], "InstanceType": req.instance_type, "MinCount": req.count,
+            "MaxCount": req.count, "KeyName": self.key_name, "UserData": self.user_data,
+            "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": view["subnets"][az], "Groups": [group],
+                                   "AssociatePublicIpAddress": True, "DeleteOnTermination": True}],
+            "BlockDeviceMappings": [{"DeviceName": view["ami"]["root_device"], "Ebs": root}],
+            "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 2},
+            "InstanceInitiatedShutdownBehavior": req.shutdown,
+            "TagSpecifications": tag_spec("instance", {**self.tags, "Name": req.name})
+            + tag_spec("volume", {**self.tags, "Name": req.name}),
+            "ClientToken": hashlib.sha256(f"{token}:{view['region']}:{az}:{attempt}".encode()).hexdigest()[:64],
+        }
+        if req.market == "spot":
+            spot = {"SpotInstanceType": req.spot_type,
+                    "InstanceInterruptionBehavior": "stop" if req.spot_type == "persistent" else "terminate"}
+            if req.max_price is not None:
+                spot["MaxPrice"] = f"{req.max_price:.4f}"
+            args["InstanceMarketOptions"] = {"MarketType": "spot", "SpotOptions": spot}
+        return args
+
+    # --- the run ---
+    def apply(self, token: str) -> dict:
+        try:
+            return self._try_all(token)
+        except BaseException:
+            self.rollback()
+            raise
+
+    def _try_all(self, token: str) -> dict:
+        from botocore.exceptions import ClientError
+
+        attempt = 0
+        for view in [v for v in self.views if v.get("usable")]:
+            region = view["region"]
+            self.key_in(region)
+            group = self.group_in(view)
+            ec2 = no_retry_client(self.ctx, region)
+            for az in view["azs"]:
+                attempt += 1
+                try:
+                    out = ec2.run_instances(**self.run_args(view, az, group, token, attempt))
+                except ClientError as exc:
+                    err = exc.response["Error"]
+                    entry = {"region": region, "az": az, "code": err.get("Code"), "message": err.get("Message")}
+                    self.attempts.append(entry)
+                    if err.get("Code") in NEXT_AZ:
+                        entry["then"] = "next AZ"
+                        continue
+                    if err.get("Code") in NEXT_REGION:
+                        entry["then"] = "next region"
+                        quota = view.get("quota") or {}
+                        if quota:
+                            entry["quota"] = quota
+                        break
+                    entry["then"] = "stop"
+                    raise
+                ids = [i["InstanceId"] for i in out["Instances"]]
+                self.attempts.append({"region": region, "az": az, "code": "ok", "instances": ids})
+                self.made += [{"type": "ec2:instance", "id": i, "region": region} for i in ids]
+                return {"instances": ids, "region": region, "az": az, "security_group": group,
+                        "key": self.key_name, "key_file": str(keys.key_file(self.key_name))}
+            else:
+                continue
+        tried = "; ".join(f"{a['region']}/{a['az']}: {a['code']}" for a in self.attempts) or "no usable region"
+        raise LaunchFailed(f"no attempt succeeded ({tried})", "try --region auto, another type, or later")
+
+    def rollback(self) -> None:
+        """Remove what this launch created (not reused groups or keys), newest first; each step audited."""
+        for m in reversed(self.made):
+            try:
+                if m["type"] == "ec2:instance":
+                    ec2 = self.ctx.aws.client("ec2", m["region"])
+                    ec2.terminate_instances(InstanceIds=[m["id"]])
+                    ec2.get_waiter("instance_terminated").wait(InstanceIds=[m["id"]],
+                                                               WaiterConfig={"Delay": 5, "MaxAttempts": 60})
+                elif m["type"] == "ec2:security-group":
+                    self.ctx.aws.client("ec2", m["region"]).delete_security_group(GroupId=m["id"])
+                elif m["type"] == "ec2:key-pair":
+                    # by name: AWS takes either, moto ignores KeyPairId
+                    self.ctx.aws.client("ec2", m["region"]).delete_key_pair(KeyName=m["name"])
+                else:  # the private key file: useless without its key pair
+                    import os
+
+                    os.remove(m["id"])
+                self.rolled_back.append({**m, "ok": True})
+            except Exception as exc:  # noqa: BLE001 - go on removing the rest; say what is left
+                self.rolled_back.append({**m, "ok": False, "error": classify(exc, m["region"])["message"]})

@@ -1,0 +1,96 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "paramiko>=3.4", "cryptography>=42"]
+# ///
+"""Run a command on a launched instance over SSH (paramiko, the key launch.py saved), or copy a file either way
+(--copy SRC DST, sftp; prefix the remote side with ':'). Output streams to stderr as it comes; the exit code
+and the output are in the envelope. Host keys are trusted on first use and pinned in .state/known_hosts; a
+changed host key is refused (exit 4)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from _awswiz import cli, keys, ssh, targets
+from _awswiz.errors import BadInput
+from _awswiz.launch_plan import local_endpoint
+from _awswiz.output import Result
+from _awswiz.resources import tag_map
+
+app = cli.make_app(__doc__)
+
+
+def resolve(ctx, iid: str, region: str) -> tuple[str, int, str, str]:
+    """(host, port, user, key name) of a running instance launched by AwsWiz."""
+    found = targets.instances(ctx.aws.client("ec2", region), [iid])
+    targets.require_found([iid], {i["InstanceId"] for i in found}, "instance", region)
+    inst = found[0]
+    tags = tag_map(inst.get("Tags"))
+    if inst["State"]["Name"] != "running":
+        raise BadInput(f"{iid} is {inst['State']['Name']}, not running", "start it, or launch a new one")
+    key = tags.get(ssh.KEY_TAG) or inst.get("KeyName")
+    if not key or not keys.key_file(key).exists():
+        raise BadInput(f"no saved private key for {iid} (key pair {key or 'none'}): connect works with instances "
+                       "launch.py made in this checkout", f"looked for {keys.key_file(key or 'NAME')}")
+    addr = ssh.address(inst, local_endpoint(ctx))
+    if not addr:
+        raise BadInput(f"{iid} has no public IP address to reach", "launch it in a public subnet")
+    return addr[0], addr[1], tags.get(ssh.USER_TAG) or "ubuntu", key
+
+
+def copy(client, src: str, dst: str) -> dict:
+    import os
+
+    if src.startswith(":") == dst.startswith(":"):
+        raise BadInput("--copy SRC DST: exactly one side is remote, written with a leading ':' "
+                       "(--copy data.csv :data.csv, or --copy :out.log ./out.log)", "")
+    sftp = client.open_sftp()
+    try:
+        if dst.startswith(":"):
+            if not os.path.isfile(src):
+                raise BadInput(f"--copy: {src} is not a file here", "")
+            attrs = sftp.put(src, dst[1:] or os.path.basename(src))
+            return {"direction": "upload", "src": src, "dst": dst, "bytes": attrs.st_size}
+        sftp.get(src[1:], dst)
+        return {"direction": "download", "src": src, "dst": dst, "bytes": os.path.getsize(dst)}
+    finally:
+        sftp.close()
+
+
+@cli.command(app, "connect")
+def main(
+    ctx: cli.Ctx,
+    id: Annotated[str, typer.Option("--id", help="Instance id (launched by launch.py).")],
+    command: Annotated[list[str] | None, typer.Argument(help="The command to run, after --.")] = None,
+    copy_: Annotated[tuple[str, str] | None, typer.Option("--copy", metavar="SRC DST",
+                                                          help="Copy a file; the remote side starts with ':'.")] = None,
+    timeout_s: Annotated[int, typer.Option("--command-timeout", metavar="SECONDS", min=1, max=86400,
+                                           help="Give up on the command after this long.")] = 600,
+) -> Result:
+    """Run COMMAND on the instance (after --), or --copy a file. Exit 0 when the command exits 0."""
+    iid = targets.check_ids([id.strip()], targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")[0]
+    if not command and not copy_:
+        raise BadInput("say what to do: -- COMMAND, or --copy SRC DST", "e.g. connect.py --id ID -- nvidia-smi")
+    if command and copy_:
+        raise BadInput("give either -- COMMAND or --copy, not both", "")
+    region = targets.one_region(ctx)
+    host, port, user, key = resolve(ctx, iid, region)
+    client = ssh.open_client(host, port, user, key)
+    try:
+        if copy_:
+            return Result(data={"id": iid, "region": region, **copy(client, *copy_)})
+        import shlex
+
+        out = ssh.run(client, shlex.join(command) if len(command) > 1 else command[0], timeout=timeout_s)
+    finally:
+        client.close()
+    data = {"id": iid, "region": region, "host": f"{user}@{ssh.host_id(host, port)}", "command": command, **out}
+    errors = [] if out["exit_code"] == 0 else [{"code": "CommandFailed", "message": f"the command exited "
+                                                f"{out['exit_code']}", "hint": "its output is in data.stderr"}]
+    return Result(data=data, errors=errors, exit_code=0 if out["exit_code"] == 0 else 1)
+
+
+if __name__ == "__main__":
+    cli.main(app, "connect")

@@ -1,0 +1,223 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "paramiko>=3.4", "cryptography>=42"]
+# ///
+"""Launch an EC2 instance you can SSH into (plan first, then --confirm TOKEN): the newest PyTorch DLAMI by
+default, an ed25519 key saved in .state/keys, a security group allowing only port 22 from your address,
+IMDSv2, an encrypted root volume, an explicit shutdown behaviour, optional spot, init scripts and a TTL the
+box enforces itself. Tries the next AZ, then the next region, when AWS has no capacity."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from typing import Annotated
+
+import typer
+from _awswiz import cli, guard, hints, keys, ssh, userdata
+from _awswiz import launch_plan as lp
+from _awswiz.errors import BadInput
+from _awswiz.launch_run import LAUNCH_TAG, Launcher, find_launched, launch_id
+from _awswiz.output import Result
+
+app = cli.make_app(__doc__)
+TYPE_RE = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
+
+
+def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, key, ttl, init, ssh_cidr, subnet,
+                vpc) -> dict:
+    """Everything that can be judged without AWS: bad input is exit 2 before any call."""
+    import re
+
+    if not re.match(TYPE_RE, instance_type or ""):
+        raise BadInput(f"--type {instance_type!r} is not an instance type name such as g5.xlarge",
+                       "uv run tools/list_instances.py lists them")
+    if persistent and not spot:
+        raise BadInput("--persistent applies to spot only: add --spot", "e.g. --spot --persistent")
+    if max_price is not None and not spot:
+        raise BadInput("--max-price applies to spot only: add --spot", "e.g. --spot --max-price 0.8")
+    if on_shutdown not in ("terminate", "stop"):
+        raise BadInput(f"--on-shutdown must be one of: terminate, stop (got {on_shutdown!r})", "")
+    if spot and not persistent and on_shutdown == "stop":
+        # EC2 User Guide, "Behavior of Spot Instance interruptions": stopping applies to persistent requests
+        raise BadInput("a one-time spot instance cannot be stopped: use --on-shutdown terminate, or "
+                       "--spot --persistent", "")
+    if key:
+        keys.check_name(key)
+        if not keys.key_file(key).exists():
+            raise BadInput(f"--key {key}: no private key {keys.key_file(key)}; AwsWiz reuses only keys it saved",
+                           "leave out --key to make a new key pair for this launch")
+    keys.check_name(name, "--name")
+    for flag, value, prefix in (("--subnet", subnet, "subnet-"), ("--vpc", vpc, "vpc-")):
+        if value and not re.match(rf"^{prefix}[0-9a-f]{{8,17}}$", value):
+            raise BadInput(f"{flag} {value!r} is not an id such as {prefix}0123456789abcdef0", "")
+    return {"ttl": userdata.parse_ttl(ttl), "init": [userdata.resolve_init(f) for f in init or []]}
+
+
+def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
+    names = lp.regions(ctx)
+    spec, views = lp.survey(ctx, req, names)
+    found.update(spec=spec, views=views)
+    scope = {"regions": names, "type": req.instance_type, "count": req.count}
+    plan = guard.Plan(actions=[], scope=scope)
+    usable = [v for v in views if v.get("usable")]
+    plan.skipped = [{"id": v["region"], "region": v["region"], "reason": v.get("reason")}
+                    for v in views if not v.get("usable")]
+    if not usable:
+        plan.errors.append(lp.no_region_error(ctx, req, views))
+        return plan
+    key_name = req.key or lp.new_key_name(ctx, req, [v["region"] for v in usable])
+    found["key_name"] = key_name
+    best = usable[0]
+    gpus = (spec.get("gpu") or {}).get("count") or 0
+    price = lp.price_of(best, req)
+    warnings = []
+    if req.ssh_cidr == lp.WORLD:
+        warnings.append("--ssh-cidr 0.0.0.0/0 opens SSH to the whole internet; prefer your own address /32")
+    creates = ([] if req.key else [f"key pair {key_name} (ed25519; private key {keys.key_file(key_name)})"])
+    creates += [f"security group {lp.sg_name(req.ssh_cidr)} in {best['vpc']}" if not best.get("security_group")
+                else f"reuses security group {best['security_group']} ({lp.sg_name(req.ssh_cidr)})"]
+    creates += [f"{req.count} x {req.instance_type} ({req.market}{'/' + req.spot_type if req.market == 'spot' else ''})"
+                f" with an encrypted gp3 root volume of {f'{req.disk} GB' if req.disk else 'the image size'}"]
+    detail = {
+        "instance_type": req.instance_type, "count": req.count, "gpus": gpus, "market": req.market,
+        "region": best["region"], "azs": best["azs"], "ami": best["ami"],
+        "price_per_hour": price, "price_per_gpu_hour": round(price / gpus, 4) if price and gpus else None,
+        "on_demand_price": best.get("on_demand_price"), "spot_price": best.get("spot_price"),
+        "max_price": req.max_price, "quota": best.get("quota"),
+        "ttl": f"{req.ttl // 60} min, enforced on the box (systemd timer) and tagged awswiz:expires-at"
+        if req.ttl else None,
+        "shutdown_behavior": req.shutdown, "ssh_rule": f"tcp/22 from {req.ssh_cidr} ({req.cidr_source})",
+        "imds": "IMDSv2 required", "init": [p.name for p in req.init], "creates": creates,
+        "fallbacks": [f"{v['region']}: {', '.join(v['azs'])}" for v in usable],
+    }
+    if req.spot_type == "persistent":
+        detail["note"] = "a persistent spot request relaunches the box after an interruption until terminate.py"
+    if warnings:
+        detail["warnings"] = warnings
+    tags = {"awswiz:managed": "true", "awswiz:owner": owner, "Name": req.name}
+    plan.actions.append(guard.Action(
+        op="launch", type="ec2:instance", id=f"new:{req.name}", region=best["region"], name=req.name, tags=tags,
+        detail={k: v for k, v in detail.items() if v not in (None, [], "")},
+        state={"views": views, "key": key_name}))
+    return plan
+
+
+def instance_tags(ctx, req: lp.Request, owner: str, key_name: str, lid: str, ami: dict) -> dict:
+    now = _dt.datetime.now(_dt.UTC)
+    tags = {"awswiz:managed": "true", "awswiz:owner": owner, "awswiz:created-at": now.isoformat(timespec="seconds"),
+            LAUNCH_TAG: lid, ssh.KEY_TAG: key_name, ssh.USER_TAG: lp.ssh_user(ami)}
+    if req.ttl:
+        tags["awswiz:expires-at"] = (now + _dt.timedelta(seconds=req.ttl)).isoformat(timespec="seconds")
+    return tags
+
+
+def wait_and_describe(ctx, region: str, ids: list[str], req: lp.Request, key_name: str, user: str,
+                      deadline: float) -> dict:
+    ec2 = ctx.aws.client("ec2", region)
+    local = lp.local_endpoint(ctx)
+    out: dict = {}
+    while time.time() < deadline:
+        insts = [i for r in ec2.describe_instances(InstanceIds=ids)["Reservations"] for i in r["Instances"]]
+        if all(i["State"]["Name"] == "running" and ssh.address(i, local) for i in insts):
+            break
+        time.sleep(3)
+    for i in insts:
+        addr = ssh.address(i, local)
+        entry = {"state": i["State"]["Name"], "public_ip": i.get("PublicIpAddress")}
+        if addr:
+            alias = req.name if len(insts) == 1 else f"{req.name}-{i['InstanceId']}"
+            entry["ssh"] = ssh.command_line(*addr, user, key_name)
+            entry["ssh_config"] = ssh.save_host_block(alias, ssh.host_block(alias, *addr, user, key_name))
+            entry["host"] = alias
+            entry.update(ssh.wait_ready(*addr, user, key_name, max(5.0, deadline - time.time())))
+        out[i["InstanceId"]] = entry
+    return out
+
+
+@cli.command(app, "launch")
+def main(
+    ctx: cli.Ctx,
+    type_: Annotated[str, typer.Option("--type", help="Instance type, e.g. g5.xlarge.")],
+    name: Annotated[str | None, typer.Option("--name", help="Name tag (default: awswiz-TYPE).")] = None,
+    count: Annotated[int, typer.Option("--count", min=1, max=100, help="How many instances.")] = 1,
+    disk: Annotated[int | None, typer.Option("--disk", metavar="GB", min=8, max=16384,
+                                             help="Root volume size in GB (default: the image's).")] = None,
+    ami: Annotated[str | None, typer.Option("--ami", help="Image id (default: newest PyTorch DLAMI).")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Reuse a key pair AwsWiz saved in .state/keys.")] = None,
+    subnet: Annotated[str | None, typer.Option("--subnet", help="Subnet id (default: the default VPC's).")] = None,
+    vpc: Annotated[str | None, typer.Option("--vpc", help="VPC id (default: the default VPC).")] = None,
+    spot: Annotated[bool, typer.Option("--spot", help="Spot instead of on-demand (one-time).")] = False,
+    persistent: Annotated[bool, typer.Option("--persistent", help="With --spot: a persistent request (the box "
+                                                                   "can be stopped; interruption stops it).")] = False,
+    max_price: Annotated[float | None, typer.Option("--max-price", metavar="USD", min=0.0001,
+                                                    help="With --spot: the most to pay per hour.")] = None,
+    ssh_cidr: Annotated[str | None, typer.Option("--ssh-cidr", help="Who may SSH in (default: your public IP "
+                                                                     "/32, detected).")] = None,
+    init: Annotated[list[str] | None, typer.Option("--init", metavar="FILE", help="Script run at first boot "
+                                                   "(repeatable): a path or a tools/init/ name.")] = None,
+    ttl: Annotated[str | None, typer.Option("--ttl", metavar="DURATION", help="Shut down after e.g. 4h "
+                                            "(enforced on the box; tagged awswiz:expires-at).")] = None,
+    on_shutdown: Annotated[str | None, typer.Option("--on-shutdown", help="terminate or stop when the box shuts "
+                                                    "itself down (default: terminate; stop for persistent spot).")
+                           ] = None,
+    wait: Annotated[bool | None, typer.Option("--wait/--no-wait", help="After launch: wait for running and SSH "
+                                              "answering (default: on with --pretty).")] = None,
+    wait_timeout: Annotated[int, typer.Option("--wait-timeout", metavar="SECONDS", min=10, max=3600,
+                                              help="Bound on --wait.")] = 600,
+    confirm: Annotated[str | None, typer.Option("--confirm", metavar="TOKEN",
+                                                help="Apply the plan printed by the run without --confirm.")] = None,
+) -> Result:
+    """Launch an instance with SSH. Without --confirm: print the plan and a token; nothing is created."""
+    shutdown = on_shutdown or ("stop" if spot and persistent else "terminate")
+    checked = check_input(type_, name or f"awswiz-{type_.replace('.', '-')}", spot, persistent, max_price,
+                          shutdown, key, ttl, init, ssh_cidr, subnet, vpc)
+    cidr, source = lp.detect_cidr(ctx, ssh_cidr)
+    req = lp.Request(instance_type=type_, count=count, name=name or f"awswiz-{type_.replace('.', '-')}",
+                     market="spot" if spot else "on-demand", spot_type="persistent" if persistent else "one-time",
+                     max_price=max_price, disk=disk, ami=ami, key=key, subnet=subnet, vpc=vpc, ssh_cidr=cidr,
+                     cidr_source=source, ttl=checked["ttl"], shutdown=shutdown, init=checked["init"])
+    owner = ctx.aws.client("sts").get_caller_identity()["Arn"]
+    found: dict = {}
+    verify: list[str] = []
+    run_state: dict = {}
+
+    def do(action: guard.Action) -> dict:
+        lid = launch_id(confirm or "typed")
+        views = found["views"]
+        already = find_launched(ctx, [v["region"] for v in views if v.get("usable")], lid)
+        if already:  # the same plan applied before (a retried confirm): never a second box
+            return {"instances": [i["InstanceId"] for i in already], "region": already[0]["Region"],
+                    "launch_id": lid, "note": "already launched by this plan; nothing new was created"}
+        best = next(v for v in views if v.get("usable"))
+        tags = instance_tags(ctx, req, owner, found["key_name"], lid, best["ami"])
+        expires = tags.get("awswiz:expires-at")
+        text = userdata.build(req.init, expires.replace("T", " ")[:19] if expires else None)
+        launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text)
+        run_state["launcher"] = launcher
+        out = launcher.apply(confirm or "typed")
+        run_state["out"] = out
+        return {**out, "launch_id": lid, "attempts": launcher.attempts, "tags": tags}
+
+    def after(results: list[dict]) -> None:
+        launcher = run_state.get("launcher")
+        for r in results:
+            if launcher and not r["ok"]:
+                r.update(attempts=launcher.attempts, rolled_back=launcher.rolled_back)
+            if not r["ok"] or not r.get("instances"):
+                continue
+            region, ids = r["region"], r["instances"]
+            user = lp.ssh_user(next(v for v in found["views"] if v["region"] == region)["ami"])
+            if wait if wait is not None else ctx.pretty:
+                r["ready"] = wait_and_describe(ctx, region, ids, req, found["key_name"], user,
+                                               time.time() + wait_timeout)
+            verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region) + " -- nvidia-smi")
+            verify.append(hints.command(ctx, "instance_status", region=region))
+
+    return guard.run(ctx, lambda: build_plan(ctx, req, owner, found), do, confirm=confirm, max_count=1,
+                     explicit=True, verify=verify, after=after)
+
+
+if __name__ == "__main__":
+    cli.main(app, "launch")
