@@ -1,0 +1,247 @@
+"""launch.py against the sandbox: what it creates and how (tags, key file, SSH rule, IMDSv2, encryption, spot,
+user data with the TTL timer), failover with refused capacity, the quota message, idempotency, rollback, and
+bad input that creates nothing."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+import urllib.request
+
+import pytest
+
+MANAGED = {"Name": "tag:awswiz:managed", "Values": ["true"]}
+
+
+def set_faults(sandbox, faults: list[dict]) -> None:
+    req = urllib.request.Request(sandbox.url, data=json.dumps({"faults": faults}).encode(), method="POST",
+                                 headers={"X-Amz-Target": "AwsWizSandbox.SetCapacityFaults",
+                                          "Content-Type": "application/x-amz-json-1.1"})
+    with urllib.request.urlopen(req) as r:
+        assert json.loads(r.read())["faults"] == faults
+
+
+@pytest.fixture
+def faults(sandbox):
+    yield lambda f: set_faults(sandbox, f)
+    set_faults(sandbox, [])
+
+
+def counts(sandbox, region: str = "us-east-1") -> dict:
+    ec2 = sandbox.client("ec2", region)
+    insts = [i for r in ec2.describe_instances(Filters=[MANAGED])["Reservations"] for i in r["Instances"]
+             if i["State"]["Name"] != "terminated"]
+    return {"instances": len(insts), "keys": len(ec2.describe_key_pairs()["KeyPairs"]),
+            "groups": len(ec2.describe_security_groups()["SecurityGroups"])}
+
+
+def launch(run_tool, *args, confirm=True):
+    plan = run_tool("launch", *args)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    if not confirm:
+        return plan
+    token = plan.json["data"]["confirm"]
+    return run_tool("launch", *args, "--confirm", token)
+
+
+def instance(sandbox, iid: str, region: str = "us-east-1") -> dict:
+    return sandbox.client("ec2", region).describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+
+
+def test_plan_creates_nothing_then_confirm_creates_everything_tagged(sandbox, run_tool, state_dir):
+    before = counts(sandbox)
+    plan = launch(run_tool, "--type", "g5.xlarge", "--name", "t-basic", "--ttl", "2h", "--init", "nvidia_check",
+                  "--no-wait", confirm=False)
+    assert counts(sandbox) == before  # nothing created by the plan
+    detail = plan.json["data"]["plan"][0]["detail"]
+    assert detail["ssh_rule"].startswith("tcp/22 from 127.0.0.1/32")
+    assert detail["ami"]["name"] and detail["ami"]["created"] and detail["price_per_hour"] > 0
+    assert detail["price_per_gpu_hour"] and detail["shutdown_behavior"] == "terminate" and "ttl" in detail
+    res = run_tool("launch", "--type", "g5.xlarge", "--name", "t-basic", "--ttl", "2h", "--init", "nvidia_check",
+                   "--no-wait", "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    iid = out["instances"][0]
+    inst = instance(sandbox, iid)
+    tags = {t["Key"]: t["Value"] for t in inst["Tags"]}
+    for k in ("awswiz:managed", "awswiz:owner", "awswiz:created-at", "awswiz:expires-at", "awswiz:launch-id"):
+        assert tags.get(k), k
+    assert tags["awswiz:managed"] == "true"
+    # IMDSv2 required (EC2 User Guide, "Configure the instance metadata options": HttpTokens required)
+    assert inst["MetadataOptions"]["HttpTokens"] == "required"
+    ec2 = sandbox.client("ec2")
+    vol = ec2.describe_volumes(VolumeIds=[inst["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]])["Volumes"][0]
+    assert vol["Encrypted"] and {t["Key"]: t["Value"] for t in vol["Tags"]}["awswiz:managed"] == "true"
+    behaviour = ec2.describe_instance_attribute(InstanceId=iid, Attribute="instanceInitiatedShutdownBehavior")
+    assert behaviour["InstanceInitiatedShutdownBehavior"]["Value"] == "terminate"
+    # the group: only 22/tcp from the caller's CIDR, tagged
+    group = ec2.describe_security_groups(GroupIds=[out["security_group"]])["SecurityGroups"][0]
+    assert group["GroupName"] == "awswiz-ssh-127.0.0.1/32"
+    assert [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
+            for p in group["IpPermissions"]] == [("tcp", 22, 22, ["127.0.0.1/32"])]
+    assert {t["Key"]: t["Value"] for t in group["Tags"]}["awswiz:managed"] == "true"
+    # the key: ed25519, tagged, private half 0600 in .state/keys
+    pair = ec2.describe_key_pairs(KeyNames=[out["key"]])["KeyPairs"][0]
+    assert pair["KeyType"] == "ed25519" and {t["Key"]: t["Value"] for t in pair["Tags"]}["awswiz:managed"] == "true"
+    pem = state_dir / "keys" / f"{out['key']}.pem"
+    assert stat.S_IMODE(os.stat(pem).st_mode) == 0o600 and "PRIVATE KEY" in pem.read_text()
+    # user data: the TTL timer at the tagged expiry, then the init script
+    ud = base64.b64decode(ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")["UserData"]["Value"])
+    text = ud.decode()
+    expires = tags["awswiz:expires-at"].replace("T", " ")[:19]
+    assert f"OnCalendar={expires} UTC" in text and "systemctl enable --now awswiz-ttl.timer" in text
+    assert "nvidia-smi --query-gpu" in text and text.index("awswiz-ttl") < text.index("nvidia_check")
+    audit = [json.loads(line) for line in (state_dir / "audit.jsonl").read_text().splitlines()]
+    assert any(a.get("operation") == "RunInstances" and a.get("confirm") == plan.json["data"]["confirm"] for a in audit)
+
+
+def test_confirming_twice_starts_no_second_box(sandbox, run_tool):
+    args = ("--type", "g5.xlarge", "--name", "t-twice", "--no-wait")
+    plan = launch(run_tool, *args, confirm=False)
+    token = plan.json["data"]["confirm"]
+    assert run_tool("launch", *args, "--confirm", token).code == 0
+    after_first = counts(sandbox)
+    again = run_tool("launch", *args, "--confirm", token)
+    assert again.code == 4 and "already applied" in again.json["errors"][0]["message"]
+    assert counts(sandbox) == after_first
+
+
+def test_idempotent_by_launch_id(sandbox, run_tool, monkeypatch):
+    """A launch whose id already tags an instance returns it instead of starting another (the tag lookup,
+    not only the single-use token)."""
+    from _awswiz.launch_run import LAUNCH_TAG, find_launched
+
+    ec2 = sandbox.client("ec2")
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    iid = ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, TagSpecifications=[
+        {"ResourceType": "instance", "Tags": [{"Key": LAUNCH_TAG, "Value": "lid-test-1"}]}])["Instances"][0]["InstanceId"]
+
+    class Ctx:
+        class aws:  # noqa: N801 - a stand-in for ctx.aws
+            @staticmethod
+            def client(service, region):
+                return sandbox.client(service, region)
+
+    assert [i["InstanceId"] for i in find_launched(Ctx, ["us-east-1"], "lid-test-1")] == [iid]
+    assert find_launched(Ctx, ["us-east-1"], "lid-other") == []
+
+
+def test_spot_one_time_and_persistent(sandbox, run_tool, state_dir):
+    # EC2 User Guide, "Behavior of Spot Instance interruptions": stop on interruption needs a persistent request
+    for extra, kind, behaviour, shutdown in (([], "one-time", "terminate", "terminate"),
+                                             (["--persistent", "--max-price", "0.9"], "persistent", "stop", "stop")):
+        res = launch(run_tool, "--type", "g5.xlarge", "--name", f"t-spot-{kind}", "--spot", *extra, "--no-wait")
+        assert res.code == 0, res.stdout + res.stderr
+        iid = res.json["data"]["results"][0]["instances"][0]
+        assert instance(sandbox, iid)["InstanceLifecycle"] == "spot"
+        # moto keeps no spot request for RunInstances: what was asked is checked in the audit log
+        sent = [json.loads(line) for line in (state_dir / "audit.jsonl").read_text().splitlines()]
+        run = [a for a in sent if a.get("operation") == "RunInstances" and a.get("phase") == "sent"][-1]["params"]
+        opts = run["InstanceMarketOptions"]["SpotOptions"]
+        assert opts["SpotInstanceType"] == kind and opts["InstanceInterruptionBehavior"] == behaviour
+        assert run["InstanceInitiatedShutdownBehavior"] == shutdown
+        assert ("MaxPrice" in opts) == (kind == "persistent")
+
+
+def test_failover_next_az_then_next_region(sandbox, run_tool, faults):
+    plan = launch(run_tool, "--type", "g5.xlarge", "--name", "t-fail", "--region", "us-east-1,us-west-2",
+                  "--no-wait", confirm=False)
+    first = plan.json["data"]["plan"][0]["detail"]["region"]
+    other = "us-west-2" if first == "us-east-1" else "us-east-1"
+    azs = plan.json["data"]["plan"][0]["detail"]["azs"]
+    # every AZ of the first region refuses: InsufficientInstanceCapacity on all but the last, Unsupported there
+    faults([{"type": "g5.xlarge", "region": first, "azs": azs[:-1]},
+            {"type": "g5.xlarge", "region": first, "azs": azs[-1:], "code": "Unsupported"}])
+    res = run_tool("launch", "--type", "g5.xlarge", "--name", "t-fail", "--region", "us-east-1,us-west-2",
+                   "--no-wait", "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    assert out["region"] == other
+    codes = [(a["region"], a["az"], a["code"]) for a in out["attempts"]]
+    assert codes[:len(azs)] == [(first, az, "Unsupported" if az == azs[-1] else "InsufficientInstanceCapacity")
+                                for az in azs]
+    assert codes[-1][0] == other and codes[-1][2] == "ok"
+    assert instance(sandbox, out["instances"][0], other)["State"]["Name"] in ("pending", "running")
+
+
+def test_vcpu_limit_moves_to_next_region_and_names_the_quota(sandbox, run_tool, faults):
+    args = ("--type", "g5.xlarge", "--name", "t-vcpu", "--region", "us-east-1,us-west-2", "--no-wait")
+    plan = launch(run_tool, *args, confirm=False)
+    first = plan.json["data"]["plan"][0]["detail"]["region"]
+    faults([{"type": "g5.xlarge", "region": first, "code": "VcpuLimitExceeded"}])
+    res = run_tool(*("launch", *args, "--confirm", plan.json["data"]["confirm"]))
+    out = res.json["data"]["results"][0]
+    assert res.code == 0 and out["region"] != first
+    limit = out["attempts"][0]
+    assert limit["code"] == "VcpuLimitExceeded" and limit["then"] == "next region"
+    assert len([a for a in out["attempts"] if a["region"] == first]) == 1  # other AZs would not help
+
+
+def test_quota_too_small_is_explained_with_the_request_command(sandbox, run_tool):
+    before = counts(sandbox)
+    res = run_tool("launch", "--type", "g5.48xlarge", "--count", "50", "--region", "us-east-1", "--no-wait")
+    assert res.code == 1
+    err = res.json["errors"][0]
+    assert err["code"] == "QuotaExceeded" and "L-DB2E81BA" in err["message"]
+    assert "uv run tools/quota_request.py --code L-DB2E81BA --value" in err["hint"]
+    assert "--region us-east-1" in err["hint"]
+    assert counts(sandbox) == before
+
+
+def test_failed_launch_rolls_back_what_it_made(sandbox, run_tool, state_dir, faults):
+    args = ("--type", "g5.xlarge", "--name", "t-rollback", "--region", "us-east-1", "--ssh-cidr", "198.51.100.7/32",
+            "--no-wait")
+    before = counts(sandbox)
+    plan = launch(run_tool, *args, confirm=False)
+    faults([{"type": "g5.xlarge", "region": "us-east-1"}])
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 1
+    out = res.json["data"]["results"][0]
+    assert {r["type"] for r in out["rolled_back"]} == {"ec2:security-group", "ec2:key-pair", "file"}
+    assert all(r["ok"] for r in out["rolled_back"])
+    assert counts(sandbox) == before
+    assert not list((state_dir / "keys").glob("*.pem"))
+    audit = [json.loads(line).get("operation") for line in (state_dir / "audit.jsonl").read_text().splitlines()]
+    assert "DeleteSecurityGroup" in audit and "DeleteKeyPair" in audit
+
+
+def test_world_open_ssh_only_when_explicit_and_warned(sandbox, run_tool):
+    res = run_tool("launch", "--type", "g5.xlarge", "--ssh-cidr", "0.0.0.0/0", "--no-wait")
+    detail = res.json["data"]["plan"][0]["detail"]
+    assert "0.0.0.0/0" in detail["ssh_rule"] and "whole internet" in detail["warnings"][0]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--type", "zz9.huge"], "not an EC2 instance type"),
+    (["--type", "g5.xlarge", "--region", "ap-east-1"], "not enabled"),
+    (["--type", "g5.xlarge", "--ttl", "soon"], "--ttl"),
+    (["--type", "g5.xlarge", "--init", "/nonexistent/setup.sh"], "--init"),
+    (["--type", "g5.xlarge", "--key", "lab-key"], "no private key"),
+    (["--type", "g5.xlarge", "--count", "0"], "--count"),
+    (["--type", "g5.xlarge", "--persistent"], "--spot"),
+    (["--type", "g5.xlarge", "--spot", "--on-shutdown", "stop"], "one-time spot"),
+    (["--type", "g5.xlarge", "--ssh-cidr", "everyone"], "--ssh-cidr"),
+])
+def test_bad_input_exit_2_creates_nothing(sandbox, run_tool, args, needle):
+    before = counts(sandbox)
+    res = run_tool("launch", *args)
+    assert res.code == 2, res.stdout + res.stderr
+    assert needle in res.json["errors"][0]["message"]
+    assert counts(sandbox) == before
+
+
+def test_undetectable_ip_is_bad_input(monkeypatch):
+    from _awswiz import launch_plan
+    from _awswiz.errors import BadInput
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(launch_plan, "public_ip", lambda: None)
+
+    class Ctx:
+        sandbox = False
+
+    with pytest.raises(BadInput) as e:
+        launch_plan.detect_cidr(Ctx, None)
+    assert "--ssh-cidr" in e.value.hint
