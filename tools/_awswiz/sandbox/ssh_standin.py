@@ -128,7 +128,8 @@ def simulate(command: str, info: dict, root: str) -> tuple[bytes, bytes, int]:
 class StandIn:
     """One SSH server on 127.0.0.1:port."""
 
-    def __init__(self, authorized: list[str], host_key=None, info: dict | None = None, root: str | None = None):
+    def __init__(self, authorized: list[str], host_key=None, info: dict | None = None, root: str | None = None,
+                 port: int = 0):
         paramiko = _paramiko()
         self.host_key = host_key or paramiko.ECDSAKey.generate()
         self.authorized = [_parse_public(k) for k in authorized]
@@ -136,7 +137,7 @@ class StandIn:
         self.root = root or tempfile.mkdtemp(prefix="awswiz-standin-")
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.stopped = threading.Event()
@@ -144,6 +145,10 @@ class StandIn:
 
     def stop(self) -> None:
         self.stopped.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept(), freeing the port
+        except OSError:
+            pass
         try:
             self.sock.close()
         except OSError:
@@ -212,8 +217,9 @@ def _parse_public(line: str):
     return paramiko.PKey.from_type_string(parts[0], __import__("base64").b64decode(parts[1]))
 
 
-def serve(authorized: list[str], host_key=None, info: dict | None = None, root: str | None = None) -> StandIn:
-    return StandIn(authorized, host_key, info, root)
+def serve(authorized: list[str], host_key=None, info: dict | None = None, root: str | None = None,
+          port: int = 0) -> StandIn:
+    return StandIn(authorized, host_key, info, root, port)
 
 
 # --- in the sandbox server: a stand-in per running managed instance --------------------------------------------

@@ -1,0 +1,90 @@
+"""launch --wait then connect.py over real SSH (paramiko servers on 127.0.0.1: the sandbox's stand-in, and one
+this test starts), host keys pinned on first use and a changed host key refused; --copy both ways."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from _awswiz.sandbox import ssh_standin
+
+SANDBOX_TAG = "awswiz:sandbox-ssh"
+
+
+def public_key(pem_path) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_ssh_private_key(pem_path.read_bytes(), None)
+    return key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+
+
+@pytest.fixture
+def launched(sandbox, run_tool, state_dir):
+    args = ("--type", "g5.xlarge", "--name", "t-connect", "--wait", "--wait-timeout", "60")
+    plan = run_tool("launch", *args)
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    return out, res
+
+
+def test_launch_wait_gives_ready_ssh_and_host_block(launched, state_dir):
+    out, res = launched
+    iid = out["instances"][0]
+    ready = out["ready"][iid]
+    assert ready["state"] == "running" and ready["ssh_ready"] is True
+    assert ready["ssh"].startswith(f"ssh -i {state_dir}/keys/{out['key']}.pem -p ")
+    config = (state_dir / "ssh_config").read_text()
+    assert "Host t-connect\n  HostName 127.0.0.1\n" in config and "StrictHostKeyChecking yes" in config
+    assert "[127.0.0.1]:" in (state_dir / "known_hosts").read_text()
+    assert any(n.startswith("uv run tools/connect.py --id " + iid) for n in res.json["next"])
+
+
+def test_connect_runs_a_command_and_reports_its_exit_code(launched, run_tool):
+    iid = launched[0]["instances"][0]
+    res = run_tool("connect", "--id", iid, "--region", "us-east-1", "--", "nvidia-smi")
+    assert res.code == 0 and res.json["data"]["exit_code"] == 0
+    assert "NVIDIA A10G" in res.json["data"]["stdout"] and "NVIDIA A10G" in res.stderr  # streamed to stderr
+    bad = run_tool("connect", "--id", iid, "--region", "us-east-1", "--", "exit", "3")
+    assert bad.code == 1 and bad.json["data"]["exit_code"] == 3 and bad.json["errors"][0]["code"] == "CommandFailed"
+
+
+def test_connect_to_a_test_server_pins_then_refuses_a_changed_host_key(sandbox, launched, run_tool, state_dir,
+                                                                       tmp_path):
+    import paramiko
+
+    out = launched[0]
+    iid = out["instances"][0]
+    pub = public_key(state_dir / "keys" / f"{out['key']}.pem")
+    root = tmp_path / "box"
+    root.mkdir()
+    server = ssh_standin.serve([pub], host_key=paramiko.ECDSAKey.generate(), root=str(root))
+    port = server.port
+    sandbox.client("ec2").create_tags(Resources=[iid], Tags=[{"Key": SANDBOX_TAG, "Value": f"127.0.0.1:{port}"}])
+    try:
+        first = run_tool("connect", "--id", iid, "--region", "us-east-1", "--", "echo", "hello")
+        assert first.code == 0 and first.json["data"]["stdout"] == "hello\n"
+        assert "trusted on first use" in first.stderr
+        assert f"[127.0.0.1]:{port} " in (state_dir / "known_hosts").read_text()
+        (tmp_path / "up.txt").write_text("payload")
+        up = run_tool("connect", "--id", iid, "--region", "us-east-1", "--copy", str(tmp_path / "up.txt"), ":up.txt")
+        assert up.code == 0 and (root / "up.txt").read_text() == "payload"
+        down = run_tool("connect", "--id", iid, "--region", "us-east-1", "--copy", ":up.txt", str(tmp_path / "d.txt"))
+        assert down.code == 0 and (tmp_path / "d.txt").read_text() == "payload"
+    finally:
+        server.stop()
+    time.sleep(0.2)
+    impostor = ssh_standin.serve([pub], host_key=paramiko.ECDSAKey.generate(), root=str(root), port=port)
+    try:
+        refused = run_tool("connect", "--id", iid, "--region", "us-east-1", "--", "echo", "hello")
+        assert refused.code == 4
+        err = refused.json["errors"][0]
+        assert err["code"] == "HostKeyChanged" and "changed" in err["message"] and "known_hosts" in err["hint"]
+    finally:
+        impostor.stop()
+
+
+def test_connect_bad_input(sandbox, run_tool):
+    assert run_tool("connect", "--id", "nope", "--", "true").code == 2
+    assert run_tool("connect", "--id", "i-0123456789abcdef0", "--region", "us-east-1").code == 2
+    assert run_tool("connect", "--id", "i-0123456789abcdef0", "--region", "us-east-1", "--", "true").code == 2
