@@ -108,15 +108,16 @@ def test_confirming_twice_starts_no_second_box(sandbox, run_tool):
     assert counts(sandbox) == after_first
 
 
-def test_idempotent_by_launch_id(sandbox, run_tool, monkeypatch):
+def test_idempotent_by_launch_id(sandbox):
     """A launch whose id already tags an instance returns it instead of starting another (the tag lookup,
     not only the single-use token)."""
     from _awswiz.launch_run import LAUNCH_TAG, find_launched
 
     ec2 = sandbox.client("ec2")
     ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-    iid = ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, TagSpecifications=[
-        {"ResourceType": "instance", "Tags": [{"Key": LAUNCH_TAG, "Value": "lid-test-1"}]}])["Instances"][0]["InstanceId"]
+    tags = [{"ResourceType": "instance", "Tags": [{"Key": LAUNCH_TAG, "Value": "lid-test-1"}]}]
+    out = ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, TagSpecifications=tags)
+    iid = out["Instances"][0]["InstanceId"]
 
     class Ctx:
         class aws:  # noqa: N801 - a stand-in for ctx.aws
