@@ -12,7 +12,7 @@ import enum
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, targets
+from _awswiz import cli, guard, launch_cleanup, targets
 from _awswiz import instance_rules as rules
 from _awswiz.aws import paginate
 from _awswiz.errors import AwsWizError, BadInput
@@ -103,10 +103,13 @@ def plan_ec2(ctx, ec2, region: str, ids: list[str], snapshot: bool) -> guard.Pla
             detail={"instance_type": inst.get("InstanceType"), "state": inst["State"]["Name"],
                     "deletes_volumes": [e["VolumeId"] for _, e in ebs if e.get("DeleteOnTermination")],
                     "stays_behind": stays}, blocked=blocked))
+    plan.actions += launch_cleanup.actions(ec2, found, region)  # what launch.py made for them (issue 9)
     return plan
 
 
 def do_ec2(ec2, action: guard.Action) -> dict:
+    if action.op in launch_cleanup.OPS:
+        return launch_cleanup.do(ec2, action)
     if action.op == "snapshot":
         snap = ec2.create_snapshot(
             VolumeId=action.id, Description=f"awswiz: before terminating {action.target}",

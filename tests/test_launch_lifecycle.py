@@ -1,0 +1,50 @@
+"""instance_status.py lists what launch.py made; terminate.py then removes the launch's group and key too (no
+leaks); a group another instance still uses is kept."""
+
+from __future__ import annotations
+
+from test_launch import launch
+
+REGION = "us-west-2"
+
+
+def leftovers(sandbox, lid: str) -> dict:
+    ec2 = sandbox.client("ec2", REGION)
+    f = [{"Name": "tag:awswiz:launch-id", "Values": [lid]}]
+    insts = [i["InstanceId"] for r in ec2.describe_instances(Filters=f)["Reservations"] for i in r["Instances"]
+             if i["State"]["Name"] != "terminated"]
+    return {"instances": insts, "volumes": [v["VolumeId"] for v in ec2.describe_volumes(Filters=f)["Volumes"]],
+            "groups": [g["GroupId"] for g in ec2.describe_security_groups(Filters=f)["SecurityGroups"]],
+            "keys": [k["KeyName"] for k in ec2.describe_key_pairs(Filters=f)["KeyPairs"]]}
+
+
+def test_status_then_terminate_leaves_nothing(sandbox, run_tool):
+    args = ("--type", "g5.xlarge", "--name", "t-life", "--region", REGION, "--ssh-cidr", "192.0.2.10/32",
+            "--ttl", "3h", "--no-wait")
+    res = launch(run_tool, *args)
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    iid, lid = out["instances"][0], out["launch_id"]
+    status = run_tool("instance_status", "--region", REGION, "--no-check-ssh")
+    row = next(r for r in status.json["data"]["instances"] if r["id"] == iid)
+    assert row["type"] == "g5.xlarge" and row["name"] == "t-life" and 2.9 < row["ttl_left_h"] <= 3
+    assert row["price_per_hour"] and row["cost_so_far"] is not None
+    before = leftovers(sandbox, lid)
+    assert before["instances"] == [iid] and len(before["groups"]) == 1 and len(before["keys"]) == 1
+    plan = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
+    ops = [(a["action"], a["type"]) for a in plan.json["data"]["plan"]]
+    assert ops == [("terminate", "ec2:instance"), ("delete-launch-group", "ec2:security-group"),
+                   ("delete-launch-key", "ec2:key-pair")]
+    done = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION, "--confirm",
+                    plan.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    assert leftovers(sandbox, lid) == {"instances": [], "volumes": [], "groups": [], "keys": []}
+
+
+def test_terminate_keeps_a_group_another_instance_uses(sandbox, run_tool):
+    args = ("--region", REGION, "--ssh-cidr", "192.0.2.11/32", "--no-wait")
+    first = launch(run_tool, "--type", "g5.xlarge", "--name", "t-share-a", *args).json["data"]["results"][0]
+    second = launch(run_tool, "--type", "g5.xlarge", "--name", "t-share-b", *args).json["data"]["results"][0]
+    assert first["security_group"] == second["security_group"]  # an identical group is reused
+    plan = run_tool("terminate", "--type", "ec2", "--id", first["instances"][0], "--region", REGION)
+    assert [a["action"] for a in plan.json["data"]["plan"]] == ["terminate", "delete-launch-key"]

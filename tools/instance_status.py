@@ -1,0 +1,107 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "paramiko>=3.4", "cryptography>=42"]
+# ///
+"""The instances AwsWiz launched (tag awswiz:managed=true), newest first: state, uptime, cost so far (the
+price now times the time running since launch: an estimate, not the bill), TTL left, the ssh line, and whether
+SSH answers (an SSH banner on the port). Read-only."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Annotated
+
+import typer
+from _awswiz import cli, hints, keys, pricing, ssh
+from _awswiz.errors import EXIT_PARTIAL
+from _awswiz.fanout import FanOut
+from _awswiz.launch_plan import local_endpoint
+from _awswiz.output import Result, table
+from _awswiz.resources import tag_map
+
+app = cli.make_app(__doc__)
+LIVE = ["pending", "running", "stopping", "stopped"]
+
+
+def managed(ec2) -> list[dict]:
+    pages = ec2.get_paginator("describe_instances").paginate(Filters=[
+        {"Name": "tag:awswiz:managed", "Values": ["true"]}, {"Name": "instance-state-name", "Values": LIVE}])
+    return [i for p in pages for r in p["Reservations"] for i in r["Instances"]]
+
+
+def row(ctx, inst: dict, region: str, price: float | None, check_ssh: bool, now: _dt.datetime) -> dict:
+    tags = tag_map(inst.get("Tags"))
+    state = inst["State"]["Name"]
+    launched = inst.get("LaunchTime")
+    hours = (now - launched).total_seconds() / 3600 if launched and state == "running" else None
+    out = {"id": inst["InstanceId"], "region": region, "name": tags.get("Name"), "type": inst["InstanceType"],
+           "state": state, "lifecycle": inst.get("InstanceLifecycle") or "on-demand",
+           "launched": launched.isoformat(timespec="seconds") if launched else None,
+           "uptime_h": round(hours, 2) if hours is not None else None, "price_per_hour": price,
+           "cost_so_far": round(hours * price, 2) if hours is not None and price is not None else None}
+    if tags.get("awswiz:expires-at"):
+        left = (_dt.datetime.fromisoformat(tags["awswiz:expires-at"]) - now).total_seconds() / 3600
+        out.update(expires_at=tags["awswiz:expires-at"], ttl_left_h=round(max(left, 0), 2))
+    key = tags.get(ssh.KEY_TAG) or inst.get("KeyName")
+    addr = ssh.address(inst, local_endpoint(ctx)) if state == "running" else None
+    if addr and key and keys.key_file(key).exists():
+        out["ssh"] = ssh.command_line(*addr, tags.get(ssh.USER_TAG) or "ubuntu", key)
+        out["connect"] = hints.command(ctx, "connect", "--id", inst["InstanceId"], region=region) + " -- nvidia-smi"
+    if addr and check_ssh:
+        out["ssh_answers"] = ssh.port_open(*addr)
+    return out
+
+
+def region_rows(ctx, region: str, check_ssh: bool, now) -> list[dict]:
+    ec2 = ctx.aws.client("ec2", region)
+    insts = managed(ec2)
+    if not insts:
+        return []
+    types = sorted({i["InstanceType"] for i in insts})
+    spot = pricing.latest_spot(ec2, types) if any(i.get("InstanceLifecycle") == "spot" for i in insts) else {}
+    on_demand = {}
+    for t in types:
+        try:
+            on_demand[t] = pricing.fetch_on_demand(ctx.aws.client("pricing", pricing.PRICING_REGION), t).get(region)
+        except Exception:  # noqa: BLE001 - the price is an estimate; the rest of the row stands without it
+            on_demand[t] = None
+    return [row(ctx, i, region, (spot.get(i["InstanceType"], {}).get("price") if i.get("InstanceLifecycle") == "spot"
+                                 else on_demand.get(i["InstanceType"])), check_ssh, now) for i in insts]
+
+
+def render(console, data: dict) -> None:
+    console.print(table("AwsWiz instances (newest first)",
+                        ["id", "name", "region", "type", "state", "uptime h", "cost $", "TTL left h", "ssh"],
+                        [[r["id"], r.get("name"), r["region"], r["type"], r["state"], r.get("uptime_h"),
+                          r.get("cost_so_far"), r.get("ttl_left_h"),
+                          {True: "answers", False: "no answer"}.get(r.get("ssh_answers"), "")]
+                         for r in data["instances"]]))
+    for r in data["instances"]:
+        if r.get("ssh"):
+            console.print(f"{r['id']}: {r['ssh']}")
+
+
+@cli.command(app, "instance_status")
+def main(
+    ctx: cli.Ctx,
+    check_ssh: Annotated[bool, typer.Option("--check-ssh/--no-check-ssh",
+                                            help="Check that SSH answers on each running instance.")] = True,
+) -> Result:
+    """List the instances AwsWiz launched, newest first (default: every enabled region)."""
+    regions, skipped = ctx.regions(default="all")
+    now = _dt.datetime.now(_dt.UTC)
+    fan = FanOut(min(ctx.aws.workers, len(regions)))
+    for r in regions:
+        fan.submit(r, lambda r=r: region_rows(ctx, r, check_ssh, now), region=r, what="DescribeInstances")
+    results, errors = fan.wait()
+    rows = sorted((x for v in results.values() for x in v), key=lambda x: x.get("launched") or "", reverse=True)
+    scope = None if (ctx.region_spec or "all") == "all" else ctx.region_spec
+    nxt = ([hints.command(ctx, "terminate", "--type", "ec2", "--id", rows[0]["id"], region=rows[0]["region"])] if rows
+           else [hints.command(ctx, "launch", "--type", "g5.xlarge", region=scope)])
+    return Result(data={"regions": regions, "skipped_regions": skipped, "instances": rows}, errors=errors,
+                  exit_code=EXIT_PARTIAL if errors else None, render=render, next=nxt)
+
+
+if __name__ == "__main__":
+    cli.main(app, "instance_status")
