@@ -146,41 +146,55 @@ def quota_view(ctx, region: str, req: Request, spec: dict) -> dict | None:
 
 
 def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict) -> dict:
-    """Everything launch needs to know about one region, or why it cannot be used."""
+    """Everything launch needs to know about one region, or why it cannot be used. The independent lookups
+    (offerings, network, quota, image, spot price, key) run at once: the plan waits for the slowest chain."""
     ec2 = ctx.aws.client("ec2", region)
     out: dict = {"region": region, "on_demand_price": on_demand.get(region)}
-    offered = instance_types.offerings(ec2, [req.instance_type]).get(req.instance_type, [])
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        f_offered = pool.submit(instance_types.offerings, ec2, [req.instance_type])
+        f_net = pool.submit(_network, ec2, req)
+        f_quota = pool.submit(quota_view, ctx, region, req, spec)
+        f_image = pool.submit(image, ctx, region, req, spec)
+        f_spot = pool.submit(pricing.latest_spot, ec2, [req.instance_type]) if req.market == "spot" else None
+        f_key = pool.submit(_key_exists, ec2, req.key) if req.key else None
+        offered = f_offered.result().get(req.instance_type, [])
+        vpc, subnets, groups = f_net.result()
+        quota, ami = f_quota.result(), f_image.result()
+        spot = f_spot.result().get(req.instance_type) if f_spot else None
+        key_exists = f_key.result() if f_key else None
     if not offered:
         return {**out, "usable": False, "reason": f"{req.instance_type} is not offered in {region}"}
-    vpc, subnets = _subnets(ec2, req)
     azs = [az for az in offered if az in subnets]
     if not azs:
         why = f"no subnet of {vpc} in the AZs offering the type ({', '.join(offered)})" if vpc else "no default VPC"
         return {**out, "usable": False, "reason": why + " (pass --subnet or --vpc)"}
     out.update(vpc=vpc, azs=azs, subnets={az: subnets[az] for az in azs})
     if req.market == "spot":
-        spot = pricing.latest_spot(ec2, [req.instance_type]).get(req.instance_type)
         out["spot_price"] = spot["price"] if spot else None
-    quota = quota_view(ctx, region, req, spec)
     out["quota"] = quota
     if quota and quota["headroom"] < quota["needs"]:
         return {**out, "usable": False, "reason": f"vCPU quota {quota['code']} ({quota['name']}): "
                 f"{quota['used']} of {quota['value']} used, {quota['needs']} needed", "next": quota.get("request")}
-    out["ami"] = image(ctx, region, req, spec)
-    if not out["ami"]:
+    out["ami"] = ami
+    if not ami:
         return {**out, "usable": False, "reason": "no launchable image (pass --ami, or see ami.py)"}
-    out["key_exists"] = _key_exists(ec2, req.key) if req.key else None
-    if req.key and not out["key_exists"]:
+    if req.key and not key_exists:
         return {**out, "usable": False, "reason": f"key pair {req.key} does not exist in {region}"}
-    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
-                                                   {"Name": "group-name", "Values": [sg_name(req.ssh_cidr)]}]
-                                          )["SecurityGroups"]
     if groups and not identical_sg(groups[0], req.ssh_cidr):
         return {**out, "usable": False, "reason": f"a group named {sg_name(req.ssh_cidr)} exists in {vpc} with "
                 "other rules; AwsWiz will not reuse or change it"}
     out["security_group"] = groups[0]["GroupId"] if groups else None
     out["usable"] = True
     return out
+
+
+def _network(ec2, req: Request) -> tuple[str | None, dict[str, str], list[dict]]:
+    """(vpc, {az: subnet}, the awswiz-ssh group of that CIDR in the VPC, if any)."""
+    vpc, subnets = _subnets(ec2, req)
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                   {"Name": "group-name", "Values": [sg_name(req.ssh_cidr)]}]
+                                          )["SecurityGroups"] if vpc else []
+    return vpc, subnets, groups
 
 
 def _key_exists(ec2, name: str) -> bool:
@@ -233,19 +247,25 @@ def price_of(view: dict, req: Request) -> float | None:
 
 def survey(ctx, req: Request, region_names: list[str]) -> tuple[dict, list[dict]]:
     """(spec, region views sorted: usable first, cheapest first)."""
-    spec = instance_types.lookup(ctx.aws, req.instance_type)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        f_prices = pool.submit(_on_demand, ctx, req)
+        spec = instance_types.lookup(ctx.aws, req.instance_type)
+        on_demand = f_prices.result()
     if spec is None:
         raise BadInput(f"--type {req.instance_type!r} is not an EC2 instance type AWS knows",
                        "uv run tools/list_instances.py lists them (e.g. g5.xlarge, p5.48xlarge)")
-    try:
-        on_demand = pricing.fetch_on_demand(ctx.aws.client("pricing", pricing.PRICING_REGION), req.instance_type)
-    except Exception:  # noqa: BLE001 - a price is shown, not needed: the launch does not depend on it
-        on_demand = {}
     with ThreadPoolExecutor(max_workers=min(8, len(region_names))) as pool:
         views = list(pool.map(lambda r: _safe_view(ctx, r, req, spec, on_demand), region_names))
     views.sort(key=lambda v: (not v.get("usable"), price_of(v, req) if price_of(v, req) is not None else 1e9,
                               v["region"]))
     return spec, views
+
+
+def _on_demand(ctx, req: Request) -> dict:
+    try:
+        return pricing.fetch_on_demand(ctx.aws.client("pricing", pricing.PRICING_REGION), req.instance_type)
+    except Exception:  # noqa: BLE001 - a price is shown, not needed: the launch does not depend on it
+        return {}
 
 
 def _safe_view(ctx, region, req, spec, on_demand) -> dict:
