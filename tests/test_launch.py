@@ -246,3 +246,22 @@ def test_undetectable_ip_is_bad_input(monkeypatch):
     with pytest.raises(BadInput) as e:
         launch_plan.detect_cidr(Ctx, None)
     assert "--ssh-cidr" in e.value.hint
+
+
+def test_region_auto_ranks_usable_regions_by_price(sandbox, run_tool):
+    res = run_tool("launch", "--type", "g5.xlarge", "--region", "auto", "--no-wait")
+    assert res.code == 0, res.stdout + res.stderr
+    detail = res.json["data"]["plan"][0]["detail"]
+    fallbacks = [f.split(":")[0] for f in detail["fallbacks"]]
+    assert len(fallbacks) >= 2 and fallbacks[0] == detail["region"]
+    assert all(s["reason"] for s in res.json["data"]["skipped"])  # each region left out says why
+
+
+def test_key_reuse_imports_nothing_new(sandbox, run_tool, state_dir):
+    first = launch(run_tool, "--type", "g5.xlarge", "--name", "t-key-a", "--no-wait").json["data"]["results"][0]
+    keys_before = counts(sandbox)["keys"]
+    res = launch(run_tool, "--type", "g5.xlarge", "--name", "t-key-b", "--key", first["key"], "--no-wait")
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    assert out["key"] == first["key"] and counts(sandbox)["keys"] == keys_before
+    assert instance(sandbox, out["instances"][0])["KeyName"] == first["key"]

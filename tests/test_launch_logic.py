@@ -1,0 +1,55 @@
+"""launch's pure pieces in-process: --ttl parsing, the user data (TTL timer first, init scripts, the 16 KB limit),
+init names, and the key file that is never overwritten."""
+
+from __future__ import annotations
+
+import pytest
+from _awswiz import keys, userdata
+from _awswiz.errors import BadInput
+
+
+@pytest.mark.parametrize("value,seconds", [("90m", 5400), ("2h", 7200), ("1d12h", 129600), ("1h30m", 5400)])
+def test_ttl_parses(value, seconds):
+    assert userdata.parse_ttl(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["soon", "0h", "", "31d", "2x", "-1h"])
+def test_ttl_refused(value):
+    with pytest.raises(BadInput):
+        userdata.parse_ttl(value)
+
+
+def test_user_data_sets_the_timer_first_and_joins_init_scripts(tmp_path):
+    a = tmp_path / "a.sh"
+    a.write_text("echo one\n")
+    text = userdata.build([a, userdata.resolve_init("idle_stop")], "2026-12-01 10:00:00")
+    assert text.startswith("#!/bin/bash\n")
+    assert "OnCalendar=2026-12-01 10:00:00 UTC" in text and "Persistent=true" in text
+    assert text.index("awswiz-ttl.timer") < text.index("echo one") < text.index("awswiz-idle")
+    assert "AWSWIZ_INIT_0_EOF\n" in text and "AWSWIZ_INIT_1_EOF\n" in text
+
+
+def test_user_data_over_16_kb_is_bad_input(tmp_path):
+    # EC2 User Guide, "Run commands when you launch an EC2 instance with user data input": 16 KB raw
+    big = tmp_path / "big.sh"
+    big.write_text("#" * (16 * 1024))
+    with pytest.raises(BadInput, match="16 KB"):
+        userdata.build([big], None)
+
+
+def test_init_names_and_missing_files():
+    assert {"nvidia_check", "uv_env", "instance_store", "idle_stop"} <= set(userdata.library())
+    with pytest.raises(BadInput, match="nvidia_check"):
+        userdata.resolve_init("no_such_script")
+
+
+def test_key_file_is_0600_and_never_overwritten(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
+    pub = keys.generate("k1")
+    path = keys.key_file("k1")
+    assert pub.startswith("ssh-ed25519 ") and oct(path.stat().st_mode & 0o777) == "0o600"
+    before = path.read_text()
+    with pytest.raises(FileExistsError):
+        keys.generate("k1")
+    assert path.read_text() == before
+    assert keys.load("k1").get_name() == "ssh-ed25519"
