@@ -132,7 +132,8 @@ def test_idempotent_by_launch_id(sandbox):
 def test_spot_one_time_and_persistent(sandbox, run_tool, state_dir):
     # EC2 User Guide, "Behavior of Spot Instance interruptions": stop on interruption needs a persistent request
     for extra, kind, behaviour, shutdown in (([], "one-time", "terminate", "terminate"),
-                                             (["--persistent", "--max-price", "0.9"], "persistent", "stop", "stop")):
+                                             (["persistent", "--max-price", "0.9"], "persistent", "stop", "stop")):
+        # the manual's form `--spot persistent`; the plan's next command repeats it as flags that work
         res = launch(run_tool, "--type", "g5.xlarge", "--name", f"t-spot-{kind}", "--spot", *extra, "--no-wait")
         assert res.code == 0, res.stdout + res.stderr
         iid = res.json["data"]["results"][0]["instances"][0]

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
+import uuid
 from typing import Annotated
 
 import typer
 from _awswiz import cli, guard, hints, keys, ssh, userdata
 from _awswiz import launch_plan as lp
-from _awswiz.errors import BadInput
+from _awswiz.errors import BadInput, classify
 from _awswiz.launch_run import LAUNCH_TAG, Launcher, find_launched, launch_id
 from _awswiz.output import Result
 
@@ -148,7 +149,8 @@ def main(
     key: Annotated[str | None, typer.Option("--key", help="Reuse a key pair AwsWiz saved in .state/keys.")] = None,
     subnet: Annotated[str | None, typer.Option("--subnet", help="Subnet id (default: the default VPC's).")] = None,
     vpc: Annotated[str | None, typer.Option("--vpc", help="VPC id (default: the default VPC).")] = None,
-    spot: Annotated[bool, typer.Option("--spot", help="Spot instead of on-demand (one-time).")] = False,
+    spot: Annotated[bool, typer.Option("--spot", help="Spot instead of on-demand (one-time; `--spot persistent` "
+                                                      "means --spot --persistent).")] = False,
     persistent: Annotated[bool, typer.Option("--persistent", help="With --spot: a persistent request (the box "
                                                                    "can be stopped; interruption stops it).")] = False,
     max_price: Annotated[float | None, typer.Option("--max-price", metavar="USD", min=0.0001,
@@ -183,8 +185,10 @@ def main(
     verify: list[str] = []
     run_state: dict = {}
 
+    typed_id = uuid.uuid4().hex  # a typed confirmation (--pretty at a terminal) has no token: one id per run
+
     def do(action: guard.Action) -> dict:
-        lid = launch_id(confirm or "typed")
+        lid = launch_id(confirm or typed_id)
         views = found["views"]
         already = find_launched(ctx, [v["region"] for v in views if v.get("usable")], lid)
         if already:  # the same plan applied before (a retried confirm): never a second box
@@ -196,7 +200,7 @@ def main(
         text = userdata.build(req.init, expires.replace("T", " ")[:19] if expires else None)
         launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text)
         run_state["launcher"] = launcher
-        out = launcher.apply(confirm or "typed")
+        out = launcher.apply(confirm or typed_id)
         run_state["out"] = out
         return {**out, "launch_id": lid, "attempts": launcher.attempts, "tags": tags}
 
@@ -210,8 +214,11 @@ def main(
             region, ids = r["region"], r["instances"]
             user = lp.ssh_user(next(v for v in found["views"] if v["region"] == region)["ami"])
             if wait if wait is not None else ctx.pretty:
-                r["ready"] = wait_and_describe(ctx, region, ids, req, found["key_name"], user,
-                                               time.time() + wait_timeout)
+                try:
+                    r["ready"] = wait_and_describe(ctx, region, ids, req, found["key_name"], user,
+                                                   time.time() + wait_timeout)
+                except Exception as exc:  # noqa: BLE001 - the box is launched; say why waiting failed, keep the ids
+                    r["ready_error"] = classify(exc, region)
             verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region) + " -- nvidia-smi")
             verify.append(hints.command(ctx, "instance_status", region=region))
 
@@ -219,5 +226,20 @@ def main(
                      explicit=True, verify=verify, after=after)
 
 
+def spot_words(argv: list[str]) -> list[str]:
+    """The manual's `--spot persistent` / `--spot one-time` as flags: `--spot --persistent` / `--spot`."""
+    out, i = [], 0
+    while i < len(argv):
+        out.append(argv[i])
+        if argv[i] == "--spot" and i + 1 < len(argv) and argv[i + 1] in ("persistent", "one-time"):
+            out += ["--persistent"] if argv[i + 1] == "persistent" else []
+            i += 1
+        i += 1
+    return out
+
+
 if __name__ == "__main__":
+    import sys
+
+    sys.argv[1:] = spot_words(sys.argv[1:])
     cli.main(app, "launch")
