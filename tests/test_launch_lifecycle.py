@@ -30,6 +30,9 @@ def test_status_then_terminate_leaves_nothing(sandbox, run_tool):
     assert row["type"] == "g5.xlarge" and row["name"] == "t-life" and 2.9 < row["ttl_left_h"] <= 3
     assert row["price_per_hour"] and row["cost_so_far"] is not None
     before = leftovers(sandbox, lid)
+    seen = {r["type"] for r in run_tool("scan", "--region", REGION).json["data"]["resources"]
+            if (r.get("tags") or {}).get("awswiz:launch-id") == lid}
+    assert {"ec2:instance", "ec2:volume", "ec2:key-pair"} <= seen  # what the scan after terminate must not show
     assert before["instances"] == [iid] and len(before["groups"]) == 1 and len(before["keys"]) == 1
     plan = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
     ops = [(a["action"], a["type"]) for a in plan.json["data"]["plan"]]
@@ -39,6 +42,10 @@ def test_status_then_terminate_leaves_nothing(sandbox, run_tool):
                     plan.json["data"]["confirm"])
     assert done.code == 0, done.stdout + done.stderr
     assert leftovers(sandbox, lid) == {"instances": [], "volumes": [], "groups": [], "keys": []}
+    scan = run_tool("scan", "--region", REGION)
+    mine = [r for r in scan.json["data"]["resources"] if (r.get("tags") or {}).get("awswiz:launch-id") == lid
+            and r.get("state") != "terminated"]
+    assert scan.code == 0 and mine == []  # scan shows nothing of the launch left
 
 
 def test_terminate_keeps_a_group_another_instance_uses(sandbox, run_tool):
