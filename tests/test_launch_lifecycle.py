@@ -55,3 +55,32 @@ def test_terminate_keeps_a_group_another_instance_uses(sandbox, run_tool):
     assert first["security_group"] == second["security_group"]  # an identical group is reused
     plan = run_tool("terminate", "--type", "ec2", "--id", first["instances"][0], "--region", REGION)
     assert [a["action"] for a in plan.json["data"]["plan"]] == ["terminate", "delete-launch-key"]
+
+
+def test_persistent_spot_launch_has_its_request_and_terminate_cancels_it_first(sandbox, run_tool):
+    # EC2 User Guide, "Spot Instance requests": RunInstances with spot market options creates the request;
+    # "Terminate a Spot Instance": cancel a persistent request first, or AWS launches a replacement
+    res = launch(run_tool, "--type", "g5.xlarge", "--name", "t-spot-life", "--region", REGION, "--spot", "persistent",
+                 "--ssh-cidr", "192.0.2.12/32", "--no-wait")
+    out = res.json["data"]["results"][0]
+    iid, lid = out["instances"][0], out["launch_id"]
+    reqs = sandbox.client("ec2", REGION).describe_spot_instance_requests(
+        Filters=[{"Name": "instance-id", "Values": [iid]}])["SpotInstanceRequests"]
+    assert [(r["Type"], r["InstanceInterruptionBehavior"]) for r in reqs] == [("persistent", "stop")]
+    plan = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
+    assert [a["action"] for a in plan.json["data"]["plan"]][:2] == ["cancel-spot-request", "terminate"]
+    done = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION, "--confirm",
+                    plan.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    assert leftovers(sandbox, lid) == {"instances": [], "volumes": [], "groups": [], "keys": []}
+    req = sandbox.client("ec2", REGION).describe_spot_instance_requests(
+        SpotInstanceRequestIds=[reqs[0]["SpotInstanceRequestId"]])["SpotInstanceRequests"][0]
+    assert req["State"] == "cancelled"  # nothing left to relaunch the box
+
+
+def test_one_time_spot_launch_cannot_be_stopped(sandbox, run_tool):
+    res = launch(run_tool, "--type", "g5.xlarge", "--name", "t-spot-once", "--region", REGION, "--spot",
+                 "--ssh-cidr", "192.0.2.13/32", "--no-wait")
+    iid = res.json["data"]["results"][0]["instances"][0]
+    stop = run_tool("stop", "--id", iid, "--region", REGION)
+    assert stop.json["errors"][0]["code"] == "CannotStop" and "one-time" in stop.json["errors"][0]["message"]

@@ -6,3 +6,4 @@ from . import capacity_api, offerings_api  # noqa: F401,E402 - issue 8 (quota): 
 from . import ec2_rules, s3_rules  # noqa: F401,E402 - issue 8: termination protection, instance-store roots, MFA Delete
 from . import spot_api  # noqa: F401,E402 - issue 8: persistent spot requests and maintain fleets relaunch
 from . import capacity_faults, ssh_standin  # noqa: F401,E402 - issue 9: refused capacity, SSH stand-ins for instances
+from . import run_spot  # noqa: F401,E402 - issue 9: RunInstances spot requests
