@@ -7,6 +7,7 @@ import time
 
 import pytest
 from _awswiz.sandbox import ssh_standin
+from test_launch import cleanup_launches  # noqa: F401 - the fixture leaves the lab as it was
 
 SANDBOX_TAG = "awswiz:sandbox-ssh"
 

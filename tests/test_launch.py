@@ -29,6 +29,34 @@ def faults(sandbox):
     set_faults(sandbox, [])
 
 
+LAB_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
+
+
+@pytest.fixture(autouse=True)
+def cleanup_launches(sandbox):
+    """Leave the worker's shared lab as it was: other tests count its running GPUs, quotas and spot requests."""
+    yield
+    for region in LAB_REGIONS:
+        ec2 = sandbox.client("ec2", region)
+        f = [{"Name": "tag-key", "Values": ["awswiz:launch-id"]},
+             {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
+        ids = [i["InstanceId"] for r in ec2.describe_instances(Filters=f)["Reservations"] for i in r["Instances"]]
+        if ids:
+            reqs = ec2.describe_spot_instance_requests(Filters=[{"Name": "instance-id", "Values": ids}])
+            rids = [r["SpotInstanceRequestId"] for r in reqs["SpotInstanceRequests"]]
+            if rids:
+                ec2.cancel_spot_instance_requests(SpotInstanceRequestIds=rids)
+            ec2.terminate_instances(InstanceIds=ids)
+        for g in ec2.describe_security_groups(Filters=[{"Name": "tag:awswiz:managed", "Values": ["true"]}])[
+                "SecurityGroups"]:
+            try:
+                ec2.delete_security_group(GroupId=g["GroupId"])
+            except Exception:  # noqa: BLE001 - still held: left for the next cleanup
+                pass
+        for k in ec2.describe_key_pairs(Filters=[{"Name": "tag:awswiz:managed", "Values": ["true"]}])["KeyPairs"]:
+            ec2.delete_key_pair(KeyName=k["KeyName"])
+
+
 def counts(sandbox, region: str = "us-east-1") -> dict:
     ec2 = sandbox.client("ec2", region)
     insts = [i for r in ec2.describe_instances(Filters=[MANAGED])["Reservations"] for i in r["Instances"]

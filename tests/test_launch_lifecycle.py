@@ -3,7 +3,7 @@ leaks); a group another instance still uses is kept."""
 
 from __future__ import annotations
 
-from test_launch import launch
+from test_launch import cleanup_launches, launch  # noqa: F401 - the fixture leaves the lab as it was
 
 REGION = "us-west-2"
 
