@@ -58,7 +58,7 @@ def test_terminate_keeps_a_group_another_instance_uses(sandbox, run_tool):
 
 
 def test_persistent_spot_launch_has_its_request_and_terminate_cancels_it_first(sandbox, run_tool):
-    # EC2 User Guide, "Spot Instance requests": RunInstances with spot market options creates the request;
+    # EC2 User Guide, "Work with Spot Instances": RunInstances with spot market options makes the request;
     # "Terminate a Spot Instance": cancel a persistent request first, or AWS launches a replacement
     res = launch(run_tool, "--type", "g5.xlarge", "--name", "t-spot-life", "--region", REGION, "--spot", "persistent",
                  "--ssh-cidr", "192.0.2.12/32", "--no-wait")

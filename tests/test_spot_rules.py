@@ -73,7 +73,7 @@ def test_which_spot_instances_stop(sandbox, run_tool, state_dir):
     assert "launch group lg-train" in why[grouped]["message"]
     assert "Availability Zone group az-train" in why[zoned]["message"]
     assert f"fleet member (aws:ec2spot:fleet-request-id={fleet_id})" in why[member]["message"]
-    # RunInstances with spot market options makes a one-time request (EC2 User Guide, "Spot Instance requests")
+    # RunInstances with spot market options makes a one-time request (EC2 User Guide, "Work with Spot Instances")
     assert "one-time spot request" in why[bare]["message"]
     assert why[one_time]["hint"].endswith(
         f"uv run tools/terminate.py --type ec2 --id {one_time} --region {REGION}")

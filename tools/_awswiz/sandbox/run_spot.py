@@ -1,6 +1,6 @@
 """RunInstances with InstanceMarketOptions MarketType=spot makes a Spot Instance request, as AWS does (EC2 User
-Guide, "Spot Instance requests": when you launch a Spot Instance with RunInstances, Amazon EC2 creates a
-Spot Instance request on your behalf, one-time or persistent as asked, and the instance carries its id).
+Guide, "Work with Spot Instances", spot-requests.html, paraphrased: a Spot Instance launched with RunInstances
+comes with a Spot Instance request, one-time or persistent as asked, whose id the instance carries).
 moto 5.2 marks the instance spot but keeps no request, so stop.py and terminate.py (which read the request)
 would judge a launch.py spot box wrongly. Taught to moto's EC2 responder in place (in the sandbox server).
 
