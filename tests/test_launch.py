@@ -97,11 +97,14 @@ def test_plan_creates_nothing_then_confirm_creates_everything_tagged(sandbox, ru
     for k in ("awswiz:managed", "awswiz:owner", "awswiz:created-at", "awswiz:expires-at", "awswiz:launch-id"):
         assert tags.get(k), k
     assert tags["awswiz:managed"] == "true"
-    # IMDSv2 required (EC2 User Guide, "Configure the instance metadata options": HttpTokens required)
+    # IMDSv2 required (EC2 API Reference, InstanceMetadataOptionsRequest: HttpTokens "required" means IMDSv2 is
+    # required and IMDSv1 disabled)
     assert inst["MetadataOptions"]["HttpTokens"] == "required"
     ec2 = sandbox.client("ec2")
     vol = ec2.describe_volumes(VolumeIds=[inst["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]])["Volumes"][0]
     assert vol["Encrypted"] and {t["Key"]: t["Value"] for t in vol["Tags"]}["awswiz:managed"] == "true"
+    # set explicitly: an OS shutdown stops an EBS-backed instance by default (EC2 User Guide, "Change instance
+    # initiated shutdown behavior"), and the TTL timer relies on that shutdown terminating it
     behaviour = ec2.describe_instance_attribute(InstanceId=iid, Attribute="instanceInitiatedShutdownBehavior")
     assert behaviour["InstanceInitiatedShutdownBehavior"]["Value"] == "terminate"
     # the group: only 22/tcp from the caller's CIDR, tagged
