@@ -209,6 +209,8 @@ def test_vcpu_limit_moves_to_next_region_and_names_the_quota(sandbox, run_tool, 
     assert res.code == 0 and out["region"] != first
     limit = out["attempts"][0]
     assert limit["code"] == "VcpuLimitExceeded" and limit["then"] == "next region"
+    assert limit["request"].startswith("uv run tools/quota_request.py --code L-DB2E81BA --value ")
+    assert limit["request"].endswith(f"--region {first}")
     assert len([a for a in out["attempts"] if a["region"] == first]) == 1  # other AZs would not help
 
 
@@ -221,6 +223,16 @@ def test_quota_too_small_is_explained_with_the_request_command(sandbox, run_tool
     assert "uv run tools/quota_request.py --code L-DB2E81BA --value" in err["hint"]
     assert "--region us-east-1" in err["hint"]
     assert counts(sandbox) == before
+
+
+def test_vcpu_limit_everywhere_fails_with_the_request_command(sandbox, run_tool, faults):
+    args = ("--type", "g5.xlarge", "--name", "t-vcpu-all", "--region", "us-east-1", "--no-wait")
+    plan = launch(run_tool, *args, confirm=False)
+    faults([{"type": "g5.xlarge", "region": "us-east-1", "code": "VcpuLimitExceeded"}])
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 1
+    err = next(e for e in res.json["errors"] if e["code"] == "LaunchFailed")
+    assert "uv run tools/quota_request.py --code L-DB2E81BA" in err["hint"]
 
 
 def test_failed_launch_rolls_back_what_it_made(sandbox, run_tool, state_dir, faults):

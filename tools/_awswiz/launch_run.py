@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 
-from . import keys
+from . import hints, keys
 from .errors import AwsWizError, classify
 from .launch_plan import Request, sg_name
 
@@ -157,9 +157,11 @@ class Launcher:
                         continue
                     if err.get("Code") in NEXT_REGION:
                         entry["then"] = "next region"
-                        quota = view.get("quota") or {}
-                        if quota:
+                        if quota := view.get("quota"):
                             entry["quota"] = quota
+                            entry["request"] = hints.command(self.ctx, "quota_request", "--code", quota["code"],
+                                                             "--value", str(int(quota["used"] + quota["needs"])),
+                                                             region=region)
                         break
                     entry["then"] = "stop"
                     raise
@@ -171,7 +173,9 @@ class Launcher:
             else:
                 continue
         tried = "; ".join(f"{a['region']}/{a['az']}: {a['code']}" for a in self.attempts) or "no usable region"
-        raise LaunchFailed(f"no attempt succeeded ({tried})", "try --region auto, another type, or later")
+        asks = [a["request"] for a in self.attempts if a.get("request")]
+        raise LaunchFailed(f"no attempt succeeded ({tried})", f"raise the vCPU quota: {asks[0]}" if asks
+                           else "try --region auto, another type, or later")
 
     def rollback(self) -> None:
         """Remove what this launch created (not reused groups or keys), newest first; each step audited."""
