@@ -11,6 +11,7 @@ box enforces itself. Tries the next AZ, then the next region, when AWS has no ca
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import time
 import uuid
 from typing import Annotated
@@ -20,7 +21,7 @@ from _awswiz import cli, guard, hints, keys, ssh, userdata
 from _awswiz import launch_plan as lp
 from _awswiz.errors import BadInput, classify
 from _awswiz.launch_run import LAUNCH_TAG, Launcher, find_launched, launch_id
-from _awswiz.output import Result
+from _awswiz.output import Result, table
 
 app = cli.make_app(__doc__)
 TYPE_RE = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
@@ -222,8 +223,30 @@ def main(
             verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region) + " -- nvidia-smi")
             verify.append(hints.command(ctx, "instance_status", region=region))
 
-    return guard.run(ctx, lambda: build_plan(ctx, req, owner, found), do, confirm=confirm, max_count=1,
-                     explicit=True, verify=verify, after=after)
+    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found), do, confirm=confirm, max_count=1,
+                       explicit=True, verify=verify, after=after)
+    result.render = render
+    return result
+
+
+def render(console, data: dict) -> None:
+    """--pretty: the launch plan as one row per line (what, where, price, rules, what it creates), or what ran."""
+    if not data.get("applied"):
+        for a in data.get("plan") or []:
+            rows = [[k, ", ".join(map(str, v)) if isinstance(v, list) else
+                     (" ".join(f"{x}={y}" for x, y in v.items()) if isinstance(v, dict) else v)]
+                    for k, v in a.get("detail", {}).items()]
+            console.print(table(f"Launch plan: {a.get('name')} in {a['region']} (nothing created yet)",
+                                ["", "value"], rows))
+        for s in data.get("skipped") or []:
+            console.print(f"[dim]{s['id']}: {s.get('reason')}[/]")
+        if data.get("confirm"):
+            console.print(f"confirm with [bold]--confirm {data['confirm']}[/] before {data['expires_at']}")
+        return
+    for r in data.get("results", []):
+        console.print(table(f"Launch: {'done' if r['ok'] else 'FAILED'}", ["", "value"], [
+            [k, v if not isinstance(v, (list, dict)) else json.dumps(v, default=str)]
+            for k, v in r.items() if k not in ("action", "type", "tags")]))
 
 
 def spot_words(argv: list[str]) -> list[str]:
