@@ -39,6 +39,16 @@ def test_launch_wait_gives_ready_ssh_and_host_block(launched, state_dir):
     assert "Host t-connect\n  HostName 127.0.0.1\n" in config and "StrictHostKeyChecking yes" in config
     assert "[127.0.0.1]:" in (state_dir / "known_hosts").read_text()
     assert any(n.startswith("uv run tools/connect.py --id " + iid) for n in res.json["next"])
+    assert ready["include"].startswith(f"put 'Include {state_dir}/ssh_config' at the top of ~/.ssh/config")
+
+
+def test_instance_status_sees_ssh_answering(launched, run_tool):
+    iid = launched[0]["instances"][0]
+    res = run_tool("instance_status", "--region", "us-east-1")
+    row = next(r for r in res.json["data"]["instances"] if r["id"] == iid)
+    assert res.code == 0 and row["state"] == "running" and row["ssh_answers"] is True
+    assert row["ssh"].startswith("ssh -i ") and row["connect"].startswith(f"uv run tools/connect.py --id {iid}")
+    assert res.json["data"]["instances"][0]["launched"] >= row["launched"]  # newest first
 
 
 def test_connect_runs_a_command_and_reports_its_exit_code(launched, run_tool):
