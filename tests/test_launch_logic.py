@@ -53,3 +53,12 @@ def test_key_file_is_0600_and_never_overwritten(tmp_path, monkeypatch):
         keys.generate("k1")
     assert path.read_text() == before
     assert keys.load("k1").get_name() == "ssh-ed25519"
+
+
+def test_forget_drops_only_that_address(tmp_path, monkeypatch):
+    from _awswiz import ssh, state
+
+    monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
+    state.write_text(ssh.known_hosts_path(), "[127.0.0.1]:2222 ssh-ed25519 AAAA\n10.0.0.1 ssh-ed25519 BBBB\n")
+    ssh.forget("127.0.0.1", 2222)
+    assert ssh.known_hosts_path().read_text() == "10.0.0.1 ssh-ed25519 BBBB\n"

@@ -134,6 +134,7 @@ def wait_and_describe(ctx, region: str, ids: list[str], req: lp.Request, key_nam
             entry["ssh_config"] = ssh.save_host_block(alias, ssh.host_block(alias, *addr, user, key_name))
             entry["host"] = alias
             entry["include"] = f"put 'Include {entry['ssh_config']}' at the top of ~/.ssh/config, then: ssh {alias}"
+            ssh.forget(*addr)  # a new box: an older instance's pinned key at this address is not its key
             entry.update(ssh.wait_ready(*addr, user, key_name, max(5.0, deadline - time.time())))
         out[i["InstanceId"]] = entry
     return out

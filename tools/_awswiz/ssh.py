@@ -66,6 +66,19 @@ def _pin(hostname: str, key) -> None:
     state.replace_text(path, old + f"{hostname} {key.get_name()} {key.get_base64()}\n")
 
 
+def forget(host: str, port: int) -> None:
+    """Drop the pinned keys of an address: launch calls it for a box it has just made, whose address may have
+    belonged to an older instance (a new instance has a new host key, trusted on its first use)."""
+    path = known_hosts_path()
+    if not path.exists():
+        return
+    name = host_id(host, port)
+    lines = state.read_text(path).splitlines()
+    kept = [ln for ln in lines if name not in ln.split(" ", 1)[0].split(",")]
+    if len(kept) != len(lines):
+        state.replace_text(path, "".join(f"{ln}\n" for ln in kept))
+
+
 def fingerprint(key) -> str:
     import base64
     import hashlib
