@@ -42,6 +42,18 @@ def test_launch_wait_gives_ready_ssh_and_host_block(launched, state_dir):
     assert ready["include"].startswith(f"put 'Include {state_dir}/ssh_config' at the top of ~/.ssh/config")
 
 
+def test_ssh_include_edits_the_user_config_only_when_asked(sandbox, run_tool, state_dir, tmp_path):
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "config").write_text("Host old\n  HostName 192.0.2.1\n")
+    args = ("--type", "g5.xlarge", "--name", "t-include", "--wait", "--wait-timeout", "60", "--ssh-include")
+    plan = run_tool("launch", *args, env={"HOME": str(home)})
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"], env={"HOME": str(home)})
+    assert res.code == 0, res.stdout + res.stderr
+    text = (home / ".ssh" / "config").read_text()
+    assert text == f"Include {state_dir}/ssh_config\nHost old\n  HostName 192.0.2.1\n"
+
+
 def test_instance_status_sees_ssh_answering(launched, run_tool):
     iid = launched[0]["instances"][0]
     res = run_tool("instance_status", "--region", "us-east-1")

@@ -116,7 +116,7 @@ def instance_tags(ctx, req: lp.Request, owner: str, key_name: str, lid: str, ami
 
 
 def wait_and_describe(ctx, region: str, ids: list[str], req: lp.Request, key_name: str, user: str,
-                      deadline: float) -> dict:
+                      deadline: float, include: bool = False) -> dict:
     ec2 = ctx.aws.client("ec2", region)
     local = lp.local_endpoint(ctx)
     out: dict = {}
@@ -133,7 +133,9 @@ def wait_and_describe(ctx, region: str, ids: list[str], req: lp.Request, key_nam
             entry["ssh"] = ssh.command_line(*addr, user, key_name)
             entry["ssh_config"] = ssh.save_host_block(alias, ssh.host_block(alias, *addr, user, key_name))
             entry["host"] = alias
-            entry["include"] = f"put 'Include {entry['ssh_config']}' at the top of ~/.ssh/config, then: ssh {alias}"
+            entry["include"] = (ssh.include_in_user_config(entry["ssh_config"]) if include else
+                                f"put 'Include {entry['ssh_config']}' at the top of ~/.ssh/config (or pass "
+                                f"--ssh-include), then: ssh {alias}")
             ssh.forget(*addr)  # a new box: an older instance's pinned key at this address is not its key
             entry.update(ssh.wait_ready(*addr, user, key_name, max(5.0, deadline - time.time())))
         out[i["InstanceId"]] = entry
@@ -169,6 +171,8 @@ def main(
                            ] = None,
     wait: Annotated[bool | None, typer.Option("--wait/--no-wait", help="After launch: wait for running and SSH "
                                               "answering (default: on with --pretty).")] = None,
+    ssh_include: Annotated[bool, typer.Option("--ssh-include", help="With --wait: add an Include of "
+                                              ".state/ssh_config to ~/.ssh/config (edited only then).")] = False,
     wait_timeout: Annotated[int, typer.Option("--wait-timeout", metavar="SECONDS", min=10, max=3600,
                                               help="Bound on --wait.")] = 600,
     confirm: Annotated[str | None, typer.Option("--confirm", metavar="TOKEN",
@@ -219,7 +223,7 @@ def main(
             if wait if wait is not None else ctx.pretty:
                 try:
                     r["ready"] = wait_and_describe(ctx, region, ids, req, found["key_name"], user,
-                                                   time.time() + wait_timeout)
+                                                   time.time() + wait_timeout, ssh_include)
                 except Exception as exc:  # noqa: BLE001 - the box is launched; say why waiting failed, keep the ids
                     r["ready_error"] = classify(exc, region)
             verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region) + " -- nvidia-smi")

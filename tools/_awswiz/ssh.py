@@ -210,3 +210,26 @@ def save_host_block(alias: str, block: str) -> str:
     blocks = [b for b in text.split("\n\n") if b.strip() and b.split("\n", 1)[0].strip() != f"Host {alias}"]
     state.replace_text(path, "\n\n".join([*(b.strip("\n") for b in blocks), block.strip("\n")]) + "\n")
     return str(path)
+
+
+def include_in_user_config(config_path: str) -> str:
+    """Put `Include <.state/ssh_config>` at the top of ~/.ssh/config (only when the user asked: --ssh-include);
+    nothing else in that file changes. Returns what was done."""
+    import os
+    from pathlib import Path
+
+    line = f"Include {config_path}"
+    ssh_dir = Path.home() / ".ssh"
+    ssh_dir.mkdir(mode=0o700, exist_ok=True)
+    user = ssh_dir / "config"
+    old = user.read_text() if user.exists() else ""
+    if line in old.splitlines():
+        return f"{user} already includes {config_path}"
+    # Include must come before any Host block to apply everywhere (ssh_config(5): the first value obtained wins)
+    tmp = user.with_name(f".config.awswiz{os.getpid()}")
+    mode = (user.stat().st_mode & 0o777) if user.exists() else 0o600
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{line}\n{old}")
+    os.replace(tmp, user)
+    return f"added '{line}' at the top of {user}"
