@@ -1,33 +1,53 @@
-"""Tearing down a VPC with everything in it, in an order AWS accepts.
+"""Tearing down a VPC with everything in it, in an order AWS accepts (Amazon VPC User Guide: Delete your VPC).
 
-Order (each step frees what the next needs): NAT gateways (waiting until deleted) and the Elastic IPs
-they held; VPC endpoints; network interfaces left over; internet gateways detached then deleted;
-route table associations; subnets; non-main route tables; non-default network ACLs; security group rules
-that refer to other groups of the VPC, then the non-default groups; peering connections; the VPC.
+Order (each step frees what the next needs): NAT gateways (waiting until deleted: they are asynchronous)
+and the Elastic IPs they held; VPC endpoints (waiting until deleted: an interface endpoint's
+requester-managed interfaces go with it and can never be deleted directly); interfaces of our own left
+over; internet gateways detached then deleted; egress-only internet gateways; carrier gateways; VPN
+gateways detached (kept: they can be attached elsewhere); route table associations; subnets; non-main
+route tables; non-default network ACLs; peering connections (before the groups whose rules refer across
+them); security group rules that refer to other groups of the VPC, then the non-default groups; the VPC.
 
-moto does not enforce much of this order (it deletes a group still in use, and keeps a NAT gateway's
-interface and a deleted subnet's route table association): the plan gets the order right by itself,
-and the tests check the order of the calls, not only the end state.
+Protection is inherited: a VPC is protected if it or any of its parts is (guard.protection on each part's
+own tags), and a protected part blocks its VPC's teardown, named in the refusal.
+
+A run killed half-way is finished by planning again: the plan is built from what is still there, and what
+disappears from AWS's view mid-teardown is marked first. A NAT gateway's Elastic IPs and a detached
+internet gateway carry the tag awswiz:teardown-of=VPC_ID (set just before the NAT is deleted or the
+gateway detached), so the next plan still releases and deletes them; a NAT gateway or endpoint already
+"deleting" is waited for, not forgotten.
 """
 
 from __future__ import annotations
 
+import time
+
 from . import sg_rules
 from .aws import paginate
 from .fanout import FanOut
-from .guard import Action, Plan
+from .guard import Action, Plan, protection
 from .resources import tag_map
 
 GONE_STATES = {"deleted", "deleting", "failed", "rejected", "expired"}
 NOT_FOUND = ("NotFound", "InvalidAssociationID.NotFound")
+TEARDOWN_TAG = "awswiz:teardown-of"
+WAIT_SECONDS = 900  # NAT gateways and endpoints take minutes to delete in AWS
+# Interface types an account creates itself (botocore ec2 NetworkInterfaceType); every other type belongs to
+# a service (natGateway, vpc_endpoint, load_balancer, lambda, transit_gateway, ...) and goes with its owner.
+OWN_INTERFACE_TYPES = {"interface", "efa", "efa-only", "trunk"}
+OWNED_BY_PLAN = {"natGateway", "vpc_endpoint", "gateway_load_balancer_endpoint"}  # the plan deletes the owner
 
 INVENTORY = {  # key: (service, operation, result key)
     "vpcs": ("ec2", "describe_vpcs", "Vpcs"),
     "instances": ("ec2", "describe_instances", "Reservations"),
     "nats": ("ec2", "describe_nat_gateways", "NatGateways"),
+    "addresses": ("ec2", "describe_addresses", "Addresses"),
     "endpoints": ("ec2", "describe_vpc_endpoints", "VpcEndpoints"),
     "enis": ("ec2", "describe_network_interfaces", "NetworkInterfaces"),
     "igws": ("ec2", "describe_internet_gateways", "InternetGateways"),
+    "eigws": ("ec2", "describe_egress_only_internet_gateways", "EgressOnlyInternetGateways"),
+    "cagws": ("ec2", "describe_carrier_gateways", "CarrierGateways"),
+    "vgws": ("ec2", "describe_vpn_gateways", "VpnGateways"),
     "subnets": ("ec2", "describe_subnets", "Subnets"),
     "route_tables": ("ec2", "describe_route_tables", "RouteTables"),
     "acls": ("ec2", "describe_network_acls", "NetworkAcls"),
@@ -56,6 +76,29 @@ def _in(items: list[dict], vpc: str, key: str = "VpcId") -> list[dict]:
     return [i for i in items if i.get(key) == vpc]
 
 
+def _state(item: dict, key: str = "State") -> str:
+    return str(item.get(key) or "").lower()  # endpoints answer "available", the model says "Available"
+
+
+def _attached(gw: dict, vid: str, key: str = "Attachments") -> list[dict]:
+    return [a for a in gw.get(key, []) if a.get("VpcId") == vid and _state(a) not in ("detached", "deleted")]
+
+
+def _managed_enis(inv: dict, vid: str) -> dict[str, str]:
+    """{interface id: owner} for the interfaces the plan's NAT gateways and endpoints own."""
+    out = {a["NetworkInterfaceId"]: f"NAT gateway {n['NatGatewayId']}" for n in _in(inv["nats"], vid)
+           for a in n.get("NatGatewayAddresses", []) if a.get("NetworkInterfaceId")}
+    out.update({e: f"VPC endpoint {ep['VpcEndpointId']}" for ep in _in(inv["endpoints"], vid)
+                for e in ep.get("NetworkInterfaceIds", [])})
+    return out
+
+
+def _deletable_eni(e: dict, managed: dict) -> bool:
+    """An interface of the account's own, free: the plan deletes it (a requester-managed one never)."""
+    return (e["NetworkInterfaceId"] not in managed and not e.get("RequesterManaged")
+            and e.get("InterfaceType", "interface") in OWN_INTERFACE_TYPES and e.get("Status") == "available")
+
+
 def blockers(inv: dict, vpc: dict) -> list[str]:
     vid = vpc["VpcId"]
     if vpc.get("IsDefault"):
@@ -63,13 +106,67 @@ def blockers(inv: dict, vpc: dict) -> list[str]:
     out = [f"instance {i['InstanceId']} ({tag_map(i.get('Tags')).get('Name', 'unnamed')}, "
            f"{i['State']['Name']})" for i in _in(inv["instances"], vid) if i["State"]["Name"] != "terminated"]
     out += [f"load balancer {lb['LoadBalancerName']}" for lb in _in(inv["lbs"], vid)]
-    nat_enis = {a.get("NetworkInterfaceId") for n in inv["nats"] for a in n.get("NatGatewayAddresses", [])}
+    managed = _managed_enis(inv, vid)
     for e in _in(inv["enis"], vid):
-        att = e.get("Attachment") or {}
-        if e.get("Status") == "in-use" and not att.get("InstanceId") and e["NetworkInterfaceId"] not in nat_enis \
-                and e.get("InterfaceType") not in ("nat_gateway", "vpc_endpoint"):
-            out.append(f"network interface {e['NetworkInterfaceId']} in use ({e.get('Description') or '?'})")
+        kind = e.get("InterfaceType") or "interface"
+        if e["NetworkInterfaceId"] in managed or kind in OWNED_BY_PLAN or _deletable_eni(e, managed) \
+                or (e.get("Attachment") or {}).get("InstanceId"):
+            continue
+        owner = "requester-managed, " if e.get("RequesterManaged") else ""
+        out.append(f"network interface {e['NetworkInterfaceId']} ({owner}{kind}: {e.get('Description') or '?'})")
     return [f"still has {b}" if not b.startswith("default") else b for b in out]
+
+
+def parts(inv: dict, vid: str) -> list[tuple[str, str, dict]]:
+    """(kind, id, tags) of everything the teardown of VPC vid deletes or changes, for protection."""
+    nats = _in(inv["nats"], vid)
+    allocs = {a["AllocationId"] for a in eips(inv, vid)}
+    out = [("subnet", s["SubnetId"], s.get("Tags")) for s in _in(inv["subnets"], vid)]
+    out += [("internet gateway", g["InternetGatewayId"], g.get("Tags")) for g in inv["igws"]
+            if _attached(g, vid) or tag_map(g.get("Tags")).get(TEARDOWN_TAG) == vid]
+    out += [("egress-only internet gateway", g["EgressOnlyInternetGatewayId"], g.get("Tags"))
+            for g in inv["eigws"] if _attached(g, vid)]
+    out += [("carrier gateway", g["CarrierGatewayId"], g.get("Tags")) for g in _in(inv["cagws"], vid)]
+    out += [("VPN gateway", g["VpnGatewayId"], g.get("Tags")) for g in inv["vgws"]
+            if _attached(g, vid, "VpcAttachments")]
+    out += [("route table", r["RouteTableId"], r.get("Tags")) for r in _in(inv["route_tables"], vid)]
+    out += [("network ACL", a["NetworkAclId"], a.get("Tags")) for a in _in(inv["acls"], vid)]
+    out += [("security group", g["GroupId"], g.get("Tags")) for g in _in(inv["groups"], vid)]
+    out += [("NAT gateway", n["NatGatewayId"], n.get("Tags")) for n in nats]
+    out += [("Elastic IP", a["AllocationId"], a.get("Tags")) for a in inv["addresses"] if a["AllocationId"] in allocs]
+    out += [("VPC endpoint", e["VpcEndpointId"], e.get("Tags")) for e in _in(inv["endpoints"], vid)]
+    out += [("network interface", e["NetworkInterfaceId"], e.get("TagSet")) for e in _in(inv["enis"], vid)]
+    vpcs = {v["VpcId"]: v for v in inv["vpcs"]}
+    for p in peerings(inv, vid):
+        out.append(("peering connection", p["VpcPeeringConnectionId"], p.get("Tags")))
+        peer = next((x.get("VpcId") for x in (p.get("RequesterVpcInfo", {}), p.get("AccepterVpcInfo", {}))
+                     if x.get("VpcId") != vid), None)
+        if peer in vpcs:  # deleting the peering cuts the peer VPC off too: its protection counts
+            out.append((f"peering connection {p['VpcPeeringConnectionId']} to VPC", peer, vpcs[peer].get("Tags")))
+    return out
+
+
+def protected_parts(inv: dict, vpc: dict) -> list[str]:
+    reasons = []
+    for kind, pid, tags in parts(inv, vpc["VpcId"]):
+        if reason := protection(tag_map(tags)):
+            reasons.append(f"{kind} {pid} is {reason}")
+    return reasons
+
+
+def eips(inv: dict, vid: str) -> list[dict]:
+    """Elastic IPs still allocated that the VPC's NAT gateways hold or held (a deleted NAT gateway still lists
+    its addresses for about an hour; the teardown tag covers the time after that)."""
+    held = {a["AllocationId"]: n["NatGatewayId"] for n in _in(inv["nats"], vid)
+            for a in n.get("NatGatewayAddresses", []) if a.get("AllocationId")}
+    nat_enis = {a.get("NetworkInterfaceId") for n in _in(inv["nats"], vid) for a in n.get("NatGatewayAddresses", [])}
+    return [a for a in inv["addresses"] if (a.get("AllocationId") in held or tag_map(a.get("Tags")).get(TEARDOWN_TAG)
+                                            == vid) and a.get("NetworkInterfaceId") in (None, "", *nat_enis)]
+
+
+def peerings(inv: dict, vid: str) -> list[dict]:
+    return [p for p in inv["peerings"] if _state(p.get("Status", {}), "Code") not in GONE_STATES
+            and vid in (p.get("RequesterVpcInfo", {}).get("VpcId"), p.get("AccepterVpcInfo", {}).get("VpcId"))]
 
 
 def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
@@ -77,6 +174,8 @@ def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
     tags = tag_map(vpc.get("Tags"))
     name = tags.get("Name")
     blocked = blockers(inv, vpc)
+    if not blocked:
+        blocked = [r for r in [protection(tags)] if r] or protected_parts(inv, vpc)
 
     def act(op, kind, rid, state=None, **detail) -> Action:
         return Action(op=op, type=kind, id=rid, region=region, target=vid, state=state, detail=detail)
@@ -86,23 +185,38 @@ def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
                    detail={"cidr": vpc.get("CidrBlock")}, blocked="; ".join(blocked) or None)
     if blocked:
         return [final]
+    mark = f"{TEARDOWN_TAG}={vid}"
     actions: list[Action] = []
-    nats = [n for n in _in(inv["nats"], vid) if n.get("State") not in GONE_STATES]
-    for n in nats:
+    for n in _in(inv["nats"], vid):
         allocs = [a["AllocationId"] for a in n.get("NatGatewayAddresses", []) if a.get("AllocationId")]
-        actions.append(act("delete-and-wait", "ec2:nat-gateway", n["NatGatewayId"], n.get("State"),
-                           releases=allocs))
-    actions += [act("release", "ec2:elastic-ip", a["AllocationId"], "held by " + n["NatGatewayId"])
-                for n in nats for a in n.get("NatGatewayAddresses", []) if a.get("AllocationId")]
-    actions += [act("delete", "ec2:vpc-endpoint", e["VpcEndpointId"], e.get("State"), service=e.get("ServiceName"))
-                for e in _in(inv["endpoints"], vid) if e.get("State") not in GONE_STATES]
+        if _state(n) in ("pending", "available"):
+            actions.append(act("delete-and-wait", "ec2:nat-gateway", n["NatGatewayId"], _state(n),
+                               releases=allocs, marks=mark))
+        elif _state(n) in ("deleting", "deleted"):  # no state hashed: it may finish between plan and confirm
+            actions.append(act("wait-deleted", "ec2:nat-gateway", n["NatGatewayId"], releases=allocs))
+    actions += [act("release", "ec2:elastic-ip", a["AllocationId"], a.get("PublicIp"), public_ip=a.get("PublicIp"))
+                for a in eips(inv, vid)]
+    for e in _in(inv["endpoints"], vid):
+        if _state(e) in ("deleting", "deleted"):
+            actions.append(act("wait-deleted", "ec2:vpc-endpoint", e["VpcEndpointId"], service=e.get("ServiceName")))
+        else:
+            actions.append(act("delete-and-wait", "ec2:vpc-endpoint", e["VpcEndpointId"], _state(e),
+                               service=e.get("ServiceName"), interfaces=e.get("NetworkInterfaceIds", [])))
+    managed = _managed_enis(inv, vid)
     actions += [act("delete", "ec2:network-interface", e["NetworkInterfaceId"], e.get("Status"),
-                    description=e.get("Description") or "") for e in _in(inv["enis"], vid)
-                if not (e.get("Attachment") or {}).get("InstanceId")]
+                    description=e.get("Description") or "")
+                for e in _in(inv["enis"], vid) if _deletable_eni(e, managed)]
     for igw in inv["igws"]:
-        if any(a.get("VpcId") == vid for a in igw.get("Attachments", [])):
-            actions.append(act("detach", "ec2:internet-gateway", igw["InternetGatewayId"], vid))
+        if _attached(igw, vid):
+            actions.append(act("detach", "ec2:internet-gateway", igw["InternetGatewayId"], vid, marks=mark))
+        if _attached(igw, vid) or (not igw.get("Attachments") and tag_map(igw.get("Tags")).get(TEARDOWN_TAG) == vid):
             actions.append(act("delete", "ec2:internet-gateway", igw["InternetGatewayId"], vid))
+    actions += [act("delete", "ec2:egress-only-internet-gateway", g["EgressOnlyInternetGatewayId"], vid)
+                for g in inv["eigws"] if _attached(g, vid)]
+    actions += [act("delete", "ec2:carrier-gateway", g["CarrierGatewayId"], _state(g))
+                for g in _in(inv["cagws"], vid) if _state(g) not in GONE_STATES]
+    actions += [act("detach", "ec2:vpn-gateway", g["VpnGatewayId"], _state(a), kept="the VPN gateway stays")
+                for g in inv["vgws"] for a in _attached(g, vid, "VpcAttachments")]
     rts = [rt for rt in _in(inv["route_tables"], vid) if not any(a.get("Main") for a in rt.get("Associations", []))]
     actions += [act("disassociate", "ec2:route-table-association", a["RouteTableAssociationId"],
                     a.get("SubnetId"), route_table=rt["RouteTableId"])
@@ -113,13 +227,12 @@ def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
                 for rt in rts]
     actions += [act("delete", "ec2:network-acl", a["NetworkAclId"], None)
                 for a in _in(inv["acls"], vid) if not a.get("IsDefault")]
+    actions += [act("delete", "ec2:vpc-peering-connection", p["VpcPeeringConnectionId"], _state(p["Status"], "Code"))
+                for p in peerings(inv, vid)]
     groups = _in(inv["groups"], vid)
     doomed = {g["GroupId"] for g in groups if g.get("GroupName") != "default"}
     actions += sg_rules.revoke_actions(groups, doomed, region, target=lambda g: vid)
     actions += [sg_rules.delete_action(g, region, target=vid) for g in groups if g["GroupId"] in doomed]
-    actions += [act("delete", "ec2:vpc-peering-connection", p["VpcPeeringConnectionId"], p["Status"]["Code"])
-                for p in inv["peerings"] if p.get("Status", {}).get("Code") not in GONE_STATES
-                and vid in (p.get("RequesterVpcInfo", {}).get("VpcId"), p.get("AccepterVpcInfo", {}).get("VpcId"))]
     final.state["dependencies"] = len(actions)
     return actions + [final]
 
@@ -156,6 +269,9 @@ def explain(ec2, vpc_id: str) -> str:
     vgws = ec2.describe_vpn_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
     left += [f"VPN gateway {g['VpnGatewayId']} (attached; detach it)" for g in vgws.get("VpnGateways", [])
              if any(a.get("State") == "attached" for a in g.get("VpcAttachments", []))]
+    for t in paginate(ec2, "describe_transit_gateway_vpc_attachments", "TransitGatewayVpcAttachments", Filters=flt):
+        if _state(t) not in GONE_STATES:
+            left.append(f"transit gateway attachment {t['TransitGatewayAttachmentId']} (delete it)")
     return ", ".join(left[:10]) or "nothing AwsWiz can list (check Lambda, EKS, RDS, VPN and transit attachments)"
 
 
@@ -177,23 +293,74 @@ def do(aws, action: Action) -> dict | None:
         raise
 
 
+def wait_until(done, what: str, seconds: float = WAIT_SECONDS) -> None:
+    """Poll done() (1 s, then up to 15 s apart) until it is true; TimeoutError after `seconds`."""
+    deadline, pause = time.monotonic() + seconds, 1.0
+    while not done():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not finished after {seconds:.0f} s; plan again later to go on")
+        time.sleep(pause)
+        pause = min(pause * 2, 15.0)
+
+
+def _nat_gone(ec2, nat_id: str) -> bool:
+    found = ec2.describe_nat_gateways(Filters=[{"Name": "nat-gateway-id", "Values": [nat_id]}])["NatGateways"]
+    return all(_state(n) in ("deleted", "failed") for n in found)
+
+
+def _endpoint_gone(ec2, vpce_id: str) -> bool:
+    try:
+        found = ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce_id])["VpcEndpoints"]
+    except Exception as exc:  # AWS forgets a deleted endpoint: InvalidVpcEndpointId.NotFound
+        if getattr(exc, "response", {}).get("Error", {}).get("Code", "").endswith("NotFound"):
+            return True
+        raise
+    return all(_state(e) == "deleted" for e in found)
+
+
+def _vgw_detached(ec2, vgw_id: str, vpc_id: str) -> bool:
+    gws = ec2.describe_vpn_gateways(VpnGatewayIds=[vgw_id])["VpnGateways"]
+    return not any(_attached(g, vpc_id, "VpcAttachments") for g in gws)
+
+
+def _mark(ec2, ids: list[str], vpc_id: str) -> None:
+    """Tag what AWS will stop linking to the VPC, so that a plan after a kill still finds it."""
+    if ids:
+        ec2.create_tags(Resources=ids, Tags=[{"Key": TEARDOWN_TAG, "Value": vpc_id}])
+
+
 def _do(ec2, a: Action) -> dict | None:
     kind = a.type
     if kind == "ec2:nat-gateway":
-        ec2.delete_nat_gateway(NatGatewayId=a.id)
-        ec2.get_waiter("nat_gateway_deleted").wait(NatGatewayIds=[a.id], WaiterConfig={"Delay": 15, "MaxAttempts": 40})
+        if a.op == "delete-and-wait":
+            _mark(ec2, a.detail.get("releases", []), a.target_id)
+            ec2.delete_nat_gateway(NatGatewayId=a.id)
+        wait_until(lambda: _nat_gone(ec2, a.id), f"NAT gateway {a.id} deletion")
     elif kind == "ec2:elastic-ip":
         ec2.release_address(AllocationId=a.id)
     elif kind == "ec2:vpc-endpoint":
-        bad = ec2.delete_vpc_endpoints(VpcEndpointIds=[a.id]).get("Unsuccessful", [])
-        if bad:
-            raise RuntimeError(f"{a.id}: {bad[0].get('Error', {}).get('Message')}")
+        # Asynchronous (EC2 API Reference: DeleteVpcEndpoints): an interface endpoint's requester-managed
+        # interfaces go when it is deleted, and the subnets and groups they hold can be deleted only then.
+        if a.op == "delete-and-wait":
+            bad = ec2.delete_vpc_endpoints(VpcEndpointIds=[a.id]).get("Unsuccessful", [])
+            if bad:
+                raise RuntimeError(f"{a.id}: {bad[0].get('Error', {}).get('Message')}")
+        wait_until(lambda: _endpoint_gone(ec2, a.id), f"VPC endpoint {a.id} deletion")
     elif kind == "ec2:network-interface":
         ec2.delete_network_interface(NetworkInterfaceId=a.id)
     elif kind == "ec2:internet-gateway" and a.op == "detach":
+        _mark(ec2, [a.id], a.target_id)
         ec2.detach_internet_gateway(InternetGatewayId=a.id, VpcId=a.target_id)
     elif kind == "ec2:internet-gateway":
         ec2.delete_internet_gateway(InternetGatewayId=a.id)
+    elif kind == "ec2:egress-only-internet-gateway":
+        ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=a.id)
+    elif kind == "ec2:carrier-gateway":
+        ec2.delete_carrier_gateway(CarrierGatewayId=a.id)
+    elif kind == "ec2:vpn-gateway":
+        if a.state != "detaching":
+            ec2.detach_vpn_gateway(VpnGatewayId=a.id, VpcId=a.target_id)
+        wait_until(lambda: _vgw_detached(ec2, a.id, a.target_id), f"VPN gateway {a.id} detachment")
     elif kind == "ec2:route-table-association":
         ec2.disassociate_route_table(AssociationId=a.id)
     elif kind == "ec2:subnet":

@@ -149,6 +149,8 @@ def delete_vpc(params, region, state):
     left += [a.id for a in ec2.network_acls.values() if a.vpc_id == vid and not a.default]
     left += [e.id for e in ec2.vpc_end_points.values() if e.vpc_id == vid and e.state != "deleted"]
     left += [e.id for e in ec2.enis.values() if e.subnet.vpc_id == vid]
+    left += [t.id for t in ec2.transit_gateway_attachments.values()
+             if getattr(t, "vpc_id", None) == vid and t.state not in ("deleting", "deleted")]
     if left:
         raise _dependency(f"vpc '{vid}'")
     return PASS
