@@ -259,3 +259,30 @@ def test_every_kind_of_part_passes_its_protection_to_the_vpc(sandbox, run_tool):
     assert r.code == 4 and net["peer"] in r.json["errors"][0]["message"]
     assert [c for c in mutating_calls(sandbox, mark) if c["action"] not in ("CreateTags", "DeleteTags")] == []
     assert run_tool("cleanup_vpc", "--id", net["vpc"], "--region", region).code == 0
+
+
+def test_after_terminate_the_vpc_can_be_torn_down(sandbox, run_tool):
+    """End to end against the sandbox's AWS rules: terminate.py releases the instance's interfaces and detaches
+    its Elastic IP (Amazon EC2 User Guide: How instance termination works), so the VPC that was refused for
+    its instance now goes; the Elastic IP is not the VPC's, it stays allocated (and is not released)."""
+    region = "eu-north-1"
+    ec2 = sandbox.client("ec2", region)
+    vpc = ec2.create_vpc(CidrBlock="10.69.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.69.0.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName=name("web"), Description="web", VpcId=vpc)["GroupId"]
+    iid = ec2.run_instances(ImageId=image(ec2), MinCount=1, MaxCount=1, SubnetId=subnet,
+                            SecurityGroupIds=[group])["Instances"][0]["InstanceId"]
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    ec2.associate_address(AllocationId=alloc, InstanceId=iid)
+    assert iid in run_tool("cleanup_vpc", "--id", vpc, "--region", region).json["errors"][0]["message"]
+    args = ("terminate", "--type", "ec2", "--id", iid, "--region", region)
+    assert run_tool(*args, "--confirm", run_tool(*args).json["data"]["confirm"]).code == 0
+    args = ("cleanup_vpc", "--id", vpc, "--region", region)
+    plan = run_tool(*args)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    r = run_tool(*args, "--confirm", plan.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert vpc not in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
+    [addr] = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"]
+    assert not addr.get("AssociationId")
+    ec2.release_address(AllocationId=alloc)
