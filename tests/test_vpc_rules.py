@@ -138,3 +138,21 @@ def test_terminate_releases_interfaces_and_detaches_addresses(net):
     assert not addr.get("AssociationId") and not addr.get("InstanceId")
     assert primary not in [e["NetworkInterfaceId"] for e in enis(ec2, **{"vpc-id": vpc})]
     ec2.release_address(AllocationId=alloc)
+
+
+def test_vpn_gateway_detachment_is_asynchronous(net):
+    # EC2 API Reference, DetachVpnGateway: "You must wait for the attachment's state to switch to detached
+    # before you can delete the VPC or attach a different VPC to the virtual private gateway."
+    ec2, vpc, subnet = net
+    ec2.delete_subnet(SubnetId=subnet)
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpnGatewayId=vgw, VpcId=vpc)
+    ec2.detach_vpn_gateway(VpnGatewayId=vgw, VpcId=vpc)
+
+    def attachment() -> str:
+        return ec2.describe_vpn_gateways(VpnGatewayIds=[vgw])["VpnGateways"][0]["VpcAttachments"][0]["State"]
+
+    assert attachment() == "detaching"
+    assert code(ec2.delete_vpc, VpcId=vpc) == "DependencyViolation"
+    wait(lambda: attachment() == "detached")
+    assert code(ec2.delete_vpc, VpcId=vpc) is None

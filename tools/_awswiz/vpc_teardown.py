@@ -12,10 +12,12 @@ Protection is inherited: a VPC is protected if it or any of its parts is (guard.
 own tags), and a protected part blocks its VPC's teardown, named in the refusal.
 
 A run killed half-way is finished by planning again: the plan is built from what is still there, and what
-disappears from AWS's view mid-teardown is marked first. A NAT gateway's Elastic IPs and a detached
-internet gateway carry the tag awswiz:teardown-of=VPC_ID (set just before the NAT is deleted or the
-gateway detached), so the next plan still releases and deletes them; a NAT gateway or endpoint already
-"deleting" is waited for, not forgotten.
+disappears from AWS's view mid-teardown is marked first. A NAT gateway's Elastic IPs, a detached internet
+gateway and a VPN gateway being detached carry the tag awswiz:teardown-of=VPC_ID (set just before the NAT
+is deleted or the gateway detached; removed from the kept VPN gateway once detached), so the next plan
+still releases, deletes or waits for them; a NAT gateway or endpoint already "deleting" is waited for, not
+forgotten. Those waits hash no state, so a deletion that finishes between plan and confirm does not
+change the plan.
 """
 
 from __future__ import annotations
@@ -215,8 +217,13 @@ def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
                 for g in inv["eigws"] if _attached(g, vid)]
     actions += [act("delete", "ec2:carrier-gateway", g["CarrierGatewayId"], _state(g))
                 for g in _in(inv["cagws"], vid) if _state(g) not in GONE_STATES]
-    actions += [act("detach", "ec2:vpn-gateway", g["VpnGatewayId"], _state(a), kept="the VPN gateway stays")
-                for g in inv["vgws"] for a in _attached(g, vid, "VpcAttachments")]
+    for g in inv["vgws"]:
+        for a in _in(g.get("VpcAttachments", []), vid):
+            if _state(a) in ("attaching", "attached"):
+                actions.append(act("detach", "ec2:vpn-gateway", g["VpnGatewayId"], _state(a), marks=mark,
+                                   kept="the VPN gateway stays"))
+            elif _state(a) == "detaching" or tag_map(g.get("Tags")).get(TEARDOWN_TAG) == vid:
+                actions.append(act("wait-detached", "ec2:vpn-gateway", g["VpnGatewayId"]))  # no state: see NATs
     rts = [rt for rt in _in(inv["route_tables"], vid) if not any(a.get("Main") for a in rt.get("Associations", []))]
     actions += [act("disassociate", "ec2:route-table-association", a["RouteTableAssociationId"],
                     a.get("SubnetId"), route_table=rt["RouteTableId"])
@@ -357,10 +364,12 @@ def _do(ec2, a: Action) -> dict | None:
         ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=a.id)
     elif kind == "ec2:carrier-gateway":
         ec2.delete_carrier_gateway(CarrierGatewayId=a.id)
-    elif kind == "ec2:vpn-gateway":
-        if a.state != "detaching":
+    elif kind == "ec2:vpn-gateway":  # asynchronous (EC2 API Reference: DetachVpnGateway); the gateway is kept
+        if a.op == "detach":
+            _mark(ec2, [a.id], a.target_id)
             ec2.detach_vpn_gateway(VpnGatewayId=a.id, VpcId=a.target_id)
         wait_until(lambda: _vgw_detached(ec2, a.id, a.target_id), f"VPN gateway {a.id} detachment")
+        ec2.delete_tags(Resources=[a.id], Tags=[{"Key": TEARDOWN_TAG}])
     elif kind == "ec2:route-table-association":
         ec2.disassociate_route_table(AssociationId=a.id)
     elif kind == "ec2:subnet":

@@ -11,6 +11,9 @@ in the sandbox as it would in AWS (each rule names the AWS document it comes fro
 - DeleteNatGateway and DeleteVpcEndpoints (interface endpoints) are asynchronous: the resource is
   "deleting" for a while, and its interfaces (and the NAT's Elastic IP association) go only when it is
   deleted (EC2 API Reference: DeleteNatGateway, DeleteVpcEndpoints).
+- DetachVpnGateway is asynchronous: "detaching", then "detached"; the VPC cannot be deleted before (EC2 API
+  Reference: DetachVpnGateway: "You must wait for the attachment's state to switch to detached before you
+  can delete the VPC").
 - ReleaseAddress of an address still associated in a non-default VPC: InvalidIPAddress.InUse
   (EC2 API Reference: ReleaseAddress).
 - TerminateInstances detaches the instance's Elastic IPs and releases its interfaces: deleted when
@@ -149,6 +152,8 @@ def delete_vpc(params, region, state):
     left += [a.id for a in ec2.network_acls.values() if a.vpc_id == vid and not a.default]
     left += [e.id for e in ec2.vpc_end_points.values() if e.vpc_id == vid and e.state != "deleted"]
     left += [e.id for e in ec2.enis.values() if e.subnet.vpc_id == vid]
+    left += [g.id for g in ec2.vpn_gateways.values() if g.attachments.get(vid) is not None
+             and g.attachments[vid].state != "detached"]
     left += [t.id for t in ec2.transit_gateway_attachments.values()
              if getattr(t, "vpc_id", None) == vid and t.state not in ("deleting", "deleted")]
     if left:
@@ -239,6 +244,22 @@ def delete_vpc_endpoints(params, region, state):
 
         _later(finish)
     return _xml("DeleteVpcEndpoints", "<unsuccessful/>")
+
+
+@handles("ec2:DetachVpnGateway")
+def detach_vpn_gateway(params, region, state):
+    ec2 = _backend(region)
+    gw = ec2.vpn_gateways.get(params.get("VpnGatewayId"))
+    att = gw.attachments.get(params.get("VpcId")) if gw else None
+    if att is None or att.state != "attached":
+        return PASS
+    att.state = "detaching"
+
+    def finish():
+        att.state = "detached"
+
+    _later(finish)
+    return _xml("DetachVpnGateway", "<return>true</return>")
 
 
 @handles("ec2:TerminateInstances")
