@@ -286,3 +286,18 @@ def test_after_terminate_the_vpc_can_be_torn_down(sandbox, run_tool):
     [addr] = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"]
     assert not addr.get("AssociationId")
     ec2.release_address(AllocationId=alloc)
+
+
+def test_two_peered_vpcs_go_together_and_the_peering_is_deleted_once(sandbox, run_tool, state_dir):
+    region = "eu-west-2"
+    ec2 = sandbox.client("ec2", region)
+    a, b = (ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")["Vpc"]["VpcId"] for n in (71, 72))
+    pcx = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    args = ("cleanup_vpc", "--id", f"{a},{b}", "--region", region)
+    plan = run_tool(*args)
+    assert [x["id"] for x in plan.json["data"]["plan"]].count(pcx) == 1
+    mark = sandbox.mark()
+    r = run_tool(*args, "--confirm", plan.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert [c["action"] for c in mutating_calls(sandbox, mark)].count("DeleteVpcPeeringConnection") == 1
+    assert not {a, b} & {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}

@@ -131,6 +131,8 @@ def test_terminate_releases_interfaces_and_detaches_addresses(net):
     ec2.attach_network_interface(NetworkInterfaceId=extra, InstanceId=inst["InstanceId"], DeviceIndex=1)
     alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
     ec2.associate_address(AllocationId=alloc, InstanceId=inst["InstanceId"])
+    # EC2 API Reference, DeleteNetworkInterface: "You must detach the network interface before you can delete it."
+    assert code(ec2.delete_network_interface, NetworkInterfaceId=extra) == "InvalidParameterValue"
     ec2.terminate_instances(InstanceIds=[inst["InstanceId"]])
     assert [e["NetworkInterfaceId"] for e in enis(ec2, **{"subnet-id": subnet})] == [extra]
     assert enis(ec2, **{"network-interface-id": extra})[0]["Status"] == "available"

@@ -258,7 +258,8 @@ def plan(aws, region: str, ids: list[str] | None) -> Plan:
         if v.get("IsDefault") and not ids:
             out.skipped.append({"id": v["VpcId"], "region": region, "reason": "default VPC: never touched"})
             continue
-        out.actions += vpc_actions(inv, v, region)
+        planned = {(a.op, a.id) for a in out.actions}  # a peering between two doomed VPCs is deleted once
+        out.actions += [a for a in vpc_actions(inv, v, region) if (a.op, a.id) not in planned]
     return out
 
 
