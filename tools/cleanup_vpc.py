@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, targets, vpc_teardown
+from _awswiz import cli, guard, targets, vpc_apply, vpc_teardown
 from _awswiz.errors import BadInput
 from _awswiz.output import Result
 
@@ -37,7 +37,7 @@ def main(
         raise BadInput("say which VPCs: --all or --id VPC_ID (not both)", "uv run tools/scan.py lists them")
     region = targets.one_region(ctx)
     return guard.run(ctx, lambda: vpc_teardown.plan(ctx.aws, region, ids or None),
-                     lambda a: vpc_teardown.do(ctx.aws, a), confirm=confirm, max_count=max_,
+                     lambda a: vpc_apply.do(ctx.aws, a), confirm=confirm, max_count=max_,
                      explicit=bool(ids), verify=[f"uv run tools/scan.py --region {region}"])
 
 
