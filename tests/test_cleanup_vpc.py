@@ -301,3 +301,31 @@ def test_two_peered_vpcs_go_together_and_the_peering_is_deleted_once(sandbox, ru
     assert r.code == 0, r.stdout + r.stderr
     assert [c["action"] for c in mutating_calls(sandbox, mark)].count("DeleteVpcPeeringConnection") == 1
     assert not {a, b} & {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
+
+
+def test_interfaces_of_other_services_block_and_the_plans_owners_do_not():
+    """Pure logic on AWS's shapes (botocore ec2 NetworkInterfaceType; Amazon EC2 User Guide: Requester-managed
+    network interfaces, whose example shows endpoint interfaces typed both "vpc_endpoint" and "interface")."""
+    from _awswiz import vpc_teardown
+
+    def eni(i, kind, status="in-use", rm=True, desc=""):
+        return {"NetworkInterfaceId": i, "VpcId": "vpc-1", "InterfaceType": kind, "Status": status,
+                "RequesterManaged": rm, "Description": desc}
+
+    inv = {k: [] for k in vpc_teardown.INVENTORY}
+    inv["endpoints"] = [{"VpcEndpointId": "vpce-1", "VpcId": "vpc-1", "State": "available",
+                         "NetworkInterfaceIds": ["eni-old-endpoint"]}]
+    inv["nats"] = [{"NatGatewayId": "nat-1", "VpcId": "vpc-1", "State": "available",
+                    "NatGatewayAddresses": [{"AllocationId": "eipalloc-1", "NetworkInterfaceId": "eni-nat"}]}]
+    inv["enis"] = [eni("eni-nat", "natGateway"), eni("eni-old-endpoint", "interface"),
+                   eni("eni-new-endpoint", "vpc_endpoint"), eni("eni-lambda", "lambda"),
+                   eni("eni-rds", "interface", desc="RDSNetworkInterface"),
+                   eni("eni-left", "interface", status="available", rm=True),
+                   eni("eni-mine", "interface", status="available", rm=False)]
+    vpc = {"VpcId": "vpc-1", "IsDefault": False}
+    blocked = " ".join(vpc_teardown.blockers(inv, vpc))
+    assert "eni-lambda" in blocked and "eni-rds" in blocked
+    assert not {"eni-nat", "eni-old-endpoint", "eni-new-endpoint", "eni-left", "eni-mine"} & set(blocked.split())
+    inv["enis"] = [e for e in inv["enis"] if e["NetworkInterfaceId"] not in ("eni-lambda", "eni-rds")]
+    deleted = {a.id for a in vpc_teardown.vpc_actions(inv, vpc, "r") if a.type == "ec2:network-interface"}
+    assert deleted == {"eni-left", "eni-mine"}

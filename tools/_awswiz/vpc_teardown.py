@@ -85,7 +85,9 @@ def attached_to(gw: dict, vid: str, key: str = "Attachments") -> list[dict]:
 
 
 def _managed_enis(inv: dict, vid: str) -> dict[str, str]:
-    """{interface id: owner} for the interfaces the plan's NAT gateways and endpoints own."""
+    """{interface id: owner} for the interfaces the plan's NAT gateways and endpoints own. Read from the
+    owners, not only from InterfaceType: older endpoints' interfaces say "interface" (Amazon EC2 User Guide:
+    Requester-managed network interfaces)."""
     out = {a["NetworkInterfaceId"]: f"NAT gateway {n['NatGatewayId']}" for n in _in(inv["nats"], vid)
            for a in n.get("NatGatewayAddresses", []) if a.get("NetworkInterfaceId")}
     out.update({e: f"VPC endpoint {ep['VpcEndpointId']}" for ep in _in(inv["endpoints"], vid)
@@ -94,9 +96,11 @@ def _managed_enis(inv: dict, vid: str) -> dict[str, str]:
 
 
 def _deletable_eni(e: dict, managed: dict) -> bool:
-    """An interface of the account's own, free: the plan deletes it (a requester-managed one never)."""
-    return (e["NetworkInterfaceId"] not in managed and not e.get("RequesterManaged")
-            and e.get("InterfaceType", "interface") in OWN_INTERFACE_TYPES and e.get("Status") == "available")
+    """A free ("available") interface owned by nothing the plan deletes: the plan deletes it. A requester-managed
+    one that its service detached without deleting may be deleted too (Amazon EC2 User Guide:
+    Requester-managed network interfaces); one still in use never."""
+    return (e["NetworkInterfaceId"] not in managed and e.get("Status") == "available"
+            and e.get("InterfaceType", "interface") in OWN_INTERFACE_TYPES)
 
 
 def blockers(inv: dict, vpc: dict) -> list[str]:

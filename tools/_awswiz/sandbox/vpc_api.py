@@ -6,8 +6,9 @@ in the sandbox as it would in AWS (each rule names the AWS document it comes fro
 - DeleteVpc while anything but its defaults is left, DeleteSubnet while interfaces or NAT gateways are in
   it: DependencyViolation (Amazon VPC User Guide: Delete your VPC; EC2 API Reference: DeleteVpc).
 - NAT gateways and interface endpoints own requester-managed interfaces (types "natGateway" and
-  "vpc_endpoint", botocore ec2 NetworkInterfaceType) that cannot be deleted directly: InvalidParameterValue
-  "is currently in use" (Amazon EC2 User Guide: Requester-managed network interfaces).
+  "vpc_endpoint", botocore ec2 NetworkInterfaceType) that cannot be deleted while they own them, nor can an
+  interface in use be deleted: InvalidParameterValue "is currently in use" (Amazon EC2 User Guide:
+  Requester-managed network interfaces; EC2 API Reference: DeleteNetworkInterface).
 - DeleteNatGateway and DeleteVpcEndpoints (interface endpoints) are asynchronous: the resource is
   "deleting" for a while, and its interfaces (and the NAT's Elastic IP association) go only when it is
   deleted (EC2 API Reference: DeleteNatGateway, DeleteVpcEndpoints).
@@ -176,7 +177,7 @@ def delete_subnet(params, region, state):
 def delete_network_interface(params, region, state):
     ec2 = _backend(region)
     eni = ec2.enis.get(params.get("NetworkInterfaceId"))
-    if eni is not None and (eni.requester_managed or eni.instance is not None or _owner(ec2, eni)):
+    if eni is not None and (eni.status == "in-use" or eni.instance is not None or _owner(ec2, eni)):
         raise ApiError("InvalidParameterValue", f"Network interface '{eni.id}' is currently in use.")
     return PASS
 
