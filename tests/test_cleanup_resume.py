@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from _awswiz.audit import is_mutating
 from conftest import TOOLS, clean_env
 from test_cleanup_vpc import assert_nothing_left, build_vpc
 
@@ -28,9 +29,10 @@ REGION = "eu-south-1"
 
 
 class Gate:
-    """Forwards to the sandbox; after the n-th call of `op` has been answered, holds the next call."""
+    """Forwards to the sandbox; after the n-th call of `op` (None: of any changing operation) has been
+    answered, holds the next call."""
 
-    def __init__(self, target: str, op: str, nth: int):
+    def __init__(self, target: str, op: str | None, nth: int):
         self.op, self.nth, self.seen = op, nth, 0
         self.held, self.release = threading.Event(), threading.Event()
         t = urlparse(target)
@@ -54,7 +56,7 @@ class Gate:
                 conn.request(self.command, self.path, body=body, headers=dict(self.headers))
                 resp = conn.getresponse()
                 data = resp.read()
-                if action == gate.op:
+                if action == gate.op or (gate.op is None and is_mutating(action or "Describe")):
                     gate.seen += 1
                 self.send_response(resp.status)
                 for k, v in resp.getheaders():
@@ -81,10 +83,9 @@ STEPS = [("CreateTags", 1), ("DeleteNatGateway", 1), ("ReleaseAddress", 1), ("De
          ("RevokeSecurityGroupIngress", 2), ("DeleteSecurityGroup", 1)]
 
 
-@pytest.mark.parametrize("op,nth", STEPS, ids=[f"after-{op}-{n}" for op, n in STEPS])
-def test_killed_after_a_step_then_planned_again_leaves_nothing(sandbox, run_tool, state_dir, op, nth):
-    ec2 = sandbox.client("ec2", REGION)
-    net = build_vpc(ec2, REGION, f"10.{80 + STEPS.index((op, nth))}")
+def kill_after(sandbox, run_tool, state_dir, net: dict, op: str | None, nth: int) -> bool:
+    """Plan, confirm through a gate, SIGKILL the confirm once the step is answered; False when the
+    confirm finished before reaching the step (there is no such step)."""
     args = ("--id", net["vpc"], "--region", REGION)
     plan = run_tool("cleanup_vpc", *args)
     assert plan.code == 0, plan.stdout + plan.stderr
@@ -94,13 +95,53 @@ def test_killed_after_a_step_then_planned_again_leaves_nothing(sandbox, run_tool
                              plan.json["data"]["confirm"]], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        assert gate.held.wait(120), f"the tool never got past {op} #{nth}"
+        while not gate.held.wait(0.2):
+            if proc.poll() is not None:  # finished without reaching the step
+                return False
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
         gate.close()
         if proc.poll() is None:
             proc.kill()
+    return True
+
+
+def finish_and_check(run_tool, ec2, net: dict) -> None:
+    args = ("--id", net["vpc"], "--region", REGION)
+    again = run_tool("cleanup_vpc", *args)
+    assert again.code == 0, again.stdout + again.stderr
+    r = run_tool("cleanup_vpc", *args, "--confirm", again.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert_nothing_left(ec2, net)
+
+
+def test_killed_after_every_step_in_turn_then_planned_again_leaves_nothing(sandbox, run_tool, state_dir):
+    """Issue 7 item 10's proof: kill -9 the confirm after each changing call of a full teardown in turn
+    (1st, 2nd, ... until the confirm completes without being killed); each time, plan and confirm again
+    and nothing is left over."""
+    ec2 = sandbox.client("ec2", REGION)
+    n = 0
+    while True:
+        n += 1
+        assert n < 60, "the teardown never completed"
+        net = build_vpc(ec2, REGION, f"10.{100 + n % 100}")
+        killed = kill_after(sandbox, run_tool, state_dir, net, None, n)
+        if killed:
+            assert net["vpc"] in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]] or n > 1
+            finish_and_check(run_tool, ec2, net)
+        else:
+            assert_nothing_left(ec2, net)  # the last n: the confirm ran to its end
+            break
+    assert n > 10  # a full teardown has many steps; each was a kill point
+
+
+@pytest.mark.parametrize("op,nth", STEPS, ids=[f"after-{op}-{n}" for op, n in STEPS])
+def test_killed_after_a_step_then_planned_again_leaves_nothing(sandbox, run_tool, state_dir, op, nth):
+    ec2 = sandbox.client("ec2", REGION)
+    net = build_vpc(ec2, REGION, f"10.{80 + STEPS.index((op, nth))}")
+    args = ("--id", net["vpc"], "--region", REGION)
+    assert kill_after(sandbox, run_tool, state_dir, net, op, nth), f"the tool never got past {op} #{nth}"
     assert net["vpc"] in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]  # it really stopped half-way
     again = run_tool("cleanup_vpc", *args)
     assert again.code == 0, again.stdout + again.stderr
