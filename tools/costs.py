@@ -21,6 +21,10 @@ def _usd(v) -> str:
     return "-" if v is None else f"${v:,.2f}"
 
 
+def _rate(v) -> str:
+    return f"${v:,.4f}" if v < 1 else f"${v:,.2f}"
+
+
 def _pct(v) -> str:
     return "" if v is None else f" ({v:+.1f}%)"
 
@@ -57,7 +61,7 @@ def render(console, data) -> None:
 def render_now(console, data) -> None:
     from _awswiz.output import table
 
-    rows = [[b["region"], b["type"], b["id"], b.get("name"), b["what"], _usd(b["per_hour"]), _usd(b["per_month"]),
+    rows = [[b["region"], b["type"], b["id"], b.get("name"), b["what"], _rate(b["per_hour"]), _usd(b["per_month"]),
              b["price_source"]] for b in data["burn"]]
     console.print(table("Burn rate right now", ["region", "type", "id", "name", "what", "per hour", "per month",
                                                 "price"], rows))
@@ -86,7 +90,9 @@ def main(
     if now:
         from _awswiz import burn
 
-        return burn.run(ctx)
+        result = burn.run(ctx)
+        result.render = render
+        return result
     group = costs_core.group_spec(group_by)
     ex = costs_core.Explorer(ctx.aws.client("ce", "us-east-1"), ctx.aws.account_id(), refresh)
     rows, groups = costs_core.monthly(ex, months, group)
