@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import threading
 
 from . import cache
 from .errors import BadInput
@@ -21,6 +22,7 @@ NOT_GROSS = {"Credit", "Refund"}  # RECORD_TYPE values that are not spend
 METRIC = "UnblendedCost"
 CACHE = "costs"
 SPARK = "▁▂▃▄▅▆▇█"
+_CACHE_LOCK = threading.Lock()  # fellow_costs reads several accounts at once; one writer of the cache file
 
 
 def today() -> _dt.date:
@@ -28,10 +30,9 @@ def today() -> _dt.date:
 
 
 def month_start(d: _dt.date, back: int = 0) -> _dt.date:
-    y, m = d.year, d.month - back
-    while m < 1:
-        y, m = y - 1, m + 12
-    return _dt.date(y, m, 1)
+    """The first day of the month `back` months before d's (negative: after)."""
+    y, m = divmod(d.year * 12 + d.month - 1 - back, 12)
+    return _dt.date(y, m + 1, 1)
 
 
 def next_month(d: _dt.date) -> _dt.date:
@@ -59,7 +60,8 @@ class Explorer:
 
     def call(self, op: str, params: dict) -> dict:
         key = hashlib.sha256(json.dumps([self.account, op, params], sort_keys=True).encode()).hexdigest()[:32]
-        entry = cache.load(CACHE).get(key)
+        with _CACHE_LOCK:
+            entry = cache.load(CACHE).get(key)
         if not self.refresh and cache.fresh(entry, max_age_days=1):
             self.cached += 1
             return entry["response"]
@@ -67,9 +69,10 @@ class Explorer:
         response.pop("ResponseMetadata", None)
         self.sent += 1
         today_ = cache.today()
-        kept = {k: v for k, v in cache.load(CACHE).items() if v.get("date") == today_}  # older answers go
-        kept[key] = {"date": today_, "response": response}
-        cache.save(CACHE, kept)
+        with _CACHE_LOCK:
+            kept = {k: v for k, v in cache.load(CACHE).items() if v.get("date") == today_}  # older answers go
+            kept[key] = {"date": today_, "response": response}
+            cache.save(CACHE, kept)
         return response
 
 
