@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,18 @@ def test_invalid_entry_is_bad_input(sandbox, run_tool, state_dir):
     write(state_dir, '[[fellow]]\nname = "x"\naccount = "12"\nprofile = "p"\n')
     r = run_tool("fellow_costs")
     assert r.code == 2 and "12-digit" in r.json["errors"][0]["message"]
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian package chromium not installed")
+def test_html_page_draws_its_chart_offline(sandbox, run_tool, state_dir, tmp_path):
+    write(state_dir, ADA + "\n" + GRACE)
+    page = Path(run_tool("fellow_costs", "--months", "1").json["data"]["files"]["html"])
+    # headless Chromium with networking features off and a fresh profile: the DOM after the scripts ran holds
+    # plotly's drawn SVG (class main-svg) and one bar series per fellow
+    p = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
+                        page.as_uri()], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-1000:]
+    assert 'class="main-svg"' in p.stdout
+    assert p.stdout.count('class="trace bars"') == 2

@@ -63,12 +63,11 @@ def chart(doc: dict) -> str:
 
     fig = go.Figure()
     for f in doc["fellows"]:
-        fig.add_bar(name=f"{f['name']} (gross)", x=[m["month"] for m in f["months"]],
-                    y=[m["gross"] for m in f["months"]])
-        fig.add_scatter(name=f"{f['name']} (net)", x=[m["month"] for m in f["months"]],
-                        y=[m["net"] for m in f["months"]], mode="lines+markers")
-    fig.update_layout(barmode="group", title="Monthly spend per fellow (USD)", yaxis_title="USD",
-                      template="plotly_white", height=520)
+        x = [m["month"] + (" (to date)" if m["partial"] else "") for m in f["months"]]
+        fig.add_bar(name=f"{f['name']} (gross)", x=x, y=[m["gross"] for m in f["months"]])
+        fig.add_scatter(name=f"{f['name']} (net)", x=x, y=[m["net"] for m in f["months"]], mode="lines+markers")
+    fig.update_layout(barmode="group", title="Monthly spend per fellow (USD): bars gross, lines net after credits",
+                      yaxis_title="USD", xaxis_type="category", template="plotly_white", height=520)
     return fig.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False})
 
 
