@@ -126,3 +126,18 @@ def test_bad_input_sends_nothing(sandbox, run_tool, args):
     if args[0] == "--group-by":
         assert "service, region, account, tag:KEY" in r.json["errors"][0]["message"]
     assert ce_calls(sandbox, mark) == []
+
+
+def test_daily_net_and_gross(sandbox, run_tool):
+    # GetCostAndUsage Granularity DAILY: one ResultsByTime per day, End exclusive (today is not included)
+    r = run_tool("costs", "--months", "1", "--daily", "5")
+    days = r.json["data"]["daily"]
+    today = _dt.datetime.now(_dt.UTC).date()
+    assert [d["date"] for d in days] == [(today - _dt.timedelta(days=k)).isoformat() for k in range(5, 0, -1)]
+    resp = sandbox.client("ce").get_cost_and_usage(
+        TimePeriod={"Start": days[0]["date"], "End": today.isoformat()}, Granularity="DAILY",
+        Metrics=["UnblendedCost"])
+    assert [d["net"] for d in days] == pytest.approx(
+        [float(x["Total"]["UnblendedCost"]["Amount"]) for x in resp["ResultsByTime"]], abs=0.01)
+    assert all(d["gross"] > d["net"] for d in days)  # the lab lives partly on credits
+    assert r.json["next"] == ["uv run tools/costs.py --now"]

@@ -55,3 +55,4 @@ def test_now_sends_no_cost_explorer_call(sandbox, run_tool):
     assert r.code == 0
     assert not [c for c in sandbox.calls(mark) if c["action"] in ("GetCostAndUsage", "GetCostForecast")]
     assert {b["region"] for b in r.json["data"]["burn"]} == {"us-east-1"}
+    assert r.json["next"] == ["uv run tools/scan.py --region us-east-1"]

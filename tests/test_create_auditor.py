@@ -89,6 +89,14 @@ def test_bad_input_changes_nothing(sandbox, run_tool, state_dir, args):
     assert not (state_dir / "fellows.toml").exists()
 
 
+def test_malformed_fellows_file_refused_before_any_change(sandbox, run_tool, state_dir):
+    (state_dir / "fellows.toml").write_text("[[fellow]\n")
+    mark = sandbox.mark()
+    r = run_tool("create_auditor", "--name", f"aud-{uuid.uuid4().hex[:6]}")
+    assert r.code == 2 and "line 1" in r.json["errors"][0]["message"]
+    assert not [c for c in sandbox.calls(mark) if c["service"] == "iam"]
+
+
 def test_existing_user_is_not_planned(sandbox, run_tool):
     r = run_tool("create_auditor", "--name", "alice")  # a lab user
     assert r.code == 1 and r.json["errors"][0]["code"] == "AlreadyExists"

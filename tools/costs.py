@@ -85,13 +85,14 @@ def main(
 ) -> Result:
     """Spend per month by service (or --group-by), net (after credits and refunds) and gross, month-over-month
     change, month to date with a forecast; --now: what is running costs per hour and per month."""
-    from _awswiz import costs_core
+    from _awswiz import costs_core, hints
 
     if now:
         from _awswiz import burn
 
         result = burn.run(ctx)
         result.render = render
+        result.next = [f"uv run tools/scan.py --region {ctx.region_spec or 'all'}{hints.scope(ctx)}"]
         return result
     group = costs_core.group_spec(group_by)
     ex = costs_core.Explorer(ctx.aws.client("ce", "us-east-1"), ctx.aws.account_id(), refresh)
@@ -101,7 +102,7 @@ def main(
     if daily:
         doc["daily"] = costs_core.daily(ex, daily)
     doc["ce_calls"] = {"sent": ex.sent, "cached": ex.cached}
-    return Result(data=doc, render=render)
+    return Result(data=doc, render=render, next=[f"uv run tools/costs.py --now{hints.scope(ctx)}"])
 
 
 if __name__ == "__main__":

@@ -93,6 +93,7 @@ def main(
                        "e.g. --mode role --trusted-account 123456789012")
     if mode == "user" and trusted_account:
         raise BadInput("--trusted-account goes with --mode role only", "add --mode role, or drop --trusted-account")
+    fellows.load(required=False)  # a malformed fellows.toml is bad input now, not after the key was made
     iam = ctx.aws.client("iam")
     tags = [{"Key": "awswiz:managed", "Value": "true"}, {"Key": "awswiz:owner", "Value": "create_auditor"}]
 
