@@ -7,3 +7,4 @@ from . import capacity_api, offerings_api  # noqa: F401,E402 - issue 8 (quota): 
 from . import ec2_rules, s3_rules  # noqa: F401,E402 - issue 8: termination protection, instance-store roots, MFA Delete
 from . import vpc_api  # noqa: F401,E402 - issue 8: VPC teardown rules (DependencyViolation, async deletes)
 from . import spot_api  # noqa: F401,E402 - issue 8: persistent spot requests and maintain fleets relaunch
+from . import costs_api  # noqa: F401,E402 - issue 10 (money): Cost Explorer ledger and forecast
