@@ -13,7 +13,7 @@ import ipaddress
 from ..errors import BadInput
 from ..guard import Action, Plan
 from ..snapshot import WORLD, open_ports
-from . import gather
+from . import gather  # noqa: I001 - the package, then its modules
 from .network import SG_CHECKS, sg_open
 from .s3 import PAB_KEYS, s3control
 
