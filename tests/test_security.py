@@ -357,3 +357,31 @@ def test_fix_deactivates_the_old_key_only(sandbox, run_tool, state_dir):
         assert after.json["data"]["findings"] == []
     finally:
         iam.update_access_key(UserName="sec-old-key", AccessKeyId=old, Status="Active")
+
+
+def test_region_refusing_credentials_is_partial_and_the_rest_is_checked(run_tool, faulty):
+    """One region refusing credentials is one error entry for it (exit 3); the other region's findings stay."""
+    regions = f"{LAB},us-east-1"
+    checks = "sg-open-ssh,ec2-imdsv1,ebs-default-encryption-off,guardduty-off"
+    baseline = run_tool("security", "--region", regions, "--check", checks)
+    url, stats = faulty(deny={"us-east-1"})
+    r = run_tool("security", "--region", regions, "--check", checks, endpoint=url)
+    assert r.code == 3, r.stderr
+    assert {e["region"] for e in r.json["errors"]} == {"us-east-1"} and stats.denied > 0
+    keep = {(f["check"], f["resource"]) for f in baseline.json["data"]["findings"] if f["region"] == LAB}
+    assert keep and keep == {(f["check"], f["resource"]) for f in r.json["data"]["findings"]}
+    assert "Traceback" not in r.stderr
+
+
+def test_fix_over_max_is_refused(sandbox, run_tool):
+    """ebs-default-encryption-off is off in most regions: a fix across all of them is over --max 10."""
+    mark = sandbox.mark()
+    r = run_tool("security", "--fix", "ebs-default-encryption-off")
+    assert r.code == 4 and "over --max 10" in r.json["errors"][0]["message"]
+    assert mutating_calls(sandbox, mark) == []
+
+
+def test_pretty_shows_the_findings_table(run_tool):
+    r = run_tool("security", "--region", LAB, "--check", "sg-open-all,ami-public", "--pretty")
+    assert r.code == 0, r.stderr
+    assert "Security findings" in r.stdout and "sg-open-all" in r.stdout and "sec-public-ami" in r.stdout
