@@ -89,7 +89,7 @@ def main(
     """Run the security checks across the account (default --region all) concurrently; each finding names its
     check, severity, resource, region, evidence, Prowler id and the command that fixes it."""
     from _awswiz import hints
-    from _awswiz.checks import BY_ID, CHECKS, FIXABLE, SEVERITIES, public
+    from _awswiz.checks import CHECKS, FIXABLE, SEVERITIES, public
     from _awswiz.errors import BadInput
 
     if fmt not in FORMATS:
@@ -109,26 +109,17 @@ def main(
     from _awswiz.security_checks import gather
 
     with ctx.progress("checking", 0) as bar:
-        found, errors = gather(ctx.aws, regions, set(wanted), scope, bar)
+        found, errors, notes = gather(ctx.aws, regions, set(wanted), scope, bar)
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     found = sorted((public(f) for f in found),
                    key=lambda f: (rank[f["severity"]], f["check"], f["region"], f["resource"]))
     counts = {s: sum(f["severity"] == s for f in found) for s in SEVERITIES}
     data = {"regions": regions, "skipped_regions": skipped, "checks_run": wanted, "counts": counts,
-            "findings": found, "not_checked": _not_checked(found, wanted, BY_ID)}
+            "findings": found, "not_checked": notes}
     if fmt == "sarif":
         _print_sarif(ctx, found, wanted, errors)
     nxt = list(dict.fromkeys(f["fix"] for f in found if f.get("fix")))[:5]
     return Result(data=data, errors=errors, next=nxt, render=_render)
-
-
-def _not_checked(found, wanted, by_id) -> list[str]:
-    notes = []
-    if "iam-root-recent-use" in wanted:
-        notes.append("iam-root-recent-use reads the IAM credential report and never generates one; if none exists "
-                     "(or it has no <root_account> row, as in the sandbox), root use is not judged: generate it "
-                     "with `aws iam generate-credential-report`, then run again")
-    return notes
 
 
 def _print_sarif(ctx, found, wanted, errors) -> None:

@@ -108,7 +108,8 @@ CHECKS: list[Check] = [
     Check("s3-bucket-no-encryption", "Bucket has no default encryption", "medium", "s3", "global",
           ("s3:GetBucketEncryption",), "GetBucketEncryption answers ServerSideEncryptionConfigurationNotFoundError",
           None, "s3_bucket_default_encryption", "put-bucket-encryption with SSE-S3 or SSE-KMS",
-          "Amazon S3 User Guide: Setting default server-side encryption behavior for Amazon S3 buckets"),
+          "Amazon S3 User Guide: Using server-side encryption with Amazon S3 managed keys (SSE-S3) "
+          "(every bucket since January 5, 2023)"),
     Check("iam-user-no-mfa", "IAM user with a console password and no MFA", "high", "iam", "global",
           ("iam:ListUsers", "iam:GetLoginProfile", "iam:ListMFADevices"),
           "the user has a login profile and no MFA device", None, "iam_user_mfa_enabled_console_access",
@@ -129,7 +130,7 @@ CHECKS: list[Check] = [
     Check("iam-root-recent-use", "Root user used in the last 30 days", "high", "iam", "global",
           ("iam:GetCredentialReport",), "the <root_account> row's password or key was last used within 30 days",
           None, "iam_avoid_root_usage", "use IAM users or roles for daily work; investigate the root sign-in",
-          "IAM User Guide: Generate credential reports for your AWS account"),
+          "IAM User Guide: Getting credential reports for your AWS account"),
     Check("iam-policy-admin", "Customer managed policy allows \"*\" on \"*\"", "high", "iam", "global",
           ("iam:ListPolicies", "iam:GetPolicyVersion"),
           "the default version has an Allow statement with Action '*' and Resource '*'", None,
@@ -155,11 +156,11 @@ FIXABLE = [c.id for c in CHECKS if c.fix]
 
 
 def finding(check_id: str, resource: str, region: str, evidence: dict, *, rtype: str, name: str | None = None,
-            fix: str | None = None, **private) -> dict:
+            fix: str | None = None, prowler: str | None = None, **private) -> dict:
     """One finding in the shape security.py prints; private keys (tags, what a fix needs) start with _."""
     c = BY_ID[check_id]
     f = {"check": c.id, "severity": c.severity, "title": c.title, "type": rtype, "resource": resource,
-         "region": region, "evidence": evidence, "prowler": c.prowler}
+         "region": region, "evidence": evidence, "prowler": prowler or c.prowler}
     if name and name != resource:
         f["name"] = name
     f["fix"] = fix

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .checks import BY_ID, fix_command
-from .security_checks.network import exposed, sg_open
+from .security_checks.network import exposed, prowler_id, sg_open
 
 
 def _age(launched) -> str:
@@ -33,11 +33,11 @@ def _finding(kind: str, rec: dict, message: str, next_cmd: str | None = None) ->
     return f
 
 
-def _check(check_id: str, rec: dict, detail: str, scope: str) -> dict:
+def _check(check_id: str, rec: dict, detail: str, scope: str, ports: list[str] | None = None) -> dict:
     c = BY_ID[check_id]
     f = _finding(check_id, rec, f"{c.title}: {rec.get('name') or rec['id']} ({detail})",
                  fix_command(check_id, rec["id"], rec["region"], scope))
-    f.update(check=c.id, severity=c.severity, prowler=c.prowler)
+    f.update(check=c.id, severity=c.severity, prowler=prowler_id(check_id, ports) if ports else c.prowler)
     return f
 
 
@@ -48,7 +48,7 @@ def security(records: list[dict], scope: str = "") -> list[dict]:
     for r in records:
         if r["type"] == "vpc:security-group":
             for check, ports in sg_open(r.get("open_to_world", [])).items():
-                out.append(_check(check, r, f"ports {', '.join(ports)} open to 0.0.0.0/0 or ::/0", scope))
+                out.append(_check(check, r, f"ports {', '.join(ports)} open to 0.0.0.0/0 or ::/0", scope, ports))
         elif r["type"] == "ec2:instance":
             ev = exposed(r.get("public_ip"), r.get("state"), r.get("security_groups") or [], open_by_group)
             if ev:

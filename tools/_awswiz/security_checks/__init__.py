@@ -5,8 +5,10 @@ network.py from here, so the modules are imported when a run needs them.)"""
 from __future__ import annotations
 
 
-def gather(aws, regions: list[str], want: set[str], scope: str, progress=None) -> tuple[list[dict], list[dict]]:
-    """(findings with private keys, error entries) for the wanted check ids in the regions."""
+def gather(aws, regions: list[str], want: set[str], scope: str,
+           progress=None) -> tuple[list[dict], list[dict], list[str]]:
+    """(findings with private keys, error entries, notes on what could not be judged) for the wanted check
+    ids in the regions."""
     from ..fanout import FanOut
     from . import ec2, iam, monitoring, s3
 
@@ -18,4 +20,5 @@ def gather(aws, regions: list[str], want: set[str], scope: str, progress=None) -
     results, errors = fan.wait()
     results.setdefault("account", None)
     found = [f for m in mods for f in m.evaluate(results, regions, want, scope)]
-    return found, errors
+    notes = [n for m in mods if hasattr(m, "notes") for n in m.notes(results, want)]
+    return found, errors, notes

@@ -8,7 +8,7 @@ from ..aws import paginate
 from ..checks import finding, fix_command
 from ..resources import tag_map
 from ..snapshot import open_ports
-from .network import SG_CHECKS, exposed, sg_open
+from .network import SG_CHECKS, exposed, prowler_id, sg_open
 
 CHECKS = {*SG_CHECKS, "ec2-public-open-sg", "ec2-imdsv1", "ec2-launch-template-imdsv1", "ebs-volume-unencrypted",
           "ebs-snapshot-unencrypted", "ebs-default-encryption-off", "ebs-snapshot-public", "ami-public"}
@@ -102,7 +102,7 @@ def _groups_and_instances(results: dict, region: str, scope: str) -> list[dict]:
             out.append(finding(check, gid, region, {"rules": rs, "used_by": used.get(gid, []), "vpc": g.get("VpcId")},
                                rtype="ec2:security-group", name=g.get("GroupName"),
                                fix=fix_command(check, gid, region, scope), tags=tag_map(g.get("Tags")),
-                               group=g))
+                               prowler=prowler_id(check, [r["ports"] for r in rs]), group=g))
     for i in instances:
         iid, tags = i["InstanceId"], tag_map(i.get("Tags"))
         ev = exposed(i.get("PublicIpAddress"), i.get("State", {}).get("Name"),

@@ -69,7 +69,7 @@ def _actions(f: dict, cidr: str | None) -> list[Action]:
 
 
 def plan(aws, check: str, regions: list[str], ids: list[str], cidr: str | None, scope: str) -> Plan:
-    found, errors = gather(aws, regions, {check}, scope)
+    found, errors, _ = gather(aws, regions, {check}, scope)
     chosen = [f for f in found if not ids or f["resource"] in ids]
     p = Plan(actions=[a for f in chosen for a in _actions(f, cidr)], errors=errors,
              scope={"check": check, "regions": regions, "cidr": cidr, **({"ids": ids} if ids else {})})

@@ -43,8 +43,8 @@ def _credential_report(iam) -> dict | None:
     try:
         content = iam.get_credential_report()["Content"]
     except Exception as exc:
-        if _code(exc) in ("ReportNotPresent", "ReportExpired"):
-            return None
+        if _code(exc) in ("ReportNotPresent", "ReportExpired", "ReportInProgress"):
+            return None  # IAM API Reference: GetCredentialReport (Errors)
         raise
     text = content.decode() if isinstance(content, bytes) else content
     for row in csv.DictReader(io.StringIO(text)):
@@ -117,6 +117,19 @@ def _days(when, now) -> float | None:
     if isinstance(when, str):
         when = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
     return (now - when).total_seconds() / 86400
+
+
+def notes(results: dict, want: set[str]) -> list[str]:
+    """What could not be judged, said rather than passed over in silence."""
+    if "iam-root-recent-use" not in want or ("iam", "report") not in results:
+        return []
+    report = results[("iam", "report")]
+    if report is None:
+        return ["iam-root-recent-use: no current credential report (security.py reads it, never generates it): "
+                "generate one with `aws iam generate-credential-report`, then run again"]
+    if not report:
+        return ["iam-root-recent-use: the credential report has no <root_account> row, so root use was not judged"]
+    return []
 
 
 def evaluate(results: dict, regions: list[str], want: set[str], scope: str) -> list[dict]:

@@ -9,6 +9,25 @@ from ..snapshot import covers
 DB_PORTS = (3306, 5432, 1433, 1521, 27017, 6379, 9200, 11211, 5439)
 PORTS = {"sg-open-ssh": (22,), "sg-open-rdp": (3389,), "sg-open-db": DB_PORTS}
 SG_CHECKS = ("sg-open-all", *PORTS)
+# Prowler names one check per port (or family of ports); a finding carries the one of its first open port
+_SG = "ec2_securitygroup_allow_ingress_from_internet_to_"
+PROWLER_PORT = {22: _SG + "tcp_port_22", 3389: _SG + "tcp_port_3389", 3306: _SG + "tcp_port_mysql_3306",
+                5432: _SG + "tcp_port_postgres_5432", 1433: _SG + "tcp_port_sql_server_1433_1434",
+                1521: _SG + "tcp_port_oracle_1521_2483", 27017: _SG + "tcp_port_mongodb_27017_27018",
+                6379: _SG + "tcp_port_redis_6379", 9200: _SG + "tcp_port_elasticsearch_kibana_9200_9300_5601",
+                11211: _SG + "tcp_port_memcached_11211"}
+
+
+def prowler_id(check: str, ports: list[str]) -> str | None:
+    """The Prowler check id of an sg-open-* finding: per port for the database check, else the row's own."""
+    from ..checks import BY_ID
+
+    if check == "sg-open-db":
+        for p in ports:
+            for port in DB_PORTS:
+                if covers([p], port) and port in PROWLER_PORT:
+                    return PROWLER_PORT[port]
+    return BY_ID[check].prowler
 
 
 def is_all(port: str) -> bool:
