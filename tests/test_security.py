@@ -396,3 +396,14 @@ def test_pretty_shows_the_findings_table(run_tool):
     r = run_tool("security", "--region", LAB, "--check", "sg-open-all,ami-public", "--pretty")
     assert r.code == 0, r.stderr
     assert "Security findings" in r.stdout and "sg-open-all" in r.stdout and "sec-public-ami" in r.stdout
+
+
+def test_narrowing_to_an_address_already_allowed_still_removes_the_open_range(sandbox, run_tool):
+    """AuthorizeSecurityGroupIngress refuses a rule that exists (InvalidPermission.Duplicate: Amazon EC2 API
+    Reference, Error codes); the world range is gone all the same and the fix says so."""
+    ec2 = sandbox.client("ec2", FIX)
+    gid = _group(ec2, [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                        "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "198.51.100.7/32"}]}])
+    _, r = plan_and_confirm(run_tool, "--fix", "sg-open-db", "--id", gid, "--region", FIX, "--cidr", "198.51.100.7/32")
+    assert r.json["data"]["results"][0]["note"] == "198.51.100.7/32 was already allowed"
+    assert _rules(ec2, gid) == {("tcp", 5432, "198.51.100.7/32")}

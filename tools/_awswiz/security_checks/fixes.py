@@ -87,8 +87,13 @@ def do(aws, action: Action) -> dict | None:
         if cidr:
             rule = {k: world[k] for k in ("IpProtocol", "FromPort", "ToPort") if k in world}
             key, field = ("Ipv6Ranges", "CidrIpv6") if ":" in cidr else ("IpRanges", "CidrIp")
-            ec2.authorize_security_group_ingress(GroupId=action.id, IpPermissions=[
-                {**rule, key: [{field: cidr, "Description": DESCRIPTION}]}])
+            try:
+                ec2.authorize_security_group_ingress(GroupId=action.id, IpPermissions=[
+                    {**rule, key: [{field: cidr, "Description": DESCRIPTION}]}])
+            except Exception as exc:
+                if (getattr(exc, "response", None) or {}).get("Error", {}).get("Code") != "InvalidPermission.Duplicate":
+                    raise
+                return {"note": f"{cidr} was already allowed"}
         return None
     if action.op == "require-imdsv2":
         aws.client("ec2", action.region).modify_instance_metadata_options(
