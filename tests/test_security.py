@@ -102,7 +102,8 @@ def test_findings_carry_what_the_issue_asks(lab):
         c = BY_ID[f["check"]]
         assert (f["severity"], f["title"]) == (c.severity, c.title)
         assert f["prowler"] == c.prowler or (c.id == "sg-open-db" and f["prowler"].startswith(
-            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_"))
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_")) or (
+            c.id == "ec2-public-open-sg" and f["prowler"].startswith("ec2_instance_port_"))
         assert f["resource"] and f["region"] and f["evidence"] is not None
         assert bool(f["fix"]) == bool(c.fix) and (f["fix"] or f["remedy"])
         assert not any(k.startswith("_") for k in f)
@@ -110,6 +111,8 @@ def test_findings_carry_what_the_issue_asks(lab):
     assert rdp["evidence"]["rules"] == [{"protocol": "tcp", "ports": "3389", "from": ["::/0"]}]
     assert rdp["evidence"]["used_by"]  # the group in use by sec-exposed; unused open groups are found too
     assert rdp["fix"] == f"uv run tools/security.py --fix sg-open-rdp --id {rdp['resource']} --region {LAB}"
+    exposed = next(f for f in lab["data"]["findings"] if f["check"] == "ec2-public-open-sg")
+    assert exposed["prowler"] == "ec2_instance_port_rdp_exposed_to_internet"  # sec-exposed is behind RDP
     db = next(f for f in lab["data"]["findings"] if f["check"] == "sg-open-db")
     assert db["prowler"] == "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_postgres_5432"  # its port
     pol = next(f for f in lab["data"]["findings"] if f["check"] == "s3-bucket-public-policy")

@@ -53,7 +53,8 @@ def security(records: list[dict], scope: str = "") -> list[dict]:
             ev = exposed(r.get("public_ip"), r.get("state"), r.get("security_groups") or [], open_by_group)
             if ev:
                 out.append(_check("ec2-public-open-sg", r, f"public IP {ev['public_ip']} behind "
-                                  f"{', '.join(ev['open_groups'])}", scope))
+                                  f"{', '.join(ev['open_groups'])}", scope,
+                                  [p for ps in ev["open_groups"].values() for p in ps]))
     return out
 
 

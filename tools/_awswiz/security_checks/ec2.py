@@ -108,7 +108,9 @@ def _groups_and_instances(results: dict, region: str, scope: str) -> list[dict]:
         ev = exposed(i.get("PublicIpAddress"), i.get("State", {}).get("Name"),
                      [g["GroupId"] for g in i.get("SecurityGroups", [])], open_by_group)
         if ev:
-            out.append(finding("ec2-public-open-sg", iid, region, ev, rtype="ec2:instance", name=tags.get("Name")))
+            ports = [p for ps in ev["open_groups"].values() for p in ps]
+            out.append(finding("ec2-public-open-sg", iid, region, ev, rtype="ec2:instance", name=tags.get("Name"),
+                               prowler=prowler_id("ec2-public-open-sg", ports)))
         md = i.get("MetadataOptions") or {}
         if md.get("HttpEndpoint", "enabled") == "enabled" and md.get("HttpTokens", "optional") != "required":
             out.append(finding("ec2-imdsv1", iid, region, {"http_tokens": md.get("HttpTokens", "optional"),

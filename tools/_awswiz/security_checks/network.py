@@ -18,10 +18,21 @@ PROWLER_PORT = {22: _SG + "tcp_port_22", 3389: _SG + "tcp_port_3389", 3306: _SG 
                 11211: _SG + "tcp_port_memcached_11211"}
 
 
+# and one per port for an instance behind such a group: ec2_instance_port_<name>_exposed_to_internet
+INSTANCE_PORT = {22: "ssh", 3389: "rdp", 3306: "mysql", 5432: "postgresql", 1433: "sqlserver", 1521: "oracle",
+                 27017: "mongodb", 6379: "redis", 9200: "elasticsearch_kibana", 11211: "memcached"}
+
+
 def prowler_id(check: str, ports: list[str]) -> str | None:
-    """The Prowler check id of an sg-open-* finding: per port for the database check, else the row's own."""
+    """The Prowler check id of a finding on these open ports: per port for the database check and for an
+    exposed instance, else the row's own."""
     from ..checks import BY_ID
 
+    if check == "ec2-public-open-sg":
+        for port, name in INSTANCE_PORT.items():
+            if any(covers([p], port) and not is_all(p) for p in ports):
+                return f"ec2_instance_port_{name}_exposed_to_internet"
+        return BY_ID[check].prowler
     if check == "sg-open-db":
         for p in ports:
             for port in DB_PORTS:
