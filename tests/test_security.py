@@ -74,6 +74,7 @@ CASES = {
     "iam-key-old": ({"sec-old-key"}, {"sec-fresh-key"}),
     "iam-key-unused": ({"sec-old-key"}, {"sec-fresh-key"}),
     "iam-policy-admin": ({"sec-admin-star"}, {"sec-read-logs"}),
+    "iam-inline-policy-admin": ({"sec-inline-admin"}, {"sec-inline-read"}),
     "iam-role-open-trust": ({"sec-open-trust"}, {"sec-partner-trust", "awswiz-lab-role"}),
     "iam-root-access-key": (set(), {"root"}),  # moto never reports root keys (see the module doc)
     "iam-root-recent-use": (set(), {"root"}),  # moto's credential report has no root row

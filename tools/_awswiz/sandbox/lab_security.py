@@ -16,6 +16,7 @@ bucket awswiz-sec-public-acl (public-read),   awswiz-sec-private (block public a
 user sec-console-nomfa (password, no MFA)     sec-console-mfa (password and a virtual MFA device)
 user sec-old-key: a key made 200 days ago     sec-fresh-key: a key made today
 policy sec-admin-star (* on *)                sec-read-logs (logs:Get* on one log group)
+inline sec-inline-admin (* on *) of a user     inline sec-inline-read (s3:GetObject on one bucket)
 role sec-open-trust (AWS "*")                 sec-partner-trust (one named account)
 
 What AWS does by itself and moto does not is done here for every lab bucket: since 2023 every bucket has
@@ -158,13 +159,18 @@ def _iam(lab) -> None:
     iam.create_policy(PolicyName="sec-read-logs", PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:Get*",
                                                 "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:lab:*"}]}))
+    star = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    iam.put_user_policy(UserName="sec-console-nomfa", PolicyName="sec-inline-admin", PolicyDocument=star)
+    iam.put_user_policy(UserName="sec-console-mfa", PolicyName="sec-inline-read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                "Resource": "arn:aws:s3:::awswiz-sec-private/*"}]}))
     for role, principal in (("sec-open-trust", {"AWS": "*"}),
                             ("sec-partner-trust", {"AWS": "arn:aws:iam::210987654321:root"})):
         iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": principal}]}))
-    lab.count("security:bad", 5)
-    lab.count("security:good", 5)
+    lab.count("security:bad", 6)
+    lab.count("security:good", 6)
 
 
 def _backdate_key(user: str, key_id: str, days: int) -> None:

@@ -19,7 +19,7 @@ from ..aws import paginate
 from ..checks import finding, fix_command
 
 CHECKS = {"iam-user-no-mfa", "iam-key-old", "iam-key-unused", "iam-root-access-key", "iam-root-recent-use",
-          "iam-policy-admin", "iam-role-open-trust"}
+          "iam-policy-admin", "iam-inline-policy-admin", "iam-role-open-trust"}
 KEY_DAYS = 90
 ROOT_DAYS = 30
 
@@ -67,7 +67,24 @@ def submit(fan, aws, regions: list[str], want: set[str]) -> None:
                                                                          UserName=n), None, f"iam user {name}")
             if want & {"iam-key-old", "iam-key-unused"}:
                 fan.submit(("iam", "keys", name), lambda n=name: keys(n), None, f"iam user {name}")
+            if "iam-inline-policy-admin" in want:
+                fan.submit(("iam", "inline", "user", name), lambda n=name: inline("user", n), None, f"iam user {name}")
         return listed
+
+    def roles():
+        listed = paginate(iam, "list_roles", "Roles")
+        if "iam-inline-policy-admin" in want:
+            for r in listed:
+                name = r["RoleName"]
+                fan.submit(("iam", "inline", "role", name), lambda n=name: inline("role", n), None, f"iam role {name}")
+        return listed
+
+    def inline(kind: str, name: str):
+        """The inline policies of a user or role: {policy name: document}."""
+        key = "UserName" if kind == "user" else "RoleName"
+        names = paginate(iam, f"list_{kind}_policies", "PolicyNames", **{key: name})
+        return {p: getattr(iam, f"get_{kind}_policy")(**{key: name, "PolicyName": p})["PolicyDocument"]
+                for p in names}
 
     def keys(user: str):
         found = paginate(iam, "list_access_keys", "AccessKeyMetadata", UserName=user)
@@ -86,11 +103,11 @@ def submit(fan, aws, regions: list[str], want: set[str]) -> None:
                 f"iam policy {p['PolicyName']}")
         return listed
 
-    tasks = {"users": (users, {"iam-user-no-mfa", "iam-key-old", "iam-key-unused"}),
+    tasks = {"users": (users, {"iam-user-no-mfa", "iam-key-old", "iam-key-unused", "iam-inline-policy-admin"}),
              "summary": (lambda: iam.get_account_summary()["SummaryMap"], {"iam-root-access-key"}),
              "report": (lambda: _credential_report(iam), {"iam-root-recent-use"}),
              "policies": (policies, {"iam-policy-admin"}),
-             "roles": (lambda: paginate(iam, "list_roles", "Roles"), {"iam-role-open-trust"})}
+             "roles": (roles, {"iam-role-open-trust", "iam-inline-policy-admin"})}
     for kind, (fn, serves) in tasks.items():
         if serves & want:
             fan.submit(("iam", kind), fn, None, f"iam {kind}")
@@ -109,6 +126,12 @@ def _statements(doc: dict) -> list[dict]:
 
 def _listify(v) -> list:
     return v if isinstance(v, list) else [v]
+
+
+def _admin(doc) -> list[dict]:
+    """Allow statements with Action "*" and Resource "*" (IAM User Guide: Security best practices in IAM)."""
+    return [s for s in _statements(_doc(doc)) if s.get("Effect") == "Allow" and "*" in _listify(s.get("Action"))
+            and "*" in _listify(s.get("Resource"))]
 
 
 def _days(when, now) -> float | None:
@@ -168,13 +191,18 @@ def evaluate(results: dict, regions: list[str], want: set[str], scope: str) -> l
         if used:
             out.append(finding("iam-root-recent-use", "root", "global", used, rtype="iam:root"))
     for p in results.get(("iam", "policies")) or []:
-        doc = _doc(results.get(("iam", "policy", p["Arn"])))
-        admin = [s for s in _statements(doc) if s.get("Effect") == "Allow" and "*" in _listify(s.get("Action"))
-                 and "*" in _listify(s.get("Resource"))]
+        admin = _admin(results.get(("iam", "policy", p["Arn"])))
         if admin:
             out.append(finding("iam-policy-admin", p["Arn"], "global",
                                {"statements": admin, "attachments": p.get("AttachmentCount", 0)},
                                rtype="iam:policy", name=p.get("PolicyName")))
+    for key, docs in results.items():
+        if isinstance(key, tuple) and key[:2] == ("iam", "inline"):
+            for pname, doc in (docs or {}).items():
+                if admin := _admin(doc):
+                    out.append(finding("iam-inline-policy-admin", f"{key[2]}/{key[3]}/{pname}", "global",
+                                       {key[2]: key[3], "policy": pname, "statements": admin},
+                                       rtype="iam:inline-policy", name=pname))
     for r in results.get(("iam", "roles")) or []:
         stmts = []
         for s in _statements(_doc(r.get("AssumeRolePolicyDocument"))):
