@@ -211,7 +211,7 @@ def test_no_secret_is_printed(sandbox, run_tool):
     ("--check", "sg-open-telnet"), ("--severity", "urgent"), ("--format", "xml"), ("--fix", "ami-public"),
     ("--fix", "sg-open-ssh", "--cidr", "10.0.0.0/8"), ("--fix", "sg-open-ssh", "--cidr", "nonsense"),
     ("--fix", "ec2-imdsv1", "--cidr", "198.51.100.7/32"), ("--id", "sg-0123"), ("--fix", "sg-open-ssh", "--id", ","),
-    ("--region", "mars-1"),
+    ("--region", "mars-1"), ("--check", ","),
 ])
 def test_bad_input_is_exit_2_and_changes_nothing(sandbox, run_tool, args):
     mark = sandbox.mark()
@@ -386,6 +386,9 @@ def test_region_refusing_credentials_is_partial_and_the_rest_is_checked(run_tool
     keep = {(f["check"], f["resource"]) for f in baseline.json["data"]["findings"] if f["region"] == LAB}
     assert keep and keep == {(f["check"], f["resource"]) for f in r.json["data"]["findings"]}
     assert "Traceback" not in r.stderr
+    s = run_tool("security", "--region", regions, "--check", checks, "--format", "sarif", endpoint=url)
+    assert s.code == 3 and "AuthFailure" in s.stderr  # SARIF on stdout, the region's error on stderr
+    assert len(s.json["runs"][0]["results"]) == len(keep)
 
 
 def test_fix_over_max_is_refused(sandbox, run_tool):

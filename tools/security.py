@@ -52,11 +52,12 @@ def _choose(check: str | None, severity: str | None) -> list[str]:
 
         raise BadInput(f"--severity must be one of: {', '.join(SEVERITIES)} (got {severity!r})",
                        "e.g. --severity high (high and critical)")
-    ids = cli.parse_list(check, list(BY_ID), "--check") or [c.id for c in CHECKS]
+    ids = cli.parse_list(check, list(BY_ID), "--check")
     if check is not None and not ids:
         from _awswiz.errors import BadInput
 
         raise BadInput("--check was given but names no check", "e.g. --check sg-open-ssh (see --list)")
+    ids = ids or [c.id for c in CHECKS]
     if severity:
         top = SEVERITIES.index(severity)
         ids = [i for i in ids if SEVERITIES.index(BY_ID[i].severity) <= top]
@@ -133,7 +134,10 @@ def _print_sarif(ctx, found, wanted, errors) -> None:
     sys.stdout.flush()
     for err in errors:
         warn(f"security: {err['code']}: {err['message']}")
-    raise SystemExit(0 if not errors else (3 if found else 1))
+    from _awswiz.fanout import STATS
+
+    # the envelope's exit codes: 0 all answered, 3 some regions failed (the rest is in the document), 1 none did
+    raise SystemExit(0 if not errors else (3 if STATS["ok"] else 1))
 
 
 def _fix(ctx, check, ids, cidr, confirm, max_, scope) -> Result:
@@ -149,12 +153,13 @@ def _fix(ctx, check, ids, cidr, confirm, max_, scope) -> Result:
         raise BadInput("--cidr goes with --fix sg-open-ssh, sg-open-rdp, sg-open-db or sg-open-all",
                        "drop --cidr, or fix an sg-open-* check")
     cidr = fixes.parse_cidr(cidr)
-    ids = targets.split_ids(id_ := ids)
+    explicit = bool(ids)  # resources named by --id are refused when protected; others are skipped
+    ids = targets.split_ids(ids)
     regions, _ = ctx.regions()
     verify = [f"uv run tools/security.py --check {check}" + (f" --region {ctx.region_spec}" if ctx.region_spec else "")
               + scope]
     return guard.run(ctx, lambda: fixes.plan(ctx.aws, check, regions, ids, cidr, scope),
-                     lambda a: fixes.do(ctx.aws, a), confirm=confirm, max_count=max_, explicit=bool(id_),
+                     lambda a: fixes.do(ctx.aws, a), confirm=confirm, max_count=max_, explicit=explicit,
                      verify=verify)
 
 
