@@ -211,7 +211,7 @@ def test_no_secret_is_printed(sandbox, run_tool):
     ("--check", "sg-open-telnet"), ("--severity", "urgent"), ("--format", "xml"), ("--fix", "ami-public"),
     ("--fix", "sg-open-ssh", "--cidr", "10.0.0.0/8"), ("--fix", "sg-open-ssh", "--cidr", "nonsense"),
     ("--fix", "ec2-imdsv1", "--cidr", "198.51.100.7/32"), ("--id", "sg-0123"), ("--fix", "sg-open-ssh", "--id", ","),
-    ("--region", "mars-1"), ("--check", ","),
+    ("--region", "mars-1"), ("--check", ","), ("--fix", "ec2-imdsv1", "--severity", "high"),
 ])
 def test_bad_input_is_exit_2_and_changes_nothing(sandbox, run_tool, args):
     mark = sandbox.mark()

@@ -102,6 +102,9 @@ def main(
     if fix is None and (id_ or cidr or confirm):
         raise BadInput("--id, --cidr and --confirm go with --fix ID", f"e.g. --fix sg-open-ssh --id sg-0abc "
                        f"(fixable: {', '.join(FIXABLE)})")
+    if fix is not None and (check or severity or fmt != "json"):
+        raise BadInput("--fix ID fixes one check; --check, --severity and --format go with a check run",
+                       "run the fix alone, then verify with the `next` command it prints")
     scope = hints.scope(ctx)
     if fix is not None:
         return _fix(ctx, fix, id_, cidr, confirm, max_, scope)
