@@ -73,3 +73,24 @@ def test_bad_input(run_tool):
     assert run_tool("cleanup_sg", "--region", "nowhere-1").code == 2
     assert run_tool("cleanup_sg", "--max", "0").code == 2
     assert run_tool("cleanup_sg", "--region", "us-east-1,us-west-2").code == 2
+
+
+def test_unused_groups_in_a_protected_vpc_stay(sandbox, run_tool):
+    """Issue 7 item 3: a resource is protected if what contains it (its VPC) is."""
+    region = "me-central-1"
+    ec2 = sandbox.client("ec2", region)
+    prod = ec2.create_vpc(CidrBlock="10.52.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": [
+        {"Key": "Env", "Value": "Production"}]}])["Vpc"]["VpcId"]
+    dev = ec2.create_vpc(CidrBlock="10.53.0.0/16")["Vpc"]["VpcId"]
+    kept, gone = sg(ec2, prod, "in-prod"), sg(ec2, dev, "in-dev")
+    mark = sandbox.mark()
+    r = run_tool("cleanup_sg", "--region", region)
+    assert r.code == 0, r.stdout + r.stderr
+    data = r.json["data"]
+    assert {a["id"] for a in data["plan"]} == {gone}
+    assert prod in {s["id"]: s["reason"] for s in data["skipped"]}[kept]
+    r = run_tool("cleanup_sg", "--region", region, "--confirm", data["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    left = {g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
+    assert kept in left and gone not in left
+    assert [c["action"] for c in mutating_calls(sandbox, mark)] == ["DeleteSecurityGroup"]

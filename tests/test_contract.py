@@ -17,7 +17,7 @@ PROVIDED_BY = {
     "boto3": "boto3", "botocore": "boto3", "jmespath": "boto3", "s3transfer": "boto3",
     "rich": "rich", "typer": "typer", "click": "typer", "tomli_w": "tomli-w", "paramiko": "paramiko",
     "cryptography": "cryptography",
-    "moto": "moto", "werkzeug": "moto", "flask": "moto", "yaml": "moto",
+    "moto": "moto", "werkzeug": "moto", "flask": "moto", "yaml": "moto", "plotly": "plotly",
 }
 STDLIB = set(sys.stdlib_module_names)
 

@@ -134,7 +134,8 @@ def test_findings(lab_scan):
     assert ("unattached-volume", by_name(lab_scan, "ec2:volume")["old-dataset"]["id"]) in found
     assert ("unassociated-eip", by_name(lab_scan, "ec2:elastic-ip")["spare-ip"]["id"]) in found
     assert ("unassociated-eip", by_name(lab_scan, "ec2:elastic-ip")["sweep-ip"]["id"]) not in found
-    assert ("ssh-open-world", by_name(lab_scan, "vpc:security-group")["ssh-open"]["id"]) in found
+    ssh = by_name(lab_scan, "vpc:security-group")["ssh-open"]["id"]
+    assert ("sg-open-ssh", ssh) in found  # the security check table's id (was ssh-open-world before issue 12)
     assert ("non-default-vpc", by_name(lab_scan, "vpc:vpc")["research-vpc"]["id"]) in found
     assert any(n.startswith("uv run tools/stop.py --id " + inst["train-a"]["id"]) for n in lab_scan["next"])
 

@@ -21,11 +21,13 @@ app = cli.make_app(__doc__)
 def plan_cleanup(aws, region: str) -> guard.Plan:
     """Unused = no network interface or load balancer, and no rule of a kept group refers to it.
 
-    Kept groups are the default ones, those in use, and protected ones; a group a kept group refers to
-    is kept too (to a fixed point). Rules by which unused groups refer to each other are revoked first.
+    Kept groups are the default ones, those in use, and protected ones: by their own tags or their VPC's
+    (protection is inherited); a group a kept group refers to is kept too (to a fixed point). Rules by
+    which unused groups refer to each other are revoked first.
     """
     ec2 = aws.client("ec2", region)
     groups = {g["GroupId"]: g for g in paginate(ec2, "describe_security_groups", "SecurityGroups")}
+    vpcs = {v["VpcId"]: guard.protection(tag_map(v.get("Tags"))) for v in paginate(ec2, "describe_vpcs", "Vpcs")}
     used = sg_rules.groups_in_use(aws, region)
     plan = guard.Plan(actions=[], scope={"region": region})
     kept: dict[str, str] = {}
@@ -36,6 +38,8 @@ def plan_cleanup(aws, region: str) -> guard.Plan:
             kept[gid] = f"in use by {used[gid]}"
         elif reason := guard.protection(tag_map(g.get("Tags"))):
             kept[gid] = reason
+        elif reason := vpcs.get(g.get("VpcId")):
+            kept[gid] = f"protected: in VPC {g['VpcId']}, {reason.removeprefix('protected: ')}"
     changed = True
     while changed:
         changed = False

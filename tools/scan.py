@@ -42,7 +42,9 @@ def main(
         records, errors, succeeded = collect(ctx.aws, regions, rows, bar)
     if wanted_tags:
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
-    found = findings(records)
+    from _awswiz.hints import scope
+
+    found = findings(records, scope(ctx))
     counts: dict[str, int] = {}
     for r in records:
         counts[r["type"]] = counts.get(r["type"], 0) + 1

@@ -1,9 +1,12 @@
-"""Imports every module that registers sandbox handlers; each issue adds its own line. Order matters where
-a module chains handlers registered before it (spot_api wraps DescribeInstances)."""
+"""Imports every module that registers sandbox handlers; each issue adds its own line. Order matters:
+spot_api chains in front of handlers registered before it (vpc_api's TerminateInstances among them), so
+it comes last."""
 # ruff: noqa: I001 - one line per issue, in the order they came
 from . import dlami_api, pricing_api, quotas_api  # noqa: F401,E402 - issue 4: quotas, prices, DLAMIs
 from . import capacity_api, offerings_api  # noqa: F401,E402 - issue 8 (quota): capacity reservations, offered types
 from . import ec2_rules, s3_rules  # noqa: F401,E402 - issue 8: termination protection, instance-store roots, MFA Delete
+from . import vpc_api  # noqa: F401,E402 - issue 8: VPC teardown rules (DependencyViolation, async deletes)
 from . import spot_api  # noqa: F401,E402 - issue 8: persistent spot requests and maintain fleets relaunch
+from . import costs_api  # noqa: F401,E402 - issue 10 (money): Cost Explorer ledger and forecast
 from . import capacity_faults, ssh_standin  # noqa: F401,E402 - issue 9: refused capacity, SSH stand-ins for instances
 from . import run_spot  # noqa: F401,E402 - issue 9: RunInstances spot requests

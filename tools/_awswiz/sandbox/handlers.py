@@ -25,9 +25,13 @@ class ApiError(Exception):
         self.code, self.message, self.status = code, message, status
 
 
-def handles(*keys: str):
+def handles(*keys: str, chained: bool = False):
+    """Register fn for keys. A second module registering the same key must say it chains in front of the
+    first (chained=True, calling it); a silent replacement would drop the first module's rules."""
     def deco(fn):
         for k in keys:
+            if k in HANDLERS and not chained:
+                raise RuntimeError(f"sandbox handler for {k} registered twice; chain it (handles(..., chained=True))")
             HANDLERS[k] = fn
         return fn
 

@@ -106,6 +106,7 @@ class Lab:
         self.eu_west_1()
         self.global_()
         __import__(f"{__package__}.lab_gpu", fromlist=["seed"]).seed(self)  # DLAMIs, SSM params
+        __import__(f"{__package__}.lab_security", fromlist=["seed"]).seed(self)  # issue 12: bad and good
         return self.made
 
     def us_east_1(self) -> None:

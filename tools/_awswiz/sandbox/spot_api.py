@@ -40,7 +40,7 @@ def _chain(key: str, fn):
         fn(params, region)
         return prev(params, region, state) if prev else PASS
 
-    handles(key)(run)
+    handles(key, chained=True)(run)
 
 
 def _fleet(backend, fid: str) -> tuple[str, bool, bool]:

@@ -1,0 +1,155 @@
+"""cleanup_vpc killed with SIGKILL right after a step, then planned and confirmed again: nothing is left over
+(issue 7 item 10: "a re-plan after any interruption includes everything the first plan would still need").
+
+The kill lands deterministically: a gate proxy between the tool and the sandbox lets calls through until the
+chosen step's call has been answered, then holds the tool's next call (of any kind: a NAT gateway's wait
+polls right after DeleteNatGateway). The test kills the tool while that call is held, so it never reaches
+the sandbox. Steps covered (not all ~25 of a full teardown, to keep the run short): each step after which
+AWS's view of the VPC loses something (the NAT gateway's address, a deleting endpoint, a detached internet
+gateway), and a few plain ones in between.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from _awswiz.audit import is_mutating
+from conftest import TOOLS, clean_env
+from test_cleanup_vpc import assert_nothing_left, build_vpc
+
+REGION = "eu-south-1"
+
+
+class Gate:
+    """Forwards to the sandbox; after the n-th call of `op` (None: of any changing operation) has been
+    answered, holds the next call."""
+
+    def __init__(self, target: str, op: str | None, nth: int):
+        self.op, self.nth, self.seen = op, nth, 0
+        self.held, self.release = threading.Event(), threading.Event()
+        t = urlparse(target)
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _handle(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                action = parse_qs(body.decode(errors="replace")).get("Action", [""])[0]
+                if gate.seen >= gate.nth:  # the step is done: hold whatever comes next, never forward it
+                    gate.held.set()
+                    gate.release.wait(60)
+                    self.send_error(503)
+                    return
+                conn = http.client.HTTPConnection(t.hostname, t.port, timeout=60)
+                conn.request(self.command, self.path, body=body, headers=dict(self.headers))
+                resp = conn.getresponse()
+                data = resp.read()
+                if action == gate.op or (gate.op is None and is_mutating(action or "Describe")):
+                    gate.seen += 1
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+
+
+STEPS = [("CreateTags", 1), ("DeleteNatGateway", 1), ("ReleaseAddress", 1), ("DeleteVpcEndpoints", 2),
+         ("DetachInternetGateway", 1), ("DetachVpnGateway", 1), ("DeleteSubnet", 1),
+         ("RevokeSecurityGroupIngress", 2), ("DeleteSecurityGroup", 1)]
+
+
+def kill_after(sandbox, run_tool, state_dir, net: dict, op: str | None, nth: int) -> bool:
+    """Plan, confirm through a gate, SIGKILL the confirm once the step is answered; False when the
+    confirm finished before reaching the step (there is no such step)."""
+    args = ("--id", net["vpc"], "--region", REGION)
+    plan = run_tool("cleanup_vpc", *args)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    gate = Gate(sandbox.url, op, nth)
+    env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
+    proc = subprocess.Popen([sys.executable, str(TOOLS / "cleanup_vpc.py"), *args, "--confirm",
+                             plan.json["data"]["confirm"]], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        while not gate.held.wait(0.2):
+            if proc.poll() is not None:  # finished without reaching the step
+                return False
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        gate.close()
+        if proc.poll() is None:
+            proc.kill()
+    return True
+
+
+def finish_and_check(run_tool, ec2, net: dict) -> None:
+    args = ("--id", net["vpc"], "--region", REGION)
+    again = run_tool("cleanup_vpc", *args)
+    assert again.code == 0, again.stdout + again.stderr
+    r = run_tool("cleanup_vpc", *args, "--confirm", again.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert_nothing_left(ec2, net)
+
+
+def test_killed_after_every_step_in_turn_then_planned_again_leaves_nothing(sandbox, run_tool, state_dir):
+    """Issue 7 item 10's proof: kill -9 the confirm after each changing call of a full teardown in turn
+    (1st, 2nd, ... until the confirm completes without being killed); each time, plan and confirm again
+    and nothing is left over."""
+    ec2 = sandbox.client("ec2", REGION)
+    n = 0
+    while True:
+        n += 1
+        assert n < 60, "the teardown never completed"
+        net = build_vpc(ec2, REGION, f"10.{100 + n % 100}")
+        killed = kill_after(sandbox, run_tool, state_dir, net, None, n)
+        if killed:
+            assert net["vpc"] in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]] or n > 1
+            finish_and_check(run_tool, ec2, net)
+        else:
+            assert_nothing_left(ec2, net)  # the last n: the confirm ran to its end
+            break
+    assert n > 10  # a full teardown has many steps; each was a kill point
+
+
+@pytest.mark.parametrize("op,nth", STEPS, ids=[f"after-{op}-{n}" for op, n in STEPS])
+def test_killed_after_a_step_then_planned_again_leaves_nothing(sandbox, run_tool, state_dir, op, nth):
+    ec2 = sandbox.client("ec2", REGION)
+    net = build_vpc(ec2, REGION, f"10.{80 + STEPS.index((op, nth))}")
+    args = ("--id", net["vpc"], "--region", REGION)
+    assert kill_after(sandbox, run_tool, state_dir, net, op, nth), f"the tool never got past {op} #{nth}"
+    assert net["vpc"] in [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]  # it really stopped half-way
+    again = run_tool("cleanup_vpc", *args)
+    assert again.code == 0, again.stdout + again.stderr
+    planned = {a["id"] for a in again.json["data"]["plan"]}
+    if op in ("CreateTags", "DeleteNatGateway"):
+        assert net["alloc"] in planned  # the bug: the NAT's Elastic IP was forgotten once the NAT was deleting
+    if op == "DetachInternetGateway":
+        assert net["igw"] in planned  # detached, it no longer says which VPC it belonged to: the tag does
+    r = run_tool("cleanup_vpc", *args, "--confirm", again.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert_nothing_left(ec2, net)

@@ -1,0 +1,416 @@
+"""security.py against the seeded sandbox (issue 12): every check fires on its seeded bad resource and stays
+quiet on the clean counterpart (tools/_awswiz/sandbox/lab_security.py), each --fix changes exactly what it
+names and the check is clean afterwards, nothing secret is printed, scan shares the checks, SARIF, bad input.
+
+Where the sandbox cannot stand for AWS, the test says so: moto's credential report has no <root_account> row
+and its account summary never counts root keys, so iam-root-recent-use and iam-root-access-key cannot be
+seen firing here; since January 2023 AWS gives every bucket SSE-S3 default encryption, so no AWS bucket can
+fire s3-bucket-no-encryption and the lab seeds none (it stays quiet on the lab's buckets).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mutation_helpers import assert_audit_matches_server, instance, mutating_calls, name
+
+LAB = "eu-central-1"  # lab_security.py's region
+FIX = "ap-southeast-1"  # the fix tests' own resources; no other test counts on this region
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture(scope="module")
+def lab(sandbox, tmp_path_factory):
+    """One run of every check over the lab region (and the global services), before any fix test."""
+    import subprocess
+    import sys
+
+    from conftest import TOOLS, clean_env
+
+    env = clean_env(AWS_ENDPOINT_URL=sandbox.url, AWSWIZ_STATE_DIR=str(tmp_path_factory.mktemp("st")))
+    p = subprocess.run([sys.executable, str(TOOLS / "security.py"), "--region", f"{LAB},us-east-1"], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    doc["_stderr"] = p.stderr
+    return doc
+
+
+def flagged(doc: dict, check: str) -> set[str]:
+    """Names (or ids, for resources without a Name) of what a check flagged; keys by their user."""
+    out = set()
+    for f in doc["data"]["findings"]:
+        if f["check"] == check:
+            out |= {f["resource"], f.get("name") or f["resource"], f["evidence"].get("user") or f["resource"]}
+    return out
+
+
+# check -> (bad names it must flag, good names it must not): the rules come from the AWS documents named in
+# checks.py beside each row (e.g. "Amazon EC2 User Guide: Security group rules for different use cases",
+# "Amazon S3 User Guide: Blocking public access to your Amazon S3 storage", "IAM User Guide: AWS
+# Multi-factor authentication in IAM", "IAM User Guide: Manage access keys for IAM users").
+CASES = {
+    "sg-open-ssh": ({"sec-ssh-open", "ssh-open"}, {"sec-ssh-office", "sec-web"}),
+    "sg-open-rdp": ({"sec-rdp-open"}, {"sec-ssh-office", "sec-web"}),  # ::/0 counts as the internet too
+    "sg-open-db": ({"sec-db-open"}, {"sec-web", "sec-ssh-office"}),
+    "sg-open-all": ({"sec-all-open"}, {"sec-web", "sec-ssh-open"}),
+    "ec2-public-open-sg": ({"sec-exposed"}, {"sec-hardened"}),
+    "ec2-imdsv1": ({"sec-exposed"}, {"sec-hardened"}),
+    "ec2-launch-template-imdsv1": ({"sec-lt-v1"}, {"sec-lt-v2"}),
+    "ebs-volume-unencrypted": ({"sec-plain"}, {"sec-encrypted"}),
+    "ebs-snapshot-unencrypted": ({"sec-plain-snap"}, {"sec-encrypted-snap"}),
+    "ebs-snapshot-public": ({"sec-plain-snap"}, {"sec-encrypted-snap"}),
+    "ami-public": ({"sec-public-ami"}, {"sec-private-ami"}),
+    "ebs-default-encryption-off": ({"us-east-1"}, {LAB}),
+    "cloudtrail-off": ({"us-east-1"}, {LAB}),
+    "guardduty-off": ({"us-east-1"}, {LAB}),
+    "s3-bucket-public-acl": ({"awswiz-sec-public-acl"}, {"awswiz-sec-private", "awswiz-sec-public-policy"}),
+    "s3-bucket-public-policy": ({"awswiz-sec-public-policy"}, {"awswiz-sec-private", "awswiz-sec-public-acl"}),
+    "s3-bucket-pab-off": ({"awswiz-sec-public-acl", "awswiz-sec-public-policy"}, {"awswiz-sec-private"}),
+    "s3-account-pab-off": ({"account"}, set()),  # the account's default; fixed (and undone) below
+    "s3-bucket-no-encryption": (set(), {"awswiz-sec-private", "awswiz-demo-datasets"}),  # see the module doc
+    "iam-user-no-mfa": ({"sec-console-nomfa"}, {"sec-console-mfa", "alice"}),
+    "iam-key-old": ({"sec-old-key"}, {"sec-fresh-key"}),
+    "iam-key-unused": ({"sec-old-key"}, {"sec-fresh-key"}),
+    "iam-policy-admin": ({"sec-admin-star"}, {"sec-read-logs"}),
+    "iam-inline-policy-admin": ({"sec-inline-admin"}, {"sec-inline-read"}),
+    "iam-role-open-trust": ({"sec-open-trust"}, {"sec-partner-trust", "awswiz-lab-role"}),
+    "iam-root-access-key": (set(), {"root"}),  # moto never reports root keys (see the module doc)
+    "iam-root-recent-use": (set(), {"root"}),  # moto's credential report has no root row
+}
+
+
+def test_every_check_of_the_table_is_tested():
+    from _awswiz.checks import CHECKS
+
+    assert {c.id for c in CHECKS} == set(CASES)
+
+
+@pytest.mark.parametrize("check", sorted(CASES))
+def test_check_fires_on_bad_and_is_quiet_on_good(lab, check):
+    bad, good = CASES[check]
+    seen = flagged(lab, check)
+    assert bad <= seen, f"{check} missed {bad - seen}"
+    assert not good & seen, f"{check} flagged clean {good & seen}"
+
+
+def test_findings_carry_what_the_issue_asks(lab):
+    from _awswiz.checks import BY_ID
+
+    assert lab["ok"] and lab["errors"] == [] and set(lab["data"]["checks_run"]) == set(CASES)
+    for f in lab["data"]["findings"]:
+        c = BY_ID[f["check"]]
+        assert (f["severity"], f["title"]) == (c.severity, c.title)
+        assert f["prowler"] == c.prowler or (c.id == "sg-open-db" and f["prowler"].startswith(
+            "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_")) or (
+            c.id == "ec2-public-open-sg" and f["prowler"].startswith("ec2_instance_port_"))
+        assert f["resource"] and f["region"] and f["evidence"] is not None
+        assert bool(f["fix"]) == bool(c.fix) and (f["fix"] or f["remedy"])
+        assert not any(k.startswith("_") for k in f)
+    rdp = next(f for f in lab["data"]["findings"] if f["check"] == "sg-open-rdp")
+    assert rdp["evidence"]["rules"] == [{"protocol": "tcp", "ports": "3389", "from": ["::/0"]}]
+    assert rdp["evidence"]["used_by"]  # the group in use by sec-exposed; unused open groups are found too
+    assert rdp["fix"] == f"uv run tools/security.py --fix sg-open-rdp --id {rdp['resource']} --region {LAB}"
+    exposed = next(f for f in lab["data"]["findings"] if f["check"] == "ec2-public-open-sg")
+    assert exposed["prowler"] == "ec2_instance_port_rdp_exposed_to_internet"  # sec-exposed is behind RDP
+    db = next(f for f in lab["data"]["findings"] if f["check"] == "sg-open-db")
+    assert db["prowler"] == "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_postgres_5432"  # its port
+    pol = next(f for f in lab["data"]["findings"] if f["check"] == "s3-bucket-public-policy")
+    assert pol["evidence"]["statements"][0]["Principal"] == "*"  # the statement is the evidence
+    counts = lab["data"]["counts"]
+    assert sum(counts.values()) == len(lab["data"]["findings"]) and counts["critical"] >= 5
+
+
+def test_severity_and_check_filters(run_tool):
+    r = run_tool("security", "--region", LAB, "--severity", "critical")
+    assert r.code == 0, r.stderr
+    assert r.json["data"]["findings"] and {f["severity"] for f in r.json["data"]["findings"]} == {"critical"}
+    r = run_tool("security", "--region", LAB, "--check", "sg-open-db,ami-public")
+    assert r.json["data"]["checks_run"] == ["sg-open-db", "ami-public"]
+    assert {f["check"] for f in r.json["data"]["findings"]} == {"sg-open-db", "ami-public"}
+
+
+def test_sandbox_flag_is_repeated_in_fix_commands(sandbox, run_tool, state_dir):
+    # a hint is a command that works as printed: it repeats the run's --sandbox (DESIGN.md, Output)
+    info = state_dir / "sandbox.json"
+    info.write_text((sandbox.state / "sandbox.json").read_text())
+    info.chmod(0o600)
+    r = run_tool("security", "--sandbox", "--region", LAB, "--check", "sg-open-db")
+    assert r.code == 0, r.stderr
+    assert r.json["data"]["findings"]
+    assert all(f["fix"].endswith(" --sandbox") for f in r.json["data"]["findings"])
+    assert all(n.endswith(" --sandbox") for n in r.json["next"])
+
+
+def test_scan_shares_the_security_group_checks(lab, run_tool):
+    r = run_tool("scan", "--region", LAB, "--service", "ec2,vpc")
+    assert r.code == 0, r.stderr
+    scan = {(f["kind"], f["id"]): f for f in r.json["data"]["findings"] if f.get("check")}
+    sec = {(f["check"], f["resource"]): f for f in lab["data"]["findings"]
+           if f["region"] == LAB and f["check"].startswith(("sg-open-", "ec2-public-open-sg"))}
+    assert set(scan) == set(sec)  # the same checks, one source
+    for k, f in scan.items():
+        assert (f["severity"], f["prowler"], f.get("next")) == (sec[k]["severity"], sec[k]["prowler"], sec[k]["fix"])
+
+
+def test_list_prints_the_table_without_calling_aws(sandbox, run_tool):
+    mark = sandbox.mark()
+    r = run_tool("security", "--list")
+    assert r.code == 0 and sandbox.mark() == mark
+    rows = r.json["data"]["checks"]
+    assert {c["id"] for c in rows} == set(CASES)
+    assert all(c["calls"] and c["test"] and c["doc"] and c["severity"] for c in rows)
+
+
+def test_sarif(lab, run_tool):
+    r = run_tool("security", "--region", f"{LAB},us-east-1", "--format", "sarif")
+    assert r.code == 0, r.stderr
+    doc = r.json
+    assert doc["version"] == "2.1.0" and len(doc["runs"]) == 1
+    run = doc["runs"][0]
+    rules = [x["id"] for x in run["tool"]["driver"]["rules"]]
+    assert set(rules) == set(CASES)
+    assert len(run["results"]) == len(lab["data"]["findings"])
+    for res in run["results"]:
+        assert rules[res["ruleIndex"]] == res["ruleId"] and res["level"] in ("error", "warning", "note")
+        assert res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith(f"aws/{ACCOUNT}/")
+
+
+def test_no_secret_is_printed(sandbox, run_tool):
+    """Access key secrets, login passwords and the credential report's contents stay out of the output; the
+    report is read, never generated by the tool (GenerateCredentialReport is the human's call)."""
+    iam = sandbox.client("iam")
+    user = name("sec-secret")
+    iam.create_user(UserName=user)
+    iam.create_login_profile(UserName=user, Password="Pw-never-printed-42")
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    mark = sandbox.mark()
+    r = run_tool("security", "--check", "iam-user-no-mfa,iam-key-old,iam-key-unused,iam-root-recent-use",
+                 "--region", LAB)
+    assert r.code == 0, r.stderr
+    assert user in flagged(r.json, "iam-user-no-mfa")
+    assert not [c for c in sandbox.calls(mark) if c["action"] == "GenerateCredentialReport"]
+    assert any("no current credential report" in n for n in r.json["data"]["not_checked"]) or \
+        any("no <root_account> row" in n for n in r.json["data"]["not_checked"])  # said, not passed over
+    iam.generate_credential_report()
+    r2 = run_tool("security", "--check", "iam-root-recent-use,iam-user-no-mfa", "--region", LAB, "--pretty")
+    assert r2.code == 0, r2.stderr
+    r3 = run_tool("security", "--check", "iam-root-recent-use", "--region", LAB)
+    # moto's report has no <root_account> row (AWS's always has one: IAM User Guide, Getting credential reports
+    # for your AWS account); the tool says so rather than report the root as unused
+    assert r3.json["data"]["findings"] == [] and "no <root_account> row" in r3.json["data"]["not_checked"][0]
+    assert "<root_account>" not in r3.stdout.replace("no <root_account> row", "")
+    for out in (r.stdout + r.stderr, r2.stdout + r2.stderr):
+        assert key["SecretAccessKey"] not in out and "Pw-never-printed-42" not in out
+        assert "Lab-only-not-a-secret-1" not in out  # the lab users' passwords
+    iam.delete_login_profile(UserName=user)
+
+
+@pytest.mark.parametrize("args", [
+    ("--check", "sg-open-telnet"), ("--severity", "urgent"), ("--format", "xml"), ("--fix", "ami-public"),
+    ("--fix", "sg-open-ssh", "--cidr", "10.0.0.0/8"), ("--fix", "sg-open-ssh", "--cidr", "nonsense"),
+    ("--fix", "ec2-imdsv1", "--cidr", "198.51.100.7/32"), ("--id", "sg-0123"), ("--fix", "sg-open-ssh", "--id", ","),
+    ("--region", "mars-1"), ("--check", ","), ("--fix", "ec2-imdsv1", "--severity", "high"),
+])
+def test_bad_input_is_exit_2_and_changes_nothing(sandbox, run_tool, args):
+    mark = sandbox.mark()
+    r = run_tool("security", *args)
+    assert r.code == 2, (r.code, r.stdout, r.stderr)
+    err = r.json["errors"][0]
+    assert err["code"] == "BadInput" and err["message"]
+    assert mutating_calls(sandbox, mark) == []
+
+
+# --- fixes: each changes exactly what it names, and the check is clean afterwards ---------------------
+
+def plan_and_confirm(run_tool, *args):
+    r = run_tool("security", *args)
+    assert r.code == 0, r.stdout + r.stderr
+    token = r.json["data"]["confirm"]
+    assert token, r.json
+    plan = r.json["data"]["plan"]
+    r = run_tool("security", *args, "--confirm", token)
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.json["data"]["summary"]["failed"] == 0
+    return plan, r
+
+
+def _group(ec2, rules: list[dict]) -> str:
+    gid = ec2.create_security_group(GroupName=name("sec-fix"), Description="test")["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=rules)
+    return gid
+
+
+def _rules(ec2, gid: str) -> set[tuple]:
+    g = ec2.describe_security_groups(GroupIds=[gid])["SecurityGroups"][0]
+    out = set()
+    for p in g["IpPermissions"]:
+        for r in p.get("IpRanges", []):
+            out.add((p["IpProtocol"], p.get("FromPort"), r["CidrIp"]))
+        for r in p.get("Ipv6Ranges", []):
+            out.add((p["IpProtocol"], p.get("FromPort"), r["CidrIpv6"]))
+    return out
+
+
+def test_fix_narrows_an_open_ssh_rule_to_a_32_and_nothing_else(sandbox, run_tool, state_dir):
+    """Only the world ranges of the SSH rule go; the /32 takes their place; the office range on 22 and the
+    HTTPS rule open to the world (not an admin port) stay. (Amazon EC2 User Guide: Security group rules.)"""
+    ec2 = sandbox.client("ec2", FIX)
+    world = [{"CidrIp": "0.0.0.0/0"}]
+    gid = _group(ec2, [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                        "IpRanges": world + [{"CidrIp": "192.0.2.0/24"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}]},
+                       {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": world}])
+    other = _group(ec2, [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": world}])
+    mark = sandbox.mark()
+    plan, r = plan_and_confirm(run_tool, "--fix", "sg-open-ssh", "--id", gid, "--region", FIX,
+                               "--cidr", "198.51.100.7/32")
+    assert [(a["action"], a["id"]) for a in plan] == [("narrow", gid)]
+    assert _rules(ec2, gid) == {("tcp", 22, "192.0.2.0/24"), ("tcp", 22, "198.51.100.7/32"), ("tcp", 443, "0.0.0.0/0")}
+    assert ("tcp", 22, "0.0.0.0/0") in _rules(ec2, other)  # not named: untouched
+    sent = assert_audit_matches_server(sandbox, state_dir, mark)
+    assert [s["operation"] for s in sent] == ["RevokeSecurityGroupIngress", "AuthorizeSecurityGroupIngress"]
+    after = run_tool("security", "--check", "sg-open-ssh", "--region", FIX)
+    assert gid not in flagged(after.json, "sg-open-ssh") and other in flagged(after.json, "sg-open-ssh")
+    assert r.json["next"] == [f"uv run tools/security.py --check sg-open-ssh --region {FIX}"]
+
+
+def test_fix_removes_an_all_ports_rule(sandbox, run_tool):
+    ec2 = sandbox.client("ec2", FIX)
+    gid = _group(ec2, [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "10.0.0.0/16"}]}])
+    plan_and_confirm(run_tool, "--fix", "sg-open-all", "--id", gid, "--region", FIX)
+    assert _rules(ec2, gid) == {("-1", None, "10.0.0.0/16")}
+    after = run_tool("security", "--check", "sg-open-all", "--region", FIX)
+    assert gid not in flagged(after.json, "sg-open-all")
+
+
+def test_fix_refuses_a_protected_group(sandbox, run_tool):
+    ec2 = sandbox.client("ec2", FIX)
+    gid = _group(ec2, [{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.create_tags(Resources=[gid], Tags=[{"Key": "awswiz:protected", "Value": "true"}])
+    mark = sandbox.mark()
+    r = run_tool("security", "--fix", "sg-open-rdp", "--id", gid, "--region", FIX)
+    assert r.code == 4 and "protected" in r.json["errors"][0]["message"]
+    assert mutating_calls(sandbox, mark) == []
+
+
+def test_fix_requires_imdsv2_on_the_named_instance_only(sandbox, run_tool, state_dir):
+    """Amazon EC2 User Guide: Configure the instance metadata options for existing instances
+    (ModifyInstanceMetadataOptions HttpTokens=required)."""
+    ec2 = sandbox.client("ec2", FIX)
+    a, b = instance(ec2), instance(ec2)
+    mark = sandbox.mark()
+    plan_and_confirm(run_tool, "--fix", "ec2-imdsv1", "--id", a, "--region", FIX)
+
+    def tokens(iid):
+        return ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["MetadataOptions"][
+            "HttpTokens"]
+
+    assert (tokens(a), tokens(b)) == ("required", "optional")
+    assert [s["operation"] for s in assert_audit_matches_server(sandbox, state_dir, mark)] == [
+        "ModifyInstanceMetadataOptions"]
+    seen = flagged(run_tool("security", "--check", "ec2-imdsv1", "--region", FIX).json, "ec2-imdsv1")
+    assert a not in seen and b in seen
+
+
+def test_fix_turns_on_ebs_default_encryption_in_the_region_only(sandbox, run_tool):
+    """Amazon EBS User Guide: Enable Amazon EBS encryption by default (a per-region setting)."""
+    ec2 = sandbox.client("ec2", FIX)
+    assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
+    try:
+        plan_and_confirm(run_tool, "--fix", "ebs-default-encryption-off", "--region", FIX)
+        assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
+        assert sandbox.client("ec2", "us-east-1").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
+        after = run_tool("security", "--check", "ebs-default-encryption-off", "--region", FIX)
+        assert after.json["data"]["findings"] == []
+    finally:
+        ec2.disable_ebs_encryption_by_default()
+
+
+def _s3control(sandbox):
+    c = sandbox.client("s3control")
+    # S3 Control prefixes the account id to the host; the sandbox is one host (security_checks/s3.py)
+    c.meta.events.register("before-sign.s3-control",
+                           lambda request, **_: setattr(request, "url", request.url.replace(f"://{ACCOUNT}.", "://")))
+    return c
+
+
+def test_fix_turns_on_the_account_public_access_block(sandbox, run_tool, state_dir):
+    """Amazon S3 User Guide: Configuring block public access settings for your account (all four settings);
+    with the account block on, the public lab buckets are no longer public (IgnorePublicAcls,
+    RestrictPublicBuckets apply to every bucket)."""
+    ctl = _s3control(sandbox)
+    mark = sandbox.mark()
+    try:
+        plan_and_confirm(run_tool, "--fix", "s3-account-pab-off")
+        cfg = ctl.get_public_access_block(AccountId=ACCOUNT)["PublicAccessBlockConfiguration"]
+        assert cfg == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                       "RestrictPublicBuckets": True}
+        sent = assert_audit_matches_server(sandbox, state_dir, mark)
+        assert [s["operation"] for s in sent] == ["PutPublicAccessBlock"]
+        after = run_tool("security", "--check", "s3-account-pab-off,s3-bucket-public-acl,s3-bucket-public-policy",
+                         "--region", LAB)
+        assert after.json["data"]["findings"] == []
+    finally:
+        ctl.delete_public_access_block(AccountId=ACCOUNT)
+
+
+def test_fix_deactivates_the_old_key_only(sandbox, run_tool, state_dir):
+    """IAM User Guide: Manage access keys for IAM users (deactivate, not delete: it can be made active again)."""
+    iam = sandbox.client("iam")
+    old = iam.list_access_keys(UserName="sec-old-key")["AccessKeyMetadata"][0]["AccessKeyId"]
+    fresh = iam.list_access_keys(UserName="sec-fresh-key")["AccessKeyMetadata"][0]["AccessKeyId"]
+    mark = sandbox.mark()
+    try:
+        plan, _ = plan_and_confirm(run_tool, "--fix", "iam-key-old", "--id", old)
+        assert [a["id"] for a in plan] == [old]
+        status = {k["AccessKeyId"]: k["Status"] for u in ("sec-old-key", "sec-fresh-key")
+                  for k in iam.list_access_keys(UserName=u)["AccessKeyMetadata"]}
+        assert status == {old: "Inactive", fresh: "Active"}
+        assert [s["operation"] for s in assert_audit_matches_server(sandbox, state_dir, mark)] == ["UpdateAccessKey"]
+        after = run_tool("security", "--check", "iam-key-old,iam-key-unused", "--region", LAB)
+        assert after.json["data"]["findings"] == []
+    finally:
+        iam.update_access_key(UserName="sec-old-key", AccessKeyId=old, Status="Active")
+
+
+def test_region_refusing_credentials_is_partial_and_the_rest_is_checked(run_tool, faulty):
+    """One region refusing credentials is one error entry for it (exit 3); the other region's findings stay."""
+    regions = f"{LAB},us-east-1"
+    checks = "sg-open-ssh,ec2-imdsv1,ebs-default-encryption-off,guardduty-off"
+    baseline = run_tool("security", "--region", regions, "--check", checks)
+    url, stats = faulty(deny={"us-east-1"})
+    r = run_tool("security", "--region", regions, "--check", checks, endpoint=url)
+    assert r.code == 3, r.stderr
+    assert {e["region"] for e in r.json["errors"]} == {"us-east-1"} and stats.denied > 0
+    keep = {(f["check"], f["resource"]) for f in baseline.json["data"]["findings"] if f["region"] == LAB}
+    assert keep and keep == {(f["check"], f["resource"]) for f in r.json["data"]["findings"]}
+    assert "Traceback" not in r.stderr
+    s = run_tool("security", "--region", regions, "--check", checks, "--format", "sarif", endpoint=url)
+    assert s.code == 3 and "AuthFailure" in s.stderr  # SARIF on stdout, the region's error on stderr
+    assert len(s.json["runs"][0]["results"]) == len(keep)
+
+
+def test_fix_over_max_is_refused(sandbox, run_tool):
+    """ebs-default-encryption-off is off in most regions: a fix across all of them is over --max 10."""
+    mark = sandbox.mark()
+    r = run_tool("security", "--fix", "ebs-default-encryption-off")
+    assert r.code == 4 and "over --max 10" in r.json["errors"][0]["message"]
+    assert mutating_calls(sandbox, mark) == []
+
+
+def test_pretty_shows_the_findings_table(run_tool):
+    r = run_tool("security", "--region", LAB, "--check", "sg-open-all,ami-public", "--pretty")
+    assert r.code == 0, r.stderr
+    assert "Security findings" in r.stdout and "sg-open-all" in r.stdout and "sec-public-ami" in r.stdout
+
+
+def test_narrowing_to_an_address_already_allowed_still_removes_the_open_range(sandbox, run_tool):
+    """AuthorizeSecurityGroupIngress refuses a rule that exists (InvalidPermission.Duplicate: Amazon EC2 API
+    Reference, Error codes); the world range is gone all the same and the fix says so."""
+    ec2 = sandbox.client("ec2", FIX)
+    gid = _group(ec2, [{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+                        "IpRanges": [{"CidrIp": "0.0.0.0/0"}, {"CidrIp": "198.51.100.7/32"}]}])
+    _, r = plan_and_confirm(run_tool, "--fix", "sg-open-db", "--id", gid, "--region", FIX, "--cidr", "198.51.100.7/32")
+    assert r.json["data"]["results"][0]["note"] == "198.51.100.7/32 was already allowed"
+    assert _rules(ec2, gid) == {("tcp", 5432, "198.51.100.7/32")}
