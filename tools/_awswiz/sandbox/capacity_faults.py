@@ -76,7 +76,7 @@ def _refuse(params: dict, region: str, state: dict) -> None:
 _prev = HANDLERS.get("ec2:RunInstances")
 
 
-@handles("ec2:RunInstances")
+@handles("ec2:RunInstances", chained=True)
 def run_instances(params, region, state):
     _refuse(params, region, state)
     return _prev(params, region, state) if _prev else PASS

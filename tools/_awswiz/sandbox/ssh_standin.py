@@ -266,7 +266,7 @@ def _register() -> None:
             reconcile(region)
             return prev(params, region, state) if prev else PASS
 
-        handles(key)(run)
+        handles(key, chained=True)(run)
 
     @seeder
     def _stop_all(state: dict) -> None:
