@@ -341,7 +341,7 @@ def main() -> None:
                                 "load_before": [x["load_before"] for x in refs],
                                 "same_ids_as_scan": rf["ids"] == base_ids,
                                 "sum_of_latencies_s": rf["proxy_calls"] * a.latency_ms / 1000}
-            per_call = lambda d: d["wall_s"] / d["server_calls"]  # noqa: E731
+            per_call = lambda d: d["wall_s"] / d.get("server_calls", d["calls"])  # noqa: E731
             res["per_call_ratio"] = per_call(res["scan"]) / per_call(res["reference"])
             res["wall_ratio"] = res["scan"]["wall_s"] / res["reference"]["wall_s"]
             res["cpu_ratio"] = res["scan"]["cpu_s"] / res["reference"]["cpu_s"]

@@ -71,9 +71,13 @@ def _shape(row: Row, item, region: str) -> dict:
     return rec
 
 
-def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[list[dict], list[dict], int]:
+def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool = False) \
+        -> tuple[list[dict], list[dict], int]:
     """All records of the rows in the regions (global rows once), the error entries, and how many
-    calls succeeded (none at all means the run failed, rather than was partial)."""
+    calls succeeded (none at all means the run failed, rather than was partial).
+
+    tags: also fetch the tags that list calls do not return (load balancers: one call per 20; IAM users
+    and roles: one call each), for a tag filter; otherwise those records keep empty tags."""
     fan = FanOut(aws.workers, progress)
     fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
     offered: dict[str, set] = {}
@@ -91,6 +95,15 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[li
             recs = [_shape(row, i, region) for i in items]
             if row.type == "ec2:instance" and recs:
                 fan.submit(("gpu", region), lambda: _add_gpus(client, recs), region, "ec2:DescribeInstanceTypes")
+            if tags and row.type == "elb:load-balancer":
+                for i in range(0, len(recs), ELB_TAG_BATCH):
+                    batch = recs[i:i + ELB_TAG_BATCH]
+                    fan.submit(("elb-tags", region, i), lambda b=batch: _elb_tags(client, b), region,
+                               "elbv2:DescribeTags")
+            if tags and row.type in IAM_TAGS:
+                for rec in recs:
+                    fan.submit(("iam-tags", row.type, rec["id"]), lambda rec=rec: _iam_tags(client, rec), None,
+                               f"{row.type} {rec['id']} tags")
             if row.type == "s3:bucket":
                 for rec in recs:
                     fan.submit(("bucket", rec["id"]), lambda rec=rec: _bucket_details(aws, rec),
@@ -137,6 +150,28 @@ def _add_gpus(client, recs: list[dict]) -> None:
         r["gpus"] = spec.get("gpus", 0)
         if spec.get("gpu_model"):
             r["gpu_model"] = spec["gpu_model"]
+
+
+# "ResourceArns: The Amazon Resource Names (ARN) of the resources. You can specify up to 20 resources in a
+# single call." (Elastic Load Balancing API Reference, DescribeTags)
+ELB_TAG_BATCH = 20
+# IAM's list calls leave tags out ("This operation does not return the following attributes, even though
+# they are an attribute of the returned object: PermissionsBoundary, RoleLastUsed, Tags": IAM API
+# Reference, ListRoles; the same for ListUsers), and IAM has no batch tag call: one ListRoleTags or
+# ListUserTags per role or user, made only when a tag filter needs them.
+IAM_TAGS = {"iam:user": ("list_user_tags", "UserName"), "iam:role": ("list_role_tags", "RoleName")}
+
+
+def _elb_tags(client, recs: list[dict]) -> None:
+    found = client.describe_tags(ResourceArns=[r["id"] for r in recs])["TagDescriptions"]
+    by_arn = {d["ResourceArn"]: tag_map(d.get("Tags")) for d in found}
+    for r in recs:
+        r["tags"] = by_arn.get(r["id"], {})
+
+
+def _iam_tags(client, rec: dict) -> None:
+    call, param = IAM_TAGS[rec["type"]]
+    rec["tags"] = tag_map(paginate(client, call, "Tags", **{param: rec["id"]}))
 
 
 def _bucket_details(aws, rec: dict) -> None:
