@@ -153,6 +153,12 @@ class Aws:
                     self._clients[key] = c
         return c
 
+    def forget_clients(self) -> None:
+        """In a forked worker (shard.py): make clients of its own; the cached ones share the parent's
+        connections. The audit hook stays: new clients get it."""
+        self._clients = {}
+        self._lock = threading.Lock()
+
     # --- audit hook (tools/_awswiz/audit.py): every mutating call of every client is recorded ---
     audit = None  # an AuditLog once enable_audit() was called
 

@@ -77,11 +77,44 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
     calls succeeded (none at all means the run failed, rather than was partial).
 
     tags: also fetch the tags that list calls do not return (load balancers: one call per 20; IAM users
-    and roles: one call each), for a tag filter; otherwise those records keep empty tags."""
-    fan = FanOut(aws.workers, progress)
-    fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
-    offered: dict[str, set] = {}
+    and roles: one call each), for a tag filter; otherwise those records keep empty tags.
+    A scan of many regions is sharded over worker processes (shard.py); the result is the same."""
+    from . import shard
+
+    parts = shard.split(regions, shard.count(len(regions)))
+    regional = [r for r in rows if r.scope != "global"]
+    children = []
+    if len(parts) > 1 and regional:
+        for part in parts[1:]:  # forked before this process starts any thread of its own
+            children.append(shard.Child(part, lambda p, part=part: _gather(aws, part, regional, p, tags,
+                                                                            in_child=True), progress))
+    else:
+        parts = [regions]
+    records, errors, succeeded = _gather(aws, parts[0], rows, progress, tags)
+    error_groups = [errors]
+    for child in children:
+        recs, errs, n = child.join()
+        records += recs
+        error_groups.append(errs)
+        succeeded += n
+    errors = shard.merge_errors(error_groups) if children else errors
+    # buckets live in one region each: keep those of the regions asked for
     wanted = set(regions)
+    records = [r for r in records if r["type"] != "s3:bucket" or r["region"] in wanted | {GLOBAL}]
+    records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
+    mark_defaults(records)
+    return records, errors, succeeded
+
+
+def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_child: bool = False) \
+        -> tuple[list[dict], list[dict], int]:
+    """One process's share: its regions' rows (and the global rows and the account, in the parent)."""
+    if in_child:
+        aws.forget_clients()  # the parent's connections are not this process's
+    fan = FanOut(aws.workers, progress)
+    if not in_child:
+        fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
+    offered: dict[str, set] = {}
 
     def in_service(service: str, region: str) -> bool:
         if service not in offered:
@@ -120,14 +153,9 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
             if in_service(row.service, region):
                 fan.submit((row.type, region), task(row, region), region, row.type)
     results, errors = fan.wait()
-    records: list[dict] = []
-    for key, value in results.items():
-        if isinstance(key, tuple) and key[0] in {r.type for r in rows}:
-            records.extend(value)
-    # buckets live in one region each: keep those of the regions asked for
-    records = [r for r in records if r["type"] != "s3:bucket" or r["region"] in wanted | {GLOBAL}]
-    records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
-    mark_defaults(records)
+    types = {r.type for r in rows}
+    records = [rec for key, value in results.items() if isinstance(key, tuple) and key[0] in types
+               for rec in value]
     return records, errors, len(results)
 
 
