@@ -102,6 +102,7 @@ def main() -> None:
     ap.add_argument("--per-region", type=int, default=2500)
     ap.add_argument("--buckets", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--profile", action="store_true", help="then profile one scan (bench/profile_scan.py)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="awswiz-scale-"))
     state = tmp / "tool-state"
@@ -122,6 +123,9 @@ def main() -> None:
                       f"{r['resources']} resources, exit {r['exit']}, {r['max_rss_mb']:.0f} MB",
                       file=sys.stderr, flush=True)
                 runs[shards].append(r)
+        if a.profile:
+            subprocess.run([sys.executable, str(ROOT / "bench" / "profile_scan.py"), "--endpoint", sandbox.url,
+                            "--", "--region", ",".join(REGIONS)], cwd=ROOT, env=clean_env())
     finally:
         sandbox.stop()
     for shards, rs in runs.items():

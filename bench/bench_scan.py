@@ -11,6 +11,7 @@ front of it (a fixed latency per call), then measures:
       follow-ups; one client per (service, region); one process): wall time and calls;
   (c) the scan with a share of calls throttled: the same resource ids as (a), its time, calls throttled;
   (d) the scan with one region refusing credentials: exit 3, the error entries, the other regions intact;
+  (s) `scan.py --region us-east-1` (one region: one process), median of 5;
   (e) start-up: `scan.py --help` and a bad flag (median of 5).
 Never talks to real AWS: dummy credentials, AWS_CONFIG_FILE=/dev/null, every endpoint on 127.0.0.1.
 
@@ -138,7 +139,7 @@ def scan_cmd(runner: str, *args: str) -> list[str]:
 
 
 def run_scan(runner: str, endpoint: str, state: Path, sandbox: Sandbox, proxy: Proxy | None = None,
-             workers: int | None = None) -> dict:
+             workers: int | None = None, region: str = "all") -> dict:
     extra = {"AWS_ENDPOINT_URL": endpoint, "AWSWIZ_STATE_DIR": str(state)}
     if workers:
         extra["AWSWIZ_WORKERS"] = str(workers)
@@ -147,7 +148,7 @@ def run_scan(runner: str, endpoint: str, state: Path, sandbox: Sandbox, proxy: P
     load = os.getloadavg()[0]
     ru0, sb0 = resource.getrusage(resource.RUSAGE_CHILDREN), sandbox.cpu_s()
     t0 = time.perf_counter()
-    p = subprocess.run(scan_cmd(runner, "--region", "all"), env=clean_env(**extra), capture_output=True,
+    p = subprocess.run(scan_cmd(runner, "--region", region), env=clean_env(**extra), capture_output=True,
                        text=True, cwd=ROOT, timeout=900)
     wall = time.perf_counter() - t0
     ru1, sb1 = resource.getrusage(resource.RUSAGE_CHILDREN), sandbox.cpu_s()
@@ -333,6 +334,11 @@ def main() -> None:
                            "regions": len(warm["doc"]["data"]["regions"]), "resources": len(base_ids),
                            "sum_of_latencies_s": scans[0]["proxy"]["calls"] * a.latency_ms / 1000}
 
+            single = [run_scan(a.runner, px.url, state, sandbox, px, a.workers, "us-east-1") for _ in range(5)]
+            res["single_region"] = {"wall_s": statistics.median(x["wall_s"] for x in single),
+                                    "cpu_s": statistics.median(x["cpu_s"] for x in single),
+                                    "calls": single[0]["server_calls"],
+                                    "load_before": [x["load_before"] for x in single]}
             rf = refs[0]
             res["reference"] = {"wall_s": statistics.median(x["wall_s"] for x in refs),
                                 "runs_s": [x["wall_s"] for x in refs], "threads": a.threads,
@@ -426,6 +432,9 @@ def report(r: dict) -> None:
     print(f"    scan runs {', '.join(f'{x:.2f}' for x in s['runs_s'])} s; "
           f"sandbox CPU per scan {s['sandbox_cpu_s']:.2f} s; "
           f"load average before each run {', '.join(f'{x:.1f}' for x in s['load_before'])}")
+    if sr := r.get("single_region"):
+        print(f"(s) scan.py --region us-east-1, median of 5: {sr['wall_s']:.2f} s, client CPU {sr['cpu_s']:.2f} s, "
+              f"{sr['calls']} calls; load {', '.join(f'{x:.1f}' for x in sr['load_before'])}")
     if "throttled" not in r:
         return print_startup(r)
     t = r["throttled"]

@@ -7,7 +7,8 @@ that the figures are CPU, not waiting. Prints, in CPU seconds:
     HTTP, parsing, JMESPath, retries/events, our own code, CLI/output, other);
   - the cumulative time of a few key functions (create_client, _make_api_call, sign, parse, _send);
   - process start (`python -c pass`) and `import boto3` alone, measured apart (median of 5).
-The profiler itself slows everything down ~1.5-2x; read the shares, not the absolute seconds.
+The profiler itself slows everything down ~1.5-2x; read the shares, not the absolute seconds. The scan
+runs in one process (AWSWIZ_SHARDS=1): the profiler does not follow forked shards.
 
     uv run --group dev python bench/profile_scan.py [--workers 8] [--top 15]
 """
@@ -146,7 +147,8 @@ def main() -> None:
     sandbox = None if a.endpoint else Sandbox(tmp / "sandbox-state")
     url = a.endpoint or sandbox.url
     try:
-        extra = {"AWS_ENDPOINT_URL": url, "AWSWIZ_STATE_DIR": str(tmp)}
+        # one process (a profiler does not follow forked shards), and time enough under the profiler
+        extra = {"AWS_ENDPOINT_URL": url, "AWSWIZ_STATE_DIR": str(tmp), "AWSWIZ_SHARDS": "1", "AWSWIZ_TIMEOUT": "900"}
         if a.workers:
             extra["AWSWIZ_WORKERS"] = str(a.workers)
         env = clean_env(**extra)
