@@ -7,6 +7,7 @@ clients and their connection pools.
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import os
 import threading
@@ -84,6 +85,23 @@ def _cheaper_client_setup() -> None:
     be.get_environ_proxies = lambda url: dict(proxies(url))
 
 
+def parse_timestamp(value):
+    """botocore's timestamp parser, with ISO 8601 (what the query and XML protocols send: LaunchTime,
+    CreateTime, StartTime of every item) read by datetime.fromisoformat instead of dateutil's generic
+    parser. In a scan of 10,000 resources dateutil took a third of the client's CPU (bench/profile_scan.py).
+    The value is the same aware datetime; anything else (epoch numbers, RFC 822) goes to botocore."""
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            parsed = _dt.datetime.fromisoformat(value)
+            if parsed.tzinfo is not None:
+                return parsed
+        except ValueError:
+            pass
+    from botocore.utils import parse_timestamp as slow
+
+    return slow(value)
+
+
 def paginate(client, call: str, path: str, **kwargs) -> list:
     """Every item of a list/describe call, across pages, at a JMESPath (a plain key such as "Vpcs"
     will do; "Reservations[].Instances[]" reaches deeper)."""
@@ -110,6 +128,7 @@ class Aws:
         core = getattr(self.session, "_session", None)
         if core is not None and hasattr(core, "get_scoped_config"):
             core.get_scoped_config = functools.lru_cache(maxsize=1)(core.get_scoped_config)
+            core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
         self.workers = workers or worker_count()
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         self.endpoint = endpoint
