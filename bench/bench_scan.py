@@ -1,17 +1,22 @@
-"""Benchmark: the all-region scan against a plain sequential boto3 loop over the same calls.
+"""Benchmark: the all-region scan against plain concurrent boto3 over the same calls.
 
 Starts a seeded sandbox (moto, on a free port, in a temporary state directory) and bench/proxy.py in
 front of it (a fixed latency per call), then measures:
   (a) `uv run tools/scan.py --region all`, as the agent runs it (a subprocess; a warm-up run first so
       that bytecode is cached; PYTHONDONTWRITEBYTECODE unset): wall time and calls made;
-  (b) a plain sequential boto3 loop over the same calls (same regions, rows, kwargs, pagination and
+  (r) the plain concurrent reference (bench/reference.py: a thread pool over exactly the scan's calls,
+      its own process), alternating with (a) run by run; medians of wall time, client CPU and calls, and
+      the ratios scan / reference (per call, wall, CPU);
+  (b) with --loop, a plain sequential boto3 loop over the same calls (same regions, rows, kwargs, pagination and
       follow-ups; one client per (service, region); one process): wall time and calls;
   (c) the scan with a share of calls throttled: the same resource ids as (a), its time, calls throttled;
   (d) the scan with one region refusing credentials: exit 3, the error entries, the other regions intact;
+  (s) `scan.py --region us-east-1` (one region: one process), median of 5;
   (e) start-up: `scan.py --help` and a bad flag (median of 5).
 Never talks to real AWS: dummy credentials, AWS_CONFIG_FILE=/dev/null, every endpoint on 127.0.0.1.
 
-    uv run --group dev python bench/bench_scan.py [--latency-ms 100] [--throttle 0.2] [--repeat 3]
+    uv run --group dev python bench/bench_scan.py [--latency-ms 100] [--throttle 0.2] [--repeat 3] \
+        [--skip-faults] [--loop]
 
 Prints a table and writes the JSON results to bench/results/scan-<time>.json.
 """
@@ -134,7 +139,7 @@ def scan_cmd(runner: str, *args: str) -> list[str]:
 
 
 def run_scan(runner: str, endpoint: str, state: Path, sandbox: Sandbox, proxy: Proxy | None = None,
-             workers: int | None = None) -> dict:
+             workers: int | None = None, region: str = "all") -> dict:
     extra = {"AWS_ENDPOINT_URL": endpoint, "AWSWIZ_STATE_DIR": str(state)}
     if workers:
         extra["AWSWIZ_WORKERS"] = str(workers)
@@ -143,7 +148,7 @@ def run_scan(runner: str, endpoint: str, state: Path, sandbox: Sandbox, proxy: P
     load = os.getloadavg()[0]
     ru0, sb0 = resource.getrusage(resource.RUSAGE_CHILDREN), sandbox.cpu_s()
     t0 = time.perf_counter()
-    p = subprocess.run(scan_cmd(runner, "--region", "all"), env=clean_env(**extra), capture_output=True,
+    p = subprocess.run(scan_cmd(runner, "--region", region), env=clean_env(**extra), capture_output=True,
                        text=True, cwd=ROOT, timeout=900)
     wall = time.perf_counter() - t0
     ru1, sb1 = resource.getrusage(resource.RUSAGE_CHILDREN), sandbox.cpu_s()
@@ -163,6 +168,27 @@ def run_scan(runner: str, endpoint: str, state: Path, sandbox: Sandbox, proxy: P
 
 def resource_ids(doc: dict, exclude_region: str | None = None) -> set[tuple[str, str, str]]:
     return {(r["type"], r["region"], str(r["id"])) for r in doc["data"]["resources"] if r["region"] != exclude_region}
+
+
+# --- (r): the plain concurrent reference, bench/reference.py in a process of its own ------------
+
+def run_reference(endpoint: str, sandbox: Sandbox, proxy: Proxy, threads: int) -> dict:
+    mark, before = sandbox.mark(), proxy.stats()["calls"]
+    load = os.getloadavg()[0]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, str(BENCH / "reference.py"), "--threads", str(threads)],
+                       env=clean_env(AWS_ENDPOINT_URL=endpoint), capture_output=True, text=True, cwd=ROOT,
+                       timeout=900)
+    wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode:
+        raise RuntimeError(f"reference failed: {p.stderr[-2000:]}")
+    doc = json.loads(p.stdout)
+    return {"wall_s": wall, "cpu_s": ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime,
+            "calls": doc["calls"], "server_calls": len(sandbox.calls(mark)), "load_before": load,
+            "proxy_calls": proxy.stats()["calls"] - before, "clients": doc["clients"],
+            "ids": {tuple(i) for i in doc["ids"]}, "max_rss_mb": ru1.ru_maxrss / 1024}
 
 
 # --- (b): the plain sequential loop ---------------------------------------------------------------
@@ -269,7 +295,9 @@ def main() -> None:
     ap.add_argument("--runner", choices=["uv", "python"], default="uv",
                     help="run scan.py through `uv run` (as the agent does) or this interpreter")
     ap.add_argument("--workers", type=int, default=None, help="AWSWIZ_WORKERS for the scan (default: its own)")
-    ap.add_argument("--skip-loop", action="store_true", help="skip (b), the sequential loop")
+    ap.add_argument("--loop", action="store_true", help="also run (b), the sequential loop (slow)")
+    ap.add_argument("--threads", type=int, default=32, help="threads of the concurrent reference (r)")
+    ap.add_argument("--skip-faults", action="store_true", help="skip (c) and (d)")
     a = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="awswiz-bench-"))
@@ -288,12 +316,15 @@ def main() -> None:
             if warm["exit"] != 0:
                 raise RuntimeError(f"baseline scan exit {warm['exit']}: {warm['doc'].get('errors')}")
             base_ids = resource_ids(warm["doc"])
-            scans = []
-            for i in range(a.repeat):
+            scans, refs = [], []
+            for i in range(a.repeat):  # alternating: scan, reference, scan, reference, ...
                 s = run_scan(a.runner, px.url, state, sandbox, px, a.workers)
                 log(f"    run {i + 1}: {s['wall_s']:.2f} s, {s['server_calls']} calls, exit {s['exit']}")
                 assert resource_ids(s["doc"]) == base_ids
                 scans.append(s)
+                rf = run_reference(px.url, sandbox, px, a.threads)
+                log(f"(r) reference run {i + 1}: {rf['wall_s']:.2f} s, {rf['calls']} calls")
+                refs.append(rf)
             scan_s = statistics.median(s["wall_s"] for s in scans)
             res["scan"] = {"wall_s": scan_s, "runs_s": [s["wall_s"] for s in scans],
                            "cpu_s": statistics.median(s["cpu_s"] for s in scans),
@@ -303,7 +334,25 @@ def main() -> None:
                            "regions": len(warm["doc"]["data"]["regions"]), "resources": len(base_ids),
                            "sum_of_latencies_s": scans[0]["proxy"]["calls"] * a.latency_ms / 1000}
 
-            if not a.skip_loop:
+            single = [run_scan(a.runner, px.url, state, sandbox, px, a.workers, "us-east-1") for _ in range(5)]
+            res["single_region"] = {"wall_s": statistics.median(x["wall_s"] for x in single),
+                                    "cpu_s": statistics.median(x["cpu_s"] for x in single),
+                                    "calls": single[0]["server_calls"],
+                                    "load_before": [x["load_before"] for x in single]}
+            rf = refs[0]
+            res["reference"] = {"wall_s": statistics.median(x["wall_s"] for x in refs),
+                                "runs_s": [x["wall_s"] for x in refs], "threads": a.threads,
+                                "cpu_s": statistics.median(x["cpu_s"] for x in refs), "calls": rf["calls"],
+                                "server_calls": rf["server_calls"], "clients": rf["clients"],
+                                "load_before": [x["load_before"] for x in refs],
+                                "same_ids_as_scan": rf["ids"] == base_ids,
+                                "sum_of_latencies_s": rf["proxy_calls"] * a.latency_ms / 1000}
+            per_call = lambda d: d["wall_s"] / d.get("server_calls", d["calls"])  # noqa: E731
+            res["per_call_ratio"] = per_call(res["scan"]) / per_call(res["reference"])
+            res["wall_ratio"] = res["scan"]["wall_s"] / res["reference"]["wall_s"]
+            res["cpu_ratio"] = res["scan"]["cpu_s"] / res["reference"]["cpu_s"]
+
+            if a.loop:
                 loops = []
                 for i in range(a.repeat):
                     mark = sandbox.mark()
@@ -324,6 +373,8 @@ def main() -> None:
                                "sum_of_latencies_s": lp["proxy_calls"] * a.latency_ms / 1000}
                 res["speedup"] = loop_s / scan_s
 
+        if a.skip_faults:
+            return finish(res)
         with Proxy(sandbox.url, a.latency_ms, throttle=a.throttle) as px:
             log(f"(c) scan with {a.throttle:.0%} of calls throttled ...")
             t = run_scan(a.runner, px.url, state, sandbox, px, a.workers)
@@ -343,7 +394,11 @@ def main() -> None:
                                   "proxy": d["proxy"]}
     finally:
         sandbox.stop()
+    finish(res)
 
+
+def finish(res: dict) -> None:
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     log("(e) start-up ...")
     res["startup"] = {f"{runner}:{name}": startup(runner, args) for runner in ("uv", "python")
                       for name, args in (("--help", ["--help"]), ("bad flag", ["--bogus"]))}
@@ -361,6 +416,13 @@ def report(r: dict) -> None:
     print(f"{'':30}{'wall s':>8}{'client CPU s':>14}{'calls':>7}{'sum of latencies s':>20}")
     print(f"{'(a) scan.py --region all':30}{s['wall_s']:8.2f}{s['cpu_s']:14.2f}{s['calls']:7d}"
           f"{s['sum_of_latencies_s']:20.1f}")
+    if rf := r.get("reference"):
+        print(f"{'(r) concurrent boto3, ' + str(rf['threads']) + ' thr':30}{rf['wall_s']:8.2f}{rf['cpu_s']:14.2f}"
+              f"{rf['server_calls']:7d}{rf['sum_of_latencies_s']:20.1f}")
+        print(f"    scan / reference: per call {r['per_call_ratio']:.2f}x, wall {r['wall_ratio']:.2f}x, client CPU "
+              f"{r['cpu_ratio']:.2f}x; same ids: {rf['same_ids_as_scan']}; reference runs "
+              f"{', '.join(f'{x:.2f}' for x in rf['runs_s'])} s; load before each "
+              f"{', '.join(f'{x:.1f}' for x in rf['load_before'])}")
     if lp := r.get("loop"):
         print(f"{'(b) sequential boto3 loop':30}{lp['wall_s']:8.2f}{lp['cpu_s']:14.2f}{lp['calls']:7d}"
               f"{lp['sum_of_latencies_s']:20.1f}")
@@ -370,6 +432,11 @@ def report(r: dict) -> None:
     print(f"    scan runs {', '.join(f'{x:.2f}' for x in s['runs_s'])} s; "
           f"sandbox CPU per scan {s['sandbox_cpu_s']:.2f} s; "
           f"load average before each run {', '.join(f'{x:.1f}' for x in s['load_before'])}")
+    if sr := r.get("single_region"):
+        print(f"(s) scan.py --region us-east-1, median of 5: {sr['wall_s']:.2f} s, client CPU {sr['cpu_s']:.2f} s, "
+              f"{sr['calls']} calls; load {', '.join(f'{x:.1f}' for x in sr['load_before'])}")
+    if "throttled" not in r:
+        return print_startup(r)
     t = r["throttled"]
     print(f"(c) {t['throttle']:.0%} throttled: {t['wall_s']:.2f} s, exit {t['exit']}, {t['proxy']['throttled']} of "
           f"{t['proxy']['calls']} calls throttled; {t['resources']} resources vs {t['baseline_resources']} "
@@ -379,6 +446,10 @@ def report(r: dict) -> None:
     print(f"(d) {d['region']} denied: {d['wall_s']:.2f} s, exit {d['exit']}, errors [{errs}]; "
           f"other regions: {d['other_regions_resources']} resources, identical to baseline: "
           f"{d['other_regions_identical']}")
+    print_startup(r)
+
+
+def print_startup(r: dict) -> None:
     print("(e) start-up, median of 5: " + ", ".join(f"{k} {v['median_s']:.2f} s (exit {v['exit']})"
                                                    for k, v in r["startup"].items()))
 

@@ -39,7 +39,7 @@ def main(
     from _awswiz.snapshot import collect
 
     with ctx.progress("scanning", 0) as bar:
-        records, errors, succeeded = collect(ctx.aws, regions, rows, bar)
+        records, errors, succeeded = collect(ctx.aws, regions, rows, bar, tags=bool(wanted_tags))
     if wanted_tags:
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
     from _awswiz.hints import scope

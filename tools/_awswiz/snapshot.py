@@ -71,13 +71,50 @@ def _shape(row: Row, item, region: str) -> dict:
     return rec
 
 
-def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[list[dict], list[dict], int]:
+def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool = False) \
+        -> tuple[list[dict], list[dict], int]:
     """All records of the rows in the regions (global rows once), the error entries, and how many
-    calls succeeded (none at all means the run failed, rather than was partial)."""
-    fan = FanOut(aws.workers, progress)
-    fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
-    offered: dict[str, set] = {}
+    calls succeeded (none at all means the run failed, rather than was partial).
+
+    tags: also fetch the tags that list calls do not return (load balancers: one call per 20; IAM users
+    and roles: one call each), for a tag filter; otherwise those records keep empty tags.
+    A scan of many regions is sharded over worker processes (shard.py); the result is the same."""
+    from . import shard
+
+    parts = shard.split(regions, shard.count(len(regions)))
+    regional = [r for r in rows if r.scope != "global"]
+    children = []
+    if len(parts) > 1 and regional:
+        for part in parts[1:]:  # forked before this process starts any thread of its own
+            children.append(shard.Child(part, lambda p, part=part: _gather(aws, part, regional, p, tags,
+                                                                            in_child=True), progress))
+    else:
+        parts = [regions]
+    records, errors, succeeded = _gather(aws, parts[0], rows, progress, tags)
+    error_groups = [errors]
+    for child in children:
+        recs, errs, n = child.join()
+        records += recs
+        error_groups.append(errs)
+        succeeded += n
+    errors = shard.merge_errors(error_groups) if children else errors
+    # buckets live in one region each: keep those of the regions asked for
     wanted = set(regions)
+    records = [r for r in records if r["type"] != "s3:bucket" or r["region"] in wanted | {GLOBAL}]
+    records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
+    mark_defaults(records)
+    return records, errors, succeeded
+
+
+def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_child: bool = False) \
+        -> tuple[list[dict], list[dict], int]:
+    """One process's share: its regions' rows (and the global rows and the account, in the parent)."""
+    if in_child:
+        aws.forget_clients()  # the parent's connections are not this process's
+    fan = FanOut(aws.workers, progress)
+    if not in_child:
+        fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
+    offered: dict[str, set] = {}
 
     def in_service(service: str, region: str) -> bool:
         if service not in offered:
@@ -91,6 +128,15 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[li
             recs = [_shape(row, i, region) for i in items]
             if row.type == "ec2:instance" and recs:
                 fan.submit(("gpu", region), lambda: _add_gpus(client, recs), region, "ec2:DescribeInstanceTypes")
+            if tags and row.type == "elb:load-balancer":
+                for i in range(0, len(recs), ELB_TAG_BATCH):
+                    batch = recs[i:i + ELB_TAG_BATCH]
+                    fan.submit(("elb-tags", region, i), lambda b=batch: _elb_tags(client, b), region,
+                               "elbv2:DescribeTags")
+            if tags and row.type in IAM_TAGS:
+                for rec in recs:
+                    fan.submit(("iam-tags", row.type, rec["id"]), lambda rec=rec: _iam_tags(client, rec), None,
+                               f"{row.type} {rec['id']} tags")
             if row.type == "s3:bucket":
                 for rec in recs:
                     fan.submit(("bucket", rec["id"]), lambda rec=rec: _bucket_details(aws, rec),
@@ -107,14 +153,9 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None) -> tuple[li
             if in_service(row.service, region):
                 fan.submit((row.type, region), task(row, region), region, row.type)
     results, errors = fan.wait()
-    records: list[dict] = []
-    for key, value in results.items():
-        if isinstance(key, tuple) and key[0] in {r.type for r in rows}:
-            records.extend(value)
-    # buckets live in one region each: keep those of the regions asked for
-    records = [r for r in records if r["type"] != "s3:bucket" or r["region"] in wanted | {GLOBAL}]
-    records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
-    mark_defaults(records)
+    types = {r.type for r in rows}
+    records = [rec for key, value in results.items() if isinstance(key, tuple) and key[0] in types
+               for rec in value]
     return records, errors, len(results)
 
 
@@ -137,6 +178,28 @@ def _add_gpus(client, recs: list[dict]) -> None:
         r["gpus"] = spec.get("gpus", 0)
         if spec.get("gpu_model"):
             r["gpu_model"] = spec["gpu_model"]
+
+
+# "ResourceArns: The Amazon Resource Names (ARN) of the resources. You can specify up to 20 resources in a
+# single call." (Elastic Load Balancing API Reference, DescribeTags)
+ELB_TAG_BATCH = 20
+# IAM's list calls leave tags out ("This operation does not return the following attributes, even though
+# they are an attribute of the returned object: PermissionsBoundary, RoleLastUsed, Tags": IAM API
+# Reference, ListRoles; the same for ListUsers), and IAM has no batch tag call: one ListRoleTags or
+# ListUserTags per role or user, made only when a tag filter needs them.
+IAM_TAGS = {"iam:user": ("list_user_tags", "UserName"), "iam:role": ("list_role_tags", "RoleName")}
+
+
+def _elb_tags(client, recs: list[dict]) -> None:
+    found = client.describe_tags(ResourceArns=[r["id"] for r in recs])["TagDescriptions"]
+    by_arn = {d["ResourceArn"]: tag_map(d.get("Tags")) for d in found}
+    for r in recs:
+        r["tags"] = by_arn.get(r["id"], {})
+
+
+def _iam_tags(client, rec: dict) -> None:
+    call, param = IAM_TAGS[rec["type"]]
+    rec["tags"] = tag_map(paginate(client, call, "Tags", **{param: rec["id"]}))
 
 
 def _bucket_details(aws, rec: dict) -> None:

@@ -1,0 +1,55 @@
+"""A sharded scan (regions over forked worker processes, AWSWIZ_SHARDS) answers exactly as one process:
+the same resources, error entries, exit code, and the same Timeout errors at the deadline."""
+
+from __future__ import annotations
+
+REGIONS = "us-east-1,us-west-2,eu-west-1,ap-southeast-1"
+
+
+def ids(doc: dict) -> set[tuple[str, str, str]]:
+    return {(r["type"], r["region"], str(r["id"])) for r in doc["data"]["resources"]}
+
+
+def errors(doc: dict) -> set[tuple]:
+    return {(e.get("region"), e["code"], e.get("calls", 1)) for e in doc["errors"]}
+
+
+def scan(run_tool, shards: int, *args, **kw):
+    return run_tool("scan", "--region", REGIONS, *args, env={"AWSWIZ_SHARDS": str(shards)}, **kw)
+
+
+def test_sharded_scan_equals_unsharded(run_tool):
+    one, four = scan(run_tool, 1), scan(run_tool, 4)
+    assert one.code == four.code == 0, four.stderr
+    assert ids(one.json) and ids(four.json) == ids(one.json)
+    assert four.json["data"]["counts"] == one.json["data"]["counts"]
+    assert four.json["data"]["findings"] == one.json["data"]["findings"]
+    assert four.json["data"]["resources"] == one.json["data"]["resources"]
+
+
+def test_sharded_scan_same_errors_and_exit_code_with_a_refusing_region(run_tool, faulty):
+    url, _ = faulty(deny={"eu-west-1"})
+    one, three = scan(run_tool, 1, endpoint=url), scan(run_tool, 3, endpoint=url)
+    assert one.code == three.code == 3, three.stderr
+    assert errors(three.json) == errors(one.json)
+    assert {e["region"] for e in three.json["errors"]} == {"eu-west-1"}
+    assert ids(three.json) == ids(one.json)
+
+
+def test_sharded_scan_keeps_the_deadline(run_tool, faulty):
+    # a region that accepts connections and never answers: Timeout errors for it, the rest intact
+    url, _ = faulty(hang={"eu-west-1"})
+    one = scan(run_tool, 1, "--timeout", "4", endpoint=url)
+    three = scan(run_tool, 3, "--timeout", "4", endpoint=url)
+    assert one.code == three.code == 3, three.stderr
+    assert {(e.get("region"), e["code"]) for e in three.json["errors"]} == \
+        {(e.get("region"), e["code"]) for e in one.json["errors"]}
+    assert "eu-west-1" in {e.get("region") for e in three.json["errors"] if e["code"] == "Timeout"}
+    assert {i for i in ids(three.json) if i[1] != "eu-west-1"} == {i for i in ids(one.json) if i[1] != "eu-west-1"}
+
+
+def test_sharded_scan_with_progress_bar(run_tool):
+    # --pretty draws the bar from every process's tasks; the tables still come out
+    r = scan(run_tool, 3, "--pretty")
+    assert r.code == 0, r.stderr
+    assert "Traceback" not in r.stderr
