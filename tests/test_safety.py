@@ -142,10 +142,10 @@ def test_a_token_expires_after_its_ttl(state_dir, monkeypatch):
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(state_dir))
     monkeypatch.setenv("AWSWIZ_CONFIRM_TTL", "60")
     record = plans.save({"tool": "stop", "account": "123456789012", "digest": "d", "scope": {}, "actions": []})
-    assert guard._token_problem("stop", "123456789012", record["token"]) is None
+    assert guard._token_problem("stop", "123456789012", record["token"])[1] is None
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 61)
-    problem = guard._token_problem("stop", "123456789012", record["token"])
+    _, problem = guard._token_problem("stop", "123456789012", record["token"])
     assert problem and "expired at" in problem[0]
 
 

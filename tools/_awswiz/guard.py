@@ -239,12 +239,17 @@ def _used(token: str) -> str:
     return f"confirmation token {token} was already applied {f'at {iso(when)}' if when else '(by a run in progress)'}"
 
 
-def _token_problem(tool: str, account: str, token: str) -> tuple[str, str] | None:
-    """Why this token cannot be applied (message, hint), judged before the world is compared."""
+def _token_problem(tool: str, account: str, token: str) -> tuple[dict | None, tuple[str, str] | None]:
+    """(the verified record, why this token cannot be applied as (message, hint) or None), judged before
+    the world is compared. The record is read and verified once per run."""
     try:
         record = plans.load(token)
     except plans.Invalid as exc:
-        return str(exc), "use the token printed by the plan step of this same command"
+        return None, (str(exc), "use the token printed by the plan step of this same command")
+    return record, _record_problem(tool, account, token, record)
+
+
+def _record_problem(tool: str, account: str, token: str, record: dict) -> tuple[str, str] | None:
     if record.get("tool") != tool:
         return (f"confirmation token {token} belongs to a plan of {record.get('tool')}, not of {tool}",
                 f"confirm it with uv run tools/{record.get('tool')}.py, or plan this command afresh")
@@ -279,7 +284,8 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
         return Result(data=data, errors=[Refused(message, hint).entry(), *plan.errors], next=nxt or [],
                       exit_code=EXIT_REFUSED, render=render_plan)
 
-    if confirm is not None and (problem := _token_problem(ctx.tool, account, confirm)):
+    record, problem = _token_problem(ctx.tool, account, confirm) if confirm is not None else (None, None)
+    if problem:
         return refuse(problem[0], problem[1] + ("; here is the plan as it stands now, with a fresh token"
                                                 if plan.actions else ""))
     if blocked:
@@ -304,7 +310,6 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
         return Result(data=plan_data(plan, record), errors=plan.errors, render=render_plan,
                       exit_code=EXIT_PARTIAL if plan.errors else EXIT_OK, next=[command_line(record["token"])])
 
-    record = plans.load(confirm)
     if record["digest"] != plan_digest:
         what = "; ".join(changes(record.get("actions", []), plan))
         return refuse(f"the world changed since the plan was shown ({what})",
