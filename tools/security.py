@@ -31,8 +31,8 @@ def _render(console, data: dict) -> None:
              escape(_short(f["evidence"])), escape(f.get("fix") or f.get("remedy") or "")] for f in data["findings"]]
     counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items() if n)
     console.print(table(f"Security findings: {counts or 'none'} ({len(data['checks_run'])} checks, "
-                        f"{plural(len(data['regions']), 'region')})", ["severity", "check", "region", "resource", "evidence",
-                                                              "fix"], rows))
+                        f"{plural(len(data['regions']), 'region')})",
+                        ["severity", "check", "region", "resource", "evidence", "fix"], rows))
     for note in data.get("not_checked", []):
         console.print(f"[yellow]not checked:[/] {escape(note)}")
 

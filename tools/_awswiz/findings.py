@@ -13,7 +13,6 @@ from .burn import EBS_GB_MONTH, HOURS_PER_MONTH, NAT_GATEWAY_HOUR, PUBLIC_IPV4_H
 from .checks import BY_ID, SEVERITIES, fix_command
 from .security_checks.network import exposed, prowler_id, sg_open
 
-
 RUNNING = ("running", "pending")
 
 
