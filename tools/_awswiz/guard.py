@@ -65,7 +65,7 @@ SELECTOR_KEYS = ("ids", "tags", "names", "all")
 @dataclass
 class Action:
     op: str                      # the verb shown to the human: stop, terminate, delete, revoke, ...
-    type: str                    # ec2:instance, s3:bucket, ec2:security-group, ...
+    type: str                    # ec2:instance, s3:bucket, vpc:security-group, ...
     id: str
     region: str
     name: str | None = None
@@ -214,9 +214,17 @@ def _apply_protection(plan: Plan, explicit: bool) -> list[Action]:
     return blocked
 
 
+SKIPPED_KEYS = ("id", "type", "region", "name", "reason")
+
+
+def skipped_view(plan: Plan) -> list[dict]:
+    """Every skipped entry in one shape, {id, type, region, name, reason} (None where a tool did not say)."""
+    return [{k: s.get(k) for k in SKIPPED_KEYS} for s in plan.skipped]
+
+
 def plan_data(plan: Plan, record: dict | None = None, limit: int | None = None, **extra) -> dict:
     shown = plan.actions if limit is None else plan.actions[:limit]
-    data = {"applied": False, "plan": [a.view() for a in shown], "skipped": plan.skipped,
+    data = {"applied": False, "plan": [a.view() for a in shown], "skipped": skipped_view(plan),
             "confirm": record["token"] if record else None,
             "expires_at": iso(record["expires_at"]) if record else None}
     if len(shown) < len(plan.actions):
@@ -380,7 +388,7 @@ def execute(plan: Plan, do, log, token: str, verify, after) -> Result:
     summary = {"done": ok, "failed": sum(r["outcome"] == "failed" for r in results),
                "not_attempted": sum(r["outcome"].startswith("not attempted") for r in results)}
     return Result(data={"applied": True, "confirm": token, "summary": summary, "results": results,
-                        "skipped": plan.skipped},
+                        "skipped": skipped_view(plan)},
                   errors=errors + plan.errors, exit_code=code, next=list(verify or []), render=render_results)
 
 
@@ -401,8 +409,8 @@ def render_plan(console, data: dict) -> None:
     console.print(table("Plan (nothing has changed yet)", ["#", "action", "type", "id", "name", "region",
                                                           "detail"] + (["blocked"] if blocked else []), rows))
     if data.get("skipped"):
-        console.print(table("Skipped", ["id", "region", "name", "reason"],
-                            [[s.get("id"), s.get("region"), s.get("name"), s.get("reason")]
+        console.print(table("Skipped", ["id", "type", "region", "name", "reason"],
+                            [[s.get("id"), s.get("type"), s.get("region"), s.get("name"), s.get("reason")]
                              for s in data["skipped"]]))
     if data.get("confirm"):
         console.print(f"confirm with [bold]--confirm {data['confirm']}[/] before {data['expires_at']}")

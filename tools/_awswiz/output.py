@@ -22,6 +22,8 @@ class Result:
     next: list[str] = field(default_factory=list)
     render: Callable[[Any, Any], None] | None = None  # render(console, data) for --pretty
     exit_code: int | None = None  # None: derived from data and errors
+    account: str | None = None  # the account, when the tool knows it without ctx.aws (sandbox.py)
+    sandbox: bool | None = None  # True when the tool is about the sandbox whatever its flags (sandbox.py)
 
     def code(self) -> int:
         if self.exit_code is not None:
@@ -35,8 +37,8 @@ def envelope(tool: str, account: str | None, sandbox: bool, result: Result) -> d
     env = {
         "ok": result.code() == EXIT_OK,
         "tool": tool,
-        "account": account,
-        "sandbox": sandbox,
+        "account": result.account or account,
+        "sandbox": sandbox if result.sandbox is None else result.sandbox,
         "data": result.data,
         "errors": result.errors,
         "next": result.next,  # always present: an empty list when there is nothing to suggest
