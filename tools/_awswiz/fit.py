@@ -13,6 +13,8 @@ from dataclasses import dataclass
 # free text: shortened with an ellipsis rather than wrapped
 FLEX = {"tags", "finding", "message", "detail", "reason", "description", "title", "what", "blocked",
         "evidence", "note", "notes", "error", "result detail", "fix", "source", "sources", "why"}
+# key/value tables: the value wraps at spaces rather than being cut (it may hold an id among words)
+WRAP = {"value"}
 FLEX_MIN = 12  # a free-text column narrower than this is not worth showing
 LEAST = {"tags": 0}  # importance of columns every view has (lower goes first)
 
@@ -22,12 +24,14 @@ class Col:
     name: str
     importance: int | None = None  # higher stays longer; None: by position (leftmost highest)
     flex: bool | None = None  # None: by name (FLEX)
+    wrap: bool | None = None  # None: by name (WRAP); a wrapping column takes what width is left, like flex
 
 
 def as_col(c, index: int) -> Col:
     c = c if isinstance(c, Col) else Col(str(c))
     importance = c.importance if c.importance is not None else LEAST.get(c.name, 1000 - index)
-    return Col(c.name, importance, c.flex if c.flex is not None else c.name in FLEX)
+    wrap = c.wrap if c.wrap is not None else c.name in WRAP
+    return Col(c.name, importance, wrap or (c.flex if c.flex is not None else c.name in FLEX), wrap)
 
 
 def _len(s: str) -> int:
@@ -40,7 +44,8 @@ def layout(columns: list, rows: list[list[str]], width: int) -> tuple[list[int],
     """(indexes of the columns kept, {index: width} of the kept free-text columns, names left out)."""
     cols = [as_col(c, i) for i, c in enumerate(columns)]
     natural = [max([_len(c.name)] + [_len(r[i]) for r in rows]) for i, c in enumerate(cols)]
-    need = [min(n, max(FLEX_MIN, _len(c.name))) if c.flex else n for c, n in zip(cols, natural, strict=True)]
+    need = [min(n, max(FLEX_MIN * (2 if c.wrap else 1), _len(c.name))) if c.flex else n
+            for c, n in zip(cols, natural, strict=True)]
     kept = list(range(len(cols)))
 
     def total(idx: list[int]) -> int:  # Rich's default box: a border, then "│ cell " per column

@@ -138,8 +138,11 @@ def table(title: str, columns: list, rows: list[list[Any]], caption: str | None 
         caption = "\n".join(filter(None, [caption, left_out_note(left_out, width)]))
     t = Table(title=title, caption=caption, title_justify="left", caption_justify="left", header_style="bold")
     for i in kept:
-        name = as_col(columns[i], i).name
-        if i in flex:
+        col = as_col(columns[i], i)
+        name = col.name
+        if col.wrap:
+            t.add_column(name, overflow="fold", width=flex[i])
+        elif i in flex:
             t.add_column(name, no_wrap=True, overflow="ellipsis", width=flex[i])
         else:
             t.add_column(name, no_wrap=True, overflow="ellipsis")
