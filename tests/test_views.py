@@ -79,8 +79,20 @@ def sweep_id(sandbox):
     return found["Reservations"][0]["Instances"][0]["InstanceId"]
 
 
+@pytest.fixture
+def managed_instance(run_tool):
+    """instance_status lists what AwsWiz launched: launch one (a t3.micro) if none is there yet."""
+    if run_tool("instance_status", "--region", "us-west-2").json["data"]["instances"]:
+        return
+    args = ("launch", "--type", "t3.micro", "--region", "us-west-2", "--name", "view-probe", "--no-wait")
+    plan = run_tool(*args)
+    assert run_tool(*args, "--confirm", plan.json["data"]["confirm"]).code == 0
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_view_keeps_ids_whole_at_80_and_120_columns(case, run_tool, sweep_id):
+def test_view_keeps_ids_whole_at_80_and_120_columns(case, run_tool, sweep_id, request):
+    if case == "instance_status":
+        request.getfixturevalue("managed_instance")
     args, tokens_of = CASES[case]
     args = [a.replace("{sweep-1}", sweep_id) for a in args]
     doc = run_tool(*args)
