@@ -59,6 +59,9 @@ def render(console, data: dict) -> None:
     regions = sorted({r["region"] for r in made})
     rows = [[reg, *[counts.get((reg, g), "") for g in groups], sum(counts.get((reg, g), 0) for g in groups)]
             for reg in regions]
+    # narrow terminals keep the region, the total and the groups holding most
+    per_group = {g: sum(n for (_, gg), n in counts.items() if gg == g) for g in groups}
+    summary_cols = [Col("region", 1000), *[Col(g, per_group[g]) for g in groups], Col("total", 999)]
     only_defaults = sorted(set(data["regions"]) - set(regions))
     notes = []
     if only_defaults:
@@ -67,7 +70,7 @@ def render(console, data: dict) -> None:
     if skipped := data.get("skipped_regions"):
         notes.append(f"skipped (not enabled): {', '.join(skipped)}")
     console.print(table(f"Snapshot: {plural(len(made), 'resource')} (+{len(resources) - len(made)} default) "
-                        f"in {plural(len(data['regions']), 'region')}", ["region", *groups, "total"], rows,
+                        f"in {plural(len(data['regions']), 'region')}", summary_cols, rows,
                         caption="\n".join(notes) or None))
     by_type: dict[str, list[dict]] = {}
     for r in resources:
