@@ -25,6 +25,10 @@ class Row:
     scope: str = "regional"  # or "global" (listed once, from the home region)
     delete: str | None = None  # delete call, taking the id as `delete_param`
     delete_param: str | None = None
+    # How it is removed (terminate.py --type <type>; removers/), or why AwsWiz does not remove it
+    removal: str | None = None
+    first: tuple[str, ...] = ()  # types that must go before it (what the remover plans first)
+    cost: str | None = None  # what it costs while it stays (list price, with its date), or "free"
 
     @property
     def group(self) -> str:
