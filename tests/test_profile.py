@@ -23,7 +23,8 @@ def test_unknown_profile_is_exit_2_naming_the_profiles(run_tool, sandbox, tmp_pa
     (tmp_path / "credentials").write_text(CREDENTIALS)
     env = {"AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials")}
     mark = sandbox.mark()
-    for tool, args in (("scan", ["--region", "us-east-1"]), ("stop", ["--id", "i-0abc", "--region", "us-east-1"])):
+    for tool, args in (("scan", ["--region", "us-east-1"]),
+                       ("stop", ["--id", "i-0123456789abcdef0", "--region", "us-east-1"])):
         r = run_tool(tool, *args, "--profile", "nosuch", env=env)
         assert r.code == 2, r.stdout
         err = r.json["errors"][0]
