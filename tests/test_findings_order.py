@@ -10,7 +10,7 @@ Instance request"). "Terminate a Spot Instance": terminating it is what ends its
 
 from __future__ import annotations
 
-from test_naming import use_session_sandbox
+from test_hints import use_running_sandbox
 
 TIERS = {"gpu-running": 0, "nat-gateway": 1}
 
@@ -20,7 +20,7 @@ def _tier(f: dict) -> int:
 
 
 def test_findings_are_ordered_by_money_then_risk_and_repeat_the_runs_scope(run_tool, sandbox, state_dir):
-    use_session_sandbox(sandbox, state_dir)
+    use_running_sandbox(sandbox, state_dir)
     scan = run_tool("scan", "--sandbox")
     assert scan.code == 0, scan.stderr[-600:]
     found = scan.json["data"]["findings"]
@@ -48,7 +48,7 @@ def test_findings_are_ordered_by_money_then_risk_and_repeat_the_runs_scope(run_t
 
 
 def test_one_time_spot_gpu_is_told_to_terminate_not_stop(run_tool, sandbox, state_dir):
-    use_session_sandbox(sandbox, state_dir)
+    use_running_sandbox(sandbox, state_dir)
     records = run_tool("scan", "--sandbox", "--service", "ec2:instance").json["data"]
     by_name = {r["name"]: r for r in records["resources"]}
     gpu = {f["id"]: f for f in records["findings"] if f["kind"] == "gpu-running"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from _awswiz import audit, resources
+from test_hints import use_running_sandbox
 
 # Not rows of the table (yet): each is a thing the table does not list, never a table type under another name.
 NOT_IN_TABLE = {
@@ -82,19 +83,11 @@ def test_every_type_printed_on_the_lab_is_the_table_name(run_tool):
     assert not wrong, f"types that are not the table's names (type: where): {wrong}"
 
 
-def use_session_sandbox(sandbox, state_dir) -> None:
-    """Point --sandbox of the tools run in state_dir at the session's sandbox (no second server)."""
-    from _awswiz import state
-
-    info = {"url": sandbox.url, "port": int(sandbox.url.rsplit(":", 1)[1]), "pid": sandbox.proc.pid}
-    state.replace_text(state_dir / "sandbox.json", json.dumps(info))
-
-
 def test_audit_says_sandbox_and_created_only_for_what_a_call_made(run_tool, sandbox, state_dir):
     """StopInstances makes nothing: its ids are "returned", never "created" (issue 11 item 6); RunInstances
     made the instance, not the image or subnet its answer also names. Every line says whether it was the
     sandbox, and parameters are JSON values (HttpTokens, a setting, is not redacted as if it were a secret)."""
-    use_session_sandbox(sandbox, state_dir)
+    use_running_sandbox(sandbox, state_dir)
     args = ("launch", "--type", "t3.micro", "--region", "us-west-2", "--name", "audit-probe", "--no-wait",
             "--sandbox")
     r = run_tool(*args)
