@@ -51,6 +51,7 @@ from typing import Any
 
 from . import audit, deadline, plans
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, BadInput, Refused, classify, error_entry
+from .fit import Col
 from .output import Result, table
 
 DEFAULT_MAX = 10
@@ -406,8 +407,9 @@ def render_plan(console, data: dict) -> None:
     blocked = any(a.get("blocked") for a in plan)
     rows = [[i + 1, a["action"], a["type"], a["id"], a.get("name"), a["region"], _detail(a.get("detail"))]
             + ([a.get("blocked")] if blocked else []) for i, a in enumerate(plan)]
-    console.print(table("Plan (nothing has changed yet)", ["#", "action", "type", "id", "name", "region",
-                                                          "detail"] + (["blocked"] if blocked else []), rows))
+    cols = [Col("#", 70), Col("action", 95), Col("type", 90), Col("id", 100), Col("name", 80), Col("region", 85),
+            Col("detail", 20)] + ([Col("blocked", 60)] if blocked else [])  # narrow terminals keep id and action
+    console.print(table("Plan (nothing has changed yet)", cols, rows))
     if data.get("skipped"):
         console.print(table("Skipped", ["id", "type", "region", "name", "reason"],
                             [[s.get("id"), s.get("type"), s.get("region"), s.get("name"), s.get("reason")]
@@ -419,4 +421,5 @@ def render_plan(console, data: dict) -> None:
 def render_results(console, data: dict) -> None:
     rows = [[r["action"], r["type"], r["id"], r["region"], "ok" if r["ok"] else "FAILED",
              (r.get("error") or {}).get("message") or r.get("outcome")] for r in data.get("results", [])]
-    console.print(table("Applied", ["action", "type", "id", "region", "result", "detail"], rows))
+    console.print(table("Applied", [Col("action", 90), Col("type", 85), Col("id", 100), Col("region", 80),
+                                    Col("result", 95), Col("detail", 20)], rows))
