@@ -62,6 +62,10 @@ def test_region_list_and_all_plan_a_tag_selection_in_each_region(sandbox, run_to
     assert "elsewhere" not in both.json["data"]  # --region given: the user chose the scope
     one = run_tool("stop", "--tag", f"{key}=x", "--region", A)
     assert [x["id"] for x in one.json["data"]["plan"]] == [a]
+    # a token is bound to its regions: confirmed with a wider --region it is refused, nothing changes
+    wider = run_tool("stop", "--tag", f"{key}=x", "--region", f"{A},{B}", "--confirm", one.json["data"]["confirm"])
+    assert wider.code == 4 and "world changed" in wider.json["errors"][0]["message"]
+    assert state(sandbox.client("ec2", A), a) == state(sandbox.client("ec2", B), b) == "running"
     everywhere = run_tool("stop", "--tag", f"{key}=x", "--region", "all")
     assert everywhere.code == 0, everywhere.stdout + everywhere.stderr
     assert {x["id"] for x in everywhere.json["data"]["plan"]} == {a, b}
@@ -112,6 +116,21 @@ def test_a_region_that_cannot_be_asked_is_named_and_does_not_fail_the_plan(sandb
     assert data["plan"] == [] and data["elsewhere"] == {A: 1}
     assert list(data["elsewhere_unchecked"]) == [B] and "AuthFailure" in data["elsewhere_unchecked"][B]
     assert r.json["next"] == [f"uv run tools/stop.py --tag {key}=x --region us-east-1,{A}"]
+
+
+def test_an_id_lookup_outlives_a_region_it_cannot_ask_only_when_the_id_is_found(sandbox, run_tool, faulty):
+    """An account whose policy denies a region (an SCP, say) can still stop an instance by id: the region
+    that cannot be asked matters only when an id is found nowhere else (then it is named: the id may be there)."""
+    a = instance(sandbox.client("ec2", A))
+    url, _ = faulty(deny={B})
+    found = run_tool("stop", "--id", a, endpoint=url)
+    assert found.code == 0, found.stdout + found.stderr
+    assert [(x["id"], x["region"]) for x in found.json["data"]["plan"]] == [(a, A)]
+    lost = run_tool("stop", "--id", f"{a},i-0123456789abcdef0", endpoint=url)
+    assert lost.code == 1, lost.stdout + lost.stderr
+    err = lost.json["errors"][0]
+    assert err["code"] == "AuthFailure" and "i-0123456789abcdef0" in err["message"] and B in err["message"]
+    assert f"--region {B}" in err["hint"] and lost.json["data"]["not_asked"] == [B]
 
 
 def test_a_change_in_one_region_after_the_plan_refuses_the_whole_plan(sandbox, run_tool):

@@ -42,7 +42,8 @@ def searched(ctx) -> list[str]:
 def _fan(ctx, region_list: list[str], fn: Callable[[str], object], what: str, strict: bool = True):
     """fn(region) for every region at once. strict: a region that fails fails the run (a plan must see all
     it names): an AwsWiz error (bad input found in one region) is raised as it is, any other error names
-    its region. Not strict: (results, errors) with one error entry per failed region."""
+    its region. Not strict: (results, errors) with one error entry per failed region (BadInput is still
+    raised: it is the input's fault, not the region's)."""
     from .fanout import FanOut
 
     if len(region_list) == 1 and strict:
@@ -60,10 +61,13 @@ def _fan(ctx, region_list: list[str], fn: Callable[[str], object], what: str, st
     for r in region_list:
         fan.submit(r, lambda r=r: call(r), region=r, what=what)
     results, errors = fan.wait()
+    bad = [e for e in ours if isinstance(e, BadInput)]
+    if bad:  # bad input found in one region stays bad input (exit 2), strict or not
+        raise bad[0]
     if not strict:
         return results, errors
     if ours:
-        raise next((e for e in ours if isinstance(e, BadInput)), ours[0])
+        raise ours[0]
     if errors:
         e = errors[0]
         more = f" (and {len(errors) - 1} more region(s))" if len(errors) > 1 else ""
@@ -76,9 +80,11 @@ def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
            what: str = "resource") -> dict[str, list[str]]:
     """{region: ids found there}, in region order. find(region, ids) returns the ids that region holds.
     Ids found nowhere are BadInput naming the regions searched; an id found in more than one region is
-    BadInput too (never act on two resources for one id: name the region with --region)."""
+    BadInput too (never act on two resources for one id: name the region with --region). A region that
+    cannot be asked (denied by a policy, say) does not matter once every id is found elsewhere; otherwise
+    the lookup fails naming it (the id may live there)."""
     scope = searched(ctx)
-    found = _fan(ctx, scope, lambda r: set(find(r, ids)), f"looking up {what} ids")
+    found, errors = _fan(ctx, scope, lambda r: set(find(r, ids)), f"looking up {what} ids", strict=False)
     out = {r: [i for i in ids if i in found[r]] for r in scope if found.get(r)}
     twice = {i: [r for r in out if i in out[r]] for i in ids}
     twice = {i: rs for i, rs in twice.items() if len(rs) > 1}
@@ -87,6 +93,14 @@ def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
         raise BadInput(f"{what} {i} exists in {len(rs)} regions ({', '.join(rs)}): say which one",
                        f"add --region {rs[0]} (or another of {', '.join(rs)})", data={"found_in": twice})
     missing = [i for i in ids if not any(i in f for f in found.values())]
+    if missing and errors:
+        failed = sorted({e.get("region") or "?" for e in errors})
+        e = errors[0]
+        raise AwsWizError(f"{what} {', '.join(missing)} not found in the regions that answered; "
+                          f"{', '.join(failed)} could not be asked ({e['code']}: {e['message']})",
+                          f"pass the region that holds it: --region {failed[0]}, or fix access to "
+                          f"{', '.join(failed)}", code=e["code"], region=failed[0] if len(failed) == 1 else None,
+                          data={"searched": scope, "not_asked": failed})
     if missing:
         where = scope[0] if len(scope) == 1 else f"any of the {len(scope)} regions searched ({', '.join(scope)})"
         hint = ("check the id with uv run tools/scan.py, or leave out --region to search every enabled region"
