@@ -25,7 +25,7 @@ def test_every_next_of_a_sandbox_run_repeats_sandbox(sandbox, run_tool, state_di
     assert "--sandbox" in confirm_cmd.split() and "--confirm" in confirm_cmd
     done = run_tool("stop", *confirm_cmd.split()[3:])  # uv run tools/stop.py ARGS, exactly as printed
     assert done.code == 0, done.stdout
-    assert done.json["next"] == [f"uv run tools/scan.py --region {REGION} --sandbox"]  # was: no --sandbox
+    assert done.json["next"] == [f"uv run tools/scan.py --region {REGION} --service ec2:instance --sandbox"]
 
 
 def test_next_is_always_present(run_tool):
