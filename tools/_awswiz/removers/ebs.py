@@ -17,7 +17,7 @@ from ..aws import paginate
 from ..instance_rules import aws_cli
 from ..resources import tag_map
 from . import Remover, register
-from .ec2_common import finder, id_pattern, lookup, terminate
+from .ec2_common import finder, id_pattern, lookup, settle, terminate
 
 
 def _own_images(ec2) -> list[dict]:
@@ -52,7 +52,7 @@ def plan_volumes(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             detail={"size_gib": v.get("Size"), "volume_type": v.get("VolumeType"), "az": v.get("AvailabilityZone"),
                     "note": "the data is gone for good; --type ec2:instance --snapshot keeps a copy of an "
                             "instance's volumes"}, blocked=blocked))
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 # --- snapshots ----------------------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def plan_snapshots(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             state={"state": s.get("State"), "image": img["ImageId"] if img else None},
             detail={"size_gib": s.get("VolumeSize"), "volume": s.get("VolumeId"),
                     "description": s.get("Description") or ""}, blocked=blocked))
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 # --- images (AMIs) ------------------------------------------------------------------------------------------
@@ -114,7 +114,7 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                                  state={"size_gib": snaps[sid].get("VolumeSize")},
                                  detail={"size_gib": snaps[sid].get("VolumeSize"), "image": iid})
                     for sid in dict.fromkeys(mine) if sid not in kept and owner[sid] == iid]
-    return guard.Plan(actions=actions + deletes)
+    return settle(actions + deletes)
 
 
 def do(ctx, action: guard.Action) -> dict:

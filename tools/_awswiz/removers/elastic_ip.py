@@ -8,7 +8,7 @@ from .. import guard
 from ..resources import tag_map
 from ..vpc_teardown import OWN_INTERFACE_TYPES
 from . import Remover, register
-from .ec2_common import finder, id_pattern, lookup, terminate
+from .ec2_common import finder, id_pattern, lookup, settle, terminate
 
 
 def _owner_blocker(ctx, eni: dict, region: str) -> str | None:
@@ -43,7 +43,7 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
         actions.append(guard.Action(op="release", type="ec2:elastic-ip", id=aid, state={"ip": a.get("PublicIp")},
                                     detail={"public_ip": a.get("PublicIp"),
                                             "note": "the address is gone for good; a new one will differ"}, **common))
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 def do(ctx, action: guard.Action) -> dict:

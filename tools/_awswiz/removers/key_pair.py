@@ -8,6 +8,7 @@ from .. import guard, keys
 from ..aws import paginate
 from ..resources import tag_map
 from . import Remover, register
+from .ec2_common import settle
 
 DEAD = ("shutting-down", "terminated")
 
@@ -43,7 +44,7 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             detail["note"] = "these instances keep the key; new launches cannot name it"
         actions.append(guard.Action(op="delete", type="ec2:key-pair", id=k["KeyPairId"], region=region, name=name,
                                     tags=tags, state={"fingerprint": k.get("KeyFingerprint")}, detail=detail))
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 def do(ctx, action: guard.Action) -> dict:

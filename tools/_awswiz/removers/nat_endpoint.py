@@ -13,7 +13,7 @@ from .. import guard, vpc_apply
 from ..resources import tag_map
 from ..vpc_teardown import state_of
 from . import Remover, register
-from .ec2_common import finder, id_pattern, inherited, lookup, terminate, vpc_guard
+from .ec2_common import finder, id_pattern, inherited, lookup, settle, terminate, vpc_guard
 
 GONE = ("deleted",)
 
@@ -53,15 +53,15 @@ def plan_nats(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                                  state={"ip": eips[aid].get("PublicIp")},
                                  detail={"public_ip": eips[aid].get("PublicIp"), "why": "made by AwsWiz for the NAT"})
                     for aid in releases]
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 def plan_endpoints(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     ec2 = ctx.aws.client("ec2", region)
-    eps = [e for e in lookup(ec2, "describe_vpc_endpoints", "VpcEndpoints", "vpc-endpoint-id", ids)
+    eps = [e for e in lookup(ec2, "describe_vpc_endpoints", "VpcEndpoints", None, ids, "VpcEndpointId")
            if state_of(e) not in GONE]
     vpcs = vpc_guard(ec2, eps)
-    return guard.Plan(actions=[
+    return settle([
         _action(state_of(e), "vpc:endpoint", e["VpcEndpointId"], region, e, vpcs, vpc=e.get("VpcId"),
                 service=e.get("ServiceName"), endpoint_type=e.get("VpcEndpointType"),
                 **({"interfaces": e["NetworkInterfaceIds"]} if e.get("NetworkInterfaceIds") else {}))
@@ -89,6 +89,6 @@ register(
             find=finder("describe_nat_gateways", "NatGateways", "nat-gateway-id", "NatGatewayId",
                         alive=lambda n: state_of(n) not in GONE), plan=plan_nats, do=do),
     Remover(type="vpc:endpoint", id_pattern=id_pattern("vpce"), id_example="vpce-0123456789abcdef0",
-            find=finder("describe_vpc_endpoints", "VpcEndpoints", "vpc-endpoint-id", "VpcEndpointId",
+            find=finder("describe_vpc_endpoints", "VpcEndpoints", None, "VpcEndpointId",  # moto lacks vpc-endpoint-id
                         alive=lambda e: state_of(e) not in GONE), plan=plan_endpoints, do=do),
 )

@@ -20,7 +20,7 @@ from ..instance_rules import aws_cli
 from ..resources import tag_map
 from ..vpc_teardown import _deletable_eni, attached_to
 from . import Remover, register
-from .ec2_common import finder, id_pattern, inherited, lookup, terminate, vpc_guard
+from .ec2_common import finder, id_pattern, inherited, lookup, settle, terminate, vpc_guard
 
 
 def _act(op: str, type_: str, rid: str, region: str, item: dict, vpcs: dict, **kw) -> guard.Action:
@@ -63,7 +63,7 @@ def plan_enis(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                                                             "description": e.get("Description") or ""})
         a.blocked = _eni_blocker(ctx, e, region) or a.blocked
         actions.append(a)
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 # --- subnets ----------------------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def plan_subnets(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                              state={"association": a["RouteTableAssociationId"]}, detail={"subnet": sid})
                         for rt in rts for a in rt.get("Associations", []) if a.get("SubnetId") == sid]
         actions.append(final)
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 # --- route tables -----------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def plan_route_tables(ctx, region: str, ids: list[str], opts: dict) -> guard.Pla
                         for a in assoc
                         if a.get("RouteTableAssociationId") and (a.get("SubnetId") or a.get("GatewayId"))]
         actions.append(final)
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 # --- internet gateways ------------------------------------------------------------------------------------
@@ -159,11 +159,11 @@ def plan_igws(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                      detail={"vpc": vid, "then": "the VPC loses its internet access"})
             if users := mapped.get(vid):
                 a.blocked = a.blocked or (f"VPC {vid} still maps public addresses ({', '.join(users[:5])}); AWS "
-                                          "refuses to detach (DependencyViolation): stop or terminate those "
-                                          "instances, or release their Elastic IPs, first")
+                                          "refuses to detach (DependencyViolation): unmap them first (stop or "
+                                          "terminate the instances, release the Elastic IPs, delete the NAT gateways)")
             actions.append(a)
         actions.append(_act("delete", "vpc:internet-gateway", gid, region, g, vpcs, state={"attached": attached}))
-    return guard.Plan(actions=actions)
+    return settle(actions)
 
 
 def do(ctx, a: guard.Action) -> dict:

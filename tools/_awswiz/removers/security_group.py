@@ -9,7 +9,7 @@ from .. import guard, sg_rules
 from ..aws import paginate
 from ..resources import tag_map
 from . import Remover, register
-from .ec2_common import finder, id_pattern, inherited, terminate, vpc_guard
+from .ec2_common import finder, id_pattern, inherited, settle, terminate, vpc_guard
 
 
 def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
@@ -38,7 +38,7 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
         else:
             a.blocked = inherited(a.tags, g.get("VpcId"), vpcs)
         deletes.append(a)
-    return guard.Plan(actions=revokes + deletes)
+    return settle(revokes + deletes)
 
 
 register(Remover(type="vpc:security-group", id_pattern=id_pattern("sg"), id_example="sg-0123456789abcdef0",
