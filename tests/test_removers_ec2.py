@@ -71,7 +71,8 @@ def test_volume_snapshot_key_pair_and_elastic_ip_are_removed(sandbox, run_tool, 
     found = scan_ids(run_tool, "ec2:volume,ec2:snapshot,ec2:key-pair,ec2:elastic-ip")
     assert {vol, snap, key_id, alloc} <= found
 
-    assert remove(sandbox, run_tool, state_dir, "ec2:snapshot", snap, [("delete", "ec2:snapshot")]) == ["DeleteSnapshot"]
+    assert remove(sandbox, run_tool, state_dir, "ec2:snapshot", snap, [("delete", "ec2:snapshot")]) == \
+        ["DeleteSnapshot"]
     assert remove(sandbox, run_tool, state_dir, "ec2:volume", vol, [("delete", "ec2:volume")]) == ["DeleteVolume"]
     # by name: the plan names the key pair id and says the local key file (none here) is kept
     assert remove(sandbox, run_tool, state_dir, "ec2:key-pair", key, [("delete", "ec2:key-pair")]) == ["DeleteKeyPair"]
@@ -127,8 +128,8 @@ def _vpc(ec2) -> dict:
     an internet gateway, a group that another refers to, an interface endpoint, a NAT gateway with an Elastic
     IP AwsWiz made."""
     vpc = ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
-    sub = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.70.{i}.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
-           for i in range(3)]
+    sub = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.70.{i}.0/24", AvailabilityZone=f"{REGION}a")["Subnet"][
+        "SubnetId"] for i in range(3)]
     eni = ec2.create_network_interface(SubnetId=sub[0])["NetworkInterface"]["NetworkInterfaceId"]
     spare = ec2.create_network_interface(SubnetId=sub[1])["NetworkInterface"]["NetworkInterfaceId"]
     rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
@@ -242,6 +243,11 @@ def test_what_aws_refuses_is_blocked(sandbox, run_tool):
     aws_refuses("DependencyViolation", ec2.detach_internet_gateway, InternetGatewayId=igw, VpcId=vpc)
     # Amazon VPC User Guide, Delete your VPC: instances block the teardown
     assert iid in refused(sandbox, run_tool, "vpc:vpc", vpc)
+    # EC2 API Reference, DeleteNatGateway: "does not release the address": one AwsWiz did not make is kept, and
+    # the plan names the command that releases it
+    plan = run_tool("terminate", "--type", "vpc:nat-gateway", "--id", nat, "--region", REGION)
+    assert plan.code == 0 and [a["action"] for a in plan.json["data"]["plan"]] == ["delete-and-wait"]
+    assert f"--type ec2:elastic-ip --id {alloc}" in str(plan.json["data"]["plan"][0]["detail"]["keeps_addresses"])
     ec2.terminate_instances(InstanceIds=[iid])
     ec2.delete_nat_gateway(NatGatewayId=nat)
 
@@ -272,3 +278,56 @@ def test_bad_input_is_exit_2_and_changes_nothing(sandbox, run_tool, state_dir, a
     if "--snapshot" in args:
         assert "--snapshot does not apply to --type ec2:volume" in r.json["errors"][0]["message"]
     assert mutating_calls(sandbox, mark) == [] and not (state_dir / "audit.jsonl").exists()
+
+
+class _StubEc2:
+    """Two AMIs sharing a snapshot, which moto cannot make (it gives every AMI a snapshot of its own)."""
+
+    IMAGES = [{"ImageId": "ami-0000000000000000a", "Name": "a", "BlockDeviceMappings": [
+                  {"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": "snap-0000000000000000a"}},
+                  {"DeviceName": "/dev/sdb", "Ebs": {"SnapshotId": "snap-000000000000000ab"}}]},
+              {"ImageId": "ami-0000000000000000b", "Name": "b", "BlockDeviceMappings": [
+                  {"DeviceName": "/dev/sda1", "Ebs": {"SnapshotId": "snap-000000000000000ab"}}]}]
+
+    def can_paginate(self, call):
+        return False
+
+    def describe_images(self, **kw):
+        return {"Images": self.IMAGES}
+
+    def describe_snapshots(self, Filters, **kw):  # noqa: N803 - boto3's name
+        return {"Snapshots": [{"SnapshotId": s, "VolumeSize": 8} for s in Filters[0]["Values"]]}
+
+
+def test_a_snapshot_another_ami_uses_is_kept():
+    # Amazon EC2 User Guide, Deregister an Amazon EC2 AMI: "if a snapshot is associated with multiple AMIs, it
+    # won't be deleted ... although the AMI will still be deregistered"
+    import types
+
+    from _awswiz.removers import ebs
+
+    ctx = types.SimpleNamespace(aws=types.SimpleNamespace(client=lambda service, region: _StubEc2()))
+    plan = ebs.plan_images(ctx, REGION, ["ami-0000000000000000a"], {})
+    assert [(a.op, a.id) for a in plan.actions] == [("deregister", "ami-0000000000000000a"),
+                                                    ("delete", "snap-0000000000000000a")]
+    assert "ami-0000000000000000b" in plan.actions[0].detail["keeps_snapshots"]["snap-000000000000000ab"]
+    both = ebs.plan_images(ctx, REGION, ["ami-0000000000000000a", "ami-0000000000000000b"], {})
+    deletes = [(a.id, a.target) for a in both.actions if a.op == "delete"]  # the shared one once, after both
+    assert deletes == [("snap-0000000000000000a", "ami-0000000000000000a"),
+                       ("snap-000000000000000ab", "ami-0000000000000000b")]
+
+
+MINE = ["ec2:instance", "ec2:volume", "ec2:snapshot", "ec2:image", "ec2:elastic-ip", "ec2:key-pair", "vpc:vpc",
+        "vpc:subnet", "vpc:route-table", "vpc:internet-gateway", "vpc:nat-gateway", "vpc:endpoint",
+        "vpc:network-interface", "vpc:security-group"]
+
+
+def test_each_row_says_how_it_is_removed_what_goes_first_and_what_it_costs():
+    from _awswiz import removers
+    from _awswiz.resources import BY_TYPE
+
+    for t in MINE:
+        row = BY_TYPE[t]
+        assert row.removal and row.cost and "$" not in row.cost, t  # words, no prices
+        assert set(row.first) <= set(BY_TYPE), (t, row.first)
+        assert removers.get(t).type == t
