@@ -10,6 +10,7 @@ COLUMNS = {
     "ec2:instance": ["instance_type", "market", "gpus", "gpu_model", "public_ip", "key"],
     "ec2:volume": ["size_gib", "volume_type", "attached_to"],
     "ec2:snapshot": ["volume", "size_gib"],
+    "ec2:image": ["created", "snapshots"],
     "ec2:elastic-ip": ["public_ip", "instance"],
     "vpc:vpc": ["cidr", "default"],
     "vpc:subnet": ["vpc", "cidr", "az"],
