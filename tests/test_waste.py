@@ -1,15 +1,17 @@
 """waste.py against the sandbox: each kind of waste made fresh with the sandbox's boto3 client (and CloudWatch
 data where the rule reads metrics), found with its monthly cost and the `next` that removes it.
 
-Expected costs are computed here from the price basis each item names: the us-east-1 list prices of
-list_prices.py (Amazon EBS pricing, Amazon VPC pricing, Elastic Load Balancing pricing; 730 hours a month, as
-the AWS Pricing Calculator counts) and, for instances, the Pricing API's on-demand price as the sandbox serves it.
+Expected costs are computed here from the price basis each item names: the Pricing API's answer for the region
+(read here from the sandbox's GetProducts, in the AWS PriceList format: "Using the AWS Price List API", AWS
+Billing User Guide), 730 hours a month as the AWS Pricing Calculator counts; and when the Pricing API refuses,
+the us-east-1 list prices of list_prices.py (Amazon EBS pricing, Amazon VPC pricing).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 
 import pytest
@@ -18,8 +20,33 @@ from test_hints import use_running_sandbox
 REGION = "ca-central-1"  # fresh resources of these tests only (the lab lives elsewhere)
 GPU_REGION = "us-east-1"  # g5.xlarge is offered here in the sandbox
 HOURS = 730  # AWS Pricing Calculator: hours in a month
-# us-east-1 list prices (Amazon EBS pricing / Amazon VPC pricing / Elastic Load Balancing pricing)
-GP3_GB_MONTH, SNAPSHOT_GB_MONTH, IPV4_HOUR, NAT_HOUR, ALB_HOUR = 0.08, 0.05, 0.005, 0.045, 0.0225
+# us-east-1 list prices (Amazon EBS pricing / Amazon VPC pricing), the fallback when the Pricing API refuses
+GP3_GB_MONTH, IPV4_HOUR = 0.08, 0.005
+
+
+def api_price(sb, service: str, usage: str, region: str = REGION, **filters: str) -> float:
+    """The Pricing API's USD per unit for the product of this usagetype (region prefix aside) in the region."""
+    pricing = sb.client("pricing", "us-east-1")
+    terms = [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in {**filters, "regionCode": region}.items()]
+    for raw in pricing.get_products(ServiceCode=service, Filters=terms)["PriceList"]:
+        doc = json.loads(raw)
+        if re.sub(r"^[A-Z]{2,5}[0-9]?-", "", doc["product"]["attributes"]["usagetype"]) == usage:
+            (term,) = doc["terms"]["OnDemand"].values()
+            (dim,) = term["priceDimensions"].values()
+            return float(dim["pricePerUnit"]["USD"])
+    raise AssertionError(f"no {service} {usage} price in {region}")
+
+
+def gp3(sb) -> float:
+    return api_price(sb, "AmazonEC2", "EBS:VolumeUsage.gp3", productFamily="Storage", volumeApiName="gp3")
+
+
+def ipv4(sb) -> float:  # Amazon VPC pricing: every public IPv4 address, idle or in use, since 2024-02-01
+    return api_price(sb, "AmazonVPC", "PublicIPv4:IdleAddress", group="VPCPublicIPv4Address")
+
+
+def snapshot(sb) -> float:  # the standard tier, not the archive tier the same family holds
+    return api_price(sb, "AmazonEC2", "EBS:SnapshotUsage", productFamily="Storage Snapshot")
 
 
 def waste(run_tool, *args: str) -> tuple[dict, dict]:
@@ -58,17 +85,18 @@ def test_volume_eip_and_orphaned_snapshot_are_listed_with_cost_and_next(sb, run_
     doc, items = waste(run_tool, "--region", REGION)
     v = items[vol]
     assert (v["kind"], v["type"], v["region"]) == ("unattached-volume", "ec2:volume", REGION)
-    assert v["monthly_usd"] == round(123 * GP3_GB_MONTH, 2) == 9.84
-    assert v["price_basis"].startswith("list price us-east-1") and "Amazon EBS pricing" in v["price_basis"]
-    assert v["price_date"] == doc["data"]["price_date"]
+    assert v["monthly_usd"] == round(123 * gp3(sb), 2) and gp3(sb) != GP3_GB_MONTH  # the region's own price
+    assert v["price_basis"] == f"Pricing API {REGION} (AmazonEC2)"
+    assert v["price_date"] == dt.datetime.now(dt.UTC).date().isoformat()  # fetched today, cached with its date
     assert v["next"] == remove_cmd("ec2:volume", vol)
     # Amazon VPC pricing: every public IPv4 address is billed since 2024-02-01, an idle Elastic IP included
     e = items[eip]
     assert (e["kind"], e["type"]) == ("unassociated-eip", "ec2:elastic-ip")
-    assert e["monthly_usd"] == round(IPV4_HOUR * HOURS, 2) == 3.65
+    assert e["monthly_usd"] == round(ipv4(sb) * HOURS, 2) and e["price_basis"] == f"Pricing API {REGION} (AmazonVPC)"
     assert e["next"] == remove_cmd("ec2:elastic-ip", eip)
     s = items[orphan]
-    assert (s["kind"], s["type"], s["monthly_usd"]) == ("orphaned-snapshot", "ec2:snapshot", 40 * SNAPSHOT_GB_MONTH)
+    assert (s["kind"], s["type"]) == ("orphaned-snapshot", "ec2:snapshot")
+    assert s["monthly_usd"] == round(40 * snapshot(sb), 2)
     assert s["next"] == remove_cmd("ec2:snapshot", orphan)
     assert backup not in items and kept_snap not in items  # a volume or an AMI holds them
     assert items[dead_snap]["kind"] == "orphaned-snapshot" and live in items  # (live: attached to nothing)
@@ -107,7 +135,7 @@ def test_stopped_instance_pays_for_its_volume_and_elastic_ip(sb, run_tool):
     item = items[iid]
     assert (item["kind"], item["type"]) == ("stopped-instance", "ec2:instance")
     # EBS volumes are billed while the instance is stopped; its Elastic IP is a public IPv4 address, billed too
-    assert item["monthly_usd"] == round(60 * GP3_GB_MONTH + IPV4_HOUR * HOURS, 2) == 8.45
+    assert item["monthly_usd"] == round(60 * gp3(sb) + ipv4(sb) * HOURS, 2)
     assert "Elastic IP" in item["why"]
     assert item["next"] == remove_cmd("ec2:instance", iid)
     assert alloc not in items  # associated: not an idle address
@@ -188,14 +216,17 @@ def test_nat_gateway_and_load_balancer_without_traffic(sb, run_tool):
     _, items = waste(run_tool, "--region", REGION)
     n = items[nats[0]]
     assert (n["kind"], n["type"]) == ("idle-nat-gateway", "vpc:nat-gateway")
-    # Amazon VPC pricing: the NAT gateway's hour and its public IPv4 address's hour
-    assert n["monthly_usd"] == round(NAT_HOUR * HOURS + IPV4_HOUR * HOURS, 2) == 36.5
+    # Amazon VPC pricing: the NAT gateway's hour (not its data processed, nor a regional NAT gateway's hour)
+    # and its public IPv4 address's hour
+    nat_hour = api_price(sb, "AmazonEC2", "NatGateway-Hours", productFamily="NAT Gateway")
+    assert n["monthly_usd"] == round((nat_hour + ipv4(sb)) * HOURS, 2)
     assert n["next"] == remove_cmd("vpc:nat-gateway", nats[0])
     assert nats[1] not in items
     arn = lbs[0]["LoadBalancerArn"]
     lb = items[arn]
     assert (lb["kind"], lb["type"]) == ("idle-load-balancer", "elb:load-balancer")
-    assert lb["monthly_usd"] == round(ALB_HOUR * HOURS, 2)  # Elastic Load Balancing pricing: ALB hour
+    alb_hour = api_price(sb, "AWSELB", "LoadBalancerUsage", productFamily="Load Balancer-Application")
+    assert lb["monthly_usd"] == round(alb_hour * HOURS, 2)  # Elastic Load Balancing pricing: the hour, not LCUs
     assert lb["next"] == remove_cmd("elb:load-balancer", arn)
     assert lbs[1]["LoadBalancerArn"] not in items
 
@@ -210,11 +241,11 @@ def test_old_ami_by_age_and_min_usd_filter(sb, run_tool):
     doc, items = waste(run_tool, "--region", REGION, "--ami-days", "0")
     item = items[ami]
     assert (item["kind"], item["type"]) == ("old-ami", "ec2:image")
-    assert item["monthly_usd"] == round(gib * SNAPSHOT_GB_MONTH, 2)  # Amazon EBS pricing: its snapshot's storage
+    assert item["monthly_usd"] == round(gib * snapshot(sb), 2)  # Amazon EBS pricing: its snapshot's storage
     assert item["next"] == remove_cmd("ec2:image", ami)
     assert snap not in items  # held by the AMI: not orphaned
     cheap = [i for i in items.values() if i["monthly_usd"] < 10]
-    assert ami in {i["id"] for i in cheap} and items[vol]["monthly_usd"] == 16.0
+    assert ami in {i["id"] for i in cheap} and items[vol]["monthly_usd"] == round(200 * gp3(sb), 2)
     filtered, kept = waste(run_tool, "--region", REGION, "--ami-days", "0", "--min-usd", "10")
     assert vol in kept and all(i["monthly_usd"] >= 10 for i in kept.values())
     assert not set(kept) & {i["id"] for i in cheap}
@@ -254,3 +285,20 @@ def test_a_region_failing_gives_exit_3_and_the_other_regions(run_tool, faulty):
     assert regions == {"us-east-1"}  # the lab's old-dataset volume and more; nothing guessed for eu-west-1
     assert any(i["name"] == "old-dataset" for i in doc["data"]["items"])
     assert stats.denied > 0 and "Traceback" not in r.stderr
+
+
+def test_without_the_pricing_api_the_dated_list_prices_are_used(sb, run_tool, faulty):
+    ec2 = sb.client("ec2", REGION)
+    vol = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=77, VolumeType="gp3")["VolumeId"]
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    url, _ = faulty(fail={"GetProducts": ("AccessDeniedException", 400)})
+    r = run_tool("waste", "--region", REGION, endpoint=url)
+    assert r.code == 3, r.stdout[-2000:]  # the prices are a fallback: partial, and said
+    doc = r.json
+    assert {e["code"] for e in doc["errors"]} == {"AccessDeniedException"}
+    items = {i["id"]: i for i in doc["data"]["items"]}
+    assert items[vol]["monthly_usd"] == round(77 * GP3_GB_MONTH, 2)
+    assert items[vol]["price_basis"] == "list price us-east-1 2025-05-01 (Amazon EBS pricing)"
+    assert items[vol]["price_date"] == "2025-05-01"
+    assert items[eip]["monthly_usd"] == round(IPV4_HOUR * HOURS, 2)
+    assert "Amazon VPC pricing" in items[eip]["price_basis"]

@@ -43,8 +43,7 @@ KINDS = {
     "old-ami": "own AMI older than --ami-days (its snapshots are billed)",
 }
 NOT_INCLUDED = ("data transfer, NAT data processed, load balancer capacity units, IOPS/throughput above a volume's "
-                "baseline, public IPv4 of load balancers and running instances; other regions' list prices are "
-                "5-30 % above us-east-1")
+                "baseline, public IPv4 of load balancers and running instances")
 
 
 def _age_days(when) -> float | None:
@@ -71,39 +70,48 @@ class Finder:
     def remove(self, rtype: str, rec: dict) -> str:
         return command(self.ctx, "terminate", "--type", rtype, "--id", rec["id"], region=rec["region"])
 
-    def add(self, kind: str, rec: dict, why: str, usd: float | None, basis: str, date: str | None,
-            next_cmd: str | None) -> None:
+    def add(self, kind: str, rec: dict, why: str, next_cmd: str | None, charges: list[tuple[str, float]] = (),
+            usd: float | None = None, basis: str = "", date: str | None = None) -> None:
+        """charges: [(list_prices key, GiB or count)], priced later (price()); or usd, basis and date (instances)."""
         from .guard import protection
 
         if reason := protection(rec.get("tags")):
             why, next_cmd = f"{why}; not removed by AwsWiz: {reason}", None
         self.items.append({"kind": kind, "type": rec["type"], "id": rec["id"], "region": rec["region"],
                            "name": rec.get("name"), "why": why, "monthly_usd": usd, "price_basis": basis,
-                           "price_date": date, "next": next_cmd})
+                           "price_date": date, "next": next_cmd, "charges": list(charges)})
+
+    def kinds(self) -> set[str]:
+        """The Pricing API queries the items need."""
+        return {lp.kind_of(k) for i in self.items for k, _ in i["charges"]}
+
+    def price(self, doc: dict) -> None:
+        """Monthly USD of every item with charges, from the Pricing API's answers (doc) or the table."""
+        for i in self.items:
+            charges = i.pop("charges")
+            if charges:
+                i["monthly_usd"], i["price_basis"], i["price_date"] = lp.price(doc, charges, i["region"])
 
     # --- rules that need no metrics -------------------------------------------------------------------
 
     def storage(self) -> None:
         for v in self.of("ec2:volume"):
             if v.get("state") == "available":
-                usd = lp.volume_month(v.get("volume_type"), v.get("size_gib") or 0)
                 self.add("unattached-volume", v, f"{v.get('size_gib')} GiB {v.get('volume_type') or ''} volume "
-                         "attached to nothing", usd, lp.basis("ebs") if usd is not None else
-                         f"unpriced: volume type {v.get('volume_type')} is not in the list-price table",
-                         lp.DATE, self.remove("ec2:volume", v))
+                         "attached to nothing", self.remove("ec2:volume", v), [_volume_charge(v)])
         for e in self.of("ec2:elastic-ip"):
             if not e.get("association"):
                 self.add("unassociated-eip", e, f"Elastic IP {e.get('public_ip')} is associated with nothing; AWS "
-                         "bills every public IPv4 address, idle or in use, since 2024-02-01", lp.public_ipv4_month(),
-                         lp.basis("vpc"), lp.DATE, self.remove("ec2:elastic-ip", e))
+                         "bills every public IPv4 address, idle or in use, since 2024-02-01",
+                         self.remove("ec2:elastic-ip", e), [("ipv4", 1)])
         images = self.of("ec2:image")
         for i in images:
             age = _age_days(i.get("created"))
             if i.get("state") == "available" and age is not None and age >= self.ami_days:
                 gib = sum(x or 0 for x in i.get("sizes") or [])
                 self.add("old-ami", i, f"AMI created {age:.0f} d ago; its {len(i.get('snapshots') or [])} "
-                         f"snapshot(s), {gib} GiB, are billed while it stays", lp.snapshot_month(gib),
-                         lp.basis("ebs"), lp.DATE, self.remove("ec2:image", i))
+                         f"snapshot(s), {gib} GiB, are billed while it stays", self.remove("ec2:image", i),
+                         [("snapshot", gib)])
 
     def snapshot_candidates(self) -> list[dict]:
         """Snapshots whose volume is gone and that no AMI of the account holds."""
@@ -120,8 +128,7 @@ class Finder:
                 continue
             self.add("orphaned-snapshot", s, f"{s.get('size_gib')} GiB snapshot of volume {s.get('volume') or '?'}, "
                      "which is gone, used by no AMI (billed for the blocks it holds: at most this)",
-                     lp.snapshot_month(s.get("size_gib") or 0), lp.basis("ebs"), lp.DATE,
-                     self.remove("ec2:snapshot", s))
+                     self.remove("ec2:snapshot", s), [("snapshot", s.get("size_gib") or 0)])
 
     def stopped(self) -> None:
         eips: dict[str, list[dict]] = {}
@@ -132,16 +139,14 @@ class Finder:
             if inst.get("state") != "stopped":
                 continue
             vols = [self.volumes[v] for v in inst.get("volumes") or [] if v in self.volumes]
-            costs = [lp.volume_month(v.get("volume_type"), v.get("size_gib") or 0) for v in vols]
-            usd = sum(c for c in costs if c) + lp.public_ipv4_month(len(eips.get(inst["id"], [])))
-            if not usd:
+            ips = len(eips.get(inst["id"], []))
+            if not vols and not ips:
                 continue
-            gib = sum(v.get("size_gib") or 0 for v in vols)
-            ips = f" and {len(eips[inst['id']])} Elastic IP(s)" if eips.get(inst["id"]) else ""
+            sizes = ", ".join(f"{v.get('size_gib')} GiB {v.get('volume_type') or ''}".strip() for v in vols)
             self.add("stopped-instance", inst, f"{inst.get('instance_type')} stopped, still paying for "
-                     f"{len(vols)} volume(s), {gib} GiB{ips}", round(usd, 2),
-                     lp.basis("ebs") + (" + " + lp.basis("vpc") if ips else ""), lp.DATE,
-                     self.remove("ec2:instance", inst))
+                     f"{len(vols)} volume(s) ({sizes or 'none'})" + (f" and {ips} Elastic IP(s)" if ips else ""),
+                     self.remove("ec2:instance", inst),
+                     [_volume_charge(v) for v in vols] + ([("ipv4", ips)] if ips else []))
 
     # --- rules on CloudWatch evidence --------------------------------------------------------------------
 
@@ -172,7 +177,7 @@ class Finder:
                     why += f"; AWS cannot stop this spot instance ({refusal})"
                     nxt = self.remove("ec2:instance", inst)
             self.add("idle-gpu", inst, f"{inst['gpus']}x {inst.get('gpu_model') or 'GPU'} ({t}, "
-                     f"{inst.get('market')}): {why}", usd, basis, date, nxt)
+                     f"{inst.get('market')}): {why}", nxt, usd=usd, basis=basis, date=date)
 
     def idle_network(self, metrics: dict) -> None:
         for n in self.of("vpc:nat-gateway"):
@@ -181,15 +186,17 @@ class Finder:
                 ip = 1 if n.get("public_ip") else 0
                 self.add("idle-nat-gateway", n, f"NAT gateway moved no bytes in the last {self.hours} h "
                          f"({', '.join(wm.NAT_METRICS)})" + (" and holds a public IPv4 address" if ip else ""),
-                         round(lp.nat_gateway_month() + lp.public_ipv4_month(ip), 2), lp.basis("vpc"), lp.DATE,
-                         self.remove("vpc:nat-gateway", n))
+                         self.remove("vpc:nat-gateway", n), [("nat", 1)] + ([("ipv4", 1)] if ip else []))
         for lb in self.of("elb:load-balancer"):
             kind = lb.get("lb_type") or "application"
             if lb.get("state") == "active" and kind in wm.LB_METRICS and not wm.traffic(metrics.get(("lb", lb["id"]))):
                 ns, metric = wm.LB_METRICS[kind]
                 self.add("idle-load-balancer", lb, f"{kind} load balancer with no traffic in the last {self.hours} h "
-                         f"({ns} {metric}: no data points)", lp.load_balancer_month(kind), lp.basis("elb"), lp.DATE,
-                         self.remove("elb:load-balancer", lb))
+                         f"({ns} {metric}: no data points)", self.remove("elb:load-balancer", lb), [(f"lb:{kind}", 1)])
+
+
+def _volume_charge(v: dict) -> tuple[str, float]:
+    return f"ebs:{v.get('volume_type') or 'gp2'}", v.get("size_gib") or 0
 
 
 def _price_date(itype: str) -> str | None:
@@ -210,10 +217,29 @@ def _region_metrics(ctx, region: str, gpus: list[dict], nats: list[dict], lbs: l
     return wm.fetch(cw, queries, start, end) if queries else {}
 
 
-def evidence(ctx, finder: Finder, regions: list[str], start, end) -> tuple[dict, tuple, dict, set, set, list[dict]]:
-    """(metrics, instance prices, spot requests, live AMIs, regions whose CloudWatch failed, errors): every
-    region's CloudWatch questions, spot requests, AMIs named by snapshot candidates, and the GPU instance
-    prices, all at once."""
+def list_price_queries(ctx, finder: Finder, fan) -> tuple[dict, list[str]]:
+    """(the cached Pricing API answers, the queries submitted to fan): those the items (and the candidates
+    judged on metrics) need and the cache does not hold fresh."""
+    from . import cache
+    from .pricing import PRICING_REGION
+
+    kinds = finder.kinds() | ({"snapshot"} if finder.snapshot_candidates() else set())
+    if finder.of("vpc:nat-gateway"):
+        kinds |= {"nat", "ipv4"}
+    kinds |= {f"lb:{lb.get('lb_type')}" for lb in finder.of("elb:load-balancer")} & set(lp.QUERIES)
+    doc = lp.load_cache()
+    stale = sorted(k for k in kinds if not cache.fresh(doc.get(k)))
+    api = ctx.aws.client("pricing", PRICING_REGION) if stale else None
+    for k in stale:
+        fan.submit(("list-price", k), lambda k=k: lp.record(doc, k, lp.fetch(api, k)), PRICING_REGION,
+                   f"Pricing GetProducts {lp.QUERIES[k][0]} {k}")
+    return doc, stale
+
+
+def evidence(ctx, finder: Finder, regions: list[str], start, end) -> tuple:
+    """(metrics, instance prices, spot requests, live AMIs, regions whose CloudWatch failed, list prices,
+    errors): every region's CloudWatch questions, spot requests, AMIs named by snapshot candidates, the list
+    prices and the GPU instance prices, all at once."""
     from .aws import paginate
     from .burn import instance_prices
     from .fanout import FanOut
@@ -239,16 +265,24 @@ def evidence(ctx, finder: Finder, regions: list[str], start, end) -> tuple[dict,
         if spots := [{"InstanceId": i["id"], "InstanceLifecycle": "spot"} for i in g if i.get("market") == "spot"]:
             fan.submit(("spot", region), lambda r=region, s=spots: spot_requests(ctx.aws.client("ec2", r), s),
                        region, "ec2:DescribeSpotInstanceRequests")
+    doc, kinds = list_price_queries(ctx, finder, fan)
     with ThreadPoolExecutor(1) as pool:
         prices = pool.submit(instance_prices, ctx, regions, gpus)
         results, errors = fan.wait()
         on_demand, spot, price_errors = prices.result()
+    if fetched := [k for k in kinds if ("list-price", k) in results]:
+        lp.save_cache(doc, fetched)
     metrics = {k: v for key, found in results.items() if key[0] == "metrics" for k, v in found.items()}
     reqs = {k: v for key, found in results.items() if key[0] == "spot" for k, v in found.items()}
     live_amis = {a for key, found in results.items() if key[0] == "amis" for a in found}
     failed = {r for r in asked if ("metrics", r) not in results}
     finder.bad_regions |= {e["region"] for e in errors if e.get("region")}  # no orphan judged where a call failed
-    return metrics, (on_demand, spot, price_errors), reqs, live_amis, failed, errors + price_errors
+    return metrics, (on_demand, spot, price_errors), reqs, live_amis, failed, doc, errors + price_errors
+
+
+def _oldest(items: list[dict]) -> str | None:
+    dates = [i["price_date"] for i in items if i.get("price_date")]
+    return min(dates) if dates else None
 
 
 def totals(items: list[dict]) -> dict:
@@ -277,17 +311,19 @@ def find(ctx, idle_hours: int, ami_days: int, min_usd: float) -> tuple[dict, lis
     finder.storage()
     finder.stopped()
     start, end = wm.window(idle_hours)
-    metrics, prices, reqs, live_amis, unknown, more = evidence(ctx, finder, regions, start, end)
+    metrics, prices, reqs, live_amis, unknown, doc, more = evidence(ctx, finder, regions, start, end)
     finder.orphaned(live_amis)
     finder.idle_gpus(metrics, start, prices, reqs)
     finder.idle_network(metrics)
+    finder.price(doc)
     # no data means no traffic only where CloudWatch answered: a region whose metrics failed has no idle items
     items = [i for i in finder.items if not (i["kind"].startswith("idle-") and i["region"] in unknown)]
     items = [i for i in items if (i["monthly_usd"] or 0) >= min_usd]
     items.sort(key=lambda i: (-(i["monthly_usd"] or 0), i["kind"], i["region"], i["id"]))
     data = {"regions": regions, "skipped_regions": skipped, "idle_hours": idle_hours, "ami_days": ami_days,
             "min_usd": min_usd, "items": items, "totals": totals(items),
-            "price_basis": f"storage, addresses, gateways, load balancers: {lp.basis('ebs').split(' (')[0]} "
-                           "(list_prices.py); instances: Pricing API on-demand (Linux) or the region's current "
-                           "spot price", "price_date": lp.DATE, "not_included": NOT_INCLUDED}
+            "price_basis": "Pricing API (GetProducts, cached with its date) for each region; where it has no "
+                           f"answer, the {lp.basis('ebs').split(' (')[0]} table (list_prices.py); spot "
+                           "instances: the region's current spot price", "price_date": _oldest(items),
+            "not_included": NOT_INCLUDED}
     return data, errors + more
