@@ -32,10 +32,11 @@ def main(
 ) -> Result:
     """Unattached volumes, unassociated Elastic IPs, orphaned snapshots, stopped instances still paying for
     volumes and IPs, idle GPU instances, NAT gateways and load balancers without traffic, old AMIs; each with
-    its monthly USD cost and `next` (the terminate or stop command), totals per region and kind. Storage,
-    addresses, gateways and load balancers are priced from a dated table of us-east-1 list prices
-    (price_basis, price_date); instances from the Pricing API. JSON, or a table sorted by money with --pretty.
-    Default --region all."""
+    its monthly USD cost and `next` (the terminate or stop command), totals per region and kind. Prices come
+    from the Pricing API for each region (cached in .state/cache with the date fetched); where it does not
+    answer, from a dated table of us-east-1 list prices (each item's price_basis and price_date say which).
+    Traffic-based charges are left out: a floor. JSON, or a table sorted by money with --pretty. Default
+    --region all."""
     from _awswiz.waste_find import find
     from _awswiz.waste_view import render
 
