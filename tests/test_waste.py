@@ -76,6 +76,8 @@ def test_volume_eip_and_orphaned_snapshot_are_listed_with_cost_and_next(sb, run_
     ec2.delete_volume(VolumeId=gone)
     live = ec2.create_volume(AvailabilityZone=az, Size=5, VolumeType="gp3")["VolumeId"]
     backup = ec2.create_snapshot(VolumeId=live)["SnapshotId"]
+    kept = ec2.create_volume(AvailabilityZone=az, Size=9, VolumeType="gp3", TagSpecifications=[
+        {"ResourceType": "volume", "Tags": [{"Key": "awswiz:protected", "Value": "true"}]}])["VolumeId"]
     # an AMI's snapshot (its volume long gone) is not orphaned while the AMI stays, and is once it is deregistered.
     # (moto ignores the mappings given to RegisterImage and makes a snapshot of its own: read them back.)
     dead_ami, kept_ami = (register(ec2) for _ in range(2))
@@ -100,6 +102,8 @@ def test_volume_eip_and_orphaned_snapshot_are_listed_with_cost_and_next(sb, run_
     assert s["next"] == remove_cmd("ec2:snapshot", orphan)
     assert backup not in items and kept_snap not in items  # a volume or an AMI holds them
     assert items[dead_snap]["kind"] == "orphaned-snapshot" and live in items  # (live: attached to nothing)
+    # a protected volume is still waste, but AwsWiz offers no command to remove it (the guard would refuse)
+    assert items[kept]["next"] is None and "protected" in items[kept]["why"]
     # totals per region and per kind, and the grand total, add up the items
     t = doc["data"]["totals"]
     assert t["monthly_usd"] == round(sum(i["monthly_usd"] for i in items.values()), 2)

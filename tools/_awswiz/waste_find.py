@@ -253,7 +253,7 @@ def evidence(ctx, finder: Finder, regions: list[str], start, end) -> tuple:
         n = [x for x in finder.of("vpc:nat-gateway") if x["region"] == region and x.get("state") == "available"]
         lbs = [x for x in finder.of("elb:load-balancer") if x["region"] == region and x.get("state") == "active"]
         if g or n or lbs:
-            asked.add(region)
+            asked.add(("metrics", region))
             fan.submit(("metrics", region), lambda r=region, g=g, n=n, lbs=lbs: _region_metrics(
                 ctx, r, g, n, lbs, finder.hours, start, end), region, "CloudWatch GetMetricData")
         named = sorted({a for s in finder.snapshot_candidates() if s["region"] == region
@@ -263,6 +263,7 @@ def evidence(ctx, finder: Finder, regions: list[str], start, end) -> tuple:
                 ctx.aws.client("ec2", r), "describe_images", "Images", Filters=[{"Name": "image-id", "Values": a}])},
                 region, "ec2:DescribeImages")
         if spots := [{"InstanceId": i["id"], "InstanceLifecycle": "spot"} for i in g if i.get("market") == "spot"]:
+            asked.add(("spot", region))
             fan.submit(("spot", region), lambda r=region, s=spots: spot_requests(ctx.aws.client("ec2", r), s),
                        region, "ec2:DescribeSpotInstanceRequests")
     doc, kinds = list_price_queries(ctx, finder, fan)
@@ -275,7 +276,8 @@ def evidence(ctx, finder: Finder, regions: list[str], start, end) -> tuple:
     metrics = {k: v for key, found in results.items() if key[0] == "metrics" for k, v in found.items()}
     reqs = {k: v for key, found in results.items() if key[0] == "spot" for k, v in found.items()}
     live_amis = {a for key, found in results.items() if key[0] == "amis" for a in found}
-    failed = {r for r in asked if ("metrics", r) not in results}
+    # evidence that did not come back: no idle item is judged in that region (no data would look like no traffic)
+    failed = {k[1] for k in asked if k not in results}
     finder.bad_regions |= {e["region"] for e in errors if e.get("region")}  # no orphan judged where a call failed
     return metrics, (on_demand, spot, price_errors), reqs, live_amis, failed, doc, errors + price_errors
 
