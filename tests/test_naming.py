@@ -20,7 +20,7 @@ NOT_IN_TABLE = {
     "vpc:egress-only-internet-gateway", "vpc:carrier-gateway", "vpc:vpn-gateway",
     "file",  # launch's local key file (rolled back with the launch)
 }
-LISTS = {"plan", "skipped", "results", "findings", "resources", "burn", "rolled_back"}
+LISTS = {"plan", "skipped", "results", "findings", "resources", "burn", "rolled_back", "items"}
 
 
 def types_in(doc, out: set[str], where: str = "") -> set[str]:
@@ -49,6 +49,7 @@ def test_every_type_printed_on_the_lab_is_the_table_name(run_tool):
         ("scan",),
         ("security",),
         ("costs", "--now"),
+        ("waste",),
         ("stop", "--tag", "project=llm", "--region", "us-east-1"),
         ("cleanup_sg", "--region", "us-east-1"),
         ("cleanup_sg", "--region", "eu-central-1"),
