@@ -55,7 +55,8 @@ CASES = {
     "launch_plan": (["launch", "--type", "g5.xlarge", "--region", "us-east-1"],
                     lambda d: [(a["region"], "value") for a in d["plan"]]
                     + [(a["detail"]["instance_type"], "value") for a in d["plan"]]),
-    "waste": (["waste"], lambda d: [(i["id"], "id") for i in d["items"]] + [(i["region"], "region") for i in d["items"]]),
+    "waste": (["waste"], lambda d: [(i["id"], "id") for i in d["items"]]
+              + [(i["region"], "region") for i in d["items"]]),
     "quota_request_plan": (["quota_request", "--code", "L-DB2E81BA", "--value", "200", "--region", "us-west-2"],
                            _plan),
 }
