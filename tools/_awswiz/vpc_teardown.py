@@ -258,7 +258,8 @@ def plan(aws, region: str, ids: list[str] | None) -> Plan:
     out = Plan(actions=[], scope={"region": region, "ids": ids or "all"})
     for v in vpcs:
         if v.get("IsDefault") and not ids:
-            out.skipped.append({"id": v["VpcId"], "type": "vpc:vpc", "region": region, "reason": "default VPC: never touched"})
+            out.skipped.append({"id": v["VpcId"], "type": "vpc:vpc", "region": region,
+                                "reason": "default VPC: never touched"})
             continue
         planned = {(a.op, a.id) for a in out.actions}  # a peering between two doomed VPCs is deleted once
         out.actions += [a for a in vpc_actions(inv, v, region) if (a.op, a.id) not in planned]
