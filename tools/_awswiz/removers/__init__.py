@@ -50,9 +50,10 @@ def register(*removers: Remover) -> None:
 
 
 def registry() -> dict[str, Remover]:
-    if not _REGISTRY:
-        for m in MODULES:
-            importlib.import_module(f"{__name__}.{m}")
+    """Every remover: each module in MODULES is imported (once; a module imported directly before
+    registers itself and is not imported twice)."""
+    for m in MODULES:
+        importlib.import_module(f"{__name__}.{m}")
     return _REGISTRY
 
 
