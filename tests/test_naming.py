@@ -10,6 +10,7 @@ import json
 
 from _awswiz import audit, resources
 from test_hints import use_running_sandbox
+from test_views import launch_and_terminate
 
 # Not rows of the table (yet): each is a thing the table does not list, never a table type under another name.
 NOT_IN_TABLE = {
@@ -20,7 +21,7 @@ NOT_IN_TABLE = {
     "vpc:egress-only-internet-gateway", "vpc:carrier-gateway", "vpc:vpn-gateway",
     "file",  # launch's local key file (rolled back with the launch)
 }
-LISTS = {"plan", "skipped", "results", "findings", "resources", "burn", "rolled_back"}
+LISTS = {"plan", "skipped", "results", "findings", "resources", "burn", "rolled_back", "items"}
 
 
 def types_in(doc, out: set[str], where: str = "") -> set[str]:
@@ -49,6 +50,7 @@ def test_every_type_printed_on_the_lab_is_the_table_name(run_tool):
         ("scan",),
         ("security",),
         ("costs", "--now"),
+        ("waste",),
         ("stop", "--tag", "project=llm", "--region", "us-east-1"),
         ("cleanup_sg", "--region", "us-east-1"),
         ("cleanup_sg", "--region", "eu-central-1"),
@@ -88,18 +90,16 @@ def test_audit_says_sandbox_and_created_only_for_what_a_call_made(run_tool, sand
     made the instance, not the image or subnet its answer also names. Every line says whether it was the
     sandbox, and parameters are JSON values (HttpTokens, a setting, is not redacted as if it were a secret)."""
     use_running_sandbox(sandbox, state_dir)
-    args = ("launch", "--type", "t3.micro", "--region", "us-west-2", "--name", "audit-probe", "--no-wait",
-            "--sandbox")
-    r = run_tool(*args)
-    r = run_tool(*args, "--confirm", r.json["data"]["confirm"])
-    assert r.code == 0 and r.json["sandbox"] is True, r.stdout[:600]
-    iid = r.json["data"]["results"][0]["instances"][0]
+    probe = launch_and_terminate(lambda *a: run_tool(*a, "--sandbox"), "us-west-2", "audit-probe")
+    iid = next(probe)
     plan = run_tool("stop", "--id", iid, "--region", "us-west-2")  # the same server, without --sandbox
     done = run_tool("stop", "--id", iid, "--region", "us-west-2", "--confirm", plan.json["data"]["confirm"])
     assert done.code == 0, done.stdout[:600]
+    next(probe, None)  # terminated again: the lab is as it was
     calls = audit.read_calls(state_dir / "audit.jsonl")
     by_op = {c["operation"]: c for c in calls}
     assert {c["sandbox"] for c in calls if c["tool"] == "launch"} == {True}
+    assert by_op["TerminateInstances"]["sandbox"] is True and "created" not in by_op["TerminateInstances"]
     assert by_op["StopInstances"]["sandbox"] is False
     assert by_op["RunInstances"]["created"] == [iid]
     assert "created" not in by_op["StopInstances"] and by_op["StopInstances"]["returned"] == [iid]

@@ -55,6 +55,8 @@ CASES = {
     "launch_plan": (["launch", "--type", "g5.xlarge", "--region", "us-east-1"],
                     lambda d: [(a["region"], "value") for a in d["plan"]]
                     + [(a["detail"]["instance_type"], "value") for a in d["plan"]]),
+    "waste": (["waste"], lambda d: [(i["id"], "id") for i in d["items"]]
+              + [(i["region"], "region") for i in d["items"]]),
     "quota_request_plan": (["quota_request", "--code", "L-DB2E81BA", "--value", "200", "--region", "us-west-2"],
                            _plan),
 }
@@ -79,14 +81,24 @@ def sweep_id(sandbox):
     return found["Reservations"][0]["Instances"][0]["InstanceId"]
 
 
+def launch_and_terminate(run_tool, region: str, name: str):
+    """A t3.micro launched through launch.py for the test, then terminated with what launch made (its
+    group and key), so that the shared lab is as it was for the tests that count its instances."""
+    args = ("launch", "--type", "t3.micro", "--region", region, "--name", name, "--no-wait")
+    plan = run_tool(*args)
+    done = run_tool(*args, "--confirm", plan.json["data"]["confirm"])
+    assert done.code == 0, done.stdout[-600:]
+    iid = done.json["data"]["results"][0]["instances"][0]
+    yield iid
+    kill = ("terminate", "--type", "ec2", "--id", iid, "--region", region)
+    plan = run_tool(*kill)
+    assert run_tool(*kill, "--confirm", plan.json["data"]["confirm"]).code == 0
+
+
 @pytest.fixture
 def managed_instance(run_tool):
-    """instance_status lists what AwsWiz launched: launch one (a t3.micro) if none is there yet."""
-    if run_tool("instance_status", "--region", "us-west-2").json["data"]["instances"]:
-        return
-    args = ("launch", "--type", "t3.micro", "--region", "us-west-2", "--name", "view-probe", "--no-wait")
-    plan = run_tool(*args)
-    assert run_tool(*args, "--confirm", plan.json["data"]["confirm"]).code == 0
+    """instance_status lists what AwsWiz launched."""
+    yield from launch_and_terminate(run_tool, "us-west-2", "view-probe")
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

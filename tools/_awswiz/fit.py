@@ -2,8 +2,9 @@
 
 Every column is one line per row. Free-text columns (FLEX: messages, details, tags) take what width is
 left and are shortened with an ellipsis; every other column is shown whole or not at all. Columns that
-do not fit are left out by importance (tags first, then the least important: by default the rightmost),
-and the caption says which, and that the JSON has everything.
+do not fit are left out by importance (tags first, then the least important: by default the rightmost; a column too
+wide for what is left gives way to narrower, less important ones), and the caption says which, and that
+the JSON has everything.
 """
 
 from __future__ import annotations
@@ -46,18 +47,18 @@ def layout(columns: list, rows: list[list[str]], width: int) -> tuple[list[int],
     natural = [max([_len(c.name)] + [_len(r[i]) for r in rows]) for i, c in enumerate(cols)]
     need = [min(n, max(FLEX_MIN * (2 if c.wrap else 1), _len(c.name))) if c.flex else n
             for c, n in zip(cols, natural, strict=True)]
-    kept = list(range(len(cols)))
 
     def total(idx: list[int]) -> int:  # Rich's default box: a border, then "│ cell " per column
         return sum(need[i] for i in idx) + 3 * len(idx) + 1
 
-    # a column that could never be shown whole (an ARN at 80 columns) goes first
-    kept = [i for i in kept if need[i] + 4 <= width] or kept[:1]
-    order = sorted(kept, key=lambda i: (cols[i].importance, -i))  # least important first
+    # most important first; a column that does not fit in what is left is left out, and the next (narrower,
+    # less important) ones still get their chance: one ARN too wide for 80 columns costs only its column
+    order = sorted(range(len(cols)), key=lambda i: (-cols[i].importance, i))
+    kept: list[int] = []
     for i in order:
-        if total(kept) <= width or len(kept) == 1:
-            break
-        kept.remove(i)
+        if total(sorted(kept + [i])) <= width:
+            kept = sorted(kept + [i])
+    kept = kept or order[:1]  # nothing fits whole: the most important column, cut by the terminal
     spare = max(0, width - total(kept))
     flex = {}
     for i in kept:
