@@ -84,6 +84,8 @@ def test_region_list_and_all_plan_a_tag_selection_in_each_region(sandbox, run_to
 
 
 def test_a_tag_selection_stays_home_and_says_where_else_it_matches(sandbox, run_tool):
+    """Elsewhere is counted with one DescribeInstances per region, filtered by tag:KEY and instance-state-name
+    pending|running (Amazon EC2 API Reference: DescribeInstances, Filter.N)."""
     key = name("run")
     home = "ap-northeast-3"
     at_home = instance(sandbox.client("ec2", home), tags={key: "x"})
