@@ -33,7 +33,7 @@ MUTATING_PREFIXES = (
     "Associate", "Disassociate", "Revoke", "Authorize", "Release", "Allocate", "Request", "Update",
     "Replace", "Tag", "Untag", "Reboot", "Cancel", "Copy", "Import", "Register", "Deregister", "Enable",
     "Disable", "Reset", "Restore", "Accept", "Reject", "Add", "Remove", "Set", "Upload", "Complete",
-    "Abort", "Purchase", "Apply", "Change", "Assign", "Unassign", "Send", "Invoke", "Publish",
+    "Abort", "Purchase", "Apply", "Change", "Assign", "Unassign", "Send", "Invoke", "Publish", "Deactivate",
 )
 SECRET_KEY_RE = re.compile(r"password|secret|token|private|credential|signature|keymaterial|userdata|"
                            r"accesskey|passphrase|authorization|sessionkey|^body$", re.IGNORECASE)

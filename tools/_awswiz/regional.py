@@ -59,6 +59,11 @@ def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
     scope = searched(ctx)
     found = _fan(ctx, scope, lambda r: set(find(r, ids)), f"looking up {what} ids")
     out = {r: [i for i in ids if i in found[r]] for r in scope if found.get(r)}
+    twice = {i: [r for r in out if i in out[r]] for i in ids}
+    if twice := {i: rs for i, rs in twice.items() if len(rs) > 1}:  # a name (not an id) held in two regions
+        i, rs = next(iter(twice.items()))
+        raise BadInput(f"{what} {i} is in more than one region ({', '.join(rs)}): say which with --region",
+                       f"add --region {rs[0]}, or use the ARN")
     missing = [i for i in ids if not any(i in f for f in found.values())]
     if missing:
         where = scope[0] if len(scope) == 1 else f"any of {len(scope)} enabled regions searched"

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from ..errors import BadInput
 
 ALIASES = {"ec2": "ec2:instance", "s3": "s3:bucket"}  # the manual's --type ec2|s3
-MODULES = ["instance", "bucket"]  # add a module here to register its removers
+# add a module here to register its removers
+MODULES = ["instance", "bucket", "elb", "rds", "functions", "containers", "notebook", "iam"]
 
 
 @dataclass(frozen=True)

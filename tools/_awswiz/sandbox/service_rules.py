@@ -3,7 +3,7 @@ moto's backends in place (this runs inside the sandbox server process), as ec2_r
 
 - DeleteLoadBalancer with deletion_protection.enabled=true fails with OperationNotPermitted ("You can't delete
   a load balancer if deletion protection is enabled": Elastic Load Balancing API Reference, DeleteLoadBalancer);
-  moto deletes it.
+  moto deletes it. Once deleted, its target groups no longer name it in LoadBalancerArns (moto kept it there).
 - DeleteCluster (ECS) fails while the cluster holds services (ClusterContainsServicesException), registered
   container instances (ClusterContainsContainerInstancesException) or running tasks
   (ClusterContainsTasksException) (Amazon ECS API Reference, DeleteCluster); moto marks it INACTIVE anyway.
@@ -51,6 +51,9 @@ def _teach_moto() -> None:
         if lb is not None and str(lb.attrs.get("deletion_protection.enabled")).lower() == "true":
             raise ELBClientError("OperationNotPermitted", f"Load balancer '{arn}' cannot be deleted because "
                                  "deletion protection is enabled")
+        for tg in self.target_groups.values():  # AWS's TargetGroup.LoadBalancerArns drops it; moto keeps it
+            if arn in tg.load_balancer_arns:
+                tg.load_balancer_arns.remove(arn)
         return delete_lb(self, arn)
 
     def delete_ecs_cluster(self, cluster_str):
