@@ -37,7 +37,8 @@ def remove(sandbox, run_tool, state_dir, rtype: str, rid: str, *extra: str, regi
                     plan.json["data"]["confirm"])
     assert done.code == 0, done.stdout + done.stderr
     sent, server = audit_lines(state_dir)[audited:], mutating_calls(sandbox, mark)
-    assert len(sent) == len(server) and all(c["action"] in (None, s["operation"]) for c, s in zip(server, sent, strict=True))
+    assert len(sent) == len(server)  # every mutating call the server saw is audited, in order
+    assert all(c["action"] in (None, s["operation"]) for c, s in zip(server, sent, strict=True))
     ops = [s["operation"] for s in sent]
     assert (scan_as or rid) not in scanned(run_tool, rtype, *region)
     return plan.json["data"]["plan"], done.json["data"], ops
