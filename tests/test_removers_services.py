@@ -122,6 +122,16 @@ def test_load_balancer_with_deletion_protection_is_refused(sandbox, run_tool):
     assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
 
 
+def test_load_balancer_without_listeners_or_target_groups(sandbox, run_tool, state_dir):
+    ec2, elb = sandbox.client("ec2", REGION), sandbox.client("elbv2", REGION)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(
+        Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2]
+    lb = elb.create_load_balancer(Name=name("lb"), Subnets=subnets)["LoadBalancers"][0]
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "elb:load-balancer", lb["LoadBalancerArn"])
+    assert plan[0]["detail"]["listeners_deleted_with_it"] == 0 and "target_groups_stay" not in plan[0]["detail"]
+    assert ops == ["DeleteLoadBalancer"]
+
+
 def test_load_balancer_name_in_two_regions_is_ambiguous(sandbox, run_tool):
     shared = name("lb")
     lb_with_target_group(sandbox, REGION, shared)
@@ -200,7 +210,8 @@ def test_ecs_cluster_goes_after_its_services_and_container_instances(sandbox, ru
     # "You can't delete a cluster that contains services" / "that has registered container instances"
     # (Amazon ECS API Reference, DeleteCluster): the sandbox refuses as AWS does
     assert aws_code(lambda: ecs.delete_cluster(cluster=cluster["clusterArn"])) == "ClusterContainsServicesException"
-    plan, data, ops = remove(sandbox, run_tool, state_dir, "ecs:cluster", cluster["clusterArn"])
+    # --max counts what the user named (the cluster), not the steps that must go before it
+    plan, data, ops = remove(sandbox, run_tool, state_dir, "ecs:cluster", cluster["clusterArn"], "--max", "1")
     assert [(a["action"], a["type"]) for a in plan] == [
         ("scale-to-zero", "ecs:service"), ("delete", "ecs:service"), ("deregister", "ecs:container-instance"),
         ("delete", "ecs:cluster")]

@@ -29,8 +29,8 @@ def _lbs(elb) -> list[dict]:
     return paginate(elb, "describe_load_balancers", "LoadBalancers")
 
 
-def _tgs(elb, **kw) -> list[dict]:
-    return paginate(elb, "describe_target_groups", "TargetGroups", **kw)
+def _tgs(elb) -> list[dict]:
+    return paginate(elb, "describe_target_groups", "TargetGroups")
 
 
 def tags(elb, arns: list[str]) -> dict[str, dict]:
@@ -62,7 +62,8 @@ def plan_lbs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     elb = ctx.aws.client("elbv2", region)
     lbs = unique(match(_lbs(elb), ids, "LoadBalancerArn", "LoadBalancerName"), "LoadBalancerArn")
     arns = {lb["LoadBalancerArn"] for lb in lbs}
-    per_lb = {a: _tgs(elb, LoadBalancerArn=a) for a in arns}
+    all_tgs = _tgs(elb) if lbs else []  # one call for the region, not one per load balancer
+    per_lb = {a: [t for t in all_tgs if a in t.get("LoadBalancerArns", [])] for a in arns}
     tg_arns = sorted({t["TargetGroupArn"] for tgs in per_lb.values() for t in tgs})
     tagged = tags(elb, sorted(arns) + tg_arns)
     plan = guard.Plan(actions=[])
@@ -77,8 +78,9 @@ def plan_lbs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                    f"Key=deletion_protection.enabled,Value=false") if protected else None
         tgs = per_lb[arn]
         only_here = [t for t in tgs if set(t.get("LoadBalancerArns", [])) <= arns]
-        detail = {"lb_type": lb.get("Type"), "scheme": lb.get("Scheme"), "vpc": lb.get("VpcId"),
-                  "listeners_deleted_with_it": len(listeners)}
+        detail = {k: v for k, v in (("lb_type", lb.get("Type")), ("scheme", lb.get("Scheme")),
+                                    ("vpc", lb.get("VpcId"))) if v}
+        detail["listeners_deleted_with_it"] = len(listeners)
         stays = tgs if not opts.get("target_groups") else [t for t in tgs if t not in only_here]
         if stays:
             detail["target_groups_stay"] = [t["TargetGroupName"] for t in stays]
