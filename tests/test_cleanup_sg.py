@@ -72,7 +72,7 @@ def test_max_caps_the_groups_deleted(sandbox, run_tool):
 def test_bad_input(run_tool):
     assert run_tool("cleanup_sg", "--region", "nowhere-1").code == 2
     assert run_tool("cleanup_sg", "--max", "0").code == 2
-    assert run_tool("cleanup_sg", "--region", "us-east-1,us-west-2").code == 2
+    assert run_tool("cleanup_sg", "--region", "us-east-1,nowhere-1").code == 2
 
 
 def test_unused_groups_in_a_protected_vpc_stay(sandbox, run_tool):

@@ -327,5 +327,5 @@ def test_interfaces_of_other_services_block_and_the_plans_owners_do_not():
     assert "eni-lambda" in blocked and "eni-rds" in blocked
     assert not {"eni-nat", "eni-old-endpoint", "eni-new-endpoint", "eni-left", "eni-mine"} & set(blocked.split())
     inv["enis"] = [e for e in inv["enis"] if e["NetworkInterfaceId"] not in ("eni-lambda", "eni-rds")]
-    deleted = {a.id for a in vpc_teardown.vpc_actions(inv, vpc, "r") if a.type == "ec2:network-interface"}
+    deleted = {a.id for a in vpc_teardown.vpc_actions(inv, vpc, "r") if a.type == "vpc:network-interface"}
     assert deleted == {"eni-left", "eni-mine"}

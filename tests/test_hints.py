@@ -25,7 +25,7 @@ def test_every_next_of_a_sandbox_run_repeats_sandbox(sandbox, run_tool, state_di
     assert "--sandbox" in confirm_cmd.split() and "--confirm" in confirm_cmd
     done = run_tool("stop", *confirm_cmd.split()[3:])  # uv run tools/stop.py ARGS, exactly as printed
     assert done.code == 0, done.stdout
-    assert done.json["next"] == [f"uv run tools/scan.py --region {REGION} --sandbox"]  # was: no --sandbox
+    assert done.json["next"] == [f"uv run tools/scan.py --region {REGION} --service ec2:instance --sandbox"]
 
 
 def test_next_is_always_present(run_tool):
@@ -43,3 +43,7 @@ def test_with_scope_adds_profile_and_sandbox_once():
     C.sandbox, C.profile = True, None
     assert cli.with_scope("uv run tools/scan.py", C) == "uv run tools/scan.py --sandbox"
     assert cli.with_scope("aws ec2 modify-instance-attribute", C) == "aws ec2 modify-instance-attribute"
+    C.region_spec = "us-east-1,eu-west-1"  # the run's region scope, unless the hint names its own region
+    assert cli.with_scope("uv run tools/scan.py", C) == "uv run tools/scan.py --region us-east-1,eu-west-1 --sandbox"
+    own = "uv run tools/stop.py --region eu-west-1"
+    assert cli.with_scope(own, C) == f"{own} --sandbox"

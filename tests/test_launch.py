@@ -244,7 +244,7 @@ def test_failed_launch_rolls_back_what_it_made(sandbox, run_tool, state_dir, fau
     res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
     assert res.code == 1
     out = res.json["data"]["results"][0]
-    assert {r["type"] for r in out["rolled_back"]} == {"ec2:security-group", "ec2:key-pair", "file"}
+    assert {r["type"] for r in out["rolled_back"]} == {"vpc:security-group", "ec2:key-pair", "file"}
     assert all(r["ok"] for r in out["rolled_back"])
     assert counts(sandbox) == before
     assert not list((state_dir / "keys").glob("*.pem"))

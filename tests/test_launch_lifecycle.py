@@ -36,7 +36,7 @@ def test_status_then_terminate_leaves_nothing(sandbox, run_tool):
     assert before["instances"] == [iid] and len(before["groups"]) == 1 and len(before["keys"]) == 1
     plan = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
     ops = [(a["action"], a["type"]) for a in plan.json["data"]["plan"]]
-    assert ops == [("terminate", "ec2:instance"), ("delete-launch-group", "ec2:security-group"),
+    assert ops == [("terminate", "ec2:instance"), ("delete-launch-group", "vpc:security-group"),
                    ("delete-launch-key", "ec2:key-pair")]
     done = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION, "--confirm",
                     plan.json["data"]["confirm"])

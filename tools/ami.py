@@ -30,6 +30,7 @@ class Arch(enum.StrEnum):
 
 
 def render(console, data) -> None:
+    from _awswiz.fit import Col
     from _awswiz.output import table
 
     colour = {"subscribed": "green", "needs-subscription": "yellow", "unknown": "dim"}
@@ -40,7 +41,7 @@ def render(console, data) -> None:
         rows.append([i["region"], i["id"], i["name"], (i["created"] or "")[:10], i["arch"],
                      f"[{colour.get(st, 'dim')}]{st}[/]{link}"])
     console.print(table(f"Deep Learning AMIs: {data['framework']} {data['arch']} (newest first)",
-                        ["Region", "Image", "Name", "Created", "Arch", "Launch"], rows,
+                        ["Region", "Image", Col("Name", flex=True), "Created", "Arch", Col("Launch", flex=True)], rows,
                         f"DryRun launch as {data['check_type']}"))
 
 

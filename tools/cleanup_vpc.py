@@ -10,17 +10,30 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, targets, vpc_apply, vpc_teardown
+from _awswiz import cli, guard, regional, targets, vpc_apply, vpc_teardown
+from _awswiz.aws import paginate
 from _awswiz.errors import BadInput
 from _awswiz.output import Result
 
 app = cli.make_app(__doc__)
+NON_DEFAULT = [{"Name": "is-default", "Values": ["false"]}]
+
+
+def find(ctx, region: str, ids: list[str]) -> set[str]:
+    flt = [{"Name": "vpc-id", "Values": ids}]
+    return {v["VpcId"] for v in paginate(ctx.aws.client("ec2", region), "describe_vpcs", "Vpcs", Filters=flt)}
+
+
+def count_non_default(ctx, region: str) -> int:
+    """VPCs --all would tear down in region: one filtered call (for regional.elsewhere)."""
+    return len(paginate(ctx.aws.client("ec2", region), "describe_vpcs", "Vpcs", Filters=NON_DEFAULT))
 
 
 @cli.command(app, "cleanup_vpc")
 def main(
     ctx: cli.Ctx,
-    all_: Annotated[bool, typer.Option("--all", help="Every non-default VPC in the region.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Every non-default VPC in the home region (or --region "
+                                       "a,b|all); the plan says where else non-default VPCs are.")] = False,
     id: Annotated[list[str] | None, typer.Option(
         "--id", help="VPC id(s): repeat or comma-separate (vpc-0abc,vpc-0def).")] = None,
     confirm: Annotated[str | None, typer.Option(
@@ -31,14 +44,21 @@ def main(
     internet, egress-only and carrier gateways, VPN gateways (detached), subnets, route tables, network ACLs,
     peerings, security groups, then the VPC. Default VPCs are never touched; a VPC with instances, load
     balancers, other services' interfaces or any protected part is refused, naming them. Killed half-way:
-    plan and confirm again."""
+    plan and confirm again. With --id and no --region, each VPC is found in whichever enabled region holds it."""
     ids = targets.check_ids(targets.split_ids(id), targets.VPC_ID, "VPC id", "vpc-0123456789abcdef0")
     if bool(ids) == all_:
         raise BadInput("say which VPCs: --all or --id VPC_ID (not both)", "uv run tools/scan.py lists them")
-    region = targets.one_region(ctx)
-    return guard.run(ctx, lambda: vpc_teardown.plan(ctx.aws, region, ids or None),
-                     lambda a: vpc_apply.do(ctx.aws, a), confirm=confirm, max_count=max_,
-                     explicit=bool(ids), verify=[f"uv run tools/scan.py --region {region}"])
+
+    def build() -> guard.Plan:
+        per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "VPC")
+        return regional.plan(ctx, per_region, lambda r, ids: vpc_teardown.plan(ctx.aws, r, ids or None),
+                             scope={"ids": ids or "all"})
+
+    result = guard.run(ctx, build, lambda a: vpc_apply.do(ctx.aws, a), confirm=confirm, max_count=max_,
+                       explicit=bool(ids), verify=[regional.verify_scan(ctx, "--service", "vpc")])
+    if ids:
+        return result
+    return regional.elsewhere(ctx, result, lambda r: count_non_default(ctx, r), confirm, "non-default VPCs")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ def _pct(v) -> str:
 
 
 def render(console, data) -> None:
+    from _awswiz.fit import Col
     from _awswiz.output import table
 
     if "burn" in data:
@@ -42,7 +43,10 @@ def render(console, data) -> None:
                  _usd(data["totals"]["gross"]), "", ""])
     rows.append(["Total (gross)", *[_usd(m["gross"]) for m in data["months"]], "", "", "", ""])
     console.print(table(f"Spend by {data['group_by']} (net; * month to date)",
-                        [data["group_by"], *months, "net", "gross", "trend", "last change"], rows))
+                        # the months and totals stay longest; long service names are shortened
+                        [Col(data["group_by"], 1000, flex=data["group_by"] == "service"),
+                         *[Col(m, 900 + i) for i, m in enumerate(months)], Col("net", 990), Col("gross", 50),
+                         Col("trend", 40), Col("last change", 60)], rows))
     if data["top_movers"]:
         console.print(table("Top movers (last two whole months, net)", ["", "change"],
                             [[m["key"], _usd(m["change"]) + _pct(m["change_pct"])] for m in data["top_movers"]]))

@@ -52,7 +52,13 @@ def _money(v) -> str | None:
     return f"{v:.4f}" if v is not None else None
 
 
+# (column, importance): at 80 columns the type, its GPUs and its prices stay; the rest goes first
+COLUMNS = [("Type", 100), ("vCPU", 70), ("Mem GiB", 65), ("GPU", 80), ("GPUs", 75), ("GPU GiB", 50), ("Network", 20),
+           ("Offered (AZs)", 30), ("On-demand $/h", 85), ("Spot $/h", 60), ("$/GPU-h", 90)]
+
+
 def render(console, data) -> None:
+    from _awswiz.fit import Col
     from _awswiz.output import table
 
     rows = []
@@ -67,8 +73,7 @@ def render(console, data) -> None:
                      f"{_money(sp['price'])} {sp['region']}" if sp else None, _money(e["per_gpu_hour"])])
     console.print(table(f"Instance types matching {data['filter'] or 'any'}"
                         + (" (accelerated only)" if data["gpu_only"] else ""),
-                        ["Type", "vCPU", "Mem GiB", "GPU", "GPUs", "GPU GiB", "Network", "Offered (AZs)",
-                         "On-demand $/h", "Spot $/h", "$/GPU-h"], rows,
+                        [Col(n, rank) for n, rank in COLUMNS], rows,
                         f"on-demand prices from the Pricing API, cached in .state/cache "
                         f"({data['pricing']['cached']} cached, {data['pricing']['fetched']} fetched)"))
 

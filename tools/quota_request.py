@@ -68,9 +68,9 @@ def build_plan(sq, region: str, service: str, code: str, value: float):
     plan = guard.Plan(actions=[], scope={"region": region, "service": service, "code": code, "value": value})
     if pending:
         p = pending[0]
-        plan.skipped.append({"id": code, "region": region, "name": name, "reason": f"a request is already "
-                             f"{p['status'].lower()}: {p['id']} for {p['desired']:g} (case {p['case_id']})",
-                             "request": p})
+        plan.skipped.append({"id": code, "type": "servicequotas:quota", "region": region, "name": name,
+                             "reason": f"a request is already {p['status'].lower()}: {p['id']} for "
+                                       f"{p['desired']:g} (case {p['case_id']})"})
         return plan
     plan.actions.append(guard.Action(
         op="request-increase", type="servicequotas:quota", id=code, region=region, name=name,

@@ -34,9 +34,20 @@ class Action(enum.StrEnum):
     stop = "stop"
 
 
+FIELDS = ("url", "port", "pid", "started", "uptime_s", "idle_s", "idle_stop_s", "started_now")
+
+
+def _view(info: dict, seeded: dict | None = None) -> dict:
+    """One shape for serve, status and reset: running, where, since when, and `seeded` as {kind: count}."""
+    out = {"running": True, **{k: info[k] for k in FIELDS if k in info}}
+    out["seeded"] = seeded if seeded is not None else info.get("lab") or {}
+    return out
+
+
 def _serve_foreground(port: int, seed: bool) -> None:
     import logging
 
+    from _awswiz import settings
     from _awswiz.sandbox.server import serve
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -46,7 +57,11 @@ def _serve_foreground(port: int, seed: bool) -> None:
         state.replace_text(info_path(), json.dumps(info))
         sys.stderr.write(f"sandbox ready at {url} (pid {os.getpid()})\n")
 
-    serve(port, seed, ready)
+    serve(port, seed, ready, idle_stop=settings.get("AWSWIZ_SANDBOX_IDLE"))
+    # stopped for being idle: forget the address, unless another sandbox has taken the file since
+    if (info := read_info()) and info.get("pid") == os.getpid():
+        info_path().unlink(missing_ok=True)
+    sys.stderr.write("sandbox stopped: unused for AWSWIZ_SANDBOX_IDLE seconds\n")
 
 
 def _detach(port: int, seed: bool) -> dict:
@@ -73,7 +88,7 @@ def _render(console, data) -> None:
         console.print("[yellow]sandbox not running[/]  start it: uv run tools/sandbox.py serve --detach")
         return
     console.print(f"[green]sandbox running[/] at {data['url']} (pid {data['pid']})")
-    if data.get("seeded") and isinstance(data["seeded"], dict):
+    if data.get("seeded"):
         console.print("seeded: " + ", ".join(f"{k} {v}" for k, v in data["seeded"].items()))
 
 
@@ -86,32 +101,36 @@ def main(
     empty: Annotated[bool, typer.Option("--empty", help="serve: do not seed the demo lab.")] = False,
 ) -> Result:
     """The local AWS sandbox (moto in server mode on 127.0.0.1), seeded with the demo lab."""
+    def done(data: dict, info: dict | None = None, **kw) -> Result:  # the envelope says sandbox, and its account
+        return Result(data=data, render=_render, sandbox=True, account=(info or {}).get("account"), **kw)
+
     if action is Action.serve:
         if not detach:
             _serve_foreground(port, not empty)
-            return Result(data={"running": False})
-        return Result(data={"running": True, **_detach(port, not empty)}, render=_render)
+            return done({"running": False})
+        info = _detach(port, not empty)
+        return done(_view(info), info)
     info = running()
     if action is Action.status:
-        return Result(data={"running": bool(info), **(info or {})}, render=_render,
-                      next=[] if info else ["uv run tools/sandbox.py serve --detach"])
+        return done(_view(info) if info else {"running": False}, info,
+                    next=[] if info else ["uv run tools/sandbox.py serve --detach"])
     if not info:
         if action is Action.stop:
-            return Result(data={"running": False, "stopped": False}, render=_render)
+            return done({"running": False, "stopped": False})
         info = _detach(port, True)  # reset of a stopped sandbox: start a fresh one
-        return Result(data={"running": True, **info}, render=_render)
+        return done(_view(info), info)
     if action is Action.reset:
         req = urllib.request.Request(f"{info['url']}/_awswiz/reset", method="POST", data=b"")
         with urllib.request.urlopen(req, timeout=300) as r:
             out = json.loads(r.read())
-        return Result(data={**info, "running": True, "seeded": out["seeded"]}, render=_render)
+        return done(_view(info, out["seeded"]), info)
     os.kill(info["pid"], signal.SIGTERM)
     for _ in range(50):
         if not health(info["url"], timeout=0.2):
             break
         time.sleep(0.1)
     info_path().unlink(missing_ok=True)
-    return Result(data={"running": False, "stopped": True, "pid": info["pid"]}, render=_render)
+    return done({"running": False, "stopped": True, "pid": info["pid"]}, info)
 
 
 if __name__ == "__main__":

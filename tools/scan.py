@@ -35,7 +35,7 @@ def main(
     rows = resources.select(services)
     regions, skipped = ctx.regions()
 
-    from _awswiz.findings import findings
+    from _awswiz.findings import findings, stop_refusals
     from _awswiz.snapshot import collect
 
     with ctx.progress("scanning", 0) as bar:
@@ -44,7 +44,7 @@ def main(
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
     from _awswiz.hints import scope
 
-    found = findings(records, scope(ctx))
+    found = findings(records, scope(ctx), stop_refusals(ctx.aws, records))
     counts: dict[str, int] = {}
     for r in records:
         counts[r["type"]] = counts.get(r["type"], 0) + 1

@@ -19,7 +19,8 @@ FORMATS = ["json", "sarif"]
 
 
 def _render(console, data: dict) -> None:
-    from _awswiz.output import table
+    from _awswiz.fit import Col
+    from _awswiz.output import plural, table
     from rich.markup import escape
 
     if "checks" in data:
@@ -27,12 +28,14 @@ def _render(console, data: dict) -> None:
                             [[c["id"], c["severity"], c["title"], "yes" if c["fix"] else "", c["prowler"]]
                              for c in data["checks"]]))
         return
-    rows = [[f["severity"], f["check"], f["region"], f["resource"] + (f" ({f['name']})" if f.get("name") else ""),
-             escape(_short(f["evidence"])), escape(f.get("fix") or f.get("remedy") or "")] for f in data["findings"]]
+    rows = [[f["severity"], f["check"], f["region"], f["resource"], f.get("name") if f.get("name") != f["resource"]
+             else None, escape(_short(f["evidence"])), escape(f.get("fix") or f.get("remedy") or "")]
+            for f in data["findings"]]
     counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items() if n)
     console.print(table(f"Security findings: {counts or 'none'} ({len(data['checks_run'])} checks, "
-                        f"{len(data['regions'])} regions)", ["severity", "check", "region", "resource", "evidence",
-                                                              "fix"], rows))
+                        f"{plural(len(data['regions']), 'region')})",
+                        [Col("severity", 90), Col("check", 100), Col("region", 80), Col("resource", 95),
+                         Col("name", 10), Col("evidence", 20), Col("fix", 30)], rows))
     for note in data.get("not_checked", []):
         console.print(f"[yellow]not checked:[/] {escape(note)}")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, hints, targets
+from _awswiz import cli, guard, hints, regional, targets
 from _awswiz import instance_rules as rules
 from _awswiz.errors import BadInput, error_entry
 from _awswiz.output import Result
@@ -22,12 +22,27 @@ STOPPED = {"stopped", "stopping"}
 GONE = {"terminated", "shutting-down"}
 
 
-def plan_stop(ctx, ec2, region: str, ids: list[str], tags: dict[str, str]) -> guard.Plan:
-    filters = [{"Name": f"tag:{k}", "Values": [v]} for k, v in tags.items()]
-    found = targets.instances(ec2, ids or None, filters)
+def tag_filters(tags: dict[str, str]) -> list[dict]:
+    return [{"Name": f"tag:{k}", "Values": [v]} for k, v in tags.items()]
+
+
+def find(ctx, region: str, ids: list[str]) -> set[str]:
+    """The ids region holds, in any state (a terminated one is explained by the plan, not "not found")."""
+    return {i["InstanceId"] for i in targets.instances(ctx.aws.client("ec2", region), ids)}
+
+
+def count_running(ctx, region: str, tags: dict[str, str]) -> int:
+    """Instances a tag selection would stop in region: one filtered call (for regional.elsewhere)."""
+    live = [{"Name": "instance-state-name", "Values": ["pending", "running"]}]
+    return len(targets.instances(ctx.aws.client("ec2", region), None, tag_filters(tags) + live))
+
+
+def plan_stop(ctx, region: str, ids: list[str], tags: dict[str, str]) -> guard.Plan:
+    ec2 = ctx.aws.client("ec2", region)
+    found = targets.instances(ec2, ids or None, tag_filters(tags))
     if ids:
         targets.require_found(ids, {i["InstanceId"] for i in found}, "instance", region)
-    plan = guard.Plan(actions=[], scope={"region": region, "ids": ids, "tags": tags})
+    plan = guard.Plan(actions=[])
     live = [i for i in found if i["State"]["Name"] not in STOPPED | GONE]
     requests = rules.spot_requests(ec2, live)
     for inst in found:
@@ -35,7 +50,8 @@ def plan_stop(ctx, ec2, region: str, ids: list[str], tags: dict[str, str]) -> gu
         itags = tag_map(inst.get("Tags"))
         name = itags.get("Name")
         if state in STOPPED:
-            plan.skipped.append({"id": iid, "region": region, "name": name, "reason": f"already {state}"})
+            plan.skipped.append({"id": iid, "region": region, "type": "ec2:instance", "name": name,
+                                 "reason": f"already {state}"})
             continue
         if state in GONE:
             if ids:
@@ -63,9 +79,13 @@ def plan_stop(ctx, ec2, region: str, ids: list[str], tags: dict[str, str]) -> gu
     return plan
 
 
-def wait_stopped(ec2, results: list[dict]) -> None:
-    ids = [r["id"] for r in results if r["ok"]]
-    if ids:
+def wait_stopped(ctx, results: list[dict]) -> None:
+    by_region: dict[str, list[str]] = {}
+    for r in results:
+        if r["ok"]:
+            by_region.setdefault(r["region"], []).append(r["id"])
+    for region, ids in by_region.items():
+        ec2 = ctx.aws.client("ec2", region)
         ec2.get_waiter("instance_stopped").wait(InstanceIds=ids, WaiterConfig={"Delay": 5, "MaxAttempts": 120})
         states = {i["InstanceId"]: i["State"]["Name"] for i in targets.instances(ec2, ids)}
         for r in results:
@@ -85,21 +105,31 @@ def main(
         "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to touch more instances than this.")] = 10,
 ) -> Result:
-    """Stop EC2 instances. Without --confirm: print the plan and a token; nothing changes."""
+    """Stop EC2 instances. Without --confirm: print the plan and a token; nothing changes. With --id and no
+    --region, each id is found in whichever enabled region holds it; --tag without --region selects in the
+    home region and says where else it matches (data.elsewhere); --region a,b|all plans there at once."""
     ids = targets.check_ids(targets.split_ids(id), targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
     tags = cli.parse_tags(tag)
     if not ids and not tags:
         raise BadInput("say which instances: --id ID or --tag KEY=VALUE", "uv run tools/scan.py finds them")
-    region = targets.one_region(ctx)
-    ec2 = ctx.aws.client("ec2", region)
+
+    def build() -> guard.Plan:
+        per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "instance")
+        return regional.plan(ctx, per_region, lambda r, ids: plan_stop(ctx, r, ids, tags),
+                             scope={"ids": ids, "tags": tags})
 
     def do(action: guard.Action) -> dict:
+        ec2 = ctx.aws.client("ec2", action.region)
         out = ec2.stop_instances(InstanceIds=[action.id])["StoppingInstances"][0]
         return {"state": out["CurrentState"]["Name"]}
 
-    return guard.run(ctx, lambda: plan_stop(ctx, ec2, region, ids, tags), do, confirm=confirm, max_count=max_,
-                     explicit=bool(ids), verify=[f"uv run tools/scan.py --region {region}"],
-                     after=(lambda results: wait_stopped(ec2, results)) if wait else None)
+    result = guard.run(ctx, build, do, confirm=confirm, max_count=max_, explicit=bool(ids),
+                       verify=[regional.verify_scan(ctx, "--service", "ec2:instance")],
+                       after=(lambda results: wait_stopped(ctx, results)) if wait else None)
+    if ids:
+        return result
+    return regional.elsewhere(ctx, result, lambda r: count_running(ctx, r, tags), confirm,
+                              "running instances with these tags")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,11 @@ Recorded in one place, a botocore event hook on every client Aws.client() makes 
 attached (`audit.attach(ctx)`, which the guard does for every tool that changes anything), so no tool
 can forget a call. Two lines per call, both appended and fsync'ed:
 
-    {"phase": "sent", "id": ..., "time", "tool", "account", "region", "service", "operation",
-     "resources": [...], "params": {... secrets redacted ...}, "confirm": token}
+    {"phase": "sent", "id": ..., "time", "tool", "account", "sandbox": bool, "region", "service",
+     "operation", "resources": [...], "params": {... JSON values, secrets redacted ...}, "confirm": token}
     {"phase": "done", "id": ..., "time", "outcome": "ok"|"error", "error": {code, message}|null,
-     "duration_ms", "created": [...ids in the response...]}
+     "duration_ms", "created": [...]}   (a Create/Run/Allocate/Import/Copy/Register/Request call: the ids of
+                                          what it made; any other call: "returned", the ids its answer names)
 
 The "sent" line is on disk before the request leaves, so a crash mid-operation still leaves a true
 record: a "sent" line with no "done" line means "sent, outcome unknown" (read_calls() reports it so).
@@ -35,7 +36,9 @@ MUTATING_PREFIXES = (
     "Disable", "Reset", "Restore", "Accept", "Reject", "Add", "Remove", "Set", "Upload", "Complete",
     "Abort", "Purchase", "Apply", "Change", "Assign", "Unassign", "Send", "Invoke", "Publish", "Deactivate",
 )
-SECRET_KEY_RE = re.compile(r"password|secret|token|private|credential|signature|keymaterial|userdata|"
+CREATING = ("Create", "Run", "Allocate", "Import", "Copy", "Register", "Request")
+# HttpTokens (IMDSv2 "required"/"optional") is a setting, not a token
+SECRET_KEY_RE = re.compile(r"password|secret|(?<!http)token|private|credential|signature|keymaterial|userdata|"
                            r"accesskey|passphrase|authorization|sessionkey|^body$", re.IGNORECASE)
 RESOURCE_KEY_RE = re.compile(r"(Id|Ids|Bucket|Arn|GroupName|UserName|RoleName)$")
 LIST_LIMIT = 20
@@ -74,16 +77,40 @@ def resource_ids(params: dict) -> list[str]:
     return ids[:LIST_LIMIT]
 
 
-def created_ids(parsed, depth: int = 2) -> list[str]:
-    """Ids a Create/Allocate/Run response returns (VpcId, SnapshotId, AllocationId, ...), outermost first."""
+def returned_ids(parsed, depth: int = 2, keep=lambda key: True) -> list[str]:
+    """Ids a response names (VpcId, SnapshotId, AllocationId, ...), outermost first; keep(key) filters."""
     if depth < 0 or not isinstance(parsed, dict):
         return []
     items = [(k, v) for k, v in parsed.items() if k not in ("ResponseMetadata", "OwnerId", "RequestId")]
-    out = [v for k, v in items if isinstance(v, str) and k.endswith("Id") and "-" in v]
+    out = [v for k, v in items if isinstance(v, str) and k.endswith("Id") and "-" in v and keep(k)]
     for _, v in items:
         for item in ([v] if isinstance(v, dict) else v[:LIST_LIMIT] if isinstance(v, list) else []):
-            out.extend(created_ids(item, depth - 1))
+            out.extend(returned_ids(item, depth - 1, keep))
     return list(dict.fromkeys(out))[:LIST_LIMIT]
+
+
+def _last_word(name: str) -> str:
+    words = re.findall(r"[A-Z][a-z0-9]*", name) or [name]
+    w = words[-1]
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") else w
+
+
+def made_ids(operation: str, parsed) -> list[str] | None:
+    """The ids a creating call made (None for any other call): those of its own noun, not the ones it only
+    refers to (RunInstances makes InstanceId, not the ImageId or SubnetId in its answer; AllocateAddress
+    makes an AllocationId; RequestSpotInstances a SpotInstanceRequestId)."""
+    verb = next((v for v in CREATING if operation.startswith(v)), None)
+    if verb is None:
+        return None
+    noun = _last_word(operation[len(verb):])
+
+    def own(key: str) -> bool:
+        stem = _last_word(key[:-2])
+        return (stem == noun or (verb == "Allocate" and key == "AllocationId")
+                or (verb == "Request" and stem == "Request"))
+
+    return returned_ids(parsed, keep=own)
+
 
 
 def log_path() -> Path:
@@ -93,8 +120,9 @@ def log_path() -> Path:
 class AuditLog:
     """Appends audit records; install(client) hooks a botocore client."""
 
-    def __init__(self, tool: str, account_fn=lambda: None, path: Path | None = None):
+    def __init__(self, tool: str, account_fn=lambda: None, path: Path | None = None, sandbox: bool = False):
         self.tool = tool
+        self.sandbox = sandbox
         self.account_fn = account_fn
         self.path = path or log_path()
         self.confirm: str | None = None  # set by the guard while it executes a confirmed plan
@@ -128,19 +156,22 @@ class AuditLog:
             return None
         rec.update(id=uuid.uuid4().hex[:16], start=time.monotonic())
         params = rec.pop("params")
+        rec["operation"] = model.name
         self.write({"phase": "sent", "id": rec["id"], "time": self._now(), "tool": self.tool,
-                    "account": self.account_fn(), "region": context.get("client_region"),
+                    "account": self.account_fn(), "sandbox": self.sandbox, "region": context.get("client_region"),
                     "service": model.service_model.service_name, "operation": model.name,
                     "resources": resource_ids(params), "params": redact(params), "confirm": self.confirm})
         return None  # never answer the call ourselves (before-call is emit_until_response)
 
-    def _finish(self, context, outcome: str, error: dict | None, created: list[str]) -> None:
+    def _finish(self, context, outcome: str, error: dict | None, parsed=None) -> None:
         rec = context.pop("awswiz_audit", None)
         if rec is None or "id" not in rec:
             return
+        made = made_ids(rec.get("operation", ""), parsed or {})
+        ids = {"created": made} if made is not None else {"returned": returned_ids(parsed or {})}
         self.write({"phase": "done", "id": rec["id"], "time": self._now(), "outcome": outcome, "error": error,
                     "attempts": (context.get("retries") or {}).get("attempt", 1),
-                    "duration_ms": round((time.monotonic() - rec["start"]) * 1000, 1), "created": created})
+                    "duration_ms": round((time.monotonic() - rec["start"]) * 1000, 1), **ids})
 
     def _attempt(self, attempts, response, caught_exception, request_dict, **_):
         """One line per failed attempt (throttled, 5xx, timeout), so a retried call is never ambiguous:
@@ -162,19 +193,19 @@ class AuditLog:
     def _done(self, http_response, parsed, context, **_):
         if getattr(http_response, "status_code", 200) >= 300:
             err = parsed.get("Error", {}) if isinstance(parsed, dict) else {}
-            self._finish(context, "error", {"code": err.get("Code"), "message": err.get("Message")}, [])
+            self._finish(context, "error", {"code": err.get("Code"), "message": err.get("Message")})
         else:
-            self._finish(context, "ok", None, created_ids(parsed))
+            self._finish(context, "ok", None, parsed)
 
     def _failed(self, exception, context, **_):
-        self._finish(context, "error", {"code": type(exception).__name__, "message": str(exception)}, [])
+        self._finish(context, "error", {"code": type(exception).__name__, "message": str(exception)})
 
 
 def attach(ctx) -> AuditLog:
     """Record every mutating call made through ctx.aws from now on (idempotent)."""
     aws = ctx.aws
     if getattr(aws, "audit", None) is None:
-        log = AuditLog(ctx.tool, aws.account_id_or_none)
+        log = AuditLog(ctx.tool, aws.account_id_or_none, sandbox=bool(getattr(ctx, "sandbox", False)))
         state.check_not_link(log.path)  # a log we cannot write safely fails now, before any call
         aws.enable_audit(log)
     return aws.audit

@@ -112,6 +112,23 @@ def paginate(client, call: str, path: str, **kwargs) -> list:
     return jmespath.search(path, getattr(client, call)(**kwargs)) or []
 
 
+def _session(boto3, profile: str | None):
+    """A boto3 session; an unknown --profile is bad input naming the profiles that exist."""
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.Session(profile_name=profile)
+    except ProfileNotFound:
+        import botocore.session
+
+        names = sorted(botocore.session.Session().available_profiles)
+        asked = f"--profile {profile!r}" if profile else f"AWS_PROFILE={os.environ.get('AWS_PROFILE')!r}"
+        raise BadInput(f"{asked} is not a profile of this machine; the profiles are: "
+                       f"{', '.join(names) or 'none'} (from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE or "
+                       "~/.aws)", f"e.g. --profile {names[0]}" if names else "aws configure --profile NAME"
+                       ) from None
+
+
 def worker_count() -> int:
     return settings.get("AWSWIZ_WORKERS")
 
@@ -122,7 +139,7 @@ class Aws:
         from botocore.config import Config
 
         _reuse_client_classes()
-        self.session = boto3.Session(profile_name=profile)
+        self.session = _session(boto3, profile)
         # Every client reads ~50 settings through the profile's scoped config, rebuilt on each read; the
         # profile does not change during a run, so it is built once (bench/profile_scan.py).
         core = getattr(self.session, "_session", None)

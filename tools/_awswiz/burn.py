@@ -10,18 +10,12 @@ from __future__ import annotations
 
 from . import cache, pricing
 from .fanout import FanOut
+from .list_prices import DATE as LIST_PRICE_DATE  # us-east-1 list prices with their date and pages
+from .list_prices import EBS_GB_MONTH, HOURS_PER_MONTH, LB_HOUR, NAT_GATEWAY_HOUR, PUBLIC_IPV4_HOUR
 from .output import Result
 from .resources import ROWS
 from .snapshot import collect
 
-HOURS_PER_MONTH = 730  # AWS Pricing Calculator: 730 hours in a month
-LIST_PRICE_DATE = "2025-05-01"
-# us-east-1 list prices (USD), as published on these AWS pages on LIST_PRICE_DATE; other regions differ a little.
-EBS_GB_MONTH = {"gp3": 0.08, "gp2": 0.10, "io1": 0.125, "io2": 0.125, "st1": 0.045, "sc1": 0.015,
-                "standard": 0.05}  # Amazon EBS pricing: storage per GB-month
-PUBLIC_IPV4_HOUR = 0.005  # Amazon VPC pricing: every public IPv4 address, in use or idle (since 2024-02-01)
-NAT_GATEWAY_HOUR = 0.045  # Amazon VPC pricing: NAT gateway per hour (data processed not included)
-LB_HOUR = {"application": 0.0225, "network": 0.0225, "gateway": 0.0125}  # Elastic Load Balancing pricing
 TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb:load-balancer")
 RUNNING = {"running", "pending"}
 

@@ -140,16 +140,20 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
 
 
 def with_scope(cmd: str, ctx: Ctx) -> str:
-    """A hint works as printed: an AwsWiz command repeats the run's --sandbox and --profile (a tool
-    names the region scope itself). Applied to every `next` here, once, so no tool can forget it."""
+    """A hint works as printed: an AwsWiz command repeats the run's --sandbox, --profile and --region
+    scope (a command that names its own --region keeps it: a finding's region is where the resource is).
+    Applied to every `next` here, once, so no tool can forget it."""
     if not cmd.startswith("uv run tools/"):
         return cmd
+    import shlex
+
     words = cmd.split()
+    region = getattr(ctx, "region_spec", None)
+    if region and not any(w == "--region" or w.startswith("--region=") for w in words):
+        cmd += f" --region {shlex.quote(region)}"
     if ctx.sandbox and "--sandbox" not in words:
         cmd += " --sandbox"
     if ctx.profile and "--profile" not in words:
-        import shlex
-
         cmd += f" --profile {shlex.quote(ctx.profile)}"
     return cmd
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .checks import BY_ID, fix_command
+from .burn import EBS_GB_MONTH, HOURS_PER_MONTH, NAT_GATEWAY_HOUR, PUBLIC_IPV4_HOUR
+from .checks import BY_ID, SEVERITIES, fix_command
 from .security_checks.network import exposed, prowler_id, sg_open
+
+RUNNING = ("running", "pending")
 
 
 def _age(launched) -> str:
@@ -26,17 +29,24 @@ def _age(launched) -> str:
     return f" for {secs / 86400:.0f} d"
 
 
-def _finding(kind: str, rec: dict, message: str, next_cmd: str | None = None) -> dict:
+def _finding(kind: str, rec: dict, message: str, next_cmd: str | None = None, why_no_next: str | None = None,
+             per_month: float | None = None) -> dict:
+    """Every finding names the command that fixes it (`next`), or says why there is none (`why_no_next`)."""
     f = {"kind": kind, "type": rec["type"], "id": rec["id"], "region": rec["region"], "message": message}
     if next_cmd:
         f["next"] = next_cmd
+    else:
+        f["why_no_next"] = why_no_next or "no AwsWiz tool changes this"
+    if per_month is not None:
+        f["per_month"] = round(per_month, 2)
     return f
 
 
 def _check(check_id: str, rec: dict, detail: str, scope: str, ports: list[str] | None = None) -> dict:
     c = BY_ID[check_id]
     f = _finding(check_id, rec, f"{c.title}: {rec.get('name') or rec['id']} ({detail})",
-                 fix_command(check_id, rec["id"], rec["region"], scope))
+                 fix_command(check_id, rec["id"], rec["region"], scope),
+                 f"security.py cannot fix {check_id}: {c.remedy or c.title}")
     f.update(check=c.id, severity=c.severity, prowler=prowler_id(check_id, ports) if ports else c.prowler)
     return f
 
@@ -58,32 +68,96 @@ def security(records: list[dict], scope: str = "") -> list[dict]:
     return out
 
 
-def findings(records: list[dict], scope: str = "") -> list[dict]:
-    """scope: the run's --sandbox/--profile (hints.scope), repeated in every next command."""
+def stop_refusals(aws, records: list[dict]) -> dict[str, str]:
+    """{instance id: why AWS would refuse to stop it} for the running spot GPU instances (one
+    DescribeSpotInstanceRequests per region that has any). AWS stops a spot instance only if its request is
+    persistent and in no fleet, launch group or AZ group (EC2 User Guide, "Stop a Spot Instance"): a one-time
+    spot instance can only be terminated. A region whose requests cannot be read is left out (stop.py itself
+    checks again and refuses)."""
+    from .instance_rules import spot_requests, spot_stop_refusal
+
+    spots = [r for r in records if r["type"] == "ec2:instance" and r.get("market") == "spot"
+             and r.get("state") in RUNNING and r.get("gpus")]
+    out: dict[str, str] = {}
+    for region in sorted({r["region"] for r in spots}):
+        insts = [{"InstanceId": r["id"], "InstanceLifecycle": "spot", "Tags": r.get("tags")}
+                 for r in spots if r["region"] == region]
+        try:
+            reqs = spot_requests(aws.client("ec2", region), insts)
+        except Exception:  # noqa: BLE001 - unknown: keep the stop hint, stop.py refuses with the reason
+            continue
+        for inst in insts:
+            if why := spot_stop_refusal(inst, reqs.get(inst["InstanceId"])):
+                out[inst["InstanceId"]] = why
+    return out
+
+
+def _gpu_running(r: dict, name: str, where: str, refusal: str | None) -> dict:
+    message = (f"{r['gpus']}x {r.get('gpu_model', 'GPU')} ({r['instance_type']}, {r.get('market')}) {name} "
+               f"running{_age(r.get('launch_time'))}")
+    if refusal:  # AWS cannot stop it: the only way to end the bill is to terminate it
+        return _finding("gpu-running", r, f"{message}; AWS cannot stop it ({refusal}): terminate it",
+                        f"uv run tools/terminate.py --type ec2 --id {r['id']} {where}")
+    return _finding("gpu-running", r, message, f"uv run tools/stop.py --id {r['id']} {where}")
+
+
+def _volume_month(rec: dict | None) -> float:
+    if not rec:
+        return 0.0
+    return EBS_GB_MONTH.get(rec.get("volume_type") or "gp2", EBS_GB_MONTH["gp2"]) * (rec.get("size_gib") or 0)
+
+
+def findings(records: list[dict], scope: str = "", refusals: dict[str, str] | None = None) -> list[dict]:
+    """scope: the run's --sandbox/--profile (hints.scope), repeated in every next command; refusals: from
+    stop_refusals(). Ordered by money and risk (order())."""
     out: list[dict] = []
     by_id = {r["id"]: r for r in records}
     for r in records:
         t, state, name = r["type"], r.get("state"), r.get("name") or r["id"]
         where = f"--region {r['region']}{scope}"
-        if t == "ec2:instance" and state in ("running", "pending") and r.get("gpus"):
-            out.append(_finding("gpu-running", r, f"{r['gpus']}x {r.get('gpu_model', 'GPU')} ({r['instance_type']}, "
-                                f"{r.get('market')}) {name} running{_age(r.get('launch_time'))}",
-                                f"uv run tools/stop.py --id {r['id']} {where}"))
+        if t == "ec2:instance" and state in RUNNING and r.get("gpus"):
+            out.append(_gpu_running(r, name, where, (refusals or {}).get(r["id"])))
         elif t == "ec2:instance" and state == "stopped" and r.get("volumes"):
             sizes = [by_id[v].get("size_gib", 0) for v in r["volumes"] if v in by_id]
             gib = f", {sum(sizes)} GiB" if sizes else ""
             out.append(_finding("stopped-with-volumes", r, f"{name} is stopped but still holds "
                                 f"{len(r['volumes'])} volume(s){gib}, billed while stopped",
-                                f"uv run tools/terminate.py --type ec2 --id {r['id']} {where}"))
+                                f"uv run tools/terminate.py --type ec2 --id {r['id']} {where}",
+                                per_month=sum(_volume_month(by_id.get(v)) for v in r["volumes"])))
         elif t == "ec2:volume" and state == "available":
             out.append(_finding("unattached-volume", r, f"{r.get('size_gib')} GiB {r.get('volume_type', '')} volume "
-                                f"{name} is attached to nothing"))
+                                f"{name} is attached to nothing",
+                                f"uv run tools/terminate.py --type ec2:volume --id {r['id']} {where}",
+                                per_month=_volume_month(r)))
         elif t == "ec2:elastic-ip" and not r.get("association"):
             out.append(_finding("unassociated-eip", r, f"Elastic IP {r.get('public_ip')} ({name}) is not associated"
-                                " and is billed by the hour"))
+                                " and is billed by the hour",
+                                f"uv run tools/terminate.py --type ec2:elastic-ip --id {r['id']} {where}",
+                                per_month=PUBLIC_IPV4_HOUR * HOURS_PER_MONTH))
         elif t == "vpc:vpc" and not r.get("default"):
             out.append(_finding("non-default-vpc", r, f"non-default VPC {name} ({r.get('cidr')})",
                                 f"uv run tools/cleanup_vpc.py --id {r['id']} {where}"))
         elif t == "vpc:nat-gateway" and state == "available":
-            out.append(_finding("nat-gateway", r, f"NAT gateway {name} is billed by the hour and per GB"))
-    return out + security(records, scope)
+            out.append(_finding("nat-gateway", r, f"NAT gateway {name} is billed by the hour and per GB",
+                                f"uv run tools/terminate.py --type vpc:nat-gateway --id {r['id']} {where}",
+                                per_month=NAT_GATEWAY_HOUR * HOURS_PER_MONTH))
+    return order(out + security(records, scope), by_id)
+
+
+def order(found: list[dict], by_id: dict[str, dict]) -> list[dict]:
+    """Money and risk first, deterministically: running GPU instances (most GPUs first), then other running
+    money (NAT gateways), then doors open to the world (by severity), then what is left behind by its
+    monthly cost; ties by kind, region and id."""
+
+    def key(f: dict):
+        if f["kind"] == "gpu-running":
+            tier, rank = 0, -(by_id.get(f["id"], {}).get("gpus") or 0)
+        elif f["kind"] == "nat-gateway":
+            tier, rank = 1, -f.get("per_month", 0)
+        elif f.get("check"):
+            tier, rank = 2, SEVERITIES.index(f["severity"]) if f.get("severity") in SEVERITIES else len(SEVERITIES)
+        else:
+            tier, rank = 3, -f.get("per_month", 0)
+        return tier, rank, f["kind"], f["region"], str(f["id"])
+
+    return sorted(found, key=key)

@@ -51,6 +51,7 @@ from typing import Any
 
 from . import audit, deadline, plans
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_REFUSED, BadInput, Refused, classify, error_entry
+from .fit import Col
 from .output import Result, table
 
 DEFAULT_MAX = 10
@@ -65,7 +66,7 @@ SELECTOR_KEYS = ("ids", "tags", "names", "all")
 @dataclass
 class Action:
     op: str                      # the verb shown to the human: stop, terminate, delete, revoke, ...
-    type: str                    # ec2:instance, s3:bucket, ec2:security-group, ...
+    type: str                    # ec2:instance, s3:bucket, vpc:security-group, ...
     id: str
     region: str
     name: str | None = None
@@ -214,9 +215,17 @@ def _apply_protection(plan: Plan, explicit: bool) -> list[Action]:
     return blocked
 
 
+SKIPPED_KEYS = ("id", "type", "region", "name", "reason")
+
+
+def skipped_view(plan: Plan) -> list[dict]:
+    """Every skipped entry in one shape, {id, type, region, name, reason} (None where a tool did not say)."""
+    return [{k: s.get(k) for k in SKIPPED_KEYS} for s in plan.skipped]
+
+
 def plan_data(plan: Plan, record: dict | None = None, limit: int | None = None, **extra) -> dict:
     shown = plan.actions if limit is None else plan.actions[:limit]
-    data = {"applied": False, "plan": [a.view() for a in shown], "skipped": plan.skipped,
+    data = {"applied": False, "plan": [a.view() for a in shown], "skipped": skipped_view(plan),
             "confirm": record["token"] if record else None,
             "expires_at": iso(record["expires_at"]) if record else None}
     if len(shown) < len(plan.actions):
@@ -380,7 +389,7 @@ def execute(plan: Plan, do, log, token: str, verify, after) -> Result:
     summary = {"done": ok, "failed": sum(r["outcome"] == "failed" for r in results),
                "not_attempted": sum(r["outcome"].startswith("not attempted") for r in results)}
     return Result(data={"applied": True, "confirm": token, "summary": summary, "results": results,
-                        "skipped": plan.skipped},
+                        "skipped": skipped_view(plan)},
                   errors=errors + plan.errors, exit_code=code, next=list(verify or []), render=render_results)
 
 
@@ -398,11 +407,12 @@ def render_plan(console, data: dict) -> None:
     blocked = any(a.get("blocked") for a in plan)
     rows = [[i + 1, a["action"], a["type"], a["id"], a.get("name"), a["region"], _detail(a.get("detail"))]
             + ([a.get("blocked")] if blocked else []) for i, a in enumerate(plan)]
-    console.print(table("Plan (nothing has changed yet)", ["#", "action", "type", "id", "name", "region",
-                                                          "detail"] + (["blocked"] if blocked else []), rows))
+    cols = [Col("#", 70), Col("action", 95), Col("type", 90), Col("id", 100), Col("name", 80), Col("region", 85),
+            Col("detail", 20)] + ([Col("blocked", 60)] if blocked else [])  # narrow terminals keep id and action
+    console.print(table("Plan (nothing has changed yet)", cols, rows))
     if data.get("skipped"):
-        console.print(table("Skipped", ["id", "region", "name", "reason"],
-                            [[s.get("id"), s.get("region"), s.get("name"), s.get("reason")]
+        console.print(table("Skipped", ["id", "type", "region", "name", "reason"],
+                            [[s.get("id"), s.get("type"), s.get("region"), s.get("name"), s.get("reason")]
                              for s in data["skipped"]]))
     if data.get("confirm"):
         console.print(f"confirm with [bold]--confirm {data['confirm']}[/] before {data['expires_at']}")
@@ -411,4 +421,5 @@ def render_plan(console, data: dict) -> None:
 def render_results(console, data: dict) -> None:
     rows = [[r["action"], r["type"], r["id"], r["region"], "ok" if r["ok"] else "FAILED",
              (r.get("error") or {}).get("message") or r.get("outcome")] for r in data.get("results", [])]
-    console.print(table("Applied", ["action", "type", "id", "region", "result", "detail"], rows))
+    console.print(table("Applied", [Col("action", 90), Col("type", 85), Col("id", 100), Col("region", 80),
+                                    Col("result", 95), Col("detail", 20)], rows))

@@ -51,7 +51,7 @@ def actions(ec2, found: list[dict], region: str) -> list[guard.Action]:
                         not in going)
         users = [i["InstanceId"] for i in launched if any(x["GroupId"] == g["GroupId"] for x in _groups(i))]
         if not others:
-            out.append(guard.Action(op="delete-launch-group", type="ec2:security-group", id=g["GroupId"],
+            out.append(guard.Action(op="delete-launch-group", type="vpc:security-group", id=g["GroupId"],
                                     region=region, name=g.get("GroupName"), tags=tags, target=users[-1],
                                     state={"users": users}, detail={"why": "made by launch.py; nothing else uses it"}))
     for name in sorted({i.get("KeyName") for i in launched if i.get("KeyName")}):

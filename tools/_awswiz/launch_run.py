@@ -91,7 +91,7 @@ class Launcher:
         gid = ec2.create_security_group(
             GroupName=name, VpcId=view["vpc"], Description=f"AwsWiz: SSH (22/tcp) from {self.req.ssh_cidr} only",
             TagSpecifications=tag_spec("security-group", {**self.tags, "Name": name}))["GroupId"]
-        self.made.append({"type": "ec2:security-group", "id": gid, "region": region})
+        self.made.append({"type": "vpc:security-group", "id": gid, "region": region})
         ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
             "IpRanges": [{"CidrIp": self.req.ssh_cidr, "Description": "AwsWiz launch: SSH from the caller"}]}])
@@ -186,7 +186,7 @@ class Launcher:
                     ec2.terminate_instances(InstanceIds=[m["id"]])
                     ec2.get_waiter("instance_terminated").wait(InstanceIds=[m["id"]],
                                                                WaiterConfig={"Delay": 5, "MaxAttempts": 60})
-                elif m["type"] == "ec2:security-group":
+                elif m["type"] == "vpc:security-group":
                     self.ctx.aws.client("ec2", m["region"]).delete_security_group(GroupId=m["id"])
                 elif m["type"] == "ec2:key-pair":
                     # by name: AWS takes either, moto ignores KeyPairId

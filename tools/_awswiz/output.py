@@ -22,6 +22,8 @@ class Result:
     next: list[str] = field(default_factory=list)
     render: Callable[[Any, Any], None] | None = None  # render(console, data) for --pretty
     exit_code: int | None = None  # None: derived from data and errors
+    account: str | None = None  # the account, when the tool knows it without ctx.aws (sandbox.py)
+    sandbox: bool | None = None  # True when the tool is about the sandbox whatever its flags (sandbox.py)
 
     def code(self) -> int:
         if self.exit_code is not None:
@@ -35,8 +37,8 @@ def envelope(tool: str, account: str | None, sandbox: bool, result: Result) -> d
     env = {
         "ok": result.code() == EXIT_OK,
         "tool": tool,
-        "account": account,
-        "sandbox": sandbox,
+        "account": result.account or account,
+        "sandbox": sandbox if result.sandbox is None else result.sandbox,
         "data": result.data,
         "errors": result.errors,
         "next": result.next,  # always present: an empty list when there is nothing to suggest
@@ -103,10 +105,10 @@ def emit_pretty(env: dict, result: Result) -> None:
     for err in env["errors"]:
         where = f" [{err['region']}]" if err.get("region") else ""
         console.print(f"[red]✗ {escape(err['code'])}{escape(where)}[/] {escape(err['message'])}")
-        if err.get("hint"):
-            console.print(f"  [dim]{escape(err['hint'])}[/]")
+        if err.get("hint"):  # commands stay on one line (soft_wrap): the terminal may fold them, copying works
+            console.print(f"  [dim]{escape(err['hint'])}[/]", soft_wrap=True)
     for cmd in env.get("next", []):
-        console.print(f"[cyan]next:[/] {escape(cmd)}")
+        console.print(f"[cyan]next:[/] {escape(cmd)}", soft_wrap=True)
     console.print(f"[dim]{header}[/]")
 
 
@@ -116,13 +118,34 @@ def warn(message: str) -> None:
     sys.stderr.flush()
 
 
-def table(title: str, columns: list[str], rows: list[list[Any]], caption: str | None = None):
-    """A Rich table with plain string cells (None shown as a dash)."""
+def plural(n: int, word: str) -> str:
+    """ "1 region", "2 regions" """
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def table(title: str, columns: list, rows: list[list[Any]], caption: str | None = None, width: int | None = None):
+    """A Rich table with plain string cells (None shown as a dash), fitted to the terminal (fit.py): one
+    line per row, ids and names whole, free text shortened, what does not fit left out and said so.
+    columns: names, or fit.Col(name, importance, flex) where a view ranks its columns."""
     from rich.table import Table
 
-    t = Table(title=title, caption=caption, title_justify="left", header_style="bold")
-    for c in columns:
-        t.add_column(c, overflow="fold")
-    for r in rows:
-        t.add_row(*["-" if v is None or v == "" else str(v) for v in r])
+    from .fit import as_col, layout, left_out_note
+
+    cells = [["-" if v is None or v == "" else str(v) for v in r] for r in rows]
+    width = width or stdout_console().width
+    kept, flex, left_out = layout(columns, cells, width)
+    if left_out:
+        caption = "\n".join(filter(None, [caption, left_out_note(left_out, width)]))
+    t = Table(title=title, caption=caption, title_justify="left", caption_justify="left", header_style="bold")
+    for i in kept:
+        col = as_col(columns[i], i)
+        name = col.name
+        if col.wrap:
+            t.add_column(name, overflow="fold", width=flex[i])
+        elif i in flex:
+            t.add_column(name, no_wrap=True, overflow="ellipsis", width=flex[i])
+        else:
+            t.add_column(name, no_wrap=True, overflow="ellipsis")
+    for r in cells:
+        t.add_row(*[r[i] for i in kept])
     return t

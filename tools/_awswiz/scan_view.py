@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from .output import table
+from .fit import Col
+from .output import plural, table
 
 # the few columns each type shows besides id, region, name and state
 COLUMNS = {
     "ec2:instance": ["instance_type", "market", "gpus", "gpu_model", "public_ip", "key"],
     "ec2:volume": ["size_gib", "volume_type", "attached_to"],
     "ec2:snapshot": ["volume", "size_gib"],
+    "ec2:image": ["created", "snapshots"],
     "ec2:elastic-ip": ["public_ip", "instance"],
     "vpc:vpc": ["cidr", "default"],
     "vpc:subnet": ["vpc", "cidr", "az"],
@@ -26,6 +28,15 @@ COLUMNS = {
     "lambda:function": ["runtime", "memory_mb"],
     "sagemaker:notebook": ["instance_type"],
 }
+
+
+# what stays longest when a terminal is narrow (fit.py): higher stays; tags always go first
+IMPORTANCE = {"id": 100, "instance_type": 95, "region": 90, "state": 85, "name": 80, "gpus": 70, "market": 60,
+              "size_gib": 60, "public_ip": 55, "vpc": 55, "gpu_model": 50, "open_to_world": 50, "tags": 0}
+
+
+def _cols(names: list[str]) -> list[Col]:
+    return [Col(n, IMPORTANCE.get(n, 40 - i)) for i, n in enumerate(names)]
 
 
 def _cell(v) -> str:
@@ -49,14 +60,18 @@ def render(console, data: dict) -> None:
     regions = sorted({r["region"] for r in made})
     rows = [[reg, *[counts.get((reg, g), "") for g in groups], sum(counts.get((reg, g), 0) for g in groups)]
             for reg in regions]
+    # narrow terminals keep the region, the total and the groups holding most
+    per_group = {g: sum(n for (_, gg), n in counts.items() if gg == g) for g in groups}
+    summary_cols = [Col("region", 1000), *[Col(g, per_group[g]) for g in groups], Col("total", 999)]
     only_defaults = sorted(set(data["regions"]) - set(regions))
     notes = []
     if only_defaults:
-        notes.append(f"{len(only_defaults)} regions hold only defaults: {', '.join(only_defaults)}")
+        verb = "holds" if len(only_defaults) == 1 else "hold"
+        notes.append(f"{plural(len(only_defaults), 'region')} {verb} only defaults: {', '.join(only_defaults)}")
     if skipped := data.get("skipped_regions"):
         notes.append(f"skipped (not enabled): {', '.join(skipped)}")
-    console.print(table(f"Snapshot: {len(made)} resources (+{len(resources) - len(made)} default) "
-                        f"in {len(data['regions'])} regions", ["region", *groups, "total"], rows,
+    console.print(table(f"Snapshot: {plural(len(made), 'resource')} (+{len(resources) - len(made)} default) "
+                        f"in {plural(len(data['regions']), 'region')}", summary_cols, rows,
                         caption="\n".join(notes) or None))
     by_type: dict[str, list[dict]] = {}
     for r in resources:
@@ -71,10 +86,10 @@ def render(console, data: dict) -> None:
             continue
         rows = [[r["id"], r["region"], r.get("name"), r.get("state"), *[_cell(r.get(c)) for c in cols],
                  ", ".join(f"{k}={v}" for k, v in r.get("tags", {}).items() if k != "Name")] for r in made]
-        console.print(table(f"{t} ({len(made)})", ["id", "region", "name", "state", *cols, "tags"], rows,
+        console.print(table(f"{t} ({len(made)})", _cols(["id", "region", "name", "state", *cols, "tags"]), rows,
                             caption=caption))
     if data["findings"]:
-        console.print(table(f"Findings ({len(data['findings'])})", ["kind", "region", "id", "finding"],
+        console.print(table(f"Findings ({len(data['findings'])})", _cols(["kind", "region", "id", "finding"]),
                             [[f["kind"], f["region"], f["id"], f["message"]] for f in data["findings"]]))
     else:
         console.print("[green]No findings.[/]")

@@ -30,6 +30,8 @@ SETTINGS = {s.name: s for s in [
     Setting("AWSWIZ_CONNECT_TIMEOUT", 5, 1, 60, "seconds to wait for a connection on one attempt"),
     Setting("AWSWIZ_MAX_ATTEMPTS", 10, 1, 20, "attempts per AWS call (standard retries with backoff)"),
     Setting("AWSWIZ_WORKERS", 32, 1, 256, "threads of the fan-out pool"),
+    Setting("AWSWIZ_SANDBOX_IDLE", 14400, 0, 604800, "seconds without use after which the local sandbox stops "
+            "itself (0: never)"),
     Setting("AWSWIZ_SHARDS", 0, 0, 64, "processes of a multi-region scan (0: by cores and regions; 1: never "
             "shard)"),
 ]}

@@ -35,7 +35,7 @@ def revoke_actions(groups: list[dict], among: set[str], region: str, target=None
             perms = perms_referencing(g, key, among)
             if perms:
                 actions.append(Action(
-                    op=op, type="ec2:security-group", id=g["GroupId"], region=region, name=g.get("GroupName"),
+                    op=op, type="vpc:security-group", id=g["GroupId"], region=region, name=g.get("GroupName"),
                     target=target(g) if target else g["GroupId"], state=perms,
                     detail={"rules": [f"{p.get('IpProtocol')} {p.get('FromPort', '*')}-{p.get('ToPort', '*')} "
                                       f"{'from' if op == 'revoke-ingress' else 'to'} "
@@ -44,7 +44,7 @@ def revoke_actions(groups: list[dict], among: set[str], region: str, target=None
 
 
 def delete_action(g: dict, region: str, target: str | None = None) -> Action:
-    return Action(op="delete", type="ec2:security-group", id=g["GroupId"], region=region,
+    return Action(op="delete", type="vpc:security-group", id=g["GroupId"], region=region,
                   name=g.get("GroupName"), tags=tag_map(g.get("Tags")), target=target,
                   state={"vpc": g.get("VpcId"), "ingress": g.get("IpPermissions"),
                          "egress": g.get("IpPermissionsEgress")},

@@ -42,7 +42,7 @@ def do(aws, action: Action) -> dict | None:
         return _do(ec2, action)
     except Exception as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-        if code.endswith(NOT_FOUND) and action.type != "ec2:vpc":
+        if code.endswith(NOT_FOUND) and action.type != "vpc:vpc":
             return {"outcome": "already gone"}
         if code == "DependencyViolation":
             from .errors import AwsWizError
@@ -91,14 +91,14 @@ def _mark(ec2, ids: list[str], vpc_id: str) -> None:
 
 def _do(ec2, a: Action) -> dict | None:
     kind = a.type
-    if kind == "ec2:nat-gateway":
+    if kind == "vpc:nat-gateway":
         if a.op == "delete-and-wait":
             _mark(ec2, a.detail.get("releases", []), a.target_id)
             ec2.delete_nat_gateway(NatGatewayId=a.id)
         wait_until(lambda: _nat_gone(ec2, a.id), f"NAT gateway {a.id} deletion")
     elif kind == "ec2:elastic-ip":
         ec2.release_address(AllocationId=a.id)
-    elif kind == "ec2:vpc-endpoint":
+    elif kind == "vpc:endpoint":
         # Asynchronous (EC2 API Reference: DeleteVpcEndpoints): an interface endpoint's requester-managed
         # interfaces go when it is deleted, and the subnets and groups they hold can be deleted only then.
         if a.op == "delete-and-wait":
@@ -106,36 +106,36 @@ def _do(ec2, a: Action) -> dict | None:
             if bad:
                 raise RuntimeError(f"{a.id}: {bad[0].get('Error', {}).get('Message')}")
         wait_until(lambda: _endpoint_gone(ec2, a.id), f"VPC endpoint {a.id} deletion")
-    elif kind == "ec2:network-interface":
+    elif kind == "vpc:network-interface":
         ec2.delete_network_interface(NetworkInterfaceId=a.id)
-    elif kind == "ec2:internet-gateway" and a.op == "detach":
+    elif kind == "vpc:internet-gateway" and a.op == "detach":
         _mark(ec2, [a.id], a.target_id)
         ec2.detach_internet_gateway(InternetGatewayId=a.id, VpcId=a.target_id)
-    elif kind == "ec2:internet-gateway":
+    elif kind == "vpc:internet-gateway":
         ec2.delete_internet_gateway(InternetGatewayId=a.id)
-    elif kind == "ec2:egress-only-internet-gateway":
+    elif kind == "vpc:egress-only-internet-gateway":
         ec2.delete_egress_only_internet_gateway(EgressOnlyInternetGatewayId=a.id)
-    elif kind == "ec2:carrier-gateway":
+    elif kind == "vpc:carrier-gateway":
         ec2.delete_carrier_gateway(CarrierGatewayId=a.id)
-    elif kind == "ec2:vpn-gateway":  # asynchronous (EC2 API Reference: DetachVpnGateway); the gateway is kept
+    elif kind == "vpc:vpn-gateway":  # asynchronous (EC2 API Reference: DetachVpnGateway); the gateway is kept
         if a.op == "detach":
             _mark(ec2, [a.id], a.target_id)
             ec2.detach_vpn_gateway(VpnGatewayId=a.id, VpcId=a.target_id)
         wait_until(lambda: _vgw_detached(ec2, a.id, a.target_id), f"VPN gateway {a.id} detachment")
         ec2.delete_tags(Resources=[a.id], Tags=[{"Key": TEARDOWN_TAG}])
-    elif kind == "ec2:route-table-association":
+    elif kind == "vpc:route-table-association":
         ec2.disassociate_route_table(AssociationId=a.id)
-    elif kind == "ec2:subnet":
+    elif kind == "vpc:subnet":
         ec2.delete_subnet(SubnetId=a.id)
-    elif kind == "ec2:route-table":
+    elif kind == "vpc:route-table":
         ec2.delete_route_table(RouteTableId=a.id)
-    elif kind == "ec2:network-acl":
+    elif kind == "vpc:network-acl":
         ec2.delete_network_acl(NetworkAclId=a.id)
-    elif kind == "ec2:security-group":
+    elif kind == "vpc:security-group":
         sg_rules.do(ec2, a)
-    elif kind == "ec2:vpc-peering-connection":
+    elif kind == "vpc:peering-connection":
         ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=a.id)
-    elif kind == "ec2:vpc":
+    elif kind == "vpc:vpc":
         ec2.delete_vpc(VpcId=a.id)
     else:  # pragma: no cover - a programming error
         raise ValueError(kind)

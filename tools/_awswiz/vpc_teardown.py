@@ -184,7 +184,7 @@ def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
     def act(op, kind, rid, state=None, **detail) -> Action:
         return Action(op=op, type=kind, id=rid, region=region, target=vid, state=state, detail=detail)
 
-    final = Action(op="delete", type="ec2:vpc", id=vid, region=region, name=name, tags=tags, target=vid,
+    final = Action(op="delete", type="vpc:vpc", id=vid, region=region, name=name, tags=tags, target=vid,
                    state={"cidr": vpc.get("CidrBlock"), "default": vpc.get("IsDefault")},
                    detail={"cidr": vpc.get("CidrBlock")}, blocked="; ".join(blocked) or None)
     if blocked:
@@ -194,49 +194,49 @@ def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
     for n in _in(inv["nats"], vid):
         allocs = [a["AllocationId"] for a in n.get("NatGatewayAddresses", []) if a.get("AllocationId")]
         if state_of(n) in ("pending", "available"):
-            actions.append(act("delete-and-wait", "ec2:nat-gateway", n["NatGatewayId"], state_of(n),
+            actions.append(act("delete-and-wait", "vpc:nat-gateway", n["NatGatewayId"], state_of(n),
                                releases=allocs, marks=mark))
         elif state_of(n) in ("deleting", "deleted"):  # no state hashed: it may finish between plan and confirm
-            actions.append(act("wait-deleted", "ec2:nat-gateway", n["NatGatewayId"], releases=allocs))
+            actions.append(act("wait-deleted", "vpc:nat-gateway", n["NatGatewayId"], releases=allocs))
     actions += [act("release", "ec2:elastic-ip", a["AllocationId"], a.get("PublicIp"), public_ip=a.get("PublicIp"))
                 for a in eips(inv, vid)]
     for e in _in(inv["endpoints"], vid):
         if state_of(e) in ("deleting", "deleted"):
-            actions.append(act("wait-deleted", "ec2:vpc-endpoint", e["VpcEndpointId"], service=e.get("ServiceName")))
+            actions.append(act("wait-deleted", "vpc:endpoint", e["VpcEndpointId"], service=e.get("ServiceName")))
         else:
-            actions.append(act("delete-and-wait", "ec2:vpc-endpoint", e["VpcEndpointId"], state_of(e),
+            actions.append(act("delete-and-wait", "vpc:endpoint", e["VpcEndpointId"], state_of(e),
                                service=e.get("ServiceName"), interfaces=e.get("NetworkInterfaceIds", [])))
     managed = _managed_enis(inv, vid)
-    actions += [act("delete", "ec2:network-interface", e["NetworkInterfaceId"], e.get("Status"),
+    actions += [act("delete", "vpc:network-interface", e["NetworkInterfaceId"], e.get("Status"),
                     description=e.get("Description") or "")
                 for e in _in(inv["enis"], vid) if _deletable_eni(e, managed)]
     for igw in inv["igws"]:
         if attached_to(igw, vid):
-            actions.append(act("detach", "ec2:internet-gateway", igw["InternetGatewayId"], vid, marks=mark))
+            actions.append(act("detach", "vpc:internet-gateway", igw["InternetGatewayId"], vid, marks=mark))
         if attached_to(igw, vid) or (not igw.get("Attachments") and tag_map(igw.get("Tags")).get(TEARDOWN_TAG) == vid):
-            actions.append(act("delete", "ec2:internet-gateway", igw["InternetGatewayId"], vid))
-    actions += [act("delete", "ec2:egress-only-internet-gateway", g["EgressOnlyInternetGatewayId"], vid)
+            actions.append(act("delete", "vpc:internet-gateway", igw["InternetGatewayId"], vid))
+    actions += [act("delete", "vpc:egress-only-internet-gateway", g["EgressOnlyInternetGatewayId"], vid)
                 for g in inv["eigws"] if attached_to(g, vid)]
-    actions += [act("delete", "ec2:carrier-gateway", g["CarrierGatewayId"], state_of(g))
+    actions += [act("delete", "vpc:carrier-gateway", g["CarrierGatewayId"], state_of(g))
                 for g in _in(inv["cagws"], vid) if state_of(g) not in GONE_STATES]
     for g in inv["vgws"]:
         for a in _in(g.get("VpcAttachments", []), vid):
             if state_of(a) in ("attaching", "attached"):
-                actions.append(act("detach", "ec2:vpn-gateway", g["VpnGatewayId"], state_of(a), marks=mark,
+                actions.append(act("detach", "vpc:vpn-gateway", g["VpnGatewayId"], state_of(a), marks=mark,
                                    kept="the VPN gateway stays"))
             elif state_of(a) == "detaching" or tag_map(g.get("Tags")).get(TEARDOWN_TAG) == vid:
-                actions.append(act("wait-detached", "ec2:vpn-gateway", g["VpnGatewayId"]))  # no state: see NATs
+                actions.append(act("wait-detached", "vpc:vpn-gateway", g["VpnGatewayId"]))  # no state: see NATs
     rts = [rt for rt in _in(inv["route_tables"], vid) if not any(a.get("Main") for a in rt.get("Associations", []))]
-    actions += [act("disassociate", "ec2:route-table-association", a["RouteTableAssociationId"],
+    actions += [act("disassociate", "vpc:route-table-association", a["RouteTableAssociationId"],
                     a.get("SubnetId"), route_table=rt["RouteTableId"])
                 for rt in rts for a in rt.get("Associations", []) if a.get("SubnetId")]
-    actions += [act("delete", "ec2:subnet", s["SubnetId"], s.get("CidrBlock"), cidr=s.get("CidrBlock"))
+    actions += [act("delete", "vpc:subnet", s["SubnetId"], s.get("CidrBlock"), cidr=s.get("CidrBlock"))
                 for s in _in(inv["subnets"], vid)]
-    actions += [act("delete", "ec2:route-table", rt["RouteTableId"], len(rt.get("Routes", [])))
+    actions += [act("delete", "vpc:route-table", rt["RouteTableId"], len(rt.get("Routes", [])))
                 for rt in rts]
-    actions += [act("delete", "ec2:network-acl", a["NetworkAclId"], None)
+    actions += [act("delete", "vpc:network-acl", a["NetworkAclId"], None)
                 for a in _in(inv["acls"], vid) if not a.get("IsDefault")]
-    actions += [act("delete", "ec2:vpc-peering-connection", p["VpcPeeringConnectionId"], state_of(p["Status"], "Code"))
+    actions += [act("delete", "vpc:peering-connection", p["VpcPeeringConnectionId"], state_of(p["Status"], "Code"))
                 for p in peerings(inv, vid)]
     groups = _in(inv["groups"], vid)
     doomed = {g["GroupId"] for g in groups if g.get("GroupName") != "default"}

@@ -93,7 +93,7 @@ class Lab:
         rt_id = rt["RouteTable"]["RouteTableId"]
         ec2.create_route(RouteTableId=rt_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw_id)
         ec2.associate_route_table(RouteTableId=rt_id, SubnetId=subnets[0])
-        self.count("ec2:vpc")
+        self.count("vpc:vpc")
         return {"vpc": vpc, "subnets": subnets, "igw": igw_id, "rt": rt_id}
 
     def seed(self) -> dict[str, int]:
@@ -122,7 +122,7 @@ class Lab:
         for x, y in ((a, b), (b, a)):
             ec2.authorize_security_group_ingress(GroupId=x, IpPermissions=[{
                 "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": y}]}])
-        self.count("ec2:security-group", 3)
+        self.count("vpc:security-group", 3)
         train = self.instance(r, "g5.xlarge", "train-a", net["subnets"][0], sg=ssh, project="llm", owner="alice")
         self.instance(r, "t3.micro", "web-dev", env="dev", project="web")
         big = self.instance(r, "p4d.24xlarge", "train-big", net["subnets"][1], stop=True, project="llm")

@@ -39,7 +39,10 @@ class SandboxApp:
         self.moto = moto_app
         self.reseed = reseed  # callable: reset moto, our state, and seed the lab again
         self.seeded = threading.Event()
+        self.lab: dict = {}  # what the seeding made, {kind: count}; {} for an empty sandbox
         self.started = time.time()
+        self.last_used = time.time()  # any request but a health probe: the idle stop counts from here
+        self.idle_stop = 0  # seconds without use after which the server stops itself (0: never)
         # Every AWS request this server saw, so tests can count at the server what a tool sent.
         self.calls: list[dict] = []
         self.calls_lock = threading.Lock()
@@ -53,6 +56,8 @@ class SandboxApp:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        if path != "/_awswiz/health":
+            self.last_used = time.time()
         if path.startswith("/_awswiz/"):
             return self.control(path, environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET")
@@ -107,9 +112,14 @@ class SandboxApp:
 
     def control(self, path, environ, start_response):
         if path == "/_awswiz/health":
-            return _json(start_response, 200, {"ok": True, "seeded": self.seeded.is_set(), "pid": os.getpid(),
-                                               "uptime_s": round(time.time() - self.started, 1)},
-                         "application/json")
+            from moto.core import DEFAULT_ACCOUNT_ID
+
+            now = time.time()
+            return _json(start_response, 200, {"ok": True, "seeded": self.seeded.is_set(), "lab": self.lab,
+                                               "account": DEFAULT_ACCOUNT_ID, "pid": os.getpid(),
+                                               "uptime_s": round(now - self.started, 1),
+                                               "idle_s": round(now - self.last_used, 1),
+                                               "idle_stop_s": self.idle_stop}, "application/json")
         if path == "/_awswiz/calls":
             since = int(parse_qs(environ.get("QUERY_STRING", "")).get("since", ["0"])[0])
             with self.calls_lock:
@@ -119,6 +129,7 @@ class SandboxApp:
         if path == "/_awswiz/reset" and environ.get("REQUEST_METHOD") == "POST":
             self.seeded.clear()
             summary = self.reseed()
+            self.lab = summary
             self.seeded.set()
             return _json(start_response, 200, {"ok": True, "seeded": summary}, "application/json")
         return _json(start_response, 404, {"ok": False}, "application/json")
@@ -142,8 +153,19 @@ def build(url_holder: dict):
     return SandboxApp(DomainDispatcherApplication(create_backend_app), reseed)
 
 
-def serve(port: int, seed: bool, on_ready) -> None:
-    """Listen on 127.0.0.1:port (0: a free port), seed, call on_ready(url), serve until killed."""
+def _stop_when_idle(app: SandboxApp, server) -> None:
+    """Stop the server once nothing but health probes has reached it for app.idle_stop seconds."""
+    while True:
+        left = app.idle_stop - (time.time() - app.last_used)
+        if left <= 0:
+            server.shutdown()
+            return
+        time.sleep(min(left, 30.0) + 0.05)
+
+
+def serve(port: int, seed: bool, on_ready, idle_stop: int = 0) -> None:
+    """Listen on 127.0.0.1:port (0: a free port), seed, call on_ready(url), serve until killed or, with
+    idle_stop > 0, until it has not been used for idle_stop seconds (then return)."""
     from werkzeug.serving import make_server
 
     holder: dict = {}
@@ -156,9 +178,13 @@ def serve(port: int, seed: bool, on_ready) -> None:
     if seed:
         from . import lab
 
-        lab.seed(holder["url"])
+        app.lab = lab.seed(holder["url"])
     app.seeded.set()
     on_ready(holder["url"], server.server_port)
+    if idle_stop > 0:
+        app.idle_stop = idle_stop
+        app.last_used = time.time()
+        threading.Thread(target=_stop_when_idle, args=(app, server), daemon=True).start()
     try:
         thread.join()
     except KeyboardInterrupt:

@@ -100,7 +100,7 @@ def _groups_and_instances(results: dict, region: str, scope: str) -> list[dict]:
                 rules.setdefault(check, []).append(rule)
         for check, rs in rules.items():
             out.append(finding(check, gid, region, {"rules": rs, "used_by": used.get(gid, []), "vpc": g.get("VpcId")},
-                               rtype="ec2:security-group", name=g.get("GroupName"),
+                               rtype="vpc:security-group", name=g.get("GroupName"),
                                fix=fix_command(check, gid, region, scope), tags=tag_map(g.get("Tags")),
                                prowler=prowler_id(check, [r["ports"] for r in rs]), group=g))
     for i in instances:

@@ -1,0 +1,140 @@
+"""ec2:volume, ec2:snapshot and ec2:image (AMIs the account owns).
+
+- volume: AWS deletes only an `available` volume (EC2 API Reference: DeleteVolume; VolumeInUse otherwise). An
+  attached one is blocked, naming the commands that free it (terminating its instance, or detaching it once
+  unmounted): detaching a mounted volume under a running program loses writes, so it is never planned.
+- snapshot: one that a registered AMI uses cannot be deleted (EC2 API Reference: DeleteSnapshot,
+  InvalidSnapshot.InUse): blocked, naming the AMI and the command that removes the AMI with its snapshots.
+- image: deregister the AMI, then delete its EBS snapshots, unless another AMI still uses one or it is
+  protected (kept, and said so): deregistering alone leaves the snapshots billed (Amazon EC2 User Guide:
+  Deregister an Amazon EC2 AMI).
+"""
+
+from __future__ import annotations
+
+from .. import guard
+from ..aws import paginate
+from ..instance_rules import aws_cli
+from ..resources import tag_map
+from . import Remover, register
+from .ec2_common import finder, id_pattern, lookup, settle, terminate
+
+
+def _own_images(ec2) -> list[dict]:
+    """Every AMI the account owns in the region: one call (moto lacks the block-device-mapping filter)."""
+    return paginate(ec2, "describe_images", "Images", Owners=["self"])
+
+
+def _snapshots_of(image: dict) -> list[str]:
+    return [m["Ebs"]["SnapshotId"] for m in image.get("BlockDeviceMappings", [])
+            if (m.get("Ebs") or {}).get("SnapshotId")]
+
+
+# --- volumes ------------------------------------------------------------------------------------------------
+
+def plan_volumes(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
+    ec2 = ctx.aws.client("ec2", region)
+    actions = []
+    for v in lookup(ec2, "describe_volumes", "Volumes", "volume-id", ids):
+        tags, blocked = tag_map(v.get("Tags")), None
+        users = [a["InstanceId"] for a in v.get("Attachments", []) if a.get("State") != "detached"]
+        if users:
+            iid = users[0]
+            blocked = (f"attached to {iid}; AWS deletes only an available volume (VolumeInUse). Terminate the "
+                       f"instance ({terminate(ctx, 'ec2:instance', iid, region)}; the volume goes with it if "
+                       f"DeleteOnTermination), or unmount it and detach it: "
+                       f"{aws_cli(ctx, 'detach-volume', '--volume-id', v['VolumeId'], region=region)}")
+        elif v.get("State") != "available":
+            blocked = f"the volume is {v.get('State')}; AWS deletes only an available volume"
+        actions.append(guard.Action(
+            op="delete", type="ec2:volume", id=v["VolumeId"], region=region, name=tags.get("Name"), tags=tags,
+            state={"state": v.get("State"), "attached_to": users},
+            detail={"size_gib": v.get("Size"), "volume_type": v.get("VolumeType"), "az": v.get("AvailabilityZone"),
+                    "note": "the data is gone for good; --type ec2:instance --snapshot keeps a copy of an "
+                            "instance's volumes"}, blocked=blocked))
+    return settle(actions)
+
+
+# --- snapshots ----------------------------------------------------------------------------------------------
+
+def plan_snapshots(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
+    ec2 = ctx.aws.client("ec2", region)
+    used: dict[str, dict] = {}
+    for img in _own_images(ec2):
+        for sid in _snapshots_of(img):
+            used.setdefault(sid, img)
+    actions = []
+    for s in lookup(ec2, "describe_snapshots", "Snapshots", "snapshot-id", ids, OwnerIds=["self"]):
+        sid, tags, blocked = s["SnapshotId"], tag_map(s.get("Tags")), None
+        if img := used.get(sid):
+            blocked = (f"used by AMI {img['ImageId']} ({img.get('Name')}); AWS refuses (InvalidSnapshot.InUse) until "
+                       f"the AMI is deregistered. Remove the AMI with its snapshots: "
+                       f"{terminate(ctx, 'ec2:image', img['ImageId'], region)}")
+        actions.append(guard.Action(
+            op="delete", type="ec2:snapshot", id=sid, region=region, name=tags.get("Name"), tags=tags,
+            state={"state": s.get("State"), "image": img["ImageId"] if img else None},
+            detail={"size_gib": s.get("VolumeSize"), "volume": s.get("VolumeId"),
+                    "description": s.get("Description") or ""}, blocked=blocked))
+    return settle(actions)
+
+
+# --- images (AMIs) ------------------------------------------------------------------------------------------
+
+def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
+    """Deregister each AMI, then delete the snapshots no other AMI uses (each snapshot once, as an action of
+    the last AMI of the plan that uses it)."""
+    ec2 = ctx.aws.client("ec2", region)
+    images = _own_images(ec2)
+    going = [i for i in images if i["ImageId"] in ids]
+    others: dict[str, list[str]] = {}
+    for img in images:
+        if img["ImageId"] not in ids:
+            for sid in _snapshots_of(img):
+                others.setdefault(sid, []).append(img["ImageId"])
+    snap_ids = sorted({sid for img in going for sid in _snapshots_of(img)})
+    snaps = {s["SnapshotId"]: s for s in lookup(ec2, "describe_snapshots", "Snapshots", "snapshot-id", snap_ids,
+                                                 OwnerIds=["self"])} if snap_ids else {}
+    actions, deletes, owner = [], [], {sid: img["ImageId"] for img in going for sid in _snapshots_of(img)}
+    for img in going:
+        iid, tags = img["ImageId"], tag_map(img.get("Tags"))
+        mine = _snapshots_of(img)
+        kept = {sid: f"also used by AMI {', '.join(others[sid])}" for sid in mine if sid in others}
+        kept |= {sid: "not owned by this account" for sid in mine if sid not in snaps and sid not in kept}
+        kept |= {sid: why for sid in mine
+                 if sid not in kept and (why := guard.protection(tag_map(snaps[sid].get("Tags"))))}
+        actions.append(guard.Action(
+            op="deregister", type="ec2:image", id=iid, region=region, name=img.get("Name"), tags=tags,
+            state={"state": img.get("State"), "snapshots": mine},
+            detail={"created": img.get("CreationDate"), "root_device_type": img.get("RootDeviceType"),
+                    "deletes_snapshots": [s for s in mine if s not in kept],
+                    **({"keeps_snapshots": kept} if kept else {}),
+                    "note": "instances launched from it keep running"}))
+        deletes += [guard.Action(op="delete", type="ec2:snapshot", id=sid, region=region, target=iid,
+                                 name=tag_map(snaps[sid].get("Tags")).get("Name"),
+                                 state={"size_gib": snaps[sid].get("VolumeSize")},
+                                 detail={"size_gib": snaps[sid].get("VolumeSize"), "image": iid})
+                    for sid in dict.fromkeys(mine) if sid not in kept and owner[sid] == iid]
+    return settle(actions + deletes)
+
+
+def do(ctx, action: guard.Action) -> dict:
+    ec2 = ctx.aws.client("ec2", action.region)
+    if action.type == "ec2:volume":
+        ec2.delete_volume(VolumeId=action.id)
+    elif action.type == "ec2:image":
+        ec2.deregister_image(ImageId=action.id)
+    else:
+        ec2.delete_snapshot(SnapshotId=action.id)
+    return {"deleted" if action.op == "delete" else "deregistered": action.id}
+
+
+register(
+    Remover(type="ec2:volume", id_pattern=id_pattern("vol"), id_example="vol-0123456789abcdef0",
+            find=finder("describe_volumes", "Volumes", "volume-id", "VolumeId"), plan=plan_volumes, do=do),
+    Remover(type="ec2:snapshot", id_pattern=id_pattern("snap"), id_example="snap-0123456789abcdef0",
+            find=finder("describe_snapshots", "Snapshots", "snapshot-id", "SnapshotId", OwnerIds=["self"]),
+            plan=plan_snapshots, do=do),
+    Remover(type="ec2:image", id_pattern=id_pattern("ami"), id_example="ami-0123456789abcdef0",
+            find=finder("describe_images", "Images", "image-id", "ImageId", Owners=["self"]), plan=plan_images,
+            do=do),
+)
