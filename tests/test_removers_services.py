@@ -137,7 +137,7 @@ def test_load_balancer_name_in_two_regions_is_ambiguous(sandbox, run_tool):
     lb_with_target_group(sandbox, REGION, shared)
     lb_with_target_group(sandbox, "ap-south-1", shared)
     r = run_tool("terminate", "--type", "elb:load-balancer", "--id", shared, "--region", f"{REGION},ap-south-1")
-    assert r.code == 2 and "more than one region" in r.json["errors"][0]["message"], r.stdout
+    assert r.code == 2 and "exists in 2 regions" in r.json["errors"][0]["message"], r.stdout
 
 
 # --- RDS --------------------------------------------------------------------------------------------

@@ -50,10 +50,16 @@ def register(*removers: Remover) -> None:
         _REGISTRY[r.type] = r
 
 
+_LOADED: list[bool] = []
+
+
 def registry() -> dict[str, Remover]:
-    if not _REGISTRY:
+    """Every remover. All of MODULES are imported once (one module imported on its own before, as a test does,
+    must not stand for all of them)."""
+    if not _LOADED:
         for m in MODULES:
             importlib.import_module(f"{__name__}.{m}")
+        _LOADED.append(True)
     return _REGISTRY
 
 
