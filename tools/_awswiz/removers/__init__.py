@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from ..errors import BadInput
 
 ALIASES = {"ec2": "ec2:instance", "s3": "s3:bucket"}  # the manual's --type ec2|s3
-MODULES = ["instance", "bucket", "ebs", "elastic_ip", "key_pair", "security_group", "network",
-           "nat_endpoint", "vpc"]  # add a module here to register its removers
+# add a module here to register its removers
+MODULES = ["instance", "bucket", "ebs", "elastic_ip", "key_pair", "security_group", "network", "nat_endpoint", "vpc",
+           "elb", "rds", "functions", "containers", "notebook", "iam"]
 
 
 @dataclass(frozen=True)
