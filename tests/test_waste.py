@@ -17,8 +17,8 @@ import uuid
 import pytest
 from test_hints import use_running_sandbox
 
-REGION = "ca-central-1"  # fresh resources of these tests only (the lab lives elsewhere)
-GPU_REGION = "us-east-1"  # g5.xlarge is offered here in the sandbox
+REGION = "ap-northeast-3"  # fresh resources of these tests only (no lab, no other test file uses it)
+GPU_REGION = "eu-south-2"  # g5.xlarge is offered here in the sandbox; no other test uses it
 HOURS = 730  # AWS Pricing Calculator: hours in a month
 # us-east-1 list prices (Amazon EBS pricing / Amazon VPC pricing), the fallback when the Pricing API refuses
 GP3_GB_MONTH, IPV4_HOUR = 0.08, 0.005
