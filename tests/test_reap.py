@@ -13,8 +13,8 @@ import pytest
 from conftest import TOOLS, clean_env
 from mutation_helpers import audit_lines, instance, state
 
-REGION = "eu-south-2"  # no other test uses it: reap sees only this file's resources
-OTHER = "us-west-1"
+REGION = "ap-northeast-3"  # no other test uses it: reap sees only these tests' resources
+OTHER = "ap-southeast-1"
 PAST = "2020-01-01T00:00:00+00:00"
 
 

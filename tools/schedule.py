@@ -91,7 +91,7 @@ def main(
     ctx: cli.Ctx,
     action: Annotated[str, typer.Argument(metavar="set|list|remove", help="What to do.")],
     id: Annotated[list[str] | None, typer.Option(
-        "--id", help="Instance id(s): repeat or comma-separate. Without --region, found in any enabled region.")] = None,
+        "--id", help="Instance id(s): repeat or comma-separate; without --region, found in any region.")] = None,
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", help="Select instances by tag KEY=VALUE (repeatable; all must match).")] = None,
     stop: Annotated[str | None, typer.Option("--stop", metavar="HH:MM", help="set: stop at (24-hour).")] = None,

@@ -73,7 +73,7 @@ def parse(value: str) -> Schedule:
     try:
         return make(m[1], m[2], m[3])
     except Invalid as exc:
-        raise Invalid(f"{KEY}={value!r}: {exc}") from None
+        raise Invalid(f"{KEY}={value!r} is malformed: {exc}") from None
 
 
 def wanted(sched: Schedule, now: _dt.datetime) -> tuple[str, _dt.datetime]:
