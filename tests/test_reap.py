@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from conftest import TOOLS, clean_env
-from mutation_helpers import audit_lines, instance, state
+from mutation_helpers import audit_lines, instance, name, state
 
 REGION = "ap-northeast-3"  # no other test uses it: reap sees only these tests' resources
 OTHER = "ap-southeast-1"
@@ -50,8 +50,8 @@ def test_plan_then_confirm_reaps_only_the_expired_managed_instance(sandbox, run_
     target = launched(ec2)
     keep = {
         "unmanaged": instance(ec2, tags={"awswiz:expires-at": PAST}),
-        # AWS tag keys and values are case-sensitive ("Tag your Amazon EC2 resources", Tag restrictions): "True"
-        # is another value than launch.py's "true", so this one is not AwsWiz's
+        # "Tag keys and values are case-sensitive" (Amazon EC2 API Reference, "Tag"; "Tag your Amazon EC2
+        # resources", Tag restrictions): "True" is another value than launch.py's "true": not AwsWiz's
         "managed-True": launched(ec2, **{"awswiz:managed": "True"}),
         "unexpired": launched(ec2, expires=future()),
         "no-expiry": launched(ec2, expires=None),
@@ -193,3 +193,28 @@ def test_the_claim_of_an_action_is_won_once(state_dir, monkeypatch):
     assert plans.claim(key)
     b = guard.Action(op="stop", type="ec2:instance", id=a.id, region=REGION, state={"window": "stopped since x"})
     assert guard.claim_key("123456789012", b) != key
+
+
+def test_an_expired_bucket_is_reaped_once_and_only_in_the_regions_asked(sandbox, run_tool, state_dir):
+    # GetResources "returns all the tagged or previously tagged resources that are located in the specified
+    # Region" (Resource Groups Tagging API Reference, "GetResources"); a bucket is located in its own region
+    s3 = sandbox.client("s3", REGION)
+    tags = {"TagSet": [{"Key": "awswiz:managed", "Value": "true"}, {"Key": "awswiz:expires-at", "Value": PAST}]}
+    here, there = name("awswiz-reap-here"), name("awswiz-reap-there")
+    s3.create_bucket(Bucket=here, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3_other = sandbox.client("s3", OTHER)
+    s3_other.create_bucket(Bucket=there, CreateBucketConfiguration={"LocationConstraint": OTHER})
+    for client, b in ((s3, here), (s3_other, there)):
+        client.put_bucket_tagging(Bucket=b, Tagging=tags)
+        client.put_object(Bucket=b, Key="k", Body=b"x")
+    plan = run_tool("reap", "--region", REGION)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    buckets = [a for a in plan.json["data"]["plan"] if a["type"] == "s3:bucket"]
+    assert [(a["id"], a["region"]) for a in buckets] == [(here, REGION)]
+    r = run_tool("reap", "--region", REGION, "--confirm", plan.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert here not in names and there in names
+    assert [s["operation"] for s in audit_lines(state_dir)].count("DeleteBucket") == 1
+    s3_other.delete_object(Bucket=there, Key="k")
+    s3_other.delete_bucket(Bucket=there)
