@@ -86,8 +86,8 @@ def test_plan_then_confirm_reaps_only_the_expired_managed_instance(sandbox, run_
     r = run_tool("reap", "--region", REGION, "--confirm", data["confirm"])
     assert r.code == 0, r.stdout + r.stderr
     assert state(ec2, target) in ("shutting-down", "terminated")
-    for name, iid in keep.items():
-        assert state(ec2, iid) == "running", name
+    for what, iid in keep.items():
+        assert state(ec2, iid) == "running", what
     assert [(d["operation"], d["resources"]) for d in deletes(state_dir)] == [("TerminateInstances", [target])]
 
     again = run_tool("reap", "--region", REGION)  # what is terminated is not planned again
@@ -156,6 +156,7 @@ def test_policy_refuses_the_whole_run_outside_its_regions(sandbox, run_tool, sta
     r = run_tool("reap", "--policy", str(write_policy(tmp_path, POLICY)), "--region", f"{REGION},{OTHER}")
     assert r.code == 4, r.stdout + r.stderr
     assert "outside the policy" in r.json["errors"][0]["message"] and OTHER in r.json["errors"][0]["message"]
+    assert r.json["next"] == [] and r.json["data"]["confirm"] is None  # unattended: no token to follow
     assert state(sandbox.client("ec2", REGION), inside) == "running"
     assert state(sandbox.client("ec2", OTHER), outside) == "running"
     assert not audit_lines(state_dir)

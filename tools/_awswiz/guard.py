@@ -281,7 +281,8 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
     over_max = len(targets) > max_count
 
     def refuse(message: str, hint: str, nxt: list[str] | None = None) -> Result:
-        fresh_token = bool(plan.actions) and not blocked and not over_max
+        # a policy run is unattended: no token (the refusal is for a human to read, then plan by hand)
+        fresh_token = bool(plan.actions) and not blocked and not over_max and preapproved is None
         record = _save(ctx.tool, account, plan) if fresh_token else None
         data = plan_data(plan, record, SHOWN_WHEN_REFUSED if over_max else None, refused=message)
         if record:
@@ -305,7 +306,8 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
     if preapproved is not None:
         if outside := preapproved.outside(plan):
             return refuse(f"outside the policy {preapproved.path}: {'; '.join(outside[:SHOWN_WHEN_REFUSED])}",
-                          "nothing was changed; widen the policy deliberately, or plan and confirm by hand")
+                          "nothing was changed; widen the policy deliberately, or run without --policy to plan "
+                          "and confirm by hand")
         log.write({"phase": "policy", "time": iso(time.time()), "tool": ctx.tool, "account": account,
                    **preapproved.describe(), "actions": len(plan.actions)})
     if confirm is None and not plan.actions:

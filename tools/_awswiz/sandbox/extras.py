@@ -10,3 +10,4 @@ from . import spot_api  # noqa: F401,E402 - issue 8: persistent spot requests an
 from . import costs_api  # noqa: F401,E402 - issue 10 (money): Cost Explorer ledger and forecast
 from . import capacity_faults, ssh_standin  # noqa: F401,E402 - issue 9: refused capacity, SSH stand-ins for instances
 from . import run_spot  # noqa: F401,E402 - issue 9: RunInstances spot requests
+from . import tagging_rules  # noqa: F401,E402 - issue 11 (reap): GetResources lists a bucket in its own region only
