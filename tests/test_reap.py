@@ -219,3 +219,33 @@ def test_an_expired_bucket_is_reaped_once_and_only_in_the_regions_asked(sandbox,
     assert [s["operation"] for s in audit_lines(state_dir)].count("DeleteBucket") == 1
     s3_other.delete_object(Bucket=there, Key="k")
     s3_other.delete_bucket(Bucket=there)
+
+
+def test_policy_outside_names_every_action_it_does_not_cover(tmp_path):
+    """In-process: the guard's backstop. Each action is judged on its own tags, a step planned for another
+    target by that target, and schedules only with schedules = true."""
+    from _awswiz import guard, policy
+    from _awswiz.resources import BY_TYPE
+
+    pol = policy.load(str(write_policy(tmp_path, POLICY)), BY_TYPE)
+    managed = {"awswiz:managed": "true", "awswiz:expires-at": PAST}
+
+    def act(op, rid, tags, kind="ec2:instance", region=REGION, target=None, detail=None):
+        return guard.Action(op=op, type=kind, id=rid, region=region, tags=tags, target=target, detail=detail or {})
+
+    plan = guard.Plan(actions=[
+        act("terminate", "i-ok", managed),
+        act("delete-launch-group", "sg-ok", {}, "ec2:security-group", target="i-ok"),
+        act("terminate", "i-young", {**managed, "awswiz:expires-at": future()}),
+        act("terminate", "i-prod", {**managed, "Env": " prod"}),
+        act("terminate", "i-elsewhere", managed, region=OTHER),
+        act("empty-and-delete", "bucket-x", managed, "s3:bucket"),
+        act("delete-launch-group", "sg-orphan", {}, "ec2:security-group", target="i-young"),
+        act("stop", "i-sched", {"awswiz:schedule": "stop=00:00;start=23:59;tz=UTC"}, detail={"schedule": "x"}),
+    ])
+    out = "\n".join(pol.outside(plan))
+    assert "i-ok" not in out and "sg-ok" not in out
+    for rid, why in [("i-young", "not expired"), ("i-prod", "protected"), ("i-elsewhere", "not in regions"),
+                     ("bucket-x", "not in types"), ("sg-orphan", "outside the policy"),
+                     ("i-sched", "schedules are not allowed")]:
+        assert f" {rid}: " in out and why in out.split(f" {rid}: ")[1].split("\n")[0], (rid, out)

@@ -114,15 +114,20 @@ class Reaper:
     # --- planning ----------------------------------------------------------------------------------
     def _plan_type(self, kind: str, region: str | None, ids: list[str], plan: guard.Plan) -> None:
         rem = removers.registry()[kind]
-        if rem.scope == "global":
+        if rem.find is not None and region is not None:  # GetResources also lists "previously tagged" ones
+            there = rem.find(self.ctx, region, ids)
+            ids = [i for i in ids if i in there]
+        try:
+            part = rem.plan(self.ctx, region, ids, {}) if ids and rem.scope != "global" else None
+        except BadInput:
+            part = None  # plan them one by one below: one that vanished since listing is skipped, not fatal
+        if part is None:
             part = guard.Plan(actions=[])
-            for rid in ids:  # each on its own: one that vanished since listing is skipped, not fatal
+            for rid in ids:
                 try:
-                    part.actions += rem.plan(self.ctx, None, [rid], {}).actions
+                    part.actions += rem.plan(self.ctx, region, [rid], {}).actions
                 except BadInput as exc:
                     part.skipped.append(skip(kind, rid, region, None, f"not planned: {exc}"))
-        else:
-            part = rem.plan(self.ctx, region, ids, {})
         taken = {a.id for a in plan.actions}
         by_target: dict[str, list[guard.Action]] = {}
         for a in part.actions:
