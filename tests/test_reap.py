@@ -249,3 +249,29 @@ def test_policy_outside_names_every_action_it_does_not_cover(tmp_path):
                      ("bucket-x", "not in types"), ("sg-orphan", "outside the policy"),
                      ("i-sched", "schedules are not allowed")]:
         assert f" {rid}: " in out and why in out.split(f" {rid}: ")[1].split("\n")[0], (rid, out)
+
+
+NOW = _dt.datetime(2026, 11, 24, 12, 0, tzinfo=_dt.UTC)
+
+
+@pytest.mark.parametrize("tags,expired,why", [
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T11:59:59+00:00"}, True, None),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T12:00:00Z"}, True, None),  # at the instant: due
+    # compared in UTC: 12:30 at +01:00 is 11:30 UTC (passed); 12:30 at -01:00 is 13:30 UTC (not yet)
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T12:30:00+01:00"}, True, None),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T12:30:00-01:00"}, False, "not expired"),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T11:00:00+00:00 "}, False, "malformed"),
+    ({"awswiz:managed": "true", "awswiz:expires-at": " 2026-11-24T11:00:00+00:00"}, False, "malformed"),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24 11:00:00+00:00"}, False, "malformed"),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T11:00:00"}, False, "malformed"),  # no offset
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-02-30T11:00:00Z"}, False, "not a real date"),
+    ({"awswiz:managed": "true", "Awswiz:Expires-At": "2020-01-01T00:00:00Z"}, False, "not exactly"),
+    ({"awswiz:managed": "true"}, False, None),
+    ({"awswiz:managed": "TRUE", "awswiz:expires-at": "2020-01-01T00:00:00Z"}, False, "not managed"),
+    ({"awswiz:managed": "true ", "awswiz:expires-at": "2020-01-01T00:00:00Z"}, False, "not managed"),
+])
+def test_expiry_is_read_strictly_and_in_utc(tags, expired, why):
+    from _awswiz import expiry
+
+    got, reason = expiry.judge(tags, NOW)
+    assert got is expired and (reason is None if why is None else why in reason), reason
