@@ -275,3 +275,16 @@ def test_expiry_is_read_strictly_and_in_utc(tags, expired, why):
 
     got, reason = expiry.judge(tags, NOW)
     assert got is expired and (reason is None if why is None else why in reason), reason
+
+
+def test_the_readme_policy_sample_is_a_valid_policy(tmp_path):
+    import re
+
+    from _awswiz import policy
+    from _awswiz.resources import BY_TYPE
+    from conftest import ROOT
+
+    sample = re.search(r"```toml\n(# \.github/reap-policy\.toml\n.*?)```", (ROOT / "README.md").read_text(), re.S)
+    pol = policy.load(str(write_policy(tmp_path, sample.group(1))), BY_TYPE)
+    assert pol.types == ("ec2:instance", "s3:bucket") and pol.schedules is True
+    assert "--policy .github/reap-policy.toml" in (ROOT / "README.md").read_text()
