@@ -137,3 +137,20 @@ def test_reap_applies_schedules(sandbox, run_tool, state_dir, tmp_path):
     assert state(ec2, to_stop) in ("stopping", "stopped")
     assert [x["id"] for x in r.json["data"]["results"]] == [to_stop]
     ec2.terminate_instances(InstanceIds=[to_stop, to_start, in_window, spot, garbled])
+
+
+def test_set_by_tag_skips_protected_and_already_scheduled(sandbox, run_tool, state_dir):
+    ec2 = sandbox.client("ec2", REGION)
+    team = f"t{_dt.datetime.now().microsecond}"
+    plain = instance(ec2, tags={"team": team})
+    prod = instance(ec2, tags={"team": team, "Environment": "Prod"})
+    done = instance(ec2, tags={"team": team, KEY: "stop=19:00;start=07:00;tz=Europe/Paris"})
+    args = ("schedule", "set", "--tag", f"team={team}", "--region", REGION, "--stop", "19:00", "--start", "07:00",
+            "--tz", "Europe/Paris")
+    plan, r = confirm(run_tool, *args)
+    assert [a["id"] for a in plan["plan"]] == [plain], plan
+    reasons = {s["id"]: s["reason"] for s in plan["skipped"]}
+    assert "protected" in reasons[prod] and "already has" in reasons[done]
+    assert r.code == 0, r.stdout + r.stderr
+    assert tags_of(ec2, plain)[KEY] == "stop=19:00;start=07:00;tz=Europe/Paris" and KEY not in tags_of(ec2, prod)
+    ec2.terminate_instances(InstanceIds=[plain, prod, done])
