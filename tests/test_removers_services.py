@@ -219,6 +219,9 @@ def test_ecs_cluster_goes_after_its_services_and_container_instances(sandbox, ru
     assert "--type ec2:instance" in plan[2]["detail"]["stays_behind"][0]
     assert ops == ["UpdateService", "DeleteService", "DeregisterContainerInstance", "DeleteCluster"]
     assert ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"] == "running"
+    assert ecs.describe_clusters(clusters=[cluster["clusterArn"]])["clusters"][0]["status"] == "INACTIVE"
+    r = run_tool("terminate", "--type", "ecs:cluster", "--id", cluster["clusterArn"], "--region", REGION)
+    assert r.code == 2, r.stdout  # a deleted (INACTIVE) cluster is not found again
 
 
 def test_protected_ecs_cluster_is_refused(sandbox, run_tool):

@@ -38,7 +38,12 @@ def _batches(items: list, n: int):
 # --- ECS -------------------------------------------------------------------------------------------
 
 def _ecs_clusters(ecs) -> list[dict]:
-    return [{"arn": a, "name": a.rsplit("/", 1)[-1]} for a in paginate(ecs, "list_clusters", "clusterArns")]
+    """The region's live clusters: ListClusters may still name deleted (INACTIVE) ones for a while (Amazon ECS
+    API Reference, DeleteCluster), so their status is read in batches of 100 (DescribeClusters' limit)."""
+    arns = paginate(ecs, "list_clusters", "clusterArns")
+    live = {c["clusterArn"] for batch in _batches(arns, 100)
+            for c in ecs.describe_clusters(clusters=batch)["clusters"] if c.get("status") != "INACTIVE"}
+    return [{"arn": a, "name": a.rsplit("/", 1)[-1]} for a in arns if a in live]
 
 
 def find_ecs(ctx, region: str, ids: list[str]) -> set[str]:
