@@ -51,6 +51,10 @@ def test_stop_ids_in_two_regions_without_region_is_one_plan_one_token(sandbox, r
         ("StopInstances", A, a), ("StopInstances", B, b)}
     assert {c["region"] for c in mutating_calls(sandbox, mark)} == {A, B}
     assert r.json["next"] == ["uv run tools/scan.py --service ec2:instance"]  # the run's scope: every region
+    # --region all with --id searches the same enabled regions (an instance id is tied to one region: see
+    # test_an_id_found_in_two_regions_is_bad_input_never_two_actions)
+    again = run_tool("stop", "--id", a, "--region", "all")
+    assert again.code == 0 and again.json["data"]["skipped"][0]["region"] == A
 
 
 def test_region_list_and_all_plan_a_tag_selection_in_each_region(sandbox, run_tool, state_dir):
@@ -80,6 +84,8 @@ def test_region_list_and_all_plan_a_tag_selection_in_each_region(sandbox, run_to
 
 
 def test_a_tag_selection_stays_home_and_says_where_else_it_matches(sandbox, run_tool):
+    """Elsewhere is counted with one DescribeInstances per region, filtered by tag:KEY and instance-state-name
+    pending|running (Amazon EC2 API Reference: DescribeInstances, Filter.N)."""
     key = name("run")
     home = "ap-northeast-3"
     at_home = instance(sandbox.client("ec2", home), tags={key: "x"})
@@ -276,6 +282,27 @@ def test_cleanup_vpc_ids_in_two_regions_without_region(sandbox, run_tool, state_
     sent = assert_audit_matches_server(sandbox, state_dir, mark)
     assert {(s["region"], s["resources"][0]) for s in sent if s["operation"] == "DeleteVpc"} == {(A, va), (B, vb)}
     assert r.json["next"] == ["uv run tools/scan.py --service vpc"]
+
+
+def test_cleanup_vpc_a_protected_vpc_in_one_region_refuses_both_and_next_drops_only_it(sandbox, run_tool):
+    ec2a, ec2b = sandbox.client("ec2", A), sandbox.client("ec2", B)
+    va, vb = vpc_with_parts(ec2a, "10.76.0.0/16"), vpc_with_parts(ec2b, "10.77.0.0/16")
+    ec2b.create_tags(Resources=[vb], Tags=[{"Key": "Environment", "Value": "Prod"}])
+    mark = sandbox.mark()
+    r = run_tool("cleanup_vpc", "--id", f"{va},{vb}")
+    assert r.code == 4 and vb in r.json["errors"][0]["message"], r.stdout + r.stderr
+    assert r.json["next"] == [f"uv run tools/cleanup_vpc.py --id {va}"]
+    assert mutating_calls(sandbox, mark) == [] and va in vpcs(ec2a) and vb in vpcs(ec2b)
+    rest = run_next(run_tool, r.json["next"][0])
+    assert rest.code == 0 and {x["region"] for x in rest.json["data"]["plan"]} == {A}
+    r = run_tool("cleanup_vpc", "--id", va, "--confirm", rest.json["data"]["confirm"])
+    assert r.code == 0 and va not in vpcs(ec2a) and vb in vpcs(ec2b)
+    ec2b.delete_tags(Resources=[vb], Tags=[{"Key": "Environment"}])
+    ec2b.delete_security_group(GroupId=next(g["GroupId"] for g in ec2b.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [vb]}])["SecurityGroups"] if g["GroupName"] != "default"))
+    ec2b.delete_subnet(SubnetId=ec2b.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vb]}])["Subnets"][0][
+        "SubnetId"])
+    ec2b.delete_vpc(VpcId=vb)
 
 
 def test_cleanup_vpc_all_stays_home_says_where_else_and_plans_a_region_list(sandbox, run_tool):

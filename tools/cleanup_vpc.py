@@ -16,7 +16,6 @@ from _awswiz.errors import BadInput
 from _awswiz.output import Result
 
 app = cli.make_app(__doc__)
-NON_DEFAULT = [{"Name": "is-default", "Values": ["false"]}]
 
 
 def find(ctx, region: str, ids: list[str]) -> set[str]:
@@ -25,8 +24,9 @@ def find(ctx, region: str, ids: list[str]) -> set[str]:
 
 
 def count_non_default(ctx, region: str) -> int:
-    """VPCs --all would tear down in region: one filtered call (for regional.elsewhere)."""
-    return len(paginate(ctx.aws.client("ec2", region), "describe_vpcs", "Vpcs", Filters=NON_DEFAULT))
+    """VPCs --all would tear down in region (for regional.elsewhere): one DescribeVpcs call, counted here
+    by IsDefault (the filter's name is spelled isDefault in older references, is-default in newer)."""
+    return sum(not v.get("IsDefault") for v in paginate(ctx.aws.client("ec2", region), "describe_vpcs", "Vpcs"))
 
 
 @cli.command(app, "cleanup_vpc")

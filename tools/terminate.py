@@ -15,7 +15,7 @@ from _awswiz.errors import BadInput
 from _awswiz.output import Result
 
 app = cli.make_app(__doc__)
-OPTION_FLAGS = {"snapshot": "--snapshot"}
+OPTION_FLAGS = {"snapshot": "--snapshot", "target_groups": "--with-target-groups"}
 
 
 @cli.command(app, "terminate")
@@ -26,9 +26,13 @@ def main(
         "elb:load-balancer, ...; `uv run tools/terminate.py --type list` lists them), or ec2 "
         "(= ec2:instance) or s3 (= s3:bucket).")],
     id: Annotated[list[str] | None, typer.Option(
-        "--id", help="Id(s) or name(s) as scan shows them: repeat or comma-separate.")] = None,
+        "--id", help="Id(s) or name(s) as scan shows them: repeat or comma-separate. Load balancers, target "
+        "groups and ECS clusters: the ARN or the name.")] = None,
     snapshot: Annotated[bool, typer.Option(
         "--snapshot", help="ec2: snapshot every attached EBS volume first (and wait for it).")] = False,
+    target_groups: Annotated[bool, typer.Option(
+        "--with-target-groups", help="elb:load-balancer: also delete the target groups only it uses (after it).")
+    ] = False,
     confirm: Annotated[str | None, typer.Option(
         "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse to delete more resources than this.")] = 10,
@@ -44,7 +48,7 @@ def main(
     ids = removers.check_ids(rem, targets.split_ids(id))
     if not ids:
         raise BadInput("say what to delete: --id ID (repeat or comma-separate)", "uv run tools/scan.py finds ids")
-    opts = {"snapshot": snapshot}
+    opts = {"snapshot": snapshot, "target_groups": target_groups}
     for opt, flag in OPTION_FLAGS.items():
         if opts[opt] and opt not in rem.options:
             raise BadInput(f"{flag} does not apply to --type {rem.type}", f"drop {flag}")

@@ -34,7 +34,7 @@ MUTATING_PREFIXES = (
     "Associate", "Disassociate", "Revoke", "Authorize", "Release", "Allocate", "Request", "Update",
     "Replace", "Tag", "Untag", "Reboot", "Cancel", "Copy", "Import", "Register", "Deregister", "Enable",
     "Disable", "Reset", "Restore", "Accept", "Reject", "Add", "Remove", "Set", "Upload", "Complete",
-    "Abort", "Purchase", "Apply", "Change", "Assign", "Unassign", "Send", "Invoke", "Publish",
+    "Abort", "Purchase", "Apply", "Change", "Assign", "Unassign", "Send", "Invoke", "Publish", "Deactivate",
 )
 CREATING = ("Create", "Run", "Allocate", "Import", "Copy", "Register", "Request")
 # HttpTokens (IMDSv2 "required"/"optional") is a setting, not a token

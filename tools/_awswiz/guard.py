@@ -33,7 +33,12 @@ guard.run():
   fresh digest equals the saved one; otherwise exit 4 with the fresh plan (and a fresh token) in data.
   Actions then run in plan order; once an action of a target fails, the rest of that target's actions
   are not attempted (they depend on it) but other targets go on. data {"applied": true, "results": [...]},
-  exit 0 when all succeeded, 3 when some did, 1 when none did.
+  exit 0 when all succeeded, 3 when some did, 1 when none did;
+- with preapproved=policy (reap.py --policy, unattended) instead of confirm: runs the plan at once when
+  policy.outside(plan) is empty, else refuses the whole run (exit 4). It writes an audit line naming the
+  policy and its digest, and claims each target's actions (plans.claim on a key of the action and the state
+  it saw) before the first call, so concurrent runs never apply the same action twice; a failed action's
+  claim is released for a later run.
 """
 
 from __future__ import annotations
@@ -275,7 +280,7 @@ def _record_problem(tool: str, account: str, token: str, record: dict) -> tuple[
 
 def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, confirm: str | None,
         max_count: int = DEFAULT_MAX, explicit: bool = True, verify: list[str] | None = None,
-        after: Callable[[list[dict]], None] | None = None) -> Result:
+        after: Callable[[list[dict]], None] | None = None, preapproved=None) -> Result:
     log = audit.attach(ctx)
     account = ctx.aws.account_id()
     plan = build()
@@ -285,7 +290,8 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
     over_max = len(targets) > max_count
 
     def refuse(message: str, hint: str, nxt: list[str] | None = None) -> Result:
-        fresh_token = bool(plan.actions) and not blocked and not over_max
+        # a policy run is unattended: no token (the refusal is for a human to read, then plan by hand)
+        fresh_token = bool(plan.actions) and not blocked and not over_max and preapproved is None
         record = _save(ctx.tool, account, plan) if fresh_token else None
         data = plan_data(plan, record, SHOWN_WHEN_REFUSED if over_max else None, refused=message)
         if record:
@@ -306,11 +312,20 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
     if over_max:
         return refuse(f"the plan touches {len(targets)} resources, over --max {max_count}",
                       f"narrow the selection (--id, --region), or raise the limit with --max {len(targets)}")
+    if preapproved is not None:
+        if outside := preapproved.outside(plan):
+            return refuse(f"outside the policy {preapproved.path}: {'; '.join(outside[:SHOWN_WHEN_REFUSED])}",
+                          "nothing was changed; widen the policy deliberately, or run without --policy to plan "
+                          "and confirm by hand")
+        log.write({"phase": "policy", "time": iso(time.time()), "tool": ctx.tool, "account": account,
+                   **preapproved.describe(), "actions": len(plan.actions)})
     if confirm is None and not plan.actions:
         code = EXIT_FAILED if plan.errors else EXIT_OK
         return Result(data=plan_data(plan, None, message="nothing to do"), errors=plan.errors,
                       exit_code=code, render=render_plan)
     plan_digest = digest(ctx.tool, account, plan)
+    if preapproved is not None:
+        return _run_preapproved(account, plan, do, log, preapproved, verify, after)
 
     if confirm is None:
         if ctx.pretty and sys.stdin.isatty():
@@ -326,6 +341,35 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
     if not plans.claim(confirm):  # exactly one of concurrent confirms gets past here
         return refuse(_used(confirm), "each plan is applied once; check the result with the verify command")
     return execute(plan, do, log, confirm, verify, after)
+
+
+def claim_key(account: str, a: Action) -> str:
+    """The claim of one action as planned: the same action on the same live state is claimed once."""
+    doc = [account, a.op, a.type, a.id, a.region, a.state]
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _run_preapproved(account, plan: Plan, do, log, policy, verify, after) -> Result:
+    """Claim every target's actions (all or none of a target), run the won ones, release failed claims."""
+    keys = {id(a): claim_key(account, a) for a in plan.actions}
+    won: list[Action] = []
+    for target in dict.fromkeys(a.target_id for a in plan.actions):
+        mine = [a for a in plan.actions if a.target_id == target]
+        got = [a for a in mine if plans.claim(keys[id(a)])]
+        if len(got) == len(mine):
+            won += mine
+            continue
+        for a in got:
+            plans.release(keys[id(a)])
+        plan.skipped.append({"id": target, "region": mine[0].region, "type": mine[0].type, "name": mine[0].name,
+                             "reason": "claimed by another run under a policy (applied once)"})
+    plan.actions = won
+    result = execute(plan, do, log, f"policy:{policy.sha256[:16]}", verify, after)
+    for a, r in zip(won, result.data["results"], strict=True):
+        if not r["ok"]:
+            plans.release(keys[id(a)])
+    result.data["policy"] = policy.describe()
+    return result
 
 
 def _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify, after, explicit) -> Result:

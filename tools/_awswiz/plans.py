@@ -102,3 +102,11 @@ def claim(token: str) -> bool:
         return True
     except FileExistsError:
         return False
+
+
+def release(token: str) -> None:
+    """Give a claim back (an action that failed may be tried again by a later run)."""
+    try:
+        _path(token, "claim").unlink()
+    except FileNotFoundError:
+        pass

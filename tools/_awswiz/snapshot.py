@@ -128,11 +128,13 @@ def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_c
             recs = [_shape(row, i, region) for i in items]
             if row.type == "ec2:instance" and recs:
                 fan.submit(("gpu", region), lambda: _add_gpus(client, recs), region, "ec2:DescribeInstanceTypes")
-            if tags and row.type == "elb:load-balancer":
+            if tags and row.type in ELB_TAGGED:
                 for i in range(0, len(recs), ELB_TAG_BATCH):
                     batch = recs[i:i + ELB_TAG_BATCH]
                     fan.submit(("elb-tags", region, i), lambda b=batch: _elb_tags(client, b), region,
                                "elbv2:DescribeTags")
+            if row.type == "ecs:cluster" and recs:
+                fan.submit(("ecs-status", region), lambda: _ecs_status(client, recs), region, "ecs:DescribeClusters")
             if tags and row.type in IAM_TAGS:
                 for rec in recs:
                     fan.submit(("iam-tags", row.type, rec["id"]), lambda rec=rec: _iam_tags(client, rec), None,
@@ -183,6 +185,7 @@ def _add_gpus(client, recs: list[dict]) -> None:
 # "ResourceArns: The Amazon Resource Names (ARN) of the resources. You can specify up to 20 resources in a
 # single call." (Elastic Load Balancing API Reference, DescribeTags)
 ELB_TAG_BATCH = 20
+ELB_TAGGED = ("elb:load-balancer", "elb:target-group")  # DescribeTags takes load balancer and target group ARNs
 # IAM's list calls leave tags out ("This operation does not return the following attributes, even though
 # they are an attribute of the returned object: PermissionsBoundary, RoleLastUsed, Tags": IAM API
 # Reference, ListRoles; the same for ListUsers), and IAM has no batch tag call: one ListRoleTags or
@@ -195,6 +198,18 @@ def _elb_tags(client, recs: list[dict]) -> None:
     by_arn = {d["ResourceArn"]: tag_map(d.get("Tags")) for d in found}
     for r in recs:
         r["tags"] = by_arn.get(r["id"], {})
+
+
+def _ecs_status(client, recs: list[dict]) -> None:
+    """Each ECS cluster's status (ListClusters names no status); deleted (INACTIVE) clusters are left out: they
+    "might remain discoverable in your account for a period of time" (Amazon ECS API Reference, DeleteCluster)."""
+    status = {}
+    for i in range(0, len(recs), 100):  # DescribeClusters takes up to 100 clusters
+        for c in client.describe_clusters(clusters=[r["id"] for r in recs[i:i + 100]])["clusters"]:
+            status[c["clusterArn"]] = c.get("status")
+    for r in recs:
+        r["state"] = status.get(r["id"])
+    recs[:] = [r for r in recs if r["state"] != "INACTIVE"]
 
 
 def _iam_tags(client, rec: dict) -> None:

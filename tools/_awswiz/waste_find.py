@@ -22,11 +22,13 @@ from . import waste_metrics as wm
 from .hints import command
 from .resources import BY_TYPE, Row
 
-# The account's own AMIs (an AMI is billed through the snapshots its block devices hold).
-IMAGE_ROW = Row("ec2:image", "ec2", "describe_images", "Images[]", "ImageId", name="Name", state="State",
-                tags="Tags", kwargs={"Owners": ["self"]},
-                fields={"created": "CreationDate", "snapshots": "BlockDeviceMappings[].Ebs.SnapshotId",
-                        "sizes": "BlockDeviceMappings[].Ebs.VolumeSize"})
+# The account's own AMIs (an AMI is billed through the snapshots its block devices hold): the table's row (once
+# the table has one) with the sizes of its snapshots.
+_IMAGE = BY_TYPE.get("ec2:image") or Row("ec2:image", "ec2", "describe_images", "Images[]", "ImageId", name="Name",
+                                         state="State", kwargs={"Owners": ["self"]})
+IMAGE_ROW = dataclasses.replace(_IMAGE, fields={
+    **_IMAGE.fields, "created": "CreationDate", "snapshots": "BlockDeviceMappings[].Ebs.SnapshotId",
+    "sizes": "BlockDeviceMappings[].Ebs.VolumeSize"})
 # The table's snapshot row, with the description (which names the AMI a snapshot was made for)
 SNAPSHOT_ROW = dataclasses.replace(BY_TYPE["ec2:snapshot"],
                                    fields={**BY_TYPE["ec2:snapshot"].fields, "description": "Description"})

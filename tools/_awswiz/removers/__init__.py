@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from ..errors import BadInput
 
 ALIASES = {"ec2": "ec2:instance", "s3": "s3:bucket"}  # the manual's --type ec2|s3
-MODULES = ["instance", "bucket", "ebs", "elastic_ip", "key_pair", "security_group", "network",
-           "nat_endpoint", "vpc"]  # add a module here to register its removers
+# add a module here to register its removers
+MODULES = ["instance", "bucket", "ebs", "elastic_ip", "key_pair", "security_group", "network", "nat_endpoint", "vpc",
+           "elb", "rds", "functions", "containers", "notebook", "iam"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,10 @@ def register(*removers: Remover) -> None:
 
 
 def registry() -> dict[str, Remover]:
-    if not _REGISTRY:
-        for m in MODULES:
-            importlib.import_module(f"{__name__}.{m}")
+    """Every remover: each module in MODULES is imported (once; a module imported directly before
+    registers itself and is not imported twice)."""
+    for m in MODULES:
+        importlib.import_module(f"{__name__}.{m}")
     return _REGISTRY
 
 

@@ -23,12 +23,11 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     for g in referring:  # rules of other groups (and of the other groups going) that refer to ours
         among = set(ids) - {g["GroupId"]}
         for a in sg_rules.revoke_actions([g], among, region, target=lambda g, a=among: min(sg_rules.refs(g) & a)):
-            a.type, a.tags = "vpc:security-group", tag_map(g.get("Tags"))
+            a.tags = tag_map(g.get("Tags"))
             a.blocked = inherited(a.tags, g.get("VpcId"), vpcs)  # a protected group's rules are not changed
             revokes.append(a)
     for g in going:
         a = sg_rules.delete_action(g, region)
-        a.type = "vpc:security-group"
         if g.get("GroupName") == "default":
             a.blocked = (f"the default group of VPC {g.get('VpcId')}: AWS never deletes it; it goes with its VPC ("
                          f"{terminate(ctx, 'vpc:vpc', g.get('VpcId'), region)})")

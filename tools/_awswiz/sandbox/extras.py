@@ -12,3 +12,5 @@ from . import capacity_faults, ssh_standin  # noqa: F401,E402 - issue 9: refused
 from . import run_spot  # noqa: F401,E402 - issue 9: RunInstances spot requests
 from . import removal_rules  # noqa: F401,E402 - issue 11: main route table, default group, IGW with public IPs
 from . import list_prices_api  # noqa: F401,E402 - issue 11: Pricing API for storage, IPv4, NAT, load balancers
+from . import service_rules  # noqa: F401,E402 - issue 11: ELB/ECS/EKS/IAM/RDS deletion rules
+from . import tagging_rules  # noqa: F401,E402 - issue 11 (reap): GetResources lists a bucket in its own region only

@@ -1,0 +1,290 @@
+"""reap.py: expired managed resources are removed (plan + confirm, or unattended under --policy); unmanaged,
+unexpired, protected and malformed-expiry resources never are."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import TOOLS, clean_env
+from mutation_helpers import audit_lines, instance, name, state
+
+REGION = "ap-northeast-3"  # no other test uses it: reap sees only these tests' resources
+OTHER = "ap-southeast-1"
+PAST = "2020-01-01T00:00:00+00:00"
+
+
+def launched(ec2, expires: str | None = PAST, **extra: str) -> str:
+    """An instance tagged as launch.py tags it (launch.instance_tags)."""
+    tags = {"awswiz:managed": "true", "awswiz:owner": "launch",
+            "awswiz:created-at": "2019-12-31T00:00:00+00:00", **extra}
+    if expires is not None:
+        tags["awswiz:expires-at"] = expires
+    return instance(ec2, tags=tags)
+
+
+def future() -> str:
+    return (_dt.datetime.now(_dt.UTC) + _dt.timedelta(days=1)).isoformat(timespec="seconds")
+
+
+def deletes(state_dir) -> list[dict]:
+    return [s for s in audit_lines(state_dir) if s["operation"] in ("TerminateInstances", "StopInstances")]
+
+
+def write_policy(tmp_path, text: str, mode: int = 0o600):
+    path = tmp_path / "reap-policy.toml"
+    path.write_text(text)
+    path.chmod(mode)
+    return path
+
+
+POLICY = f'types = ["ec2:instance"]\nregions = ["{REGION}"]\nmax = 5\n'
+
+
+def test_plan_then_confirm_reaps_only_the_expired_managed_instance(sandbox, run_tool, state_dir):
+    ec2 = sandbox.client("ec2", REGION)
+    target = launched(ec2)
+    keep = {
+        "unmanaged": instance(ec2, tags={"awswiz:expires-at": PAST}),
+        # "Tag keys and values are case-sensitive" (Amazon EC2 API Reference, "Tag"; "Tag your Amazon EC2
+        # resources", Tag restrictions): "True" is another value than launch.py's "true": not AwsWiz's
+        "managed-True": launched(ec2, **{"awswiz:managed": "True"}),
+        "unexpired": launched(ec2, expires=future()),
+        "no-expiry": launched(ec2, expires=None),
+        "prod-env": launched(ec2, Env="Prod "),  # protection reads keys and values stripped, case-folded
+        "protected": launched(ec2, **{"awswiz:protected": "yes"}),
+        "trailing-space": launched(ec2, expires=PAST + " "),
+        "no-offset": launched(ec2, expires="2020-01-01T00:00:00"),
+        "not-a-date": launched(ec2, expires="yesterday"),
+        "key-case": launched(ec2, expires=None, **{"AWSWIZ:Expires-At": PAST}),
+    }
+    inherited = launched(ec2)  # its root volume (deleted with it) is protected: the instance is kept too
+    root = ec2.describe_instances(InstanceIds=[inherited])["Reservations"][0]["Instances"][0][
+        "BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+    ec2.create_tags(Resources=[root], Tags=[{"Key": "environment", "Value": "production"}])
+    keep["inherited"] = inherited
+
+    plan = run_tool("reap", "--region", REGION)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    data = plan.json["data"]
+    assert [(a["action"], a["id"]) for a in data["plan"]] == [("terminate", target)]
+    assert data["plan"][0]["detail"]["expires_at"] == PAST
+    reasons = {s["id"]: s["reason"] for s in data["skipped"]}
+    for k in ("trailing-space", "no-offset", "not-a-date"):
+        assert "malformed" in reasons[keep[k]], reasons
+    assert "not exactly awswiz:expires-at" in reasons[keep["key-case"]]
+    assert "protected" in reasons[keep["prod-env"]] and "protected" in reasons[keep["protected"]]
+    assert "is protected" in reasons[keep["inherited"]] and root in reasons[keep["inherited"]]
+    assert "not expired" in reasons[keep["unexpired"]]
+    assert set(data["skipped"][0]) == {"id", "region", "type", "name", "reason"}
+    assert not audit_lines(state_dir)  # a plan changes nothing
+
+    r = run_tool("reap", "--region", REGION, "--confirm", data["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert state(ec2, target) in ("shutting-down", "terminated")
+    for what, iid in keep.items():
+        assert state(ec2, iid) == "running", what
+    assert [(d["operation"], d["resources"]) for d in deletes(state_dir)] == [("TerminateInstances", [target])]
+
+    again = run_tool("reap", "--region", REGION)  # what is terminated is not planned again
+    assert again.code == 0 and target not in [a["id"] for a in again.json["data"]["plan"]]
+
+
+def test_policy_reaps_in_one_run_and_audits_the_policy(sandbox, run_tool, state_dir, tmp_path):
+    ec2 = sandbox.client("ec2", REGION)
+    target, young = launched(ec2), launched(ec2, expires=future())
+    policy = write_policy(tmp_path, POLICY)
+    r = run_tool("reap", "--policy", str(policy))
+    assert r.code == 0, r.stdout + r.stderr
+    data = r.json["data"]
+    assert data["applied"] is True and data["policy"]["sha256"] == hashlib.sha256(policy.read_bytes()).hexdigest()
+    assert target in [x["id"] for x in data["results"] if x["ok"]]
+    assert state(ec2, target) in ("shutting-down", "terminated") and state(ec2, young) == "running"
+    lines = [__import__("json").loads(x) for x in (state_dir / "audit.jsonl").read_text().splitlines()]
+    pol = [x for x in lines if x["phase"] == "policy"]
+    assert len(pol) == 1 and pol[0]["sha256"] == data["policy"]["sha256"] and pol[0]["policy"] == str(policy)
+    sent = [x for x in deletes(state_dir) if target in x["resources"]]
+    assert len(sent) == 1 and sent[0]["confirm"] == f"policy:{data['policy']['sha256'][:16]}"
+    assert lines.index(pol[0]) < lines.index(sent[0])  # the policy line comes before the calls it allowed
+
+
+def test_policy_without_expiry_does_nothing(sandbox, run_tool, state_dir, tmp_path):
+    ec2 = sandbox.client("ec2", REGION)
+    ids = [launched(ec2, expires=None), launched(ec2, expires="2020-01-01 00:00"), instance(ec2)]
+    r = run_tool("reap", "--policy", str(write_policy(tmp_path, POLICY)))
+    assert r.code == 0, r.stdout + r.stderr
+    assert not any(x["id"] in ids for x in r.json["data"].get("results", r.json["data"].get("plan", [])))
+    assert all(state(ec2, i) == "running" for i in ids)
+    assert not [s for s in audit_lines(state_dir) if set(s["resources"]) & set(ids)]
+
+
+BAD_POLICIES = {
+    "malformed": (POLICY + "max = [", 0o600, "not valid TOML"),
+    "too-broad": (POLICY + "unexpired = true\n", 0o600, "only expired, managed, unprotected"),
+    "wildcard-type": (POLICY.replace('"ec2:instance"', '"*"'), 0o600, "no wildcards"),
+    "unknown-key": (POLICY + "owner = \"me\"\n", 0o600, "valid keys"),
+    "max-too-high": (POLICY.replace("max = 5", "max = 100000"), 0o600, "from 1 to"),
+    "world-writable": (POLICY, 0o666, "world-writable"),
+    "symlink": (POLICY, 0o600, "symbolic link"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_POLICIES))
+def test_bad_policy_is_bad_input_and_changes_nothing(sandbox, run_tool, state_dir, tmp_path, case):
+    text, mode, words = BAD_POLICIES[case]
+    ec2 = sandbox.client("ec2", REGION)
+    target = launched(ec2)
+    path = write_policy(tmp_path, text, mode)
+    if case == "symlink":
+        os.symlink(path, tmp_path / "link.toml")
+        path = tmp_path / "link.toml"
+    mark = sandbox.mark()
+    r = run_tool("reap", "--policy", str(path))
+    assert sandbox.calls(mark) == []  # bad input: nothing was sent at all
+    assert r.code == 2, r.stdout + r.stderr
+    assert words in r.json["errors"][0]["message"], r.json["errors"]
+    assert state(ec2, target) == "running" and not audit_lines(state_dir)
+    ec2.terminate_instances(InstanceIds=[target])  # the next test's policy must not meet it
+
+
+def test_policy_refuses_the_whole_run_outside_its_regions(sandbox, run_tool, state_dir, tmp_path):
+    inside, outside = launched(sandbox.client("ec2", REGION)), launched(sandbox.client("ec2", OTHER))
+    r = run_tool("reap", "--policy", str(write_policy(tmp_path, POLICY)), "--region", f"{REGION},{OTHER}")
+    assert r.code == 4, r.stdout + r.stderr
+    assert "outside the policy" in r.json["errors"][0]["message"] and OTHER in r.json["errors"][0]["message"]
+    assert r.json["next"] == [] and r.json["data"]["confirm"] is None  # unattended: no token to follow
+    assert state(sandbox.client("ec2", REGION), inside) == "running"
+    assert state(sandbox.client("ec2", OTHER), outside) == "running"
+    assert not audit_lines(state_dir)
+    sandbox.client("ec2", OTHER).terminate_instances(InstanceIds=[outside])  # leave OTHER as it was
+
+
+def test_policy_and_confirm_together_are_bad_input(run_tool, tmp_path):
+    r = run_tool("reap", "--policy", str(write_policy(tmp_path, POLICY)), "--confirm", "0" * 16)
+    assert r.code == 2 and "do not go together" in r.json["errors"][0]["message"]
+
+
+def test_two_policy_reaps_at_once_apply_once(sandbox, state_dir, tmp_path):
+    ec2 = sandbox.client("ec2", REGION)
+    target = launched(ec2)
+    policy = write_policy(tmp_path, POLICY)
+    env = clean_env(AWS_ENDPOINT_URL=sandbox.url, AWSWIZ_STATE_DIR=str(state_dir))
+    procs = [subprocess.Popen([sys.executable, str(TOOLS / "reap.py"), "--policy", str(policy)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=180) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert state(ec2, target) in ("shutting-down", "terminated")
+    assert len([d for d in deletes(state_dir) if target in d["resources"]]) == 1, outs
+
+
+def test_the_claim_of_an_action_is_won_once(state_dir, monkeypatch):
+    """In-process: two runs that planned the same action on the same state claim it once between them."""
+    from _awswiz import guard, plans
+
+    monkeypatch.setenv("AWSWIZ_STATE_DIR", str(state_dir))
+    a = guard.Action(op="terminate", type="ec2:instance", id="i-0123456789abcdef0", region=REGION,
+                     state={"state": "running", "expires_at": PAST})
+    key = guard.claim_key("123456789012", a)
+    assert plans.claim(key) and not plans.claim(key)
+    plans.release(key)  # a failed action gives its claim back
+    assert plans.claim(key)
+    b = guard.Action(op="stop", type="ec2:instance", id=a.id, region=REGION, state={"window": "stopped since x"})
+    assert guard.claim_key("123456789012", b) != key
+
+
+def test_an_expired_bucket_is_reaped_once_and_only_in_the_regions_asked(sandbox, run_tool, state_dir):
+    # GetResources "returns all the tagged or previously tagged resources that are located in the specified
+    # Region" (Resource Groups Tagging API Reference, "GetResources"); a bucket is located in its own region
+    s3 = sandbox.client("s3", REGION)
+    tags = {"TagSet": [{"Key": "awswiz:managed", "Value": "true"}, {"Key": "awswiz:expires-at", "Value": PAST}]}
+    here, there = name("awswiz-reap-here"), name("awswiz-reap-there")
+    s3.create_bucket(Bucket=here, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3_other = sandbox.client("s3", OTHER)
+    s3_other.create_bucket(Bucket=there, CreateBucketConfiguration={"LocationConstraint": OTHER})
+    for client, b in ((s3, here), (s3_other, there)):
+        client.put_bucket_tagging(Bucket=b, Tagging=tags)
+        client.put_object(Bucket=b, Key="k", Body=b"x")
+    plan = run_tool("reap", "--region", REGION)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    buckets = [a for a in plan.json["data"]["plan"] if a["type"] == "s3:bucket"]
+    assert [(a["id"], a["region"]) for a in buckets] == [(here, REGION)]
+    r = run_tool("reap", "--region", REGION, "--confirm", plan.json["data"]["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert here not in names and there in names
+    assert [s["operation"] for s in audit_lines(state_dir)].count("DeleteBucket") == 1
+    s3_other.delete_object(Bucket=there, Key="k")
+    s3_other.delete_bucket(Bucket=there)
+
+
+def test_policy_outside_names_every_action_it_does_not_cover(tmp_path):
+    """In-process: the guard's backstop. Each action is judged on its own tags, a step planned for another
+    target by that target, and schedules only with schedules = true."""
+    from _awswiz import guard, policy
+    from _awswiz.resources import BY_TYPE
+
+    pol = policy.load(str(write_policy(tmp_path, POLICY)), BY_TYPE)
+    managed = {"awswiz:managed": "true", "awswiz:expires-at": PAST}
+
+    def act(op, rid, tags, kind="ec2:instance", region=REGION, target=None, detail=None):
+        return guard.Action(op=op, type=kind, id=rid, region=region, tags=tags, target=target, detail=detail or {})
+
+    plan = guard.Plan(actions=[
+        act("terminate", "i-ok", managed),
+        act("delete-launch-group", "sg-ok", {}, "ec2:security-group", target="i-ok"),
+        act("terminate", "i-young", {**managed, "awswiz:expires-at": future()}),
+        act("terminate", "i-prod", {**managed, "Env": " prod"}),
+        act("terminate", "i-elsewhere", managed, region=OTHER),
+        act("empty-and-delete", "bucket-x", managed, "s3:bucket"),
+        act("delete-launch-group", "sg-orphan", {}, "ec2:security-group", target="i-young"),
+        act("stop", "i-sched", {"awswiz:schedule": "stop=00:00;start=23:59;tz=UTC"}, detail={"schedule": "x"}),
+    ])
+    out = "\n".join(pol.outside(plan))
+    assert "i-ok" not in out and "sg-ok" not in out
+    for rid, why in [("i-young", "not expired"), ("i-prod", "protected"), ("i-elsewhere", "not in regions"),
+                     ("bucket-x", "not in types"), ("sg-orphan", "outside the policy"),
+                     ("i-sched", "schedules are not allowed")]:
+        assert f" {rid}: " in out and why in out.split(f" {rid}: ")[1].split("\n")[0], (rid, out)
+
+
+NOW = _dt.datetime(2026, 11, 24, 12, 0, tzinfo=_dt.UTC)
+
+
+@pytest.mark.parametrize("tags,expired,why", [
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T11:59:59+00:00"}, True, None),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T12:00:00Z"}, True, None),  # at the instant: due
+    # compared in UTC: 12:30 at +01:00 is 11:30 UTC (passed); 12:30 at -01:00 is 13:30 UTC (not yet)
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T12:30:00+01:00"}, True, None),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T12:30:00-01:00"}, False, "not expired"),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T11:00:00+00:00 "}, False, "malformed"),
+    ({"awswiz:managed": "true", "awswiz:expires-at": " 2026-11-24T11:00:00+00:00"}, False, "malformed"),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24 11:00:00+00:00"}, False, "malformed"),
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-11-24T11:00:00"}, False, "malformed"),  # no offset
+    ({"awswiz:managed": "true", "awswiz:expires-at": "2026-02-30T11:00:00Z"}, False, "not a real date"),
+    ({"awswiz:managed": "true", "Awswiz:Expires-At": "2020-01-01T00:00:00Z"}, False, "not exactly"),
+    ({"awswiz:managed": "true"}, False, None),
+    ({"awswiz:managed": "TRUE", "awswiz:expires-at": "2020-01-01T00:00:00Z"}, False, "not managed"),
+    ({"awswiz:managed": "true ", "awswiz:expires-at": "2020-01-01T00:00:00Z"}, False, "not managed"),
+])
+def test_expiry_is_read_strictly_and_in_utc(tags, expired, why):
+    from _awswiz import expiry
+
+    got, reason = expiry.judge(tags, NOW)
+    assert got is expired and (reason is None if why is None else why in reason), reason
+
+
+def test_the_readme_policy_sample_is_a_valid_policy(tmp_path):
+    import re
+
+    from _awswiz import policy
+    from _awswiz.resources import BY_TYPE
+    from conftest import ROOT
+
+    sample = re.search(r"```toml\n(# \.github/reap-policy\.toml\n.*?)```", (ROOT / "README.md").read_text(), re.S)
+    pol = policy.load(str(write_policy(tmp_path, sample.group(1))), BY_TYPE)
+    assert pol.types == ("ec2:instance", "s3:bucket") and pol.schedules is True
+    assert "--policy .github/reap-policy.toml" in (ROOT / "README.md").read_text()

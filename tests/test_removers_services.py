@@ -1,0 +1,350 @@
+"""terminate.py for the service types (ELB, RDS, Lambda, ECS, EKS, SageMaker, IAM): each made fresh here, found by
+scan, planned, confirmed, gone from a fresh scan, its delete calls in the audit log; what AWS refuses is refused
+(exit 4, nothing changed), by AwsWiz's plan and by the sandbox itself; bad ids are exit 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from mutation_helpers import audit_lines, mutating_calls, name
+
+REGION = "eu-west-3"
+ROLE_DOC = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                               "Principal": {"Service": "lambda.amazonaws.com"}}]})
+POLICY_DOC = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                                 "Resource": "*"}]})
+
+
+def scanned(run_tool, rtype: str, *region: str) -> set[str]:
+    r = run_tool("scan", "--service", rtype, *region)
+    assert r.code == 0, r.stdout + r.stderr
+    return {x["id"] for x in r.json["data"]["resources"] if x["type"] == rtype}
+
+
+def remove(sandbox, run_tool, state_dir, rtype: str, rid: str, *extra: str, region=("--region", REGION),
+           scan_as: str | None = None):
+    """scan finds it; plan (exit 0, nothing changed); confirm (exit 0); a fresh scan no longer lists it.
+    -> (plan, result data, the audited operations)."""
+    assert (scan_as or rid) in scanned(run_tool, rtype, *region)
+    mark, audited = sandbox.mark(), len(audit_lines(state_dir))
+    plan = run_tool("terminate", "--type", rtype, "--id", rid, *region, *extra)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    assert mutating_calls(sandbox, mark) == []  # a plan changes nothing
+    done = run_tool("terminate", "--type", rtype, "--id", rid, *region, *extra, "--confirm",
+                    plan.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    sent, server = audit_lines(state_dir)[audited:], mutating_calls(sandbox, mark)
+    assert len(sent) == len(server)  # every mutating call the server saw is audited, in order
+    assert all(c["action"] in (None, s["operation"]) for c, s in zip(server, sent, strict=True))
+    ops = [s["operation"] for s in sent]
+    assert (scan_as or rid) not in scanned(run_tool, rtype, *region)
+    return plan.json["data"]["plan"], done.json["data"], ops
+
+
+def refused(sandbox, run_tool, rtype: str, rid: str, *extra: str) -> str:
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", rtype, "--id", rid, "--region", REGION, *extra)
+    assert r.code == 4, r.stdout + r.stderr
+    assert mutating_calls(sandbox, mark) == []
+    return r.json["errors"][0]["message"]
+
+
+def aws_code(fn) -> str:
+    with pytest.raises(Exception) as e:  # noqa: PT011 - the sandbox's answer is what is asserted
+        fn()
+    return e.value.response["Error"]["Code"]
+
+
+# --- ELB --------------------------------------------------------------------------------------------
+
+def lb_with_target_group(sandbox, region=REGION, lb_name=None):
+    ec2, elb = sandbox.client("ec2", region), sandbox.client("elbv2", region)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(
+        Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2]
+    vpc = ec2.describe_subnets(SubnetIds=subnets[:1])["Subnets"][0]["VpcId"]
+    lb = elb.create_load_balancer(Name=lb_name or name("lb"), Subnets=subnets)["LoadBalancers"][0]
+    tg = elb.create_target_group(Name=name("tg"), Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][0]
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+    return elb, lb, tg
+
+
+def test_load_balancer_goes_with_listeners_and_its_target_group_stays(sandbox, run_tool, state_dir):
+    elb, lb, tg = lb_with_target_group(sandbox)
+    arn = lb["LoadBalancerArn"]
+    # "Deleting a load balancer also deletes its listeners" (Elastic Load Balancing API Reference,
+    # DeleteLoadBalancer); target groups are not deleted with it (DeleteTargetGroup is a call of its own)
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "elb:load-balancer", arn)
+    assert [(a["action"], a["type"]) for a in plan] == [("delete", "elb:load-balancer")]
+    assert plan[0]["detail"]["listeners_deleted_with_it"] == 1
+    assert plan[0]["detail"]["target_groups_stay"] == [tg["TargetGroupName"]]
+    assert "--with-target-groups" in plan[0]["detail"]["target_groups_hint"]
+    assert ops == ["DeleteLoadBalancer"]
+    assert elb.describe_target_groups(TargetGroupArns=[tg["TargetGroupArn"]])["TargetGroups"]  # it stayed
+    # once no listener forwards to it, the target group goes (by the id scan shows: its ARN)
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "elb:target-group", tg["TargetGroupArn"])
+    assert ops == ["DeleteTargetGroup"]
+
+
+def test_load_balancer_by_name_with_its_target_groups(sandbox, run_tool, state_dir):
+    elb, lb, tg = lb_with_target_group(sandbox)
+    plan, data, ops = remove(sandbox, run_tool, state_dir, "elb:load-balancer", lb["LoadBalancerName"],
+                             "--with-target-groups", scan_as=lb["LoadBalancerArn"])
+    assert [(a["type"], a.get("target")) for a in plan] == [("elb:load-balancer", None),
+                                                            ("elb:target-group", lb["LoadBalancerArn"])]
+    assert ops == ["DeleteLoadBalancer", "DeleteTargetGroup"] and data["summary"]["done"] == 2
+    assert not elb.describe_target_groups()["TargetGroups"] or tg["TargetGroupArn"] not in {
+        t["TargetGroupArn"] for t in elb.describe_target_groups()["TargetGroups"]}
+
+
+def test_target_group_in_use_is_refused_naming_its_load_balancer(sandbox, run_tool):
+    elb, lb, tg = lb_with_target_group(sandbox)
+    message = refused(sandbox, run_tool, "elb:target-group", tg["TargetGroupArn"])
+    assert lb["LoadBalancerName"] in message and "--type elb:load-balancer" in message
+    # "You can delete a target group if it is not referenced by any actions" (Elastic Load Balancing API
+    # Reference, DeleteTargetGroup: ResourceInUse)
+    assert aws_code(lambda: elb.delete_target_group(TargetGroupArn=tg["TargetGroupArn"])) == "ResourceInUse"
+
+
+def test_load_balancer_with_deletion_protection_is_refused(sandbox, run_tool):
+    elb, lb, _ = lb_with_target_group(sandbox)
+    arn = lb["LoadBalancerArn"]
+    elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[
+        {"Key": "deletion_protection.enabled", "Value": "true"}])
+    message = refused(sandbox, run_tool, "elb:load-balancer", arn)
+    assert "deletion_protection.enabled,Value=false" in message
+    # "You can't delete a load balancer if deletion protection is enabled" (Elastic Load Balancing API
+    # Reference, DeleteLoadBalancer): the sandbox refuses it too
+    assert aws_code(lambda: elb.delete_load_balancer(LoadBalancerArn=arn)) == "OperationNotPermitted"
+    assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
+
+
+def test_load_balancer_without_listeners_or_target_groups(sandbox, run_tool, state_dir):
+    ec2, elb = sandbox.client("ec2", REGION), sandbox.client("elbv2", REGION)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(
+        Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]][:2]
+    lb = elb.create_load_balancer(Name=name("lb"), Subnets=subnets)["LoadBalancers"][0]
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "elb:load-balancer", lb["LoadBalancerArn"])
+    assert plan[0]["detail"]["listeners_deleted_with_it"] == 0 and "target_groups_stay" not in plan[0]["detail"]
+    assert ops == ["DeleteLoadBalancer"]
+
+
+def test_load_balancer_name_in_two_regions_is_ambiguous(sandbox, run_tool):
+    shared = name("lb")
+    lb_with_target_group(sandbox, REGION, shared)
+    lb_with_target_group(sandbox, "ap-south-1", shared)
+    r = run_tool("terminate", "--type", "elb:load-balancer", "--id", shared, "--region", f"{REGION},ap-south-1")
+    assert r.code == 2 and "exists in 2 regions" in r.json["errors"][0]["message"], r.stdout
+
+
+# --- RDS --------------------------------------------------------------------------------------------
+
+def database(sandbox, **kw) -> str:
+    db = name("db")
+    sandbox.client("rds", REGION).create_db_instance(
+        DBInstanceIdentifier=db, DBInstanceClass="db.t3.micro", Engine="postgres", MasterUsername="admin1",
+        MasterUserPassword="not-a-secret-1", AllocatedStorage=20, **kw)
+    return db
+
+
+def test_db_instance_is_deleted_after_a_final_snapshot(sandbox, run_tool, state_dir):
+    rds, db = sandbox.client("rds", REGION), database(sandbox)
+    plan, data, ops = remove(sandbox, run_tool, state_dir, "rds:db-instance", db)
+    snapshot = plan[0]["detail"]["final_snapshot"]
+    assert snapshot.startswith(f"awswiz-final-{db}-") and snapshot in plan[0]["detail"]["note"]
+    assert ops == ["DeleteDBInstance"] and audit_lines(state_dir)[-1]["params"]["FinalDBSnapshotIdentifier"] == snapshot
+    assert rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot)["DBSnapshots"]
+
+
+def test_db_instance_with_deletion_protection_is_refused(sandbox, run_tool):
+    rds, db = sandbox.client("rds", REGION), database(sandbox, DeletionProtection=True)
+    assert "--no-deletion-protection" in refused(sandbox, run_tool, "rds:db-instance", db)
+    # "You can't delete a DB instance when deletion protection is enabled" (RDS API Reference,
+    # DeleteDBInstance / Deleting a DB instance); and SkipFinalSnapshot=false needs FinalDBSnapshotIdentifier
+    assert aws_code(lambda: rds.delete_db_instance(DBInstanceIdentifier=db, SkipFinalSnapshot=True)) \
+        == "InvalidParameterCombination"
+    rds.modify_db_instance(DBInstanceIdentifier=db, DeletionProtection=False, ApplyImmediately=True)
+    assert aws_code(lambda: rds.delete_db_instance(DBInstanceIdentifier=db)) == "InvalidParameterCombination"
+    assert rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"]
+
+
+# --- Lambda ------------------------------------------------------------------------------------------
+
+def test_function_goes_after_its_event_source_mappings(sandbox, run_tool, state_dir):
+    iam, lam = sandbox.client("iam"), sandbox.client("lambda", REGION)
+    role = iam.create_role(RoleName=name("fn-role"), AssumeRolePolicyDocument=ROLE_DOC)["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("index.py", "def handler(event, context):\n    return 1\n")
+    fn = name("fn")
+    lam.create_function(FunctionName=fn, Runtime="python3.12", Role=role, Handler="index.handler",
+                        Code={"ZipFile": code.getvalue()})
+    queue = sandbox.client("sqs", REGION).create_queue(QueueName=name("q"))["QueueUrl"]
+    queue_arn = sandbox.client("sqs", REGION).get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=fn)["UUID"]
+    # a mapping is deleted by DeleteEventSourceMapping, not with its function (AWS Lambda API Reference)
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "lambda:function", fn)
+    assert [(a["action"], a["id"]) for a in plan] == [("delete-event-source-mapping", mapping), ("delete", fn)]
+    assert ops == ["DeleteEventSourceMapping", "DeleteFunction"]
+
+
+# --- ECS / EKS ---------------------------------------------------------------------------------------
+
+def test_ecs_cluster_goes_after_its_services_and_container_instances(sandbox, run_tool, state_dir):
+    ecs, ec2 = sandbox.client("ecs", REGION), sandbox.client("ec2", REGION)
+    cluster = ecs.create_cluster(clusterName=name("ecs"))["cluster"]
+    ecs.register_task_definition(family=name("td"), containerDefinitions=[
+        {"name": "web", "image": "nginx", "memory": 128}])
+    family = ecs.list_task_definitions()["taskDefinitionArns"][-1]
+    svc = ecs.create_service(cluster=cluster["clusterName"], serviceName="web", taskDefinition=family,
+                             desiredCount=2)["service"]["serviceArn"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"] or []
+    iid = ec2.run_instances(ImageId=image[0]["ImageId"] if image else "ami-12c6146b", MinCount=1, MaxCount=1,
+                            InstanceType="t3.micro")["Instances"][0]["InstanceId"]
+    doc = json.dumps({"instanceId": iid, "region": REGION})
+    ecs.register_container_instance(cluster=cluster["clusterName"], instanceIdentityDocument=doc)
+    # "You can't delete a cluster that contains services" / "that has registered container instances"
+    # (Amazon ECS API Reference, DeleteCluster): the sandbox refuses as AWS does
+    assert aws_code(lambda: ecs.delete_cluster(cluster=cluster["clusterArn"])) == "ClusterContainsServicesException"
+    # --max counts what the user named (the cluster), not the steps that must go before it
+    plan, data, ops = remove(sandbox, run_tool, state_dir, "ecs:cluster", cluster["clusterArn"], "--max", "1")
+    assert [(a["action"], a["type"]) for a in plan] == [
+        ("scale-to-zero", "ecs:service"), ("delete", "ecs:service"), ("deregister", "ecs:container-instance"),
+        ("delete", "ecs:cluster")]
+    assert plan[0]["id"] == svc and iid in plan[2]["detail"]["stays_behind"][0]
+    assert "--type ec2:instance" in plan[2]["detail"]["stays_behind"][0]
+    assert ops == ["UpdateService", "DeleteService", "DeregisterContainerInstance", "DeleteCluster"]
+    assert ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"] == "running"
+    assert ecs.describe_clusters(clusters=[cluster["clusterArn"]])["clusters"][0]["status"] == "INACTIVE"
+    r = run_tool("terminate", "--type", "ecs:cluster", "--id", cluster["clusterArn"], "--region", REGION)
+    assert r.code == 2, r.stdout  # a deleted (INACTIVE) cluster is not found again
+
+
+def test_protected_ecs_cluster_is_refused(sandbox, run_tool):
+    ecs = sandbox.client("ecs", REGION)
+    cluster = ecs.create_cluster(clusterName=name("ecs"), tags=[{"key": "env", "value": "prod"}])["cluster"]
+    assert "protected" in refused(sandbox, run_tool, "ecs:cluster", cluster["clusterName"])
+    assert ecs.describe_clusters(clusters=[cluster["clusterArn"]])["clusters"][0]["status"] == "ACTIVE"
+
+
+def test_eks_cluster_goes_after_node_groups_and_fargate_profiles(sandbox, run_tool, state_dir):
+    eks, ec2 = sandbox.client("eks", REGION), sandbox.client("ec2", REGION)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    role = "arn:aws:iam::123456789012:role/eks"
+    cluster = name("eks")
+    eks.create_cluster(name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.create_nodegroup(clusterName=cluster, nodegroupName="gpu", subnets=subnets, nodeRole=role)
+    eks.create_fargate_profile(clusterName=cluster, fargateProfileName="fp", podExecutionRoleArn=role,
+                               selectors=[{"namespace": "default"}])
+    # "If you have managed node groups or Fargate profiles attached to the cluster, you must delete them
+    # first" (Amazon EKS API Reference, DeleteCluster: ResourceInUseException)
+    assert aws_code(lambda: eks.delete_cluster(name=cluster)) == "ResourceInUseException"
+    eks.delete_nodegroup(clusterName=cluster, nodegroupName="gpu")
+    assert aws_code(lambda: eks.delete_cluster(name=cluster)) == "ResourceInUseException"  # the profile
+    eks.create_nodegroup(clusterName=cluster, nodegroupName="gpu", subnets=subnets, nodeRole=role)
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "eks:cluster", cluster)
+    assert [(a["type"], a["id"]) for a in plan] == [("eks:nodegroup", "gpu"), ("eks:fargate-profile", "fp"),
+                                                    ("eks:cluster", cluster)]
+    assert ops == ["DeleteNodegroup", "DeleteFargateProfile", "DeleteCluster"]
+
+
+# --- SageMaker ---------------------------------------------------------------------------------------
+
+def test_notebook_in_service_is_stopped_then_deleted(sandbox, run_tool, state_dir):
+    sm, nb = sandbox.client("sagemaker", REGION), name("nb")
+    sm.create_notebook_instance(NotebookInstanceName=nb, InstanceType="ml.t3.medium",
+                                RoleArn="arn:aws:iam::123456789012:role/sm")
+    # "Before you can delete a notebook instance, you must call the StopNotebookInstance API" (SageMaker API
+    # Reference, DeleteNotebookInstance)
+    assert aws_code(lambda: sm.delete_notebook_instance(NotebookInstanceName=nb)) == "ValidationException"
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "sagemaker:notebook", nb)
+    assert [a["action"] for a in plan] == ["stop", "delete"]
+    assert ops == ["StopNotebookInstance", "DeleteNotebookInstance"]
+
+
+# --- IAM ---------------------------------------------------------------------------------------------
+
+def test_user_goes_after_everything_attached_in_aws_order(sandbox, run_tool, state_dir):
+    iam, user = sandbox.client("iam"), name("user")
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
+    iam.create_login_profile(UserName=user, Password="Not-a-secret-123")
+    iam.put_user_policy(UserName=user, PolicyName="inline", PolicyDocument=POLICY_DOC)
+    policy = iam.create_policy(PolicyName=name("pol"), PolicyDocument=POLICY_DOC)["Policy"]["Arn"]
+    iam.attach_user_policy(UserName=user, PolicyArn=policy)
+    group = iam.create_group(GroupName=name("grp"))["Group"]["GroupName"]
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    mfa = iam.create_virtual_mfa_device(VirtualMFADeviceName=name("mfa"))["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName=user, SerialNumber=mfa, AuthenticationCode1="123456",
+                          AuthenticationCode2="654321")
+    # "you must delete the items attached to the user manually, or the deletion fails" (IAM API Reference,
+    # DeleteUser: DeleteConflict), in its order: password, keys, certificates, SSH keys, credentials, MFA,
+    # inline policies, attached policies, groups
+    assert aws_code(lambda: iam.delete_user(UserName=user)) == "DeleteConflict"
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "iam:user", user, region=())
+    assert [a["action"] for a in plan] == ["delete-login-profile", "delete-access-key", "deactivate-mfa-device",
+                                           "delete-user-policy", "detach-user-policy", "remove-from-group", "delete"]
+    assert plan[1]["id"] == key and all(a.get("target", user) == user for a in plan)
+    assert ops == ["DeleteLoginProfile", "DeleteAccessKey", "DeactivateMFADevice", "DeleteVirtualMFADevice",
+                   "DeleteUserPolicy", "DetachUserPolicy", "RemoveUserFromGroup", "DeleteUser"]
+    assert iam.get_policy(PolicyArn=policy)["Policy"]  # the managed policy itself stays
+
+
+def test_role_goes_with_its_policies_and_same_named_instance_profile(sandbox, run_tool, state_dir):
+    iam, role = sandbox.client("iam"), name("role")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=ROLE_DOC)
+    iam.put_role_policy(RoleName=role, PolicyName="inline", PolicyDocument=POLICY_DOC)
+    iam.create_instance_profile(InstanceProfileName=role)
+    iam.add_role_to_instance_profile(InstanceProfileName=role, RoleName=role)
+    other = iam.create_instance_profile(InstanceProfileName=name("ip"))["InstanceProfile"]["InstanceProfileName"]
+    iam.add_role_to_instance_profile(InstanceProfileName=other, RoleName=role)
+    # DeleteRole: inline policies, attached policies and instance profiles first (IAM API Reference, DeleteRole)
+    assert aws_code(lambda: iam.delete_role(RoleName=role)) == "DeleteConflict"
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "iam:role", role, region=())
+    assert [a["action"] for a in plan] == ["delete-role-policy", "remove-from-instance-profile",
+                                           "remove-from-instance-profile", "delete"]
+    assert ops == ["DeleteRolePolicy", "RemoveRoleFromInstanceProfile", "DeleteInstanceProfile",
+                   "RemoveRoleFromInstanceProfile", "DeleteRole"]
+    assert iam.get_instance_profile(InstanceProfileName=other)["InstanceProfile"]["Roles"] == []
+
+
+def test_service_linked_role_and_own_identity_are_refused(sandbox, run_tool):
+    iam = sandbox.client("iam")
+    slr = iam.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com",
+                                         CustomSuffix=name("s"))["Role"]["RoleName"]
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "iam:role", "--id", slr)
+    assert r.code == 4 and "delete-service-linked-role" in r.json["errors"][0]["message"]
+    assert mutating_calls(sandbox, mark) == []
+    # "Only the service that depends on the service-linked role can modify or delete the role" (IAM API
+    # Reference, UnmodifiableEntityException)
+    assert aws_code(lambda: iam.delete_role(RoleName=slr)) == "UnmodifiableEntity"
+    me = sandbox.client("sts").get_caller_identity()["Arn"].rsplit("/", 1)[-1]
+    if me not in {u["UserName"] for u in iam.list_users()["Users"]}:
+        iam.create_user(UserName=me)
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "iam:user", "--id", me)
+    assert r.code == 4 and "runs as" in r.json["errors"][0]["message"]
+    assert mutating_calls(sandbox, mark) == []
+
+
+# --- bad ids -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("--type", "elb:load-balancer", "--id", "bad name!"), ("--type", "elb:target-group", "--id", "no-such-tg"),
+    ("--type", "rds:db-instance", "--id", "1bad"), ("--type", "rds:db-instance", "--id", "no-such-db"),
+    ("--type", "lambda:function", "--id", "no-such-fn"), ("--type", "ecs:cluster", "--id", "no-such-cluster"),
+    ("--type", "eks:cluster", "--id", "no-such-cluster"), ("--type", "sagemaker:notebook", "--id", "no_such"),
+    ("--type", "iam:user", "--id", "no-such-user-x"), ("--type", "iam:role", "--id", "bad role"),
+    ("--type", "rds:db-instance", "--id", "some-db", "--with-target-groups"),
+])
+def test_bad_ids_are_exit_2_and_change_nothing(sandbox, run_tool, state_dir, args):
+    mark = sandbox.mark()
+    r = run_tool("terminate", *args, "--region", REGION)
+    assert r.code == 2, r.stdout + r.stderr
+    assert r.json["errors"][0]["code"] == "BadInput"
+    assert mutating_calls(sandbox, mark) == [] and not (state_dir / "audit.jsonl").exists()
