@@ -17,7 +17,8 @@ def test_open_requests_by_default(run_tool):
     assert pending["console"] == "https://us-east-1.console.aws.amazon.com/servicequotas/home/requests"
     assert pending["case_console"].endswith(pending["case_id"])
     assert ("us-west-2", "L-DB2E81BA") not in reqs  # approved: closed
-    assert r.json["next"] == ["uv run tools/quota_status.py --all"]
+    # the hint keeps the run's region scope (issue 11: hints work as printed, in the same scope)
+    assert r.json["next"] == ["uv run tools/quota_status.py --all --region us-east-1,us-west-2"]
 
 
 def test_all_includes_closed(run_tool):

@@ -196,3 +196,25 @@ def test_pretty_shows_tables_and_findings(run_tool):
     assert r.code == 0, r.stderr
     assert "Snapshot:" in r.stdout and "Findings" in r.stdout and "train-a" in r.stdout
     assert not r.stdout.lstrip().startswith("{")
+
+
+def test_an_instance_type_the_region_does_not_describe_does_not_fail_the_region(sandbox, run_tool):
+    # Amazon EC2 API Reference, "Error codes": InvalidInstanceType fails the whole DescribeInstanceTypes call
+    # when one requested type is unknown in the Region (a retired type an old instance still runs). The scan
+    # asks again without the named types: the region's resources are all returned, only GPU details are missing.
+    region = "ca-central-1"
+    from mutation_helpers import image, instance
+
+    ec2 = sandbox.client("ec2", region)
+    old = ec2.run_instances(ImageId=image(ec2), MinCount=1, MaxCount=1, InstanceType="m3.medium")[
+        "Instances"][0]["InstanceId"]
+    with pytest.raises(Exception, match="InvalidInstanceType"):
+        ec2.describe_instance_types(InstanceTypes=["m3.medium", "t3.micro"])
+    new = instance(ec2)
+    try:
+        r = run_tool("scan", "--region", region, "--service", "ec2:instance")
+        assert r.code == 0, r.stdout
+        got = {x["id"]: x for x in r.json["data"]["resources"]}
+        assert old in got and got[new]["vcpus"] == 2
+    finally:
+        ec2.terminate_instances(InstanceIds=[old, new])

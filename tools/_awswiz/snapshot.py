@@ -14,11 +14,30 @@ GLOBAL = "global"
 WORLD = ("0.0.0.0/0", "::/0")
 
 
+def _described_types(client, types: list[str]) -> list[dict]:
+    """DescribeInstanceTypes for up to 100 types. AWS fails the whole call with InvalidInstanceType when one
+    type is unknown in the region (a retired or previous-generation type an old instance still runs), naming
+    them: "The following supplied instance types do not exist: [m3.medium]". Those are left out (their
+    instances get no GPU details) and the call is made once more for the rest."""
+    import re
+
+    try:
+        return client.describe_instance_types(InstanceTypes=types)["InstanceTypes"]
+    except Exception as exc:
+        err = getattr(exc, "response", {}).get("Error", {})
+        named = re.search(r"\[([^\]]*)\]", err.get("Message", "")) if err.get("Code") == "InvalidInstanceType" else None
+        unknown = {t.strip() for t in named.group(1).split(",")} if named else set()
+        rest = [t for t in types if t not in unknown]
+        if not unknown or len(rest) == len(types):
+            raise
+        return client.describe_instance_types(InstanceTypes=rest)["InstanceTypes"] if rest else []
+
+
 def gpu_specs(client, types: list[str]) -> dict[str, dict]:
     """GPU count, model and memory, and vCPUs, for instance types (one call per 100 types)."""
     out: dict[str, dict] = {}
     for i in range(0, len(types), 100):
-        for t in client.describe_instance_types(InstanceTypes=types[i:i + 100])["InstanceTypes"]:
+        for t in _described_types(client, types[i:i + 100]):
             gpus = (t.get("GpuInfo") or {}).get("Gpus") or []
             out[t["InstanceType"]] = {
                 "vcpus": t["VCpuInfo"]["DefaultVCpus"],
