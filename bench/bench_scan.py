@@ -132,6 +132,15 @@ class Proxy:
 
 # --- (a), (c), (d): the scan as the agent runs it -------------------------------------------------
 
+def run_all_regions(tool: str, endpoint: str, state: Path, *args: str) -> tuple[float, int, dict]:
+    """`uv run tools/<tool>.py --region all ARGS` as the agent runs it: (wall seconds, exit code, envelope)."""
+    env = clean_env(AWS_ENDPOINT_URL=endpoint, AWSWIZ_STATE_DIR=str(state))
+    t = time.perf_counter()
+    p = subprocess.run(["uv", "run", "--quiet", str(TOOLS / f"{tool}.py"), "--region", "all", *args], env=env,
+                       capture_output=True, text=True, timeout=600)
+    return time.perf_counter() - t, p.returncode, json.loads(p.stdout)
+
+
 def scan_cmd(runner: str, *args: str) -> list[str]:
     if runner == "uv":
         return ["uv", "run", "--quiet", str(TOOLS / "scan.py"), *args]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,15 +24,11 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scan import RESULTS, TOOLS, Proxy, Sandbox, clean_env  # noqa: E402 - the scan benchmark's helpers
+from bench_scan import RESULTS, Proxy, Sandbox, run_all_regions  # noqa: E402 - the scan benchmark's helpers
 
 
 def run(endpoint: str, state: Path, *args: str, tool: str = "waste") -> tuple[float, int, dict]:
-    env = clean_env(AWS_ENDPOINT_URL=endpoint, AWSWIZ_STATE_DIR=str(state))
-    t = time.perf_counter()
-    p = subprocess.run(["uv", "run", "--quiet", str(TOOLS / f"{tool}.py"), "--region", "all", *args], env=env,
-                       capture_output=True, text=True, timeout=600)
-    return time.perf_counter() - t, p.returncode, json.loads(p.stdout)
+    return run_all_regions(tool, endpoint, state, *args)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import BadInput
 
@@ -39,7 +39,6 @@ class Remover:
     scope: str = "regional"          # "global": ids are not per region (buckets); plan gets region None
     options: tuple[str, ...] = ()    # terminate flags this type accepts (e.g. "snapshot")
     unsupported: str | None = None   # why AwsWiz does not remove this type (and what to do instead)
-    extra: dict = field(default_factory=dict)
 
 
 _REGISTRY: dict[str, Remover] = {}
@@ -56,12 +55,6 @@ def registry() -> dict[str, Remover]:
     for m in MODULES:
         importlib.import_module(f"{__name__}.{m}")
     return _REGISTRY
-
-
-def names() -> list[str]:
-    from ..resources import BY_TYPE
-
-    return sorted(set(BY_TYPE) | set(ALIASES))
 
 
 def get(type_name: str) -> Remover:
