@@ -34,6 +34,12 @@ def ec2_of(sandbox):
     ("stop", "--tag", " =x"),
     ("cleanup_vpc", "--id", ""),
     ("terminate", "--type", "s3", "--id", ","),
+    ("terminate", "--type", "ec2:volume", "--id", " , "),   # every remover type shares the one selector check
+    ("terminate", "--type", "vpc:security-group", "--id", ""),
+    ("cleanup_vpc", "--id", " , "),
+    ("schedule", "set", "--id", ",", "--stop", "20:00", "--start", "08:00"),
+    ("schedule", "set", "--tag", "=x", "--stop", "20:00", "--start", "08:00"),
+    ("schedule", "remove", "--id", " "),
 ])
 def test_empty_selector_is_bad_input_and_plans_nothing(sandbox, run_tool, state_dir, args):
     iid = instance(ec2_of(sandbox))
