@@ -38,3 +38,60 @@ def test_no_tag_calls_without_a_tag_filter(sandbox, run_tool):
     assert r.code == 0, r.stderr
     assert {"research-alb", "alice"} <= {x["name"] for x in r.json["data"]["resources"]}
     assert not {"DescribeTags", "ListUserTags", "ListRoleTags"} & set(actions(sandbox, mark))
+
+
+def is_get_bucket_tagging(call: dict) -> bool:
+    """S3 speaks REST: GetBucketTagging is GET /<bucket>?tagging (the sandbox logs no action name for it)."""
+    return call["method"] == "GET" and call["query"].split("=")[0] == "tagging"
+
+
+def test_bucket_tags_come_from_one_tagging_call_per_bucket_region(sandbox, run_tool):
+    # GetResources lists "all the tagged or previously tagged resources that are located in the specified
+    # Region" (Resource Groups Tagging API Reference, GetResources), buckets among them; ListBuckets gives each
+    # bucket's BucketRegion (Amazon S3 API Reference, ListBuckets). So no GetBucketTagging per bucket, and
+    # nothing asked about the buckets of regions outside the scan.
+    mark = sandbox.mark()
+    r = run_tool("scan", "--region", "us-east-1,eu-west-1", "--service", "s3")
+    assert r.code == 0, r.stderr
+    recs = {x["id"]: x for x in r.json["data"]["resources"]}
+    assert recs["awswiz-demo-datasets"]["tags"] == {"project": "llm"}
+    assert recs["awswiz-demo-datasets"]["region"] == "us-east-1"
+    assert recs["awswiz-demo-logs-eu"]["tags"] == {} and recs["awswiz-demo-logs-eu"]["region"] == "eu-west-1"
+    assert {x["region"] for x in recs.values()} == {"us-east-1", "eu-west-1"}
+    calls = sandbox.calls(mark)
+    assert not [c for c in calls if is_get_bucket_tagging(c)]
+    assert sorted(c["region"] for c in calls if c["action"] == "GetResources") == ["eu-west-1", "us-east-1"]
+
+
+def test_bucket_tags_without_the_tagging_api_are_asked_per_bucket(sandbox, run_tool, faulty):
+    # a caller whose policy allows s3:GetBucketTagging but not tag:GetResources still sees every bucket's tags
+    url, _ = faulty(fail={"GetResources": ("AccessDeniedException", 400)})
+    mark = sandbox.mark()
+    r = run_tool("scan", "--region", "us-east-1,eu-west-1", "--service", "s3", endpoint=url)
+    assert r.code == 0, r.stderr
+    recs = {x["id"]: x for x in r.json["data"]["resources"]}
+    assert recs["awswiz-demo-datasets"]["tags"] == {"project": "llm"}
+    assert recs["awswiz-demo-logs-eu"]["tags"] == {}
+    calls = sandbox.calls(mark)
+    assert sorted(c["path"].strip("/") for c in calls if is_get_bucket_tagging(c)) == sorted(recs)
+    assert "GetResources" not in [c["action"] for c in calls]
+
+
+def test_the_sandbox_pages_list_buckets_and_names_regions_as_aws_does(sandbox):
+    # Amazon S3 API Reference, ListBuckets: BucketRegion "is included in the response" only "if the request
+    # contains at least one valid parameter"; MaxBuckets is 1..10000; more buckets than a page give a
+    # ContinuationToken. moto alone cuts the list at MaxBuckets with no token and names no region.
+    s3 = sandbox.client("s3")
+    plain = s3.list_buckets()["Buckets"]
+    assert plain and all("BucketRegion" not in b for b in plain)
+    paged = [b for page in s3.get_paginator("list_buckets").paginate(PaginationConfig={"PageSize": 2})
+             for b in page["Buckets"]]
+    assert sorted(b["Name"] for b in paged) == sorted(b["Name"] for b in plain)  # every bucket, over pages
+    regions = {b["Name"]: b["BucketRegion"] for b in paged}
+    assert regions["awswiz-demo-datasets"] == "us-east-1" and regions["awswiz-demo-logs-eu"] == "eu-west-1"
+    import botocore.exceptions
+    import pytest
+
+    with pytest.raises(botocore.exceptions.ClientError) as err:
+        s3.list_buckets(MaxBuckets=10001)
+    assert err.value.response["Error"]["Code"] == "InvalidArgument"

@@ -145,7 +145,13 @@ class Aws:
         core = getattr(self.session, "_session", None)
         if core is not None and hasattr(core, "get_scoped_config"):
             core.get_scoped_config = functools.lru_cache(maxsize=1)(core.get_scoped_config)
-            core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
+            from . import lean
+
+            # parsers read timestamps faster, and parse only what a reader names where it asks (lean.py)
+            if settings.get("AWSWIZ_LEAN"):
+                lean.install(core, timestamp_parser=parse_timestamp)
+            else:
+                core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_timestamp)
         self.workers = workers or worker_count()
         endpoint = os.environ.get("AWS_ENDPOINT_URL")
         self.endpoint = endpoint
@@ -182,6 +188,10 @@ class Aws:
                 c = self._clients.get(key)
                 if c is None:
                     c = self.session.client(service, region_name=region, config=self.config)
+                    # Load the paginator model here, one client at a time: botocore's loader caches what it
+                    # finds only once a lookup ends, so threads asking at once each list its ~450 data
+                    # directories (measured: 34 listings, a fifth of a 10,000-resource scan's CPU).
+                    c.can_paginate(next(iter(c.meta.method_to_api_mapping)))
                     c.meta.events.register("before-send", deadline.check, unique_id="awswiz-deadline")
                     if self.audit is not None:  # audit hook: see enable_audit()
                         self.audit.install(c)

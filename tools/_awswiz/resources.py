@@ -7,6 +7,8 @@ few things that cannot be said as a path are small functions in SHAPERS.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 
 
@@ -122,8 +124,10 @@ ROWS: list[Row] = [
         delete="delete_security_group", delete_param="GroupId",
         removal="terminate.py: other groups' rules that refer to it revoked first; one in use or a "
         "default group is refused", first=("ec2:instance", "vpc:network-interface", "elb:load-balancer"), cost="free"),
+    # Paged (MaxBuckets): AWS names each bucket's BucketRegion only "if the request contains at least one valid
+    # parameter", and will reject unpaged ListBuckets for accounts allowed over 10,000 buckets (S3 API Reference)
     Row("s3:bucket", "s3", "list_buckets", "Buckets[]", "Name", name="Name", tags=None, scope="global",
-        fields={"created": "CreationDate", "bucket_region": "BucketRegion"},
+        kwargs={"MaxBuckets": 10000}, fields={"created": "CreationDate", "bucket_region": "BucketRegion"},
         delete="delete_bucket", delete_param="Bucket",
         removal="terminate empties every object version and delete marker, then deletes the bucket; Object Lock "
         "retention and MFA Delete block it", cost="per GiB-month stored (every version) by storage class, plus "
@@ -197,22 +201,61 @@ def tag_map(raw) -> dict[str, str]:
     return {t.get("Key", t.get("key", "")): t.get("Value", t.get("value", "")) for t in raw}
 
 
-def to_record(row: Row, item, region: str) -> dict:
-    """One small uniform record: type, id, region, name, state, tags, then the row's own fields."""
+def reads(row: Row) -> list[str]:
+    """The paths to_record reads within an item (what a list call's answer must hold: lean.py)."""
+    return [p for p in (row.id, row.name, row.state, row.tags) if p] + list(row.fields.values())
+
+
+_CHAIN = re.compile(r"[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*")
+
+
+@functools.lru_cache(maxsize=None)
+def reader(path: str):
+    """A function reading the JMESPath `path` from an item, with JMESPath's answers. The table's two forms,
+    "A.B" and "A[].B.C", are read directly (a fifth of a 10,000-resource scan's CPU went to building
+    JMESPath's interpreter per item and field); anything else goes to jmespath."""
+    def fields(names):
+        def read(value):
+            for n in names:
+                value = value.get(n) if isinstance(value, dict) else None
+            return value
+        return read
+
+    base, sep, rest = path.partition("[].")
+    if path == "@":
+        return lambda item: item
+    if _CHAIN.fullmatch(base) and (not sep or _CHAIN.fullmatch(rest)):
+        head = fields(base.split("."))
+        if not sep:
+            return head
+        tail = fields(rest.split("."))
+
+        def project(item):
+            value = head(item)
+            if not isinstance(value, list):
+                return None
+            flat = [x for v in value for x in (v if isinstance(v, list) else [v])]  # "[]" flattens one level
+            return [r for r in map(tail, flat) if r is not None]  # a projection drops what reads as null
+        return project
     import jmespath
 
+    return jmespath.compile(path).search
+
+
+def to_record(row: Row, item, region: str) -> dict:
+    """One small uniform record: type, id, region, name, state, tags, then the row's own fields."""
     tags = tag_map(item.get(row.tags) if row.tags and isinstance(item, dict) else None)
-    ident = item if row.id == "@" else jmespath.search(row.id, item)
+    ident = reader(row.id)(item)
     if row.name:
-        name = jmespath.search(row.name, item)
+        name = reader(row.name)(item)
     elif row.id == "@":
         name = str(item).rsplit("/", 1)[-1]
     else:
         name = tags.get("Name")
     rec = {"type": row.type, "id": ident, "region": region, "name": name,
-           "state": jmespath.search(row.state, item) if row.state else None, "tags": tags}
+           "state": reader(row.state)(item) if row.state else None, "tags": tags}
     for out, path in row.fields.items():
-        value = jmespath.search(path, item)
+        value = reader(path)(item)
         if value not in (None, [], ""):
             rec[out] = value
     return rec

@@ -1,4 +1,6 @@
-"""S3 MFA Delete as AWS enforces it, which moto (5.2) ignores: PutBucketVersioning keeps MfaDelete only with an
+"""S3 as AWS answers it where moto (5.2) does not: ListBuckets' BucketRegion and pages (below), and MFA Delete.
+
+MFA Delete, which moto ignores: PutBucketVersioning keeps MfaDelete only with an
 x-amz-mfa header, GetBucketVersioning reports it, and DeleteObjects naming versions on such a bucket fails
 whole without x-amz-mfa (S3 User Guide, "Deleting an object from an MFA delete-enabled bucket": "If you don't
 include this request header, the request fails"; for DeleteObjects that is the whole request).
@@ -59,4 +61,51 @@ def _teach_moto() -> None:
     S3Response._bucket_response_delete_keys = _delete_keys
 
 
+# "BucketRegion indicates the Amazon Web Services region where the bucket is located. If the request contains
+# at least one valid parameter, it is included in the response"; "If you specify the bucket-region, prefix, or
+# continuation-token query parameters without using max-buckets ..., Amazon S3 applies a default page size of
+# 10,000 and provides a continuation token if there are more buckets"; MaxBuckets: "Valid Range: Minimum value of
+# 1. Maximum value of 10000" (Amazon S3 API Reference, ListBuckets). moto cuts the list at max-buckets with no
+# token and never names the region.
+LIST_PARAMS = ("max-buckets", "prefix", "bucket-region", "continuation-token")
+
+
+def _teach_list_buckets() -> None:
+    import base64
+
+    from moto.core.responses import ActionResult
+    from moto.s3.exceptions import InvalidArgumentError
+    from moto.s3.responses import S3Response
+
+    unpaged = S3Response.all_buckets
+
+    def all_buckets(self):
+        asked = {k: self._get_param(k) for k in LIST_PARAMS}
+        if all(v is None for v in asked.values()):
+            return unpaged(self)  # as AWS: the whole list, no BucketRegion
+        self.data["Action"] = "ListAllMyBuckets"
+        self._authenticate_and_authorize_s3_action()
+        raw = asked["max-buckets"]
+        if raw is not None and not (raw.isdigit() and 1 <= int(raw) <= 10000):
+            raise InvalidArgumentError("max-buckets must be from 1 to 10000", "max-buckets", raw)
+        size = int(raw or 10000)
+        found = sorted(self.backend.list_buckets(prefix=asked["prefix"], bucket_region=asked["bucket-region"],
+                                                 max_buckets=None), key=lambda b: b.name)
+        after = base64.urlsafe_b64decode(asked["continuation-token"]).decode() if asked["continuation-token"] else ""
+        rest = [b for b in found if b.name > after]
+        page = rest[:size]
+        result = {"Owner": {"ID": "bcaf1ffd86f41161ca5fb16fd081034f"},
+                  "Buckets": [{"Name": b.name, "CreationDate": b.creation_date_ISO8601, "BucketRegion": b.region_name}
+                              for b in page]}
+        if len(rest) > size:
+            result["ContinuationToken"] = base64.urlsafe_b64encode(page[-1].name.encode()).decode()
+        if asked["prefix"]:
+            result["Prefix"] = asked["prefix"]
+        self.data["Action"] = "ListBuckets"
+        return self.serialized(ActionResult(result))
+
+    S3Response.all_buckets = all_buckets
+
+
 _teach_moto()
+_teach_list_buckets()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+from ..aws import paginate
 from ..checks import finding, fix_command
+from ..resources import BY_TYPE
 
 CHECKS = {"s3-bucket-public-acl", "s3-bucket-public-policy", "s3-account-pab-off", "s3-bucket-pab-off",
           "s3-bucket-no-encryption"}
@@ -54,7 +56,7 @@ def submit(fan, aws, regions: list[str], want: set[str]) -> None:
         return
 
     def buckets():
-        listed = aws.client("s3").list_buckets()["Buckets"]
+        listed = paginate(aws.client("s3"), "list_buckets", "Buckets[]", **BY_TYPE["s3:bucket"].kwargs)
         for b in listed:
             fan.submit(("s3", "region", b["Name"]), lambda b=b: _details(b), None, f"s3 bucket {b['Name']}")
         return listed
