@@ -1,7 +1,7 @@
 """The plain concurrent boto3 reference: what a user would write instead of scan.py.
 
 A thread pool over exactly the calls the scan makes (same regions, rows, kwargs, pagination and
-follow-ups: GPU details per region running instances, each bucket's location and tags), with plain boto3
+follow-ups: GPU details per region running instances, the buckets' tags per bucket region), with plain boto3
 clients (one per service and region, made under a lock: a boto3 session is not thread-safe), standard
 retries, nothing else: no deadline, no progress, no error entries, no records. Run as its own process
 (bench_scan.py times it from outside, as it times the scan), it prints one JSON line:
@@ -56,7 +56,7 @@ def main() -> None:
         with lock:
             futures.append(pool.submit(fn, *args))
 
-    def bucket(name: str, bucket_region: str | None):
+    def bucket(name: str, bucket_region: str | None):  # a bucket ListBuckets gave no region: its own calls
         region = bucket_region or call(client("s3"), "get_bucket_location", Bucket=name).get(
             "LocationConstraint") or "us-east-1"
         with lock:
@@ -66,6 +66,14 @@ def main() -> None:
         except Exception as exc:  # noqa: BLE001 - NoSuchTagSet: an untagged bucket
             if getattr(exc, "response", {}).get("Error", {}).get("Code") != "NoSuchTagSet":
                 raise
+
+    def bucket_tags(region: str, names: list[str]):  # as the scan: one GetResources per bucket region
+        with lock:
+            ids.update(("s3:bucket", region, n) for n in names)
+        for _page in client("resourcegroupstaggingapi", region).get_paginator("get_resources").paginate(
+                ResourceTypeFilters=["s3"]):
+            with lock:
+                calls[0] += 1
 
     def listing(row, region: str):
         c = client(row.service, "us-east-1" if region == "global" else region)
@@ -78,8 +86,14 @@ def main() -> None:
         else:
             items = jmespath.search(row.items, call(c, row.call, **row.kwargs)) or []
         if row.type == "s3:bucket":
+            by_region: dict[str, list] = {}
             for b in items:
-                submit(bucket, b["Name"], b.get("BucketRegion"))
+                if b.get("BucketRegion"):
+                    by_region.setdefault(b["BucketRegion"], []).append(b["Name"])
+                else:
+                    submit(bucket, b["Name"], None)
+            for where, names in by_region.items():
+                submit(bucket_tags, where, names)
             return
         found = {(row.type, region, str(i if row.id == "@" else jmespath.search(row.id, i))) for i in items}
         with lock:
