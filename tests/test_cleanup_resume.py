@@ -46,7 +46,8 @@ class Gate:
 
             def _handle(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                action = parse_qs(body.decode(errors="replace")).get("Action", [""])[0]
+                action = parse_qs(body.decode(errors="replace")).get("Action", [""])[0] or \
+                    self.headers.get("X-Amz-Target", "").rpartition(".")[2]  # JSON protocols (ECS, ...)
                 if gate.seen >= gate.nth:  # the step is done: hold whatever comes next, never forward it
                     gate.held.set()
                     gate.release.wait(60)

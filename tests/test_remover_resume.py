@@ -1,0 +1,241 @@
+"""A confirm of the multi-step removers (terminate --type ec2:image | iam:user | elb:load-balancer
+--with-target-groups | ecs:cluster) and of reap, killed with SIGKILL right after each changing call in turn, then
+planned and confirmed again: nothing the first plan named is left, nothing else is removed, and the re-plan
+does not fail on what is already gone (DESIGN.md: "A run killed half-way is finished by planning and
+confirming again: the new plan holds everything still left to do").
+
+The kill lands deterministically through the Gate of test_cleanup_resume: calls pass until the n-th changing
+call has been answered, then the tool's next call (of any kind) is held and the tool is killed."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from conftest import TOOLS, clean_env
+from mutation_helpers import instance, name
+from test_cleanup_resume import Gate
+from test_removers_services import POLICY_DOC, lb_with_target_group
+
+REGION = "eu-central-2"  # no other test uses it
+REAP_REGION = "ap-south-2"  # reap sees every managed resource of its region: only this file uses it
+PAST = "2020-01-01T00:00:00+00:00"
+MANAGED = {"awswiz:managed": "true", "awswiz:owner": "launch", "awswiz:expires-at": PAST}
+
+
+@dataclass
+class Case:
+    tool: str
+    args: list[str]
+    left: Callable[[], list[str]]   # what the first plan named that still exists
+    kept: Callable[[], list[str]] = lambda: []  # what must survive (not named), that is gone
+
+
+def kill_after(sandbox, state_dir, case: Case, token: str, nth: int) -> bool:
+    """Confirm through a gate; SIGKILL once the nth changing call is answered (the next call is held, never
+    sent). False when the confirm finished first (it makes fewer than nth changing calls)."""
+    gate = Gate(sandbox.url, None, nth)
+    env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
+    proc = subprocess.Popen([sys.executable, str(TOOLS / f"{case.tool}.py"), *case.args, "--confirm", token],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not gate.held.wait(0.2):
+            if proc.poll() is not None:
+                return False
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        gate.close()
+        if proc.poll() is None:
+            proc.kill()
+    return True
+
+
+def gone(fn: Callable[[], object], *codes: str) -> bool:
+    """True when the describe call says the resource does not exist (one of codes)."""
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - the sandbox's answer is what is judged
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") in codes:
+            return True
+        raise
+    return False
+
+
+# --- cases: each makes fresh resources (and one of the same kind that must stay) -----------------------
+
+def ami(ec2, tags: dict | None = None) -> tuple[str, list[str]]:
+    """An AMI made by CreateImage from an instance of its own (terminated at once), with its snapshots. moto
+    snapshots the root volume only, and ignores RegisterImage's BlockDeviceMappings: one snapshot per AMI."""
+    iid = instance(ec2)
+    spec = [{"ResourceType": "image", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}] if tags else []
+    image = ec2.create_image(InstanceId=iid, Name=name("resume-ami"), TagSpecifications=spec)["ImageId"]
+    ec2.terminate_instances(InstanceIds=[iid])
+    maps = ec2.describe_images(ImageIds=[image])["Images"][0]["BlockDeviceMappings"]
+    return image, [m["Ebs"]["SnapshotId"] for m in maps if m.get("Ebs", {}).get("SnapshotId")]
+
+
+def image_state(ec2, amis: list[str], snaps: list[str]) -> list[str]:
+    out = [i["ImageId"] for i in ec2.describe_images(Owners=["self"], Filters=[
+        {"Name": "image-id", "Values": amis}])["Images"]]
+    return out + [s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"], Filters=[
+        {"Name": "snapshot-id", "Values": snaps}])["Snapshots"]]
+
+
+def image_case(sandbox) -> Case:
+    """Two AMIs with their snapshots in one run (moto gives each AMI one snapshot; with two AMIs the plan still
+    deregisters before it deletes: deregister A, deregister B, delete A's snapshot, delete B's)."""
+    ec2 = sandbox.client("ec2", REGION)
+    (a, snaps_a), (b, snaps_b), (other, other_snaps) = ami(ec2), ami(ec2), ami(ec2)
+    return Case("terminate", ["--type", "ec2:image", "--id", f"{a},{b}", "--region", REGION],
+                left=lambda: image_state(ec2, [a, b], snaps_a + snaps_b),
+                kept=lambda: sorted({other, *other_snaps} - set(image_state(ec2, [other], other_snaps))))
+
+
+def user_state(iam, user: str, mfa: str | None) -> list[str]:
+    left = [] if gone(lambda: iam.get_user(UserName=user), "NoSuchEntity") else [user]
+    if mfa:
+        left += [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+                 if d["SerialNumber"] == mfa]
+    return left
+
+
+def make_user(iam) -> tuple[str, str]:
+    user = name("resume-user")
+    iam.create_user(UserName=user)
+    iam.create_access_key(UserName=user)
+    iam.create_login_profile(UserName=user, Password="Not-a-secret-123")
+    iam.put_user_policy(UserName=user, PolicyName="inline", PolicyDocument=POLICY_DOC)
+    policy = iam.create_policy(PolicyName=name("resume-pol"), PolicyDocument=POLICY_DOC)["Policy"]["Arn"]
+    iam.attach_user_policy(UserName=user, PolicyArn=policy)
+    group = iam.create_group(GroupName=name("resume-grp"))["Group"]["GroupName"]
+    iam.add_user_to_group(GroupName=group, UserName=user)
+    mfa = iam.create_virtual_mfa_device(VirtualMFADeviceName=name("resume-mfa"))["VirtualMFADevice"]["SerialNumber"]
+    iam.enable_mfa_device(UserName=user, SerialNumber=mfa, AuthenticationCode1="123456",
+                          AuthenticationCode2="654321")
+    return user, mfa
+
+
+def user_case(sandbox) -> Case:
+    iam = sandbox.client("iam")
+    user, mfa = make_user(iam)
+    other, other_mfa = make_user(iam)
+    return Case("terminate", ["--type", "iam:user", "--id", user], left=lambda: user_state(iam, user, mfa),
+                kept=lambda: sorted({other, other_mfa} - set(user_state(iam, other, other_mfa))))
+
+
+def lb_state(elb, lb: dict, tg: dict) -> list[str]:
+    lbs = {x["LoadBalancerArn"] for x in elb.describe_load_balancers()["LoadBalancers"]}
+    tgs = {x["TargetGroupArn"] for x in elb.describe_target_groups()["TargetGroups"]}
+    return [a for a in (lb["LoadBalancerArn"],) if a in lbs] + [a for a in (tg["TargetGroupArn"],) if a in tgs]
+
+
+def lb_case(sandbox) -> Case:
+    elb, lb, tg = lb_with_target_group(sandbox, REGION)
+    _, other, other_tg = lb_with_target_group(sandbox, REGION)
+    return Case("terminate", ["--type", "elb:load-balancer", "--id", lb["LoadBalancerArn"], "--with-target-groups",
+                              "--region", REGION], left=lambda: lb_state(elb, lb, tg),
+                kept=lambda: sorted({other["LoadBalancerArn"], other_tg["TargetGroupArn"]}
+                                    - set(lb_state(elb, other, other_tg))))
+
+
+def ecs_cluster(ecs, ec2) -> tuple[str, str, str]:
+    """A cluster with a service of 2 tasks and a registered container instance; -> (cluster, service, instance)."""
+    arn = ecs.create_cluster(clusterName=name("resume-ecs"))["cluster"]["clusterArn"]
+    ecs.register_task_definition(family=name("resume-td"), containerDefinitions=[
+        {"name": "web", "image": "nginx", "memory": 128}])
+    family = ecs.list_task_definitions()["taskDefinitionArns"][-1]
+    svc = ecs.create_service(cluster=arn, serviceName="web", taskDefinition=family,
+                             desiredCount=2)["service"]["serviceArn"]
+    image = ec2.describe_images(Owners=["amazon"])["Images"] or []
+    iid = ec2.run_instances(ImageId=image[0]["ImageId"] if image else "ami-12c6146b", MinCount=1, MaxCount=1,
+                            InstanceType="t3.micro")["Instances"][0]["InstanceId"]
+    ci = ecs.register_container_instance(cluster=arn, instanceIdentityDocument=json.dumps(
+        {"instanceId": iid, "region": REGION}))["containerInstance"]["containerInstanceArn"]
+    return arn, svc, ci
+
+
+def ecs_state(ecs, arn: str, svc: str, ci: str) -> list[str]:
+    left = [c["clusterArn"] for c in ecs.describe_clusters(clusters=[arn])["clusters"] if c["status"] != "INACTIVE"]
+    left += [s["serviceArn"] for s in ecs.describe_services(cluster=arn, services=[svc])["services"]
+             if s["status"] == "ACTIVE"]
+    return left + [c for c in ecs.list_container_instances(cluster=arn)["containerInstanceArns"] if c == ci]
+
+
+def ecs_case(sandbox) -> Case:
+    ecs, ec2 = sandbox.client("ecs", REGION), sandbox.client("ec2", REGION)
+    arn, svc, ci = ecs_cluster(ecs, ec2)
+    other = ecs_cluster(ecs, ec2)
+    return Case("terminate", ["--type", "ecs:cluster", "--id", arn, "--region", REGION],
+                left=lambda: ecs_state(ecs, arn, svc, ci),
+                kept=lambda: sorted(set(other) - set(ecs_state(ecs, *other))))
+
+
+def reap_state(ec2, iid: str, vol: str, image: str, snaps: list[str]) -> list[str]:
+    inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
+    left = [] if inst in ("shutting-down", "terminated") else [iid]
+    left += [v["VolumeId"] for v in ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [vol]}])["Volumes"]]
+    return left + image_state(ec2, [image], snaps)
+
+
+def reap_case(sandbox) -> Case:
+    """Three expired managed resources: an instance, an unattached volume and an AMI with its snapshot; and
+    an unexpired managed volume that stays."""
+    ec2 = sandbox.client("ec2", REAP_REGION)
+    iid = instance(ec2, tags=MANAGED)
+    vol_tags = [{"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in MANAGED.items()]}]
+    vol = ec2.create_volume(AvailabilityZone=f"{REAP_REGION}a", Size=5, TagSpecifications=vol_tags)["VolumeId"]
+    image, snaps = ami(ec2, MANAGED)  # its snapshot is not tagged: it goes as a step of the AMI
+    later = (_dt.datetime.now(_dt.UTC) + _dt.timedelta(days=1)).isoformat(timespec="seconds")
+    young = ec2.create_volume(AvailabilityZone=f"{REAP_REGION}a", Size=5, TagSpecifications=[
+        {"ResourceType": "volume", "Tags": [{"Key": k, "Value": v}
+                                            for k, v in {**MANAGED, "awswiz:expires-at": later}.items()]}])["VolumeId"]
+
+    def kept() -> list[str]:
+        return [] if ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [young]}])["Volumes"] else [young]
+
+    return Case("reap", ["--region", REAP_REGION, "--no-schedules"],
+                left=lambda: reap_state(ec2, iid, vol, image, snaps), kept=kept)
+
+
+CASES = {"ec2-image": image_case, "iam-user": user_case, "elb-with-target-groups": lb_case, "ecs-cluster": ecs_case,
+         "reap": reap_case}
+
+
+@pytest.mark.parametrize("kind", list(CASES))
+def test_killed_after_every_changing_call_then_planned_again_leaves_nothing(sandbox, run_tool, state_dir, kind):
+    """Kill -9 the confirm after its 1st, 2nd, ... changing call (fresh resources each time) until a confirm
+    completes unkilled; after each kill, a fresh plan exits 0, names only what the first plan named, and its
+    confirm leaves nothing of it (and removes nothing else)."""
+    n = 0
+    while True:
+        n += 1
+        assert n < 20, "the confirm never completed"
+        case = CASES[kind](sandbox)
+        first = run_tool(case.tool, *case.args)
+        assert first.code == 0, first.stdout + first.stderr
+        named = {(a["action"], a["id"]) for a in first.json["data"]["plan"]}
+        assert case.left() and named
+        killed = kill_after(sandbox, state_dir, case, first.json["data"]["confirm"], n)
+        if not killed:  # the last n: the confirm ran to its end
+            assert case.left() == [] and case.kept() == []
+            break
+        assert case.left(), f"killed after call {n}, yet nothing is left: the kill came too late"
+        again = run_tool(case.tool, *case.args)
+        assert again.code == 0, f"re-plan after call {n}: " + again.stdout + again.stderr
+        data = again.json["data"]
+        replanned = {(a["action"], a["id"]) for a in data["plan"]}
+        assert replanned <= named, f"after call {n} the re-plan names what the first did not: {replanned - named}"
+        assert replanned, f"after call {n} the re-plan forgot what is left: {case.left()}"
+        r = run_tool(case.tool, *case.args, "--confirm", data["confirm"])
+        assert r.code == 0, f"confirm after call {n}: " + r.stdout + r.stderr
+        assert case.left() == [], f"killed after call {n}: still there after the re-plan's confirm"
+        assert case.kept() == [], f"killed after call {n}: removed though never named"
+    assert n > 2  # every case has several changing calls, each a kill point
