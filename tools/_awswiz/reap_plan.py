@@ -4,6 +4,12 @@ terminate.py removes them, and instances whose awswiz:schedule (schedules.py) sa
 Discovery is one paginated GetResources call per region (Resource Groups Tagging API, TagFilters
 awswiz:managed=true), plus, for schedules, one DescribeInstances per region (filter tag-key awswiz:schedule).
 A region that does not answer becomes an error (exit 3); the others are planned.
+
+A reap killed half-way is finished by the next one: what it was removing is planned again from the live state.
+An AMI's snapshots are the one thing a plan could not find again by its tags (a deregistered AMI no longer names
+them, and they need not be tagged managed): removers/ebs.py marks them awswiz:teardown-of=AMI_ID before
+DeregisterImage, and one more GetResources per region (TagFilters: that key, snapshots only) finds them; their
+AMI is planned again (its removal was already confirmed), protection and --policy types still apply.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from . import instance_rules as rules
 from .aws import paginate
 from .errors import BadInput
 from .resources import BY_TYPE, tag_map
+from .vpc_teardown import TEARDOWN_TAG
 
 GONE = {"shutting-down", "terminated"}
 
@@ -53,6 +60,8 @@ class Reaper:
         tagging = self.ctx.aws.client("resourcegroupstaggingapi", region)
         managed = paginate(tagging, "get_resources", "ResourceTagMappingList",
                            TagFilters=[{"Key": expiry.MANAGED_KEY, "Values": ["true"]}])
+        managed += paginate(tagging, "get_resources", "ResourceTagMappingList",  # an AMI deregistered half-way
+                            TagFilters=[{"Key": TEARDOWN_TAG}], ResourceTypeFilters=["ec2:snapshot"])
         scheduled = []
         if self.with_schedules:
             scheduled = targets.instances(self.ctx.aws.client("ec2", region), filters=[
@@ -80,10 +89,13 @@ class Reaper:
                 tags = tag_map(item.get("Tags"))
                 kind, rid, arn_region = expiry.from_arn(item["ResourceARN"], BY_TYPE)
                 where = arn_region or region
+                resumed = kind == "ec2:snapshot" and str(tags.get(TEARDOWN_TAG, "")).startswith("ami-")
+                if resumed:  # the snapshot of an AMI a confirmed run deregistered: finish that AMI's removal
+                    kind, rid = "ec2:image", tags[TEARDOWN_TAG]
                 if (kind or item["ResourceARN"], rid) in seen:
                     continue
                 seen.add((kind or item["ResourceARN"], rid))
-                expired, why = expiry.judge(tags, now)
+                expired, why = (True, None) if resumed else expiry.judge(tags, now)
                 if not expired:
                     if why:
                         plan.skipped.append(skip(kind, rid, where, tags.get("Name"), why))
@@ -92,7 +104,8 @@ class Reaper:
                 if reason:
                     plan.skipped.append(skip(kind, rid, where, tags.get("Name"), reason))
                     continue
-                self.expires[rid] = tags[expiry.EXPIRES_KEY]
+                if not resumed:
+                    self.expires[rid] = tags[expiry.EXPIRES_KEY]
                 key = None if removers.registry()[kind].scope == "global" else where
                 chosen.setdefault(key, {}).setdefault(kind, []).append(rid)
         return chosen

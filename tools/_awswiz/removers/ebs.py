@@ -7,7 +7,9 @@
   InvalidSnapshot.InUse): blocked, naming the AMI and the command that removes the AMI with its snapshots.
 - image: deregister the AMI, then delete its EBS snapshots, unless another AMI still uses one or it is
   protected (kept, and said so): deregistering alone leaves the snapshots billed (Amazon EC2 User Guide:
-  Deregister an Amazon EC2 AMI).
+  Deregister an Amazon EC2 AMI). A deregistered AMI no longer names its snapshots, so the snapshots it goes with
+  are tagged awswiz:teardown-of=AMI_ID just before DeregisterImage: a run killed in between is finished by
+  planning the same AMI id again (its marked snapshots are deleted, the AMI is said to be gone already).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .. import guard
 from ..aws import paginate
 from ..instance_rules import aws_cli
 from ..resources import tag_map
+from ..vpc_teardown import TEARDOWN_TAG
 from . import Remover, register
 from .ec2_common import finder, id_pattern, lookup, settle, terminate
 
@@ -80,6 +83,19 @@ def plan_snapshots(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
 
 # --- images (AMIs) ------------------------------------------------------------------------------------------
 
+def _marked(ec2, ids: list[str]) -> list[dict]:
+    """Snapshots tagged awswiz:teardown-of=one of ids: those of an AMI deregistered by a run that stopped."""
+    return lookup(ec2, "describe_snapshots", "Snapshots", f"tag:{TEARDOWN_TAG}", ids, OwnerIds=["self"])
+
+
+def find_images(ctx, region: str, ids: list[str]) -> set[str]:
+    """The AMIs the region holds, and those deregistered half-way there (their marked snapshots are left)."""
+    ec2 = ctx.aws.client("ec2", region)
+    found = {i["ImageId"] for i in lookup(ec2, "describe_images", "Images", "image-id", ids, Owners=["self"])}
+    rest = [i for i in ids if i not in found]
+    return found | ({tag_map(s.get("Tags")).get(TEARDOWN_TAG) for s in _marked(ec2, rest)} if rest else set())
+
+
 def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     """Deregister each AMI, then delete the snapshots no other AMI uses (each snapshot once, as an action of
     the last AMI of the plan that uses it)."""
@@ -114,7 +130,32 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                                  state={"size_gib": snaps[sid].get("VolumeSize")},
                                  detail={"size_gib": snaps[sid].get("VolumeSize"), "image": iid})
                     for sid in dict.fromkeys(mine) if sid not in kept and owner[sid] == iid]
-    return settle(actions + deletes)
+    plan = settle(actions + deletes)
+    if gone := [i for i in dict.fromkeys(ids) if i not in {img["ImageId"] for img in going}]:
+        _finish(ec2, region, gone, {a.id for a in deletes}, others, plan)
+    return plan
+
+
+def _finish(ec2, region: str, gone: list[str], planned: set[str], used: dict[str, list[str]],
+            plan: guard.Plan) -> None:
+    """AMIs already deregistered by a run that stopped: delete the snapshots it marked (unless an AMI uses one
+    again: AWS refuses InvalidSnapshot.InUse), and say that the AMI is gone."""
+    by_image: dict[str, list[dict]] = {}
+    for s in _marked(ec2, gone):
+        by_image.setdefault(tag_map(s.get("Tags"))[TEARDOWN_TAG], []).append(s)
+    for iid in gone:
+        snaps = [s for s in by_image.get(iid, []) if s["SnapshotId"] not in planned]
+        for s in snaps:
+            tags, sid = tag_map(s.get("Tags")), s["SnapshotId"]
+            blocked = f"used again by AMI {', '.join(used[sid])}; AWS refuses (InvalidSnapshot.InUse)" \
+                if sid in used else None
+            plan.actions.append(guard.Action(
+                op="delete", type="ec2:snapshot", id=sid, region=region, target=iid, name=tags.get("Name"),
+                tags=tags, state={"size_gib": s.get("VolumeSize")}, blocked=blocked,
+                detail={"size_gib": s.get("VolumeSize"), "image": iid}))
+        plan.skipped.append({"id": iid, "type": "ec2:image", "region": region, "name": None, "reason":
+                             "already deregistered (a run stopped half-way); "
+                             + (f"its {len(snaps)} marked snapshot(s) are deleted now" if snaps else "nothing left")})
 
 
 def do(ctx, action: guard.Action) -> dict:
@@ -122,6 +163,8 @@ def do(ctx, action: guard.Action) -> dict:
     if action.type == "ec2:volume":
         ec2.delete_volume(VolumeId=action.id)
     elif action.type == "ec2:image":
+        if snaps := action.detail.get("deletes_snapshots"):  # a re-plan finds them by this mark
+            ec2.create_tags(Resources=snaps, Tags=[{"Key": TEARDOWN_TAG, "Value": action.id}])
         ec2.deregister_image(ImageId=action.id)
     else:
         ec2.delete_snapshot(SnapshotId=action.id)
@@ -135,6 +178,5 @@ register(
             find=finder("describe_snapshots", "Snapshots", "snapshot-id", "SnapshotId", OwnerIds=["self"]),
             plan=plan_snapshots, do=do),
     Remover(type="ec2:image", id_pattern=id_pattern("ami"), id_example="ami-0123456789abcdef0",
-            find=finder("describe_images", "Images", "image-id", "ImageId", Owners=["self"]), plan=plan_images,
-            do=do),
+            find=find_images, plan=plan_images, do=do),
 )
