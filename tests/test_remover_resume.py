@@ -37,6 +37,11 @@ class Case:
     left: Callable[[], list[str]]   # what the first plan named that still exists
     kept: Callable[[], list[str]] = lambda: []  # what must survive (not named), that is gone
 
+    @property
+    def ids(self) -> list[str]:
+        """The ids the command names (--id), none for reap."""
+        return self.args[self.args.index("--id") + 1].split(",") if "--id" in self.args else []
+
 
 def kill_after(sandbox, state_dir, case: Case, token: str, nth: int) -> bool:
     """Confirm through a gate; SIGKILL once the nth changing call is answered (the next call is held, never
@@ -233,6 +238,9 @@ def test_killed_after_every_changing_call_then_planned_again_leaves_nothing(sand
         replanned = {(a["action"], a["id"]) for a in data["plan"]}
         assert replanned <= named, f"after call {n} the re-plan names what the first did not: {replanned - named}"
         assert replanned, f"after call {n} the re-plan forgot what is left: {case.left()}"
+        for i in case.ids:  # each id named is planned again, or said to be gone already (not an error)
+            said = [s["reason"] for s in data["skipped"] if s["id"] == i]
+            assert i in {a["id"] for a in data["plan"]} or (said and "already" in said[0]), (n, i, data)
         r = run_tool(case.tool, *case.args, "--confirm", data["confirm"])
         assert r.code == 0, f"confirm after call {n}: " + r.stdout + r.stderr
         assert case.left() == [], f"killed after call {n}: still there after the re-plan's confirm"

@@ -5,6 +5,9 @@ refuses DeleteLoadBalancer then. Its target groups stay (they cost nothing, and 
 them) unless --with-target-groups plans those only this load balancer uses, after it. A target group that a
 listener or rule forwards to cannot be deleted (AWS: ResourceInUse): blocked, naming the load balancer.
 Ids: the ARN as scan shows it, or the name (unique per region; a name found in two regions is ambiguous).
+A deleted load balancer no longer names its target groups, so those planned with it are tagged
+awswiz:teardown-of=LB_ARN just before DeleteLoadBalancer: a run killed in between is finished by planning the same
+id again (the marked target groups are deleted, the load balancer is said to be gone already).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from .. import guard, hints
 from ..aws import paginate
 from ..resources import tag_map
 from ..snapshot import ELB_TAG_BATCH
+from ..vpc_teardown import TEARDOWN_TAG
 from . import Remover, register
 from .lookup import code, either, match, unique
 
@@ -42,8 +46,27 @@ def tags(elb, arns: list[str]) -> dict[str, dict]:
     return out
 
 
+def _marked(elb, ids: list[str]) -> dict[str, list[tuple[dict, dict]]]:
+    """{id: [(target group, its tags)]} of the target groups marked awswiz:teardown-of=the ARN of a load balancer
+    these ids name (ARN or name), deleted by a run that stopped before its target groups. Only asked for ids that
+    no load balancer answers to (one DescribeTargetGroups, one DescribeTags per 20)."""
+    if not ids:
+        return {}
+    tgs = _tgs(elb)
+    tagged = tags(elb, [t["TargetGroupArn"] for t in tgs])
+    out: dict[str, list[tuple[dict, dict]]] = {}
+    for t in tgs:
+        lb = tagged.get(t["TargetGroupArn"], {}).get(TEARDOWN_TAG, "")
+        for i in ids:
+            if lb and i in (lb, lb.split("/")[-2] if lb.count("/") >= 2 else None):
+                out.setdefault(i, []).append((t, tagged[t["TargetGroupArn"]]))
+    return out
+
+
 def find_lbs(ctx, region: str, ids: list[str]) -> set[str]:
-    return set(match(_lbs(ctx.aws.client("elbv2", region)), ids, "LoadBalancerArn", "LoadBalancerName"))
+    elb = ctx.aws.client("elbv2", region)
+    found = set(match(_lbs(elb), ids, "LoadBalancerArn", "LoadBalancerName"))
+    return found | set(_marked(elb, [i for i in ids if i not in found]))
 
 
 def find_tgs(ctx, region: str, ids: list[str]) -> set[str]:
@@ -89,15 +112,37 @@ def plan_lbs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                     "target groups cost nothing and stay; to delete them with it: "
                     + hints.command(ctx, "terminate", "--type", "elb:load-balancer", "--id", arn,
                                     "--with-target-groups", region=region))
-        plan.actions.append(guard.Action(
+        main = guard.Action(
             op="delete", type="elb:load-balancer", id=arn, region=region, name=name, tags=tagged.get(arn, {}),
             state={"state": (lb.get("State") or {}).get("Code"), "listeners": sorted(listeners),
                    "deletion_protection": protected, "target_groups": sorted(t["TargetGroupArn"] for t in tgs)},
-            detail=detail, blocked=blocked))
+            detail=detail, blocked=blocked)
+        plan.actions.append(main)
         if opts.get("target_groups"):
-            plan.actions += [tg_action(t, region, tagged.get(t["TargetGroupArn"], {}), target=arn)
-                             for t in only_here if t["TargetGroupArn"] not in {a.id for a in plan.actions}]
+            after = [tg_action(t, region, tagged.get(t["TargetGroupArn"], {}), target=arn)
+                     for t in only_here if t["TargetGroupArn"] not in {a.id for a in plan.actions}]
+            plan.actions += after
+            main.state["marks"] = [a.id for a in after]  # tagged by do() before the load balancer goes
+    _finish(ctx, elb, region, [i for i in ids if not match(lbs, [i], "LoadBalancerArn", "LoadBalancerName")],
+            opts, plan)
     return plan
+
+
+def _finish(ctx, elb, region: str, gone: list[str], opts: dict, plan: guard.Plan) -> None:
+    """Load balancers already deleted by a run that stopped: delete the target groups it marked (with
+    --with-target-groups, as that run was), and say that the load balancer is gone."""
+    for i, marked in _marked(elb, gone).items():
+        lb = marked[0][1][TEARDOWN_TAG]
+        todo = [tg_action(t, region, t_tags, target=lb) for t, t_tags in marked
+                if t["TargetGroupArn"] not in {a.id for a in plan.actions}] if opts.get("target_groups") else []
+        plan.actions += todo
+        names = ", ".join(t["TargetGroupName"] for t, _ in marked)
+        reason = (f"already deleted (a run stopped half-way); its target group(s) {names} are deleted now" if todo
+                  else f"already deleted (a run stopped half-way); its target group(s) {names} were to go with it: "
+                  + hints.command(ctx, "terminate", "--type", "elb:load-balancer", "--id", i,
+                                  "--with-target-groups", region=region))
+        plan.skipped.append({"id": lb, "type": "elb:load-balancer", "region": region,
+                             "name": lb.split("/")[-2], "reason": reason})
 
 
 def plan_tgs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
@@ -120,6 +165,8 @@ def plan_tgs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
 def do(ctx, action: guard.Action) -> dict:
     elb = ctx.aws.client("elbv2", action.region)
     if action.type == "elb:load-balancer":
+        if marks := action.state.get("marks"):  # a re-plan finds them by this mark once the load balancer is gone
+            elb.add_tags(ResourceArns=marks, Tags=[{"Key": TEARDOWN_TAG, "Value": action.id}])
         elb.delete_load_balancer(LoadBalancerArn=action.id)
         elb.get_waiter("load_balancers_deleted").wait(LoadBalancerArns=[action.id],
                                                       WaiterConfig={"Delay": 5, "MaxAttempts": 60})
