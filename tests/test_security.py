@@ -294,6 +294,28 @@ def test_fix_refuses_a_protected_group(sandbox, run_tool):
     assert mutating_calls(sandbox, mark) == []
 
 
+@pytest.mark.parametrize("key,value", [("awswiz:protected", "True "), ("awswiz:protected ", "yes"),
+                                       ("AWSWIZ:Protected", " 1"), ("Env ", "Production")])
+def test_fix_refuses_a_group_protected_with_odd_spacing_or_case(sandbox, run_tool, key, value):
+    """DESIGN.md: protection tags are compared stripped and case-folded (guard.protection, as test_safety spells
+    them). EC2 keeps tag keys and values as given ("Tag keys and values are case-sensitive": Amazon EC2 User
+    Guide, Tag your Amazon EC2 resources, Tag restrictions), so "True " reaches AwsWiz as it was typed."""
+    ec2 = sandbox.client("ec2", FIX)
+    gid = _group(ec2, [{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.create_tags(Resources=[gid], Tags=[{"Key": key, "Value": value}])
+    assert {(t["Key"], t["Value"]) for t in ec2.describe_tags(Filters=[
+        {"Name": "resource-id", "Values": [gid]}])["Tags"]} == {(key, value)}  # kept as typed
+    mark = sandbox.mark()
+    r = run_tool("security", "--fix", "sg-open-rdp", "--id", gid, "--region", FIX)  # named: refused
+    assert r.code == 4 and "protected" in r.json["errors"][0]["message"], r.stdout
+    every = run_tool("security", "--fix", "sg-open-rdp", "--region", FIX)  # not named: skipped, said why
+    assert every.code == 0, every.stdout + every.stderr
+    assert gid not in {a["id"] for a in every.json["data"]["plan"]}
+    assert "protected" in {x["id"]: x["reason"] for x in every.json["data"]["skipped"]}[gid]
+    assert mutating_calls(sandbox, mark) == []
+    ec2.delete_security_group(GroupId=gid)  # the next case's plan must not meet it
+
+
 def test_fix_requires_imdsv2_on_the_named_instance_only(sandbox, run_tool, state_dir):
     """Amazon EC2 User Guide: Configure the instance metadata options for existing instances
     (ModifyInstanceMetadataOptions HttpTokens=required)."""
