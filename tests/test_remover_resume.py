@@ -225,7 +225,7 @@ def test_killed_after_every_changing_call_then_planned_again_leaves_nothing(sand
         case = CASES[kind](sandbox)
         first = run_tool(case.tool, *case.args)
         assert first.code == 0, first.stdout + first.stderr
-        named = {(a["action"], a["id"]) for a in first.json["data"]["plan"]}
+        named = {a["id"] for a in first.json["data"]["plan"]}
         assert case.left() and named
         killed = kill_after(sandbox, state_dir, case, first.json["data"]["confirm"], n)
         if not killed:  # the last n: the confirm ran to its end
@@ -235,7 +235,7 @@ def test_killed_after_every_changing_call_then_planned_again_leaves_nothing(sand
         again = run_tool(case.tool, *case.args)
         assert again.code == 0, f"re-plan after call {n}: " + again.stdout + again.stderr
         data = again.json["data"]
-        replanned = {(a["action"], a["id"]) for a in data["plan"]}
+        replanned = {a["id"] for a in data["plan"]}  # a step may go on differently (a deactivated MFA: delete)
         assert replanned <= named, f"after call {n} the re-plan names what the first did not: {replanned - named}"
         assert replanned, f"after call {n} the re-plan forgot what is left: {case.left()}"
         for i in case.ids:  # each id named is planned again, or said to be gone already (not an error)
@@ -246,3 +246,18 @@ def test_killed_after_every_changing_call_then_planned_again_leaves_nothing(sand
         assert case.left() == [], f"killed after call {n}: still there after the re-plan's confirm"
         assert case.kept() == [], f"killed after call {n}: removed though never named"
     assert n > 2  # every case has several changing calls, each a kill point
+
+
+def test_sandbox_tags_virtual_mfa_devices_and_refuses_deleting_an_enabled_one(sandbox):
+    """What the iam:user remover relies on, as AWS answers it (moto lacks it: sandbox/mfa_tags.py). IAM API
+    Reference: TagMFADevice and ListMFADeviceTags ("sorted by tag key"); ListVirtualMFADevices "does not return
+    tags"; DeleteVirtualMFADevice: "You must deactivate a user's virtual MFA device before you can delete it"."""
+    iam = sandbox.client("iam")
+    user, mfa = make_user(iam)
+    iam.tag_mfa_device(SerialNumber=mfa, Tags=[{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}])
+    tags = iam.list_mfa_device_tags(SerialNumber=mfa)["Tags"]
+    assert tags == [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
+    assert gone(lambda: iam.delete_virtual_mfa_device(SerialNumber=mfa), "DeleteConflict")  # still enabled
+    iam.deactivate_mfa_device(UserName=user, SerialNumber=mfa)
+    iam.delete_virtual_mfa_device(SerialNumber=mfa)
+    assert gone(lambda: iam.list_mfa_device_tags(SerialNumber=mfa), "NoSuchEntity")

@@ -12,6 +12,12 @@ Refused with a reason: the identity AwsWiz itself runs as (it would lock the run
 roles (AWS refuses DeleteRole on them: UnmodifiableEntity; the owning service deletes them), and roles under
 /aws-reserved/ (made by IAM Identity Center, managed there). A role's instance profile of the same name (the
 console makes one per EC2 role) is deleted with it; other instance profiles only lose the role (they stay, free).
+
+A virtual MFA device is deactivated, then deleted (IAM API Reference, DeleteVirtualMFADevice: "You must deactivate
+a user's virtual MFA device before you can delete it"). Deactivated, it no longer names its user, so it is tagged
+awswiz:teardown-of=user/NAME first (TagMFADevice): a run killed in between is finished by planning the same user
+again (unassigned devices carrying that tag are deleted; ListVirtualMFADevices does not return tags, so
+ListMFADeviceTags is asked once per unassigned device).
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ from .. import guard
 from ..aws import paginate
 from ..errors import BadInput
 from ..resources import tag_map
+from ..vpc_teardown import TEARDOWN_TAG
 from . import Remover, register
 from .lookup import code
 
 IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{0,256}$")  # IAM tag values (IAM User Guide, Tagging IAM resources)
 GLOBAL = "global"
 
 
@@ -45,8 +53,25 @@ def _step(op: str, kind: str, item: str, owner: str, tags: dict, **detail) -> gu
                         detail={k: v for k, v in detail.items() if v is not None})
 
 
-def user_steps(iam, name: str, tags: dict) -> list[guard.Action]:
-    """Everything attached to a user, in the order of the IAM API Reference's DeleteUser list."""
+def _mark(name: str) -> str:
+    return f"user/{name}"
+
+
+def marked_mfa(iam) -> dict[str, list[str]]:
+    """{user name: serials} of unassigned virtual MFA devices marked awswiz:teardown-of=user/NAME: deactivated by
+    a run that stopped before deleting them."""
+    out: dict[str, list[str]] = {}
+    for d in paginate(iam, "list_virtual_mfa_devices", "VirtualMFADevices", AssignmentStatus="Unassigned"):
+        mark = tag_map(paginate(iam, "list_mfa_device_tags", "Tags", SerialNumber=d["SerialNumber"])).get(
+            TEARDOWN_TAG, "")
+        if mark.startswith("user/"):
+            out.setdefault(mark[5:], []).append(d["SerialNumber"])
+    return out
+
+
+def user_steps(iam, name: str, tags: dict, marked: list[str] = ()) -> list[guard.Action]:
+    """Everything attached to a user, in the order of the IAM API Reference's DeleteUser list (and its virtual
+    MFA devices deactivated by a run that stopped, `marked`)."""
     steps = []
     try:
         iam.get_login_profile(UserName=name)
@@ -68,6 +93,9 @@ def user_steps(iam, name: str, tags: dict) -> list[guard.Action]:
         virtual = ":mfa/" in m["SerialNumber"]
         steps.append(_step("deactivate-mfa-device", "iam:mfa-device", m["SerialNumber"], name, tags,
                            note="the virtual device is deleted too" if virtual else "a hardware device: deactivated"))
+    for serial in marked:
+        steps.append(_step("delete-virtual-mfa-device", "iam:mfa-device", serial, name, tags,
+                           note="deactivated by a run that stopped half-way"))
     for p in paginate(iam, "list_user_policies", "PolicyNames", UserName=name):
         steps.append(_step("delete-user-policy", "iam:inline-policy", p, name, tags))
     for p in paginate(iam, "list_attached_user_policies", "AttachedPolicies", UserName=name):
@@ -98,10 +126,10 @@ def plan_users(ctx, region: str | None, ids: list[str], opts: dict) -> guard.Pla
     iam = ctx.aws.client("iam")
     users = {u["UserName"]: u for u in paginate(iam, "list_users", "Users") if u["UserName"] in ids}
     _missing(ids, users, "iam:user")
-    me, out = _caller(ctx), guard.Plan(actions=[])
+    me, out, marked = _caller(ctx), guard.Plan(actions=[]), marked_mfa(iam)
     for name in dict.fromkeys(ids):
         tags = tag_map(paginate(iam, "list_user_tags", "Tags", UserName=name))
-        steps = user_steps(iam, name, tags)
+        steps = user_steps(iam, name, tags, marked.get(name, []))
         out.actions += steps
         out.actions.append(guard.Action(
             op="delete", type="iam:user", id=name, region=GLOBAL, name=name, tags=tags,
@@ -161,9 +189,14 @@ def do(ctx, action: guard.Action) -> dict | None:
     if action.op in calls:
         calls[action.op]()
     elif action.op == "deactivate-mfa-device":
+        virtual = ":mfa/" in action.id
+        if virtual and TAG_VALUE.match(_mark(owner)):  # a re-plan finds it by this mark once it is unassigned
+            iam.tag_mfa_device(SerialNumber=action.id, Tags=[{"Key": TEARDOWN_TAG, "Value": _mark(owner)}])
         iam.deactivate_mfa_device(SerialNumber=action.id, **user)
-        if ":mfa/" in action.id:
+        if virtual:
             iam.delete_virtual_mfa_device(SerialNumber=action.id)
+    elif action.op == "delete-virtual-mfa-device":
+        iam.delete_virtual_mfa_device(SerialNumber=action.id)
     elif action.op == "remove-from-instance-profile":
         iam.remove_role_from_instance_profile(InstanceProfileName=action.id, **role)
         if (action.state or {}).get("delete_profile"):

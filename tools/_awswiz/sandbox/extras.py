@@ -14,3 +14,4 @@ from . import removal_rules  # noqa: F401,E402 - issue 11: main route table, def
 from . import list_prices_api  # noqa: F401,E402 - issue 11: Pricing API for storage, IPv4, NAT, load balancers
 from . import service_rules  # noqa: F401,E402 - issue 11: ELB/ECS/EKS/IAM/RDS deletion rules
 from . import tagging_rules  # noqa: F401,E402 - issue 11 (reap): GetResources lists a bucket in its own region only
+from . import mfa_tags  # noqa: F401,E402 - issue 11 (resume): tags on virtual MFA devices (TagMFADevice, ListMFADeviceTags)
