@@ -43,13 +43,13 @@ class Case:
         return self.args[self.args.index("--id") + 1].split(",") if "--id" in self.args else []
 
 
-def kill_after(sandbox, state_dir, case: Case, token: str, nth: int) -> bool:
-    """Confirm through a gate; SIGKILL once the nth changing call is answered (the next call is held, never
-    sent). False when the confirm finished first (it makes fewer than nth changing calls)."""
+def kill_after(sandbox, state_dir, tool: str, args: list[str], nth: int) -> bool:
+    """Run a confirm through a gate; SIGKILL once the nth changing call is answered (the next call is held,
+    never sent). False when the confirm finished first (it makes fewer than nth changing calls)."""
     gate = Gate(sandbox.url, None, nth)
     env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
-    proc = subprocess.Popen([sys.executable, str(TOOLS / f"{case.tool}.py"), *case.args, "--confirm", token],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, str(TOOLS / f"{tool}.py"), *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     try:
         while not gate.held.wait(0.2):
             if proc.poll() is not None:
@@ -227,7 +227,7 @@ def test_killed_after_every_changing_call_then_planned_again_leaves_nothing(sand
         assert first.code == 0, first.stdout + first.stderr
         named = {a["id"] for a in first.json["data"]["plan"]}
         assert case.left() and named
-        killed = kill_after(sandbox, state_dir, case, first.json["data"]["confirm"], n)
+        killed = kill_after(sandbox, state_dir, case.tool, [*case.args, "--confirm", first.json["data"]["confirm"]], n)
         if not killed:  # the last n: the confirm ran to its end
             assert case.left() == [] and case.kept() == []
             break
@@ -261,3 +261,48 @@ def test_sandbox_tags_virtual_mfa_devices_and_refuses_deleting_an_enabled_one(sa
     iam.deactivate_mfa_device(UserName=user, SerialNumber=mfa)
     iam.delete_virtual_mfa_device(SerialNumber=mfa)
     assert gone(lambda: iam.list_mfa_device_tags(SerialNumber=mfa), "NoSuchEntity")
+
+
+# --- found, not fixed here (the fix belongs to files this work does not own) ---------------------------------
+
+@pytest.mark.xfail(strict=True, reason="regional.locate: an id found nowhere is bad input (exit 2), even one the "
+                   "killed run itself removed; the rest of the selection is not planned")
+def test_a_rerun_naming_an_id_the_killed_run_removed_plans_the_rest(sandbox, run_tool, state_dir):
+    """Two AMIs in one run: deregister A, deregister B, delete A's snapshot (kill), delete B's. A is gone for
+    good, B's snapshot is left; the same command planned again should plan B's snapshot and say A is gone."""
+    ec2 = sandbox.client("ec2", REGION)
+    (a, snaps_a), (b, snaps_b) = ami(ec2), ami(ec2)
+    args = ["--type", "ec2:image", "--id", f"{a},{b}", "--region", REGION]
+    first = run_tool("terminate", *args)
+    assert first.code == 0, first.stdout
+    calls = ["CreateTags", "DeregisterImage", "CreateTags", "DeregisterImage", "DeleteSnapshot"]
+    assert kill_after(sandbox, state_dir, "terminate", [*args, "--confirm", first.json["data"]["confirm"]],
+                      len(calls))
+    assert image_state(ec2, [a, b], snaps_a + snaps_b) == snaps_b  # A is all gone; B's snapshot is left
+    again = run_tool("terminate", *args)
+    assert again.code == 0, again.stdout  # today: exit 2, "ec2:image A not found"
+
+
+@pytest.mark.xfail(strict=True, reason="guard._run_preapproved: a policy run claims every action before its first "
+                   "call; killed, its claims stay, and the next policy run skips those actions for good as "
+                   "'claimed by another run'")
+def test_a_killed_policy_reap_is_finished_by_the_next_policy_reap(sandbox, run_tool, state_dir, tmp_path):
+    ec2 = sandbox.client("ec2", REAP_REGION)
+    first, second = instance(ec2, tags=MANAGED), instance(ec2, tags=MANAGED)
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f'types = ["ec2:instance"]\nregions = ["{REAP_REGION}"]\nmax = 5\n')
+    policy.chmod(0o600)
+    args = ["--policy", str(policy), "--no-schedules"]
+    assert kill_after(sandbox, state_dir, "reap", args, 1)  # one instance terminated, then killed
+
+    def running() -> list[str]:
+        return [i for i in (first, second) if ec2.describe_instances(InstanceIds=[i])["Reservations"][0][
+            "Instances"][0]["State"]["Name"] == "running"]
+
+    try:
+        assert len(running()) == 1
+        r = run_tool("reap", *args)
+        assert r.code == 0, r.stdout + r.stderr
+        assert running() == [], r.json["data"].get("skipped")  # today: skipped, "claimed by another run"
+    finally:
+        ec2.terminate_instances(InstanceIds=[first, second])  # the reap case must not meet them
