@@ -263,6 +263,37 @@ def test_sandbox_tags_virtual_mfa_devices_and_refuses_deleting_an_enabled_one(sa
     assert gone(lambda: iam.list_mfa_device_tags(SerialNumber=mfa), "NoSuchEntity")
 
 
+def running_ids(ec2) -> set[str]:
+    return {i["InstanceId"] for r in ec2.describe_instances(Filters=[
+        {"Name": "instance-state-name", "Values": ["running"]}])["Reservations"] for i in r["Instances"]}
+
+
+def test_a_policy_reap_leaves_a_stopped_runs_ami_snapshots_to_a_human(sandbox, run_tool, state_dir, tmp_path):
+    """A snapshot marked by a stopped AMI removal is not expired-and-managed, which is all a policy pre-approves:
+    the unattended run skips it, naming the command that finishes it, and still reaps the rest (it once refused
+    the whole run: the snapshot's step was planned for an AMI the plan did not remove)."""
+    ec2 = sandbox.client("ec2", REAP_REGION)
+    vol = ec2.create_volume(AvailabilityZone=f"{REAP_REGION}a", Size=1)["VolumeId"]
+    snap = ec2.create_snapshot(VolumeId=vol, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
+        {"Key": "awswiz:teardown-of", "Value": "ami-0123456789abcdef0"}]}])["SnapshotId"]
+    ec2.delete_volume(VolumeId=vol)
+    iid = instance(ec2, tags=MANAGED)
+    policy = tmp_path / "policy.toml"
+    policy.write_text(f'types = ["ec2:instance", "ec2:image"]\nregions = ["{REAP_REGION}"]\nmax = 5\n')
+    policy.chmod(0o600)
+    try:
+        r = run_tool("reap", "--policy", str(policy), "--no-schedules")
+        assert r.code == 0, r.stdout + r.stderr
+        assert [x["id"] for x in r.json["data"]["results"]] == [iid]
+        why = {x["id"]: x["reason"] for x in r.json["data"]["skipped"]}["ami-0123456789abcdef0"]
+        assert f"terminate.py --type ec2:image --id ami-0123456789abcdef0 --region {REAP_REGION}" in why
+        assert ec2.describe_snapshots(SnapshotIds=[snap])["Snapshots"]
+    finally:
+        ec2.delete_snapshot(SnapshotId=snap)
+        if iid in running_ids(ec2):
+            ec2.terminate_instances(InstanceIds=[iid])
+
+
 # --- found, not fixed here (the fix belongs to files this work does not own) ---------------------------------
 
 @pytest.mark.xfail(strict=True, reason="regional.locate: an id found nowhere is bad input (exit 2), even one the "
@@ -296,8 +327,7 @@ def test_a_killed_policy_reap_is_finished_by_the_next_policy_reap(sandbox, run_t
     assert kill_after(sandbox, state_dir, "reap", args, 1)  # one instance terminated, then killed
 
     def running() -> list[str]:
-        return [i for i in (first, second) if ec2.describe_instances(InstanceIds=[i])["Reservations"][0][
-            "Instances"][0]["State"]["Name"] == "running"]
+        return [i for i in (first, second) if i in running_ids(ec2)]
 
     try:
         assert len(running()) == 1
@@ -305,4 +335,5 @@ def test_a_killed_policy_reap_is_finished_by_the_next_policy_reap(sandbox, run_t
         assert r.code == 0, r.stdout + r.stderr
         assert running() == [], r.json["data"].get("skipped")  # today: skipped, "claimed by another run"
     finally:
-        ec2.terminate_instances(InstanceIds=[first, second])  # the reap case must not meet them
+        if left := running():
+            ec2.terminate_instances(InstanceIds=left)  # the reap case must not meet them
