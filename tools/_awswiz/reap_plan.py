@@ -9,7 +9,8 @@ A reap killed half-way is finished by the next one: what it was removing is plan
 An AMI's snapshots are the one thing a plan could not find again by its tags (a deregistered AMI no longer names
 them, and they need not be tagged managed): removers/ebs.py marks them awswiz:teardown-of=AMI_ID before
 DeregisterImage, and one more GetResources per region (TagFilters: that key, snapshots only) finds them; their
-AMI is planned again (its removal was already confirmed), protection and --policy types still apply.
+AMI is planned again (its removal was already confirmed; protection applies), except under --policy, which
+pre-approves expired managed resources only: there it is skipped, naming the terminate command that finishes it.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class Reaper:
                 if (kind or item["ResourceARN"], rid) in seen:
                     continue
                 seen.add((kind or item["ResourceARN"], rid))
+                if resumed and self.policy is not None:  # a policy covers expired managed resources only
+                    plan.skipped.append(skip(kind, rid, where, None, "deregistered by a run that stopped half-way;"
+                                             " its marked snapshots are left: finish with " + hints.command(
+                                                 self.ctx, "terminate", "--type", kind, "--id", rid, region=where)))
+                    continue
                 expired, why = (True, None) if resumed else expiry.judge(tags, now)
                 if not expired:
                     if why:
