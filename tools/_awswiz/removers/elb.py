@@ -49,10 +49,11 @@ def tags(elb, arns: list[str]) -> dict[str, dict]:
 def _marked(elb, ids: list[str]) -> dict[str, list[tuple[dict, dict]]]:
     """{id: [(target group, its tags)]} of the target groups marked awswiz:teardown-of=the ARN of a load balancer
     these ids name (ARN or name), deleted by a run that stopped before its target groups. Only asked for ids that
-    no load balancer answers to (one DescribeTargetGroups, one DescribeTags per 20)."""
+    no load balancer answers to (one DescribeTargetGroups, one DescribeTags per 20 target groups that no load
+    balancer uses: a marked one was used by the deleted one only)."""
     if not ids:
         return {}
-    tgs = _tgs(elb)
+    tgs = [t for t in _tgs(elb) if not t.get("LoadBalancerArns")]
     tagged = tags(elb, [t["TargetGroupArn"] for t in tgs])
     out: dict[str, list[tuple[dict, dict]]] = {}
     for t in tgs:
