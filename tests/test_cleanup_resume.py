@@ -57,7 +57,8 @@ class Gate:
                 conn.request(self.command, self.path, body=body, headers=dict(self.headers))
                 resp = conn.getresponse()
                 data = resp.read()
-                if action == gate.op or (gate.op is None and is_mutating(action or "Describe")):
+                changing = is_mutating(action) if action else self.command not in ("GET", "HEAD")  # REST: EKS
+                if action == gate.op or (gate.op is None and changing):
                     gate.seen += 1
                 self.send_response(resp.status)
                 for k, v in resp.getheaders():
@@ -67,7 +68,7 @@ class Gate:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = _handle
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -1,7 +1,7 @@
 """A confirm of the multi-step removers (terminate --type ec2:image | iam:user | elb:load-balancer
---with-target-groups | ecs:cluster) and of reap, killed with SIGKILL right after each changing call in turn, then
-planned and confirmed again: nothing the first plan named is left, nothing else is removed, and the re-plan
-does not fail on what is already gone (DESIGN.md: "A run killed half-way is finished by planning and
+--with-target-groups | ecs:cluster | eks:cluster) and of reap, killed with SIGKILL right after each changing call
+in turn, then planned and confirmed again: nothing the first plan named is left, nothing else is removed, and the
+re-plan does not fail on what is already gone (DESIGN.md: "A run killed half-way is finished by planning and
 confirming again: the new plan holds everything still left to do").
 
 The kill lands deterministically through the Gate of test_cleanup_resume: calls pass until the n-th changing
@@ -45,7 +45,7 @@ class Case:
 
 def kill_after(sandbox, state_dir, tool: str, args: list[str], nth: int) -> bool:
     """Run a confirm through a gate; SIGKILL once the nth changing call is answered (the next call is held,
-    never sent). False when the confirm finished first (it makes fewer than nth changing calls)."""
+    never sent). False when the confirm finished first, exit 0 (it makes fewer than nth changing calls)."""
     gate = Gate(sandbox.url, None, nth)
     env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
     proc = subprocess.Popen([sys.executable, str(TOOLS / f"{tool}.py"), *args], env=env, stdout=subprocess.DEVNULL,
@@ -53,6 +53,7 @@ def kill_after(sandbox, state_dir, tool: str, args: list[str], nth: int) -> bool
     try:
         while not gate.held.wait(0.2):
             if proc.poll() is not None:
+                assert proc.returncode == 0, f"{tool} {args} failed through the gate (exit {proc.returncode})"
                 return False
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
@@ -182,6 +183,32 @@ def ecs_case(sandbox) -> Case:
                 kept=lambda: sorted(set(other) - set(ecs_state(ecs, *other))))
 
 
+def eks_cluster(eks, ec2) -> str:
+    subnets = [x["SubnetId"] for x in ec2.describe_subnets()["Subnets"]][:2]
+    role, cluster = "arn:aws:iam::123456789012:role/eks", name("resume-eks")
+    eks.create_cluster(name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": subnets})
+    eks.create_nodegroup(clusterName=cluster, nodegroupName="gpu", subnets=subnets, nodeRole=role)
+    eks.create_fargate_profile(clusterName=cluster, fargateProfileName="fp", podExecutionRoleArn=role,
+                               selectors=[{"namespace": "default"}])
+    return cluster
+
+
+def eks_state(eks, cluster: str) -> list[str]:
+    if cluster not in eks.list_clusters()["clusters"]:
+        return []
+    return [cluster, *eks.list_nodegroups(clusterName=cluster)["nodegroups"],
+            *eks.list_fargate_profiles(clusterName=cluster)["fargateProfileNames"]]
+
+
+def eks_case(sandbox) -> Case:
+    """A cluster with a node group and a Fargate profile (Amazon EKS API Reference, DeleteCluster: they go first)."""
+    eks, ec2 = sandbox.client("eks", REGION), sandbox.client("ec2", REGION)
+    cluster, other = eks_cluster(eks, ec2), eks_cluster(eks, ec2)
+    return Case("terminate", ["--type", "eks:cluster", "--id", cluster, "--region", REGION],
+                left=lambda: eks_state(eks, cluster),
+                kept=lambda: [] if eks_state(eks, other) == [other, "gpu", "fp"] else [other])
+
+
 def reap_state(ec2, iid: str, vol: str, image: str, snaps: list[str]) -> list[str]:
     inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
     left = [] if inst in ("shutting-down", "terminated") else [iid]
@@ -210,7 +237,7 @@ def reap_case(sandbox) -> Case:
 
 
 CASES = {"ec2-image": image_case, "iam-user": user_case, "elb-with-target-groups": lb_case, "ecs-cluster": ecs_case,
-         "reap": reap_case}
+         "eks-cluster": eks_case, "reap": reap_case}
 
 
 @pytest.mark.parametrize("kind", list(CASES))
