@@ -1,8 +1,8 @@
 """A confirm of the multi-step removers (terminate --type ec2:image | iam:user | elb:load-balancer
---with-target-groups | ecs:cluster | eks:cluster) and of reap, killed with SIGKILL right after each changing call
-in turn, then planned and confirmed again: nothing the first plan named is left, nothing else is removed, and the
-re-plan does not fail on what is already gone (DESIGN.md: "A run killed half-way is finished by planning and
-confirming again: the new plan holds everything still left to do").
+--with-target-groups | ecs:cluster | eks:cluster), of reap and of schedule set, killed with SIGKILL right after
+each changing call in turn, then planned and confirmed again: nothing the first plan named is left, nothing else
+is removed, and the re-plan does not fail on what is already gone (DESIGN.md: "A run killed half-way is finished
+by planning and confirming again: the new plan holds everything still left to do").
 
 The kill lands deterministically through the Gate of test_cleanup_resume: calls pass until the n-th changing
 call has been answered, then the tool's next call (of any kind) is held and the tool is killed."""
@@ -209,6 +209,21 @@ def eks_case(sandbox) -> Case:
                 kept=lambda: [] if eks_state(eks, other) == [other, "gpu", "fp"] else [other])
 
 
+def schedule_case(sandbox) -> Case:
+    """schedule.py set on three instances (one CreateTags each): the re-plan skips those already tagged."""
+    ec2 = sandbox.client("ec2", REGION)
+    ids, other = [instance(ec2) for _ in range(3)], instance(ec2)
+    value = "stop=20:00;start=08:00;tz=UTC"
+
+    def unset(iids: list[str]) -> list[str]:
+        found = {i["InstanceId"]: {t["Key"]: t["Value"] for t in i.get("Tags", [])}
+                 for r in ec2.describe_instances(InstanceIds=iids)["Reservations"] for i in r["Instances"]}
+        return [i for i in iids if found[i].get("awswiz:schedule") != value]
+
+    return Case("schedule", ["set", "--id", ",".join(ids), "--stop", "20:00", "--start", "08:00", "--region",
+                             REGION], left=lambda: unset(ids), kept=lambda: [] if unset([other]) else [other])
+
+
 def reap_state(ec2, iid: str, vol: str, image: str, snaps: list[str]) -> list[str]:
     inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"]
     left = [] if inst in ("shutting-down", "terminated") else [iid]
@@ -237,7 +252,7 @@ def reap_case(sandbox) -> Case:
 
 
 CASES = {"ec2-image": image_case, "iam-user": user_case, "elb-with-target-groups": lb_case, "ecs-cluster": ecs_case,
-         "eks-cluster": eks_case, "reap": reap_case}
+         "eks-cluster": eks_case, "reap": reap_case, "schedule-set": schedule_case}
 
 
 @pytest.mark.parametrize("kind", list(CASES))
