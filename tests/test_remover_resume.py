@@ -96,7 +96,9 @@ def image_state(ec2, amis: list[str], snaps: list[str]) -> list[str]:
 
 
 def image_case(sandbox) -> Case:
-    """An AMI with its snapshots (moto's CreateImage makes one: the root's), and another AMI that stays."""
+    """An AMI with its snapshots (moto's CreateImage makes one: the root's), and another AMI that stays.
+    Deregistering leaves the snapshots, billed (Amazon EC2 User Guide: Deregister an Amazon EC2 AMI), and a
+    snapshot an AMI uses cannot be deleted first (EC2 API Reference, DeleteSnapshot: InvalidSnapshot.InUse)."""
     ec2 = sandbox.client("ec2", REGION)
     (image, snaps), (other, other_snaps) = ami(ec2), ami(ec2)
     return Case("terminate", ["--type", "ec2:image", "--id", image, "--region", REGION],
@@ -129,6 +131,8 @@ def make_user(iam) -> tuple[str, str]:
 
 
 def user_case(sandbox) -> Case:
+    """Everything attached goes before the user (IAM API Reference, DeleteUser: DeleteConflict), a virtual MFA
+    device deactivated before it is deleted (DeleteVirtualMFADevice)."""
     iam = sandbox.client("iam")
     user, mfa = make_user(iam)
     other, other_mfa = make_user(iam)
@@ -143,6 +147,9 @@ def lb_state(elb, lb: dict, tg: dict) -> list[str]:
 
 
 def lb_case(sandbox) -> Case:
+    """"Deleting a load balancer also deletes its listeners"; its target groups stay (Elastic Load Balancing API
+    Reference, DeleteLoadBalancer); a target group a listener forwards to cannot be deleted first
+    (DeleteTargetGroup: ResourceInUse)."""
     elb, lb, tg = lb_with_target_group(sandbox, REGION)
     _, other, other_tg = lb_with_target_group(sandbox, REGION)
     return Case("terminate", ["--type", "elb:load-balancer", "--id", lb["LoadBalancerArn"], "--with-target-groups",
@@ -175,6 +182,8 @@ def ecs_state(ecs, arn: str, svc: str, ci: str) -> list[str]:
 
 
 def ecs_case(sandbox) -> Case:
+    """Services, tasks and container instances go before the cluster (Amazon ECS API Reference, DeleteCluster:
+    ClusterContainsServicesException, ClusterContainsContainerInstancesException)."""
     ecs, ec2 = sandbox.client("ecs", REGION), sandbox.client("ec2", REGION)
     arn, svc, ci = ecs_cluster(ecs, ec2)
     other = ecs_cluster(ecs, ec2)
@@ -233,7 +242,8 @@ def reap_state(ec2, iid: str, vol: str, image: str, snaps: list[str]) -> list[st
 
 def reap_case(sandbox) -> Case:
     """Three expired managed resources: an instance, an unattached volume and an AMI with its snapshot; and
-    an unexpired managed volume that stays."""
+    an unexpired managed volume that stays. GetResources lists what is tagged (Resource Groups Tagging API
+    Reference, GetResources); the AMI's snapshot is not tagged managed: it goes as a step of the AMI."""
     ec2 = sandbox.client("ec2", REAP_REGION)
     iid = instance(ec2, tags=MANAGED)
     vol_tags = [{"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in MANAGED.items()]}]
