@@ -189,11 +189,37 @@ def test_the_claim_of_an_action_is_won_once(state_dir, monkeypatch):
     a = guard.Action(op="terminate", type="ec2:instance", id="i-0123456789abcdef0", region=REGION,
                      state={"state": "running", "expires_at": PAST})
     key = guard.claim_key("123456789012", a)
-    assert plans.claim(key) and not plans.claim(key)
-    plans.release(key)  # a failed action gives its claim back
-    assert plans.claim(key)
+    held = plans.claim_action(key)
+    assert held is not None and plans.claim_action(key) is None  # held while the run lives
+    plans.settle_action(held, applied=False)  # a failed action gives its claim back
+    held = plans.claim_action(key)
+    assert held is not None
+    plans.settle_action(held, applied=True)
+    assert plans.claim_action(key) is None  # applied: never again, by any run
     b = guard.Action(op="stop", type="ec2:instance", id=a.id, region=REGION, state={"window": "stopped since x"})
     assert guard.claim_key("123456789012", b) != key
+
+
+def test_a_claim_left_by_a_killed_run_is_taken_over(state_dir, monkeypatch):
+    """A run killed between claiming and applying leaves "held ..." in the claim file but no lock (the kernel
+    drops a dead process's locks): the next run takes it over. An old one-line claim (a time) counts as
+    applied. A link planted as a claim file is refused, never followed."""
+    from _awswiz import plans, state
+
+    monkeypatch.setenv("AWSWIZ_STATE_DIR", str(state_dir))
+    left = plans.state_dir("plans") / "a1b2c3d4e5f60718.claim"
+    left.write_text("held 1700000000.0 pid 999999\n")
+    held = plans.claim_action("a1b2c3d4e5f60718")
+    assert held is not None
+    plans.settle_action(held, applied=True)
+    assert left.read_text().startswith("done ")
+    old = plans.state_dir("plans") / "0718a1b2c3d4e5f6.claim"
+    old.write_text("1700000000.0\n")
+    assert plans.claim_action("0718a1b2c3d4e5f6") is None
+    (plans.state_dir("plans") / "ffff000011112222.claim").symlink_to(state_dir / "elsewhere")
+    with pytest.raises(state.StateError):
+        plans.claim_action("ffff000011112222")
+    assert not (state_dir / "elsewhere").exists()
 
 
 def test_an_expired_bucket_is_reaped_once_and_only_in_the_regions_asked(sandbox, run_tool, state_dir):

@@ -189,7 +189,7 @@ def test_unknown_ids_are_bad_input_naming_the_regions_searched(sandbox, run_tool
     assert some.code == 2 and f"2 regions searched ({B}, {A})" in some.json["errors"][0]["message"]
     assert "leave out --region" in some.json["errors"][0]["hint"]
     vpc = run_tool("cleanup_vpc", "--id", "vpc-0123456789abcdef0")
-    assert vpc.code == 2 and "VPC vpc-0123456789abcdef0 not found" in vpc.json["errors"][0]["message"]
+    assert vpc.code == 2 and "vpc:vpc vpc-0123456789abcdef0 not found" in vpc.json["errors"][0]["message"]
     assert mutating_calls(sandbox, mark) == [] and not (state_dir / "audit.jsonl").exists()
 
 

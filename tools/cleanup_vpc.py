@@ -50,7 +50,7 @@ def main(
         raise BadInput("say which VPCs: --all or --id VPC_ID (not both)", "uv run tools/scan.py lists them")
 
     def build() -> guard.Plan:
-        per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "VPC")
+        per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "vpc:vpc")
         return regional.plan(ctx, per_region, lambda r, ids: vpc_teardown.plan(ctx.aws, r, ids or None),
                              scope={"ids": ids or "all"})
 

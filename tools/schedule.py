@@ -128,7 +128,7 @@ def main(
         scope = {"schedule": new.value if new else None, "ids": ids, "tags": tags}
         if ids:
             ec2_find = lambda r, ids: {i["InstanceId"] for i in targets.instances(ctx.aws.client("ec2", r), ids)}  # noqa: E731
-            where = regional.locate(ctx, ids, ec2_find, "instance")
+            where = regional.locate(ctx, ids, ec2_find, "ec2:instance")
         else:
             where = regional.regions(ctx)
         return regional.plan(ctx, where, lambda r, rids: plan_region(ctx, r, rids, tags, new), scope=scope)

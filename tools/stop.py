@@ -114,7 +114,7 @@ def main(
         raise BadInput("say which instances: --id ID or --tag KEY=VALUE", "uv run tools/scan.py finds them")
 
     def build() -> guard.Plan:
-        per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "instance")
+        per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "ec2:instance")
         return regional.plan(ctx, per_region, lambda r, ids: plan_stop(ctx, r, ids, tags),
                              scope={"ids": ids, "tags": tags})
 

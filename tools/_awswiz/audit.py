@@ -228,3 +228,21 @@ def read_calls(path: Path | None = None) -> list[dict]:
             done = {k: v for k, v in rec.items() if k not in ("phase", "id", "time")}
             calls[rec["id"]].update(done, finished=rec["time"])
     return list(calls.values())
+
+
+REMOVING = ("Delete", "Terminate", "Deregister", "Release")
+
+
+def removed(ids: list[str], account: str | None, path: Path | None = None) -> dict[str, dict]:
+    """Of ids, those an earlier run removed: a removing call (DeleteX, TerminateX, DeregisterX, ReleaseX) in
+    this account that named the id and that AWS answered ok. {id: {operation, region, time, tool}}, the
+    latest call each. What this log does not show (a typo, another machine's run) is not here."""
+    wanted = set(ids)
+    out: dict[str, dict] = {}
+    for call in read_calls(path) if wanted and account else []:
+        if call.get("outcome") != "ok" or call.get("account") != account \
+                or not str(call.get("operation", "")).startswith(REMOVING):
+            continue
+        for rid in set(call.get("resources") or []) & wanted:
+            out[rid] = {k: call.get(k) for k in ("operation", "region", "time", "tool")}
+    return out

@@ -36,9 +36,9 @@ guard.run():
   exit 0 when all succeeded, 3 when some did, 1 when none did;
 - with preapproved=policy (reap.py --policy, unattended) instead of confirm: runs the plan at once when
   policy.outside(plan) is empty, else refuses the whole run (exit 4). It writes an audit line naming the
-  policy and its digest, and claims each target's actions (plans.claim on a key of the action and the state
-  it saw) before the first call, so concurrent runs never apply the same action twice; a failed action's
-  claim is released for a later run.
+  policy and its digest, and claims each target's actions (plans.claim_action on a key of the action and the
+  state it saw: a lock held while the run lives) before the first call, so concurrent runs never apply the
+  same action twice; a failed action's claim, or a killed run's unfinished one, is free for a later run.
 """
 
 from __future__ import annotations
@@ -350,24 +350,27 @@ def claim_key(account: str, a: Action) -> str:
 
 
 def _run_preapproved(account, plan: Plan, do, log, policy, verify, after) -> Result:
-    """Claim every target's actions (all or none of a target), run the won ones, release failed claims."""
+    """Claim every target's actions (all or none of a target), run the won ones, then mark them applied or
+    free them again. A claim is held while this run lives (plans.claim_action): a killed run's unfinished
+    actions are taken over by the next run, and what it applied is never applied again."""
     keys = {id(a): claim_key(account, a) for a in plan.actions}
+    held: dict[int, int] = {}
     won: list[Action] = []
     for target in dict.fromkeys(a.target_id for a in plan.actions):
         mine = [a for a in plan.actions if a.target_id == target]
-        got = [a for a in mine if plans.claim(keys[id(a)])]
+        got = {id(a): fd for a in mine if (fd := plans.claim_action(keys[id(a)])) is not None}
         if len(got) == len(mine):
+            held.update(got)
             won += mine
             continue
-        for a in got:
-            plans.release(keys[id(a)])
+        for fd in got.values():
+            plans.settle_action(fd, applied=False)
         plan.skipped.append({"id": target, "region": mine[0].region, "type": mine[0].type, "name": mine[0].name,
-                             "reason": "claimed by another run under a policy (applied once)"})
+                             "reason": "claimed by another run under a policy (in progress, or applied once)"})
     plan.actions = won
     result = execute(plan, do, log, f"policy:{policy.sha256[:16]}", verify, after)
     for a, r in zip(won, result.data["results"], strict=True):
-        if not r["ok"]:
-            plans.release(keys[id(a)])
+        plans.settle_action(held[id(a)], applied=r["ok"])
     result.data["policy"] = policy.describe()
     return result
 

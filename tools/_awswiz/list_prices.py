@@ -57,7 +57,10 @@ PAGE = {"ebs": "ebs", "snapshot": "ebs", "ipv4": "vpc", "nat": "vpc", "lb": "elb
 # the AmazonVPC offer with the February 2024 charge; NAT gateways and EBS are in AmazonEC2, load balancers in
 # AWSELB ("Using the AWS Price List API", AWS Billing User Guide: GetProducts with TERM_MATCH filters on
 # product attributes). The usagetype tells apart what a family also holds: archive-tier snapshots, NAT data
-# processed and regional NAT gateways, in-use addresses, load balancer capacity units.
+# processed and regional NAT gateways, in-use addresses, load balancer capacity units. The AWS CLI Command
+# Reference's `aws pricing get-products` example answers an EBS product as productFamily "Storage", usagetype
+# "APS1-EBS:VolumeUsage.piops", unit "GB-Mo" (region prefix, then the usage, then the volume kind); the other
+# families' names are as the price list files spell them (no AWS page lists them all).
 QUERIES = {
     "ebs": ("AmazonEC2", {"productFamily": "Storage"}, "EBS:VolumeUsage", "GB-Mo"),
     "snapshot": ("AmazonEC2", {"productFamily": "Storage Snapshot"}, "EBS:SnapshotUsage", "GB-Mo"),

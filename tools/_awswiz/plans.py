@@ -5,10 +5,16 @@ under a key kept in .state/plan.key (0600, made on first use). A record that doe
 copied under another token, expiry moved) is refused. Applying a plan first claims it: an exclusive
 create of `<token>.claim` (O_CREAT|O_EXCL), which exactly one of any number of concurrent confirms wins,
 before the first AWS call. A claimed token is used, for good.
+
+An action a policy pre-approves (reap --policy) has no token: its claim (claim_action) is a lock held on
+`<key>.claim` while the run lives, and the file says "done" once the action was applied. A run killed
+half-way holds nothing any more, so the next policy run takes over what it did not finish; what it did
+finish is never applied twice.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
@@ -110,3 +116,34 @@ def release(token: str) -> None:
         _path(token, "claim").unlink()
     except FileNotFoundError:
         pass
+
+
+def claim_action(key: str) -> int | None:
+    """Claim one pre-approved action for this run: the open, exclusively locked claim file (keep it until
+    settle_action), or None when another live run holds it or a run applied it already. A file left by a
+    run that died ("held ...", its lock gone with it) is taken over. A claim file in the old one-line form
+    (a time) is read as applied: never applied twice."""
+    fd = state._open(_path(key, "claim"), os.O_RDWR | os.O_CREAT)  # noqa: SLF001 - the state dir's safe open
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    said = os.pread(fd, 200, 0).decode(errors="replace")
+    if said and not said.startswith("held "):
+        os.close(fd)  # closing drops the lock
+        return None
+    _say(fd, f"held {time.time()} pid {os.getpid()}\n")
+    return fd
+
+
+def settle_action(fd: int, applied: bool) -> None:
+    """End this run's claim: "done" for good once applied; otherwise free for a later run."""
+    _say(fd, f"done {time.time()}\n" if applied else "")
+    os.close(fd)
+
+
+def _say(fd: int, text: str) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, text.encode(), 0)
+    os.fsync(fd)

@@ -77,12 +77,13 @@ def _fan(ctx, region_list: list[str], fn: Callable[[str], object], what: str, st
 
 
 def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
-           what: str = "resource") -> dict[str, list[str]]:
+           what: str = "resource") -> Located:
     """{region: ids found there}, in region order. find(region, ids) returns the ids that region holds.
-    Ids found nowhere are BadInput naming the regions searched; an id found in more than one region is
-    BadInput too (never act on two resources for one id: name the region with --region). A region that
-    cannot be asked (denied by a policy, say) does not matter once every id is found elsewhere; otherwise
-    the lookup fails naming it (the id may live there)."""
+    Ids found nowhere are BadInput naming the regions searched, unless the audit log shows an earlier run
+    removed them (a killed run planned again): those are in .gone, as skipped entries. An id found in more
+    than one region is BadInput too (never act on two resources for one id: name the region with --region).
+    A region that cannot be asked (denied by a policy, say) does not matter once every id is found
+    elsewhere; otherwise the lookup fails naming it (the id may live there)."""
     scope = searched(ctx)
     found, errors = _fan(ctx, scope, lambda r: set(find(r, ids)), f"looking up {what} ids", strict=False)
     out = {r: [i for i in ids if i in found[r]] for r in scope if found.get(r)}
@@ -93,6 +94,8 @@ def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
         raise BadInput(f"{what} {i} exists in {len(rs)} regions ({', '.join(rs)}): say which one",
                        f"add --region {rs[0]} (or another of {', '.join(rs)})", data={"found_in": twice})
     missing = [i for i in ids if not any(i in f for f in found.values())]
+    gone = _removed_before(ctx, missing, what)
+    missing = [i for i in missing if i not in gone]
     if missing and errors:
         failed = sorted({e.get("region") or "?" for e in errors})
         e = errors[0]
@@ -107,7 +110,28 @@ def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
                 if ctx.region_spec and ctx.region_spec.strip() != "all" else "check the id with uv run tools/scan.py")
         raise BadInput(f"{what} {', '.join(missing)} not found in {where}", hint,
                        region=scope[0] if len(scope) == 1 else None, data={"searched": scope})
-    return out
+    return Located(out, gone)
+
+
+class Located(dict):
+    """{region: ids found there}, and `gone`: {id: skipped entry} for the ids an earlier run removed."""
+
+    def __init__(self, found: dict, gone: dict[str, dict]):
+        super().__init__(found)
+        self.gone = gone
+
+
+def _removed_before(ctx, missing: list[str], what: str) -> dict[str, dict]:
+    """The missing ids that an earlier AwsWiz run removed, by the audit log ({id: skipped entry}). A run killed
+    half-way and planned again names them; they are said to be gone, not bad input, and the rest is planned."""
+    if not missing:
+        return {}
+    from . import audit
+
+    done = audit.removed(missing, ctx.aws.account_id())
+    return {i: {"id": i, "type": what, "region": c.get("region"), "name": None,
+                "reason": f"already removed: {c['operation']} at {c['time']} by {c['tool']} (audit log)"}
+            for i, c in done.items()}
 
 
 def where(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]], what: str = "resource"):
@@ -126,6 +150,7 @@ def plan(ctx, per_region: dict[str, list[str]] | list[str], build: Callable[[str
         per_region = {r: [] for r in per_region}
     parts = _fan(ctx, list(per_region), lambda r: build(r, per_region[r]), "planning")
     merged = guard.Plan(actions=[], scope={**(scope or {}), "regions": list(per_region)})
+    merged.skipped += list(getattr(per_region, "gone", {}).values())
     for r in per_region:
         p = parts[r]
         merged.actions += p.actions
