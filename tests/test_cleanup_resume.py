@@ -11,73 +11,11 @@ gateway), and a few plain ones in between.
 
 from __future__ import annotations
 
-import http.client
-import os
-import signal
-import subprocess
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
-
 import pytest
-from _awswiz.audit import is_mutating
-from conftest import TOOLS, clean_env
+from gate import kill_through
 from test_cleanup_vpc import assert_nothing_left, build_vpc
 
 REGION = "eu-south-1"
-
-
-class Gate:
-    """Forwards to the sandbox; after the n-th call of `op` (None: of any changing operation) has been
-    answered, holds the next call."""
-
-    def __init__(self, target: str, op: str | None, nth: int):
-        self.op, self.nth, self.seen = op, nth, 0
-        self.held, self.release = threading.Event(), threading.Event()
-        t = urlparse(target)
-        gate = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def _handle(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                action = parse_qs(body.decode(errors="replace")).get("Action", [""])[0] or \
-                    self.headers.get("X-Amz-Target", "").rpartition(".")[2]  # JSON protocols (ECS, ...)
-                if gate.seen >= gate.nth:  # the step is done: hold whatever comes next, never forward it
-                    gate.held.set()
-                    gate.release.wait(60)
-                    self.send_error(503)
-                    return
-                conn = http.client.HTTPConnection(t.hostname, t.port, timeout=60)
-                conn.request(self.command, self.path, body=body, headers=dict(self.headers))
-                resp = conn.getresponse()
-                data = resp.read()
-                changing = is_mutating(action) if action else self.command not in ("GET", "HEAD")  # REST: EKS
-                if action == gate.op or (gate.op is None and changing):
-                    gate.seen += 1
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
 
 
 STEPS = [("CreateTags", 1), ("DeleteNatGateway", 1), ("ReleaseAddress", 1), ("DeleteVpcEndpoints", 2),
@@ -91,22 +29,8 @@ def kill_after(sandbox, run_tool, state_dir, net: dict, op: str | None, nth: int
     args = ("--id", net["vpc"], "--region", REGION)
     plan = run_tool("cleanup_vpc", *args)
     assert plan.code == 0, plan.stdout + plan.stderr
-    gate = Gate(sandbox.url, op, nth)
-    env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
-    proc = subprocess.Popen([sys.executable, str(TOOLS / "cleanup_vpc.py"), *args, "--confirm",
-                             plan.json["data"]["confirm"]], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        while not gate.held.wait(0.2):
-            if proc.poll() is not None:  # finished without reaching the step
-                return False
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        gate.close()
-        if proc.poll() is None:
-            proc.kill()
-    return True
+    return kill_through(sandbox.url, state_dir, "cleanup_vpc", [*args, "--confirm", plan.json["data"]["confirm"]],
+                        op, nth) is None
 
 
 def finish_and_check(run_tool, ec2, net: dict) -> None:

@@ -8,14 +8,9 @@ so a selection by region sees only this file's resources; instances are selected
 
 from __future__ import annotations
 
-import os
 import shlex
-import signal
-import subprocess
-import sys
 
 import pytest
-from conftest import TOOLS, clean_env
 from mutation_helpers import assert_audit_matches_server, instance, mutating_calls, name, state
 
 A, B = "us-west-1", "ap-southeast-3"  # stop tests by id (fresh instances, selected by id or a unique tag)
@@ -224,26 +219,16 @@ def test_an_id_found_in_two_regions_is_bad_input_never_two_actions():
 
 
 def test_a_killed_two_region_confirm_is_finished_by_planning_again(sandbox, run_tool, state_dir):
-    from test_cleanup_resume import Gate
+    from gate import kill_through
 
     a, b = two_instances(sandbox)
     args = ("--id", f"{a},{b}")
     plan = run_tool("stop", *args)
     assert plan.code == 0, plan.stdout + plan.stderr
     first, second = [x["id"] for x in plan.json["data"]["plan"]]  # region order: ap-southeast-3 first
-    gate = Gate(sandbox.url, "StopInstances", 1)
-    env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
-    proc = subprocess.Popen([sys.executable, str(TOOLS / "stop.py"), *args, "--confirm",
-                             plan.json["data"]["confirm"]], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        assert gate.held.wait(60), "the confirm never reached its second call"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        gate.close()
-        if proc.poll() is None:
-            proc.kill()
+    code = kill_through(sandbox.url, state_dir, "stop", [*args, "--confirm", plan.json["data"]["confirm"]],
+                        "StopInstances", 1)
+    assert code is None, f"the confirm ended (exit {code}) before its second call"
     ec2 = {a: sandbox.client("ec2", A), b: sandbox.client("ec2", B)}
     assert state(ec2[first], first) == "stopped" and state(ec2[second], second) == "running"
     replay = run_tool("stop", *args, "--confirm", plan.json["data"]["confirm"])

@@ -11,17 +11,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from conftest import TOOLS, clean_env
+from gate import kill_through
 from mutation_helpers import instance, name
-from test_cleanup_resume import Gate
 from test_removers_services import POLICY_DOC, lb_with_target_group
 
 REGION = "eu-central-2"  # no other test uses it
@@ -46,22 +41,9 @@ class Case:
 def kill_after(sandbox, state_dir, tool: str, args: list[str], nth: int) -> bool:
     """Run a confirm through a gate; SIGKILL once the nth changing call is answered (the next call is held,
     never sent). False when the confirm finished first, exit 0 (it makes fewer than nth changing calls)."""
-    gate = Gate(sandbox.url, None, nth)
-    env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
-    proc = subprocess.Popen([sys.executable, str(TOOLS / f"{tool}.py"), *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        while not gate.held.wait(0.2):
-            if proc.poll() is not None:
-                assert proc.returncode == 0, f"{tool} {args} failed through the gate (exit {proc.returncode})"
-                return False
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    finally:
-        gate.close()
-        if proc.poll() is None:
-            proc.kill()
-    return True
+    code = kill_through(sandbox.url, state_dir, tool, args, None, nth)
+    assert code in (None, 0), f"{tool} {args} failed through the gate (exit {code})"
+    return code is None
 
 
 def gone(fn: Callable[[], object], *codes: str) -> bool:

@@ -1,0 +1,93 @@
+"""A gate proxy between a tool and the sandbox, to kill a confirm at an exact step (SIGKILL), and the kill itself.
+
+The gate lets calls through until the chosen step's call has been answered, then holds the tool's next call
+(of any kind), which never reaches the sandbox; the test kills the tool while that call is held. Used by
+test_cleanup_resume (cleanup_vpc), test_remover_resume (terminate, reap, schedule) and test_regions_changing.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+from _awswiz.audit import is_mutating
+from conftest import TOOLS, clean_env
+
+
+class Gate:
+    """Forwards to the sandbox; after the n-th call of `op` (None: of any changing operation) has been
+    answered, holds the next call."""
+
+    def __init__(self, target: str, op: str | None, nth: int):
+        self.op, self.nth, self.seen = op, nth, 0
+        self.held, self.release = threading.Event(), threading.Event()
+        t = urlparse(target)
+        gate = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _handle(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                action = parse_qs(body.decode(errors="replace")).get("Action", [""])[0] or \
+                    self.headers.get("X-Amz-Target", "").rpartition(".")[2]  # JSON protocols (ECS, ...)
+                if gate.seen >= gate.nth:  # the step is done: hold whatever comes next, never forward it
+                    gate.held.set()
+                    gate.release.wait(60)
+                    self.send_error(503)
+                    return
+                conn = http.client.HTTPConnection(t.hostname, t.port, timeout=60)
+                conn.request(self.command, self.path, body=body, headers=dict(self.headers))
+                resp = conn.getresponse()
+                data = resp.read()
+                changing = is_mutating(action) if action else self.command not in ("GET", "HEAD")  # REST: EKS
+                if action == gate.op or (gate.op is None and changing):
+                    gate.seen += 1
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+
+
+def kill_through(url: str, state_dir, tool: str, args, op: str | None = None, nth: int = 1) -> int | None:
+    """Run `tool args` (a confirm) through a gate in front of the sandbox at url; SIGKILL it once the nth call
+    of op (None: of any changing operation) is answered. None when killed; else the exit code of a run that
+    finished before reaching the step."""
+    gate = Gate(url, op, nth)
+    env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
+    proc = subprocess.Popen([sys.executable, str(TOOLS / f"{tool}.py"), *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        while not gate.held.wait(0.2):
+            if proc.poll() is not None:
+                return proc.returncode
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        gate.close()
+        if proc.poll() is None:
+            proc.kill()
+    return None
