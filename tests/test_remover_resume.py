@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pytest
 from gate import kill_through
 from mutation_helpers import instance, name
-from test_removers_services import POLICY_DOC, lb_with_target_group
+from test_removers_services import lb_with_target_group, user_with_everything
 
 REGION = "eu-central-2"  # no other test uses it
 REAP_REGION = "ap-south-2"  # reap sees every managed resource of its region: only this file uses it
@@ -97,19 +97,8 @@ def user_state(iam, user: str, mfa: str | None) -> list[str]:
 
 
 def make_user(iam) -> tuple[str, str]:
-    user = name("resume-user")
-    iam.create_user(UserName=user)
-    iam.create_access_key(UserName=user)
-    iam.create_login_profile(UserName=user, Password="Not-a-secret-123")
-    iam.put_user_policy(UserName=user, PolicyName="inline", PolicyDocument=POLICY_DOC)
-    policy = iam.create_policy(PolicyName=name("resume-pol"), PolicyDocument=POLICY_DOC)["Policy"]["Arn"]
-    iam.attach_user_policy(UserName=user, PolicyArn=policy)
-    group = iam.create_group(GroupName=name("resume-grp"))["Group"]["GroupName"]
-    iam.add_user_to_group(GroupName=group, UserName=user)
-    mfa = iam.create_virtual_mfa_device(VirtualMFADeviceName=name("resume-mfa"))["VirtualMFADevice"]["SerialNumber"]
-    iam.enable_mfa_device(UserName=user, SerialNumber=mfa, AuthenticationCode1="123456",
-                          AuthenticationCode2="654321")
-    return user, mfa
+    made = user_with_everything(iam)
+    return made["user"], made["mfa"]
 
 
 def user_case(sandbox) -> Case:

@@ -270,8 +270,10 @@ def test_notebook_in_service_is_stopped_then_deleted(sandbox, run_tool, state_di
 
 # --- IAM ---------------------------------------------------------------------------------------------
 
-def test_user_goes_after_everything_attached_in_aws_order(sandbox, run_tool, state_dir):
-    iam, user = sandbox.client("iam"), name("user")
+def user_with_everything(iam) -> dict:
+    """A user with all that DeleteUser refuses to go around: an access key, a password, an inline and an
+    attached policy, a group, an enabled virtual MFA device. {user, key, policy, group, mfa}."""
+    user = name("user")
     iam.create_user(UserName=user)
     key = iam.create_access_key(UserName=user)["AccessKey"]["AccessKeyId"]
     iam.create_login_profile(UserName=user, Password="Not-a-secret-123")
@@ -283,6 +285,13 @@ def test_user_goes_after_everything_attached_in_aws_order(sandbox, run_tool, sta
     mfa = iam.create_virtual_mfa_device(VirtualMFADeviceName=name("mfa"))["VirtualMFADevice"]["SerialNumber"]
     iam.enable_mfa_device(UserName=user, SerialNumber=mfa, AuthenticationCode1="123456",
                           AuthenticationCode2="654321")
+    return {"user": user, "key": key, "policy": policy, "group": group, "mfa": mfa}
+
+
+def test_user_goes_after_everything_attached_in_aws_order(sandbox, run_tool, state_dir):
+    iam = sandbox.client("iam")
+    made = user_with_everything(iam)
+    user, key, policy = made["user"], made["key"], made["policy"]
     # "you must delete the items attached to the user manually, or the deletion fails" (IAM API Reference,
     # DeleteUser: DeleteConflict), in its order: password, keys, certificates, SSH keys, credentials, MFA,
     # inline policies, attached policies, groups
