@@ -110,14 +110,6 @@ def claim(token: str) -> bool:
         return False
 
 
-def release(token: str) -> None:
-    """Give a claim back (an action that failed may be tried again by a later run)."""
-    try:
-        _path(token, "claim").unlink()
-    except FileNotFoundError:
-        pass
-
-
 def claim_action(key: str) -> int | None:
     """Claim one pre-approved action for this run: the open, exclusively locked claim file (keep it until
     settle_action), or None when another live run holds it or a run applied it already. A file left by a

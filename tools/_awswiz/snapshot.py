@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import lean
 from .aws import paginate
+from .errors import DENIED_CODES
 from .fanout import FanOut
 from .resources import Row, reads, tag_map, to_record
 
@@ -175,14 +176,13 @@ def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_c
                 by_region: dict[str, list] = {}
                 for rec in recs:
                     if rec.get("bucket_region"):
-                        by_region.setdefault(rec["bucket_region"], []).append(rec)
+                        rec["region"] = rec.pop("bucket_region")
+                        by_region.setdefault(rec["region"], []).append(rec)
                     else:  # an answer without BucketRegion: the bucket's own calls
                         fan.submit(("bucket", rec["id"]), lambda rec=rec: _bucket_details(aws, rec), None,
                                    f"s3 bucket {rec['id']}")
                 for where, group in by_region.items():
                     if where not in wanted:  # dropped by collect(): placed, not asked
-                        for rec in group:
-                            rec["region"] = rec.pop("bucket_region")
                         continue
                     fan.submit(("bucket-tags", where), lambda w=where, g=group: _bucket_tags(aws, w, g), where,
                                "tagging:GetResources (s3 buckets)")
@@ -265,13 +265,11 @@ def _bucket_tags(aws, region: str, recs: list[dict]) -> None:
     tagged or previously tagged resources that are located in the specified Region", 100 a page), rather than
     a GetBucketTagging per bucket (~4 ms of client CPU each). A bucket it does not list has no tags. Where the
     caller may not call it, each bucket is asked itself, as before."""
-    for rec in recs:
-        rec["region"] = rec.pop("bucket_region")
     try:
         found = paginate(aws.client("resourcegroupstaggingapi", region), "get_resources", "ResourceTagMappingList",
                          ResourceTypeFilters=["s3"])
     except Exception as exc:  # noqa: BLE001 - sorted below
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") not in DENIED:
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") not in DENIED_CODES:
             raise
         for rec in recs:
             _bucket_details(aws, rec)
@@ -283,13 +281,9 @@ def _bucket_tags(aws, region: str, recs: list[dict]) -> None:
         rec["tags"] = tags.get(rec["id"], {})
 
 
-DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
-
-
 def _bucket_details(aws, rec: dict) -> None:
     """A bucket's region (when ListBuckets did not say) and its tags."""
-    known = rec["region"] if rec["region"] != GLOBAL else None  # set by _bucket_tags before it falls back here
-    region = rec.pop("bucket_region", None) or known
+    region = rec["region"] if rec["region"] != GLOBAL else None  # from ListBuckets' BucketRegion, when it said
     if not region:
         region = aws.client("s3").get_bucket_location(Bucket=rec["id"]).get("LocationConstraint") or "us-east-1"
     rec["region"] = region
