@@ -125,15 +125,19 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                     "deletes_snapshots": [s for s in mine if s not in kept],
                     **({"keeps_snapshots": kept} if kept else {}),
                     "note": "instances launched from it keep running"}))
-        deletes += [guard.Action(op="delete", type="ec2:snapshot", id=sid, region=region, target=iid,
-                                 name=tag_map(snaps[sid].get("Tags")).get("Name"),
-                                 state={"size_gib": snaps[sid].get("VolumeSize")},
-                                 detail={"size_gib": snaps[sid].get("VolumeSize"), "image": iid})
+        deletes += [_snapshot_delete(snaps[sid], region, iid)
                     for sid in dict.fromkeys(mine) if sid not in kept and owner[sid] == iid]
     plan = settle(actions + deletes)
     if gone := [i for i in dict.fromkeys(ids) if i not in {img["ImageId"] for img in going}]:
         _finish(ec2, region, gone, {a.id for a in deletes}, others, plan)
     return plan
+
+
+def _snapshot_delete(s: dict, region: str, iid: str, **extra) -> guard.Action:
+    """The delete of one of AMI iid's snapshots, as a step of that AMI."""
+    return guard.Action(op="delete", type="ec2:snapshot", id=s["SnapshotId"], region=region, target=iid,
+                        name=tag_map(s.get("Tags")).get("Name"), state={"size_gib": s.get("VolumeSize")},
+                        detail={"size_gib": s.get("VolumeSize"), "image": iid}, **extra)
 
 
 def _finish(ec2, region: str, gone: list[str], planned: set[str], used: dict[str, list[str]],
@@ -146,13 +150,10 @@ def _finish(ec2, region: str, gone: list[str], planned: set[str], used: dict[str
     for iid in gone:
         snaps = [s for s in by_image.get(iid, []) if s["SnapshotId"] not in planned]
         for s in snaps:
-            tags, sid = tag_map(s.get("Tags")), s["SnapshotId"]
+            sid = s["SnapshotId"]
             blocked = f"used again by AMI {', '.join(used[sid])}; AWS refuses (InvalidSnapshot.InUse)" \
                 if sid in used else None
-            plan.actions.append(guard.Action(
-                op="delete", type="ec2:snapshot", id=sid, region=region, target=iid, name=tags.get("Name"),
-                tags=tags, state={"size_gib": s.get("VolumeSize")}, blocked=blocked,
-                detail={"size_gib": s.get("VolumeSize"), "image": iid}))
+            plan.actions.append(_snapshot_delete(s, region, iid, tags=tag_map(s.get("Tags")), blocked=blocked))
         plan.skipped.append({"id": iid, "type": "ec2:image", "region": region, "name": None, "reason":
                              "already deregistered (a run stopped half-way); "
                              + (f"its {len(snaps)} marked snapshot(s) are deleted now" if snaps else "nothing left")})
