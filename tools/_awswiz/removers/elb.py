@@ -84,7 +84,8 @@ def tg_action(tg: dict, region: str, tg_tags: dict, target: str | None = None) -
 
 def plan_lbs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     elb = ctx.aws.client("elbv2", region)
-    lbs = unique(match(_lbs(elb), ids, "LoadBalancerArn", "LoadBalancerName"), "LoadBalancerArn")
+    found = match(_lbs(elb), ids, "LoadBalancerArn", "LoadBalancerName")
+    lbs = unique(found, "LoadBalancerArn")
     arns = {lb["LoadBalancerArn"] for lb in lbs}
     all_tgs = _tgs(elb) if lbs else []  # one call for the region, not one per load balancer
     per_lb = {a: [t for t in all_tgs if a in t.get("LoadBalancerArns", [])] for a in arns}
@@ -124,8 +125,7 @@ def plan_lbs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                      for t in only_here if t["TargetGroupArn"] not in {a.id for a in plan.actions}]
             plan.actions += after
             main.state["marks"] = [a.id for a in after]  # tagged by do() before the load balancer goes
-    _finish(ctx, elb, region, [i for i in ids if not match(lbs, [i], "LoadBalancerArn", "LoadBalancerName")],
-            opts, plan)
+    _finish(ctx, elb, region, [i for i in ids if i not in found], opts, plan)
     return plan
 
 
