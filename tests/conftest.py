@@ -27,6 +27,9 @@ DUMMY_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
     "NO_COLOR": "1",
     "COLUMNS": "200",
+    # No test depends on the day it runs: the cost tools and the sandbox's cost ledger take this as today
+    # (mid-month; tests of a month's first or last day set their own).
+    "AWSWIZ_TODAY": "2026-11-16",
 }
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as _dt
 
 import pytest
+from conftest import DUMMY_ENV
 
 CE_ACTIONS = {"GetCostAndUsage", "GetCostForecast"}
+TODAY = _dt.date.fromisoformat(DUMMY_ENV["AWSWIZ_TODAY"])  # the frozen day of the tools and the sandbox's ledger
 
 
 def ce_calls(sandbox, since: int) -> list[dict]:
@@ -57,7 +59,7 @@ def test_month_to_date_forecast(sandbox, run_tool):
     # today; the month's expected total is the spend to date plus the forecast of the rest of the month.
     r = run_tool("costs", "--months", "1")
     mtd = r.json["data"]["month_to_date"]
-    today = _dt.datetime.now(_dt.UTC).date()
+    today = TODAY
     nxt = _dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
     fc = sandbox.client("ce").get_cost_forecast(TimePeriod={"Start": today.isoformat(), "End": nxt.isoformat()},
                                                 Metric="UNBLENDED_COST", Granularity="MONTHLY")
@@ -132,7 +134,7 @@ def test_daily_net_and_gross(sandbox, run_tool):
     # GetCostAndUsage Granularity DAILY: one ResultsByTime per day, End exclusive (today is not included)
     r = run_tool("costs", "--months", "1", "--daily", "5")
     days = r.json["data"]["daily"]
-    today = _dt.datetime.now(_dt.UTC).date()
+    today = TODAY
     assert [d["date"] for d in days] == [(today - _dt.timedelta(days=k)).isoformat() for k in range(5, 0, -1)]
     resp = sandbox.client("ce").get_cost_and_usage(
         TimePeriod={"Start": days[0]["date"], "End": today.isoformat()}, Granularity="DAILY",

@@ -199,9 +199,20 @@ def test_bad_settings_are_bad_input(sandbox, run_tool, state_dir, name, value):
     assert sandbox.calls(mark) == [] and not (state_dir / "plans").exists()
 
 
+@pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "2026-11-31"])
+def test_a_bad_today_is_bad_input(sandbox, run_tool, state_dir, value):
+    # AWSWIZ_TODAY freezes the cost tools' calendar (the tests set it); a value that is not a real date is
+    # exit 2 naming the form, before any call
+    mark = sandbox.mark()
+    r = run_tool("costs", "--months", "1", env={"AWSWIZ_TODAY": value})
+    assert r.code == 2, r.stdout + r.stderr
+    assert "AWSWIZ_TODAY" in r.json["errors"][0]["message"] and "YYYY-MM-DD" in r.json["errors"][0]["message"]
+    assert sandbox.calls(mark) == []
+
+
 def test_every_setting_is_documented():
     readme, agents = (ROOT / "README.md").read_text(), (ROOT / "AGENTS.md").read_text()
-    for name in [*settings.SETTINGS, "AWSWIZ_STATE_DIR"]:
+    for name in [*settings.SETTINGS, "AWSWIZ_STATE_DIR", settings.TODAY]:
         assert name in readme and name in agents, name
 
 

@@ -13,7 +13,7 @@ import hashlib
 import json
 import threading
 
-from . import cache
+from . import cache, settings
 from .errors import BadInput
 
 GROUPS = {"service": ("DIMENSION", "SERVICE"), "region": ("DIMENSION", "REGION"),
@@ -26,7 +26,7 @@ _CACHE_LOCK = threading.Lock()  # fellow_costs reads several accounts at once; o
 
 
 def today() -> _dt.date:
-    return _dt.datetime.now(_dt.UTC).date()
+    return settings.today()
 
 
 def month_start(d: _dt.date, back: int = 0) -> _dt.date:

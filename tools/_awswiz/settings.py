@@ -7,6 +7,7 @@ README.md and AGENTS.md document this same table; tests/test_settings.py keeps t
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 from dataclasses import dataclass
 
@@ -38,6 +39,20 @@ SETTINGS = {s.name: s for s in [
             "as botocore does)"),
 ]}
 # AWSWIZ_STATE_DIR (a path, not a number) is handled by state.py.
+TODAY = "AWSWIZ_TODAY"  # a date, not a number: the calendar day Cost Explorer questions are asked on
+
+
+def today() -> _dt.date:
+    """The UTC calendar day the cost tools ask about (month to date, forecast, the day's cache):
+    AWSWIZ_TODAY=YYYY-MM-DD when set (tests freeze it, so no test depends on the day it runs), else today."""
+    raw = os.environ.get(TODAY, "").strip()
+    if not raw:
+        return _dt.datetime.now(_dt.UTC).date()
+    try:
+        return _dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadInput(f"{TODAY}={raw!r} is not valid: it must be a date YYYY-MM-DD (the day the cost tools take "
+                       "as today; default: the real UTC date)", f"unset {TODAY} or set it like 2026-11-16") from None
 
 
 def get(name: str) -> int:
@@ -59,3 +74,4 @@ def check_all() -> None:
     """Validate every AWSWIZ_* variable at start-up, so a bad one fails before anything is sent."""
     for name in SETTINGS:
         get(name)
+    today()

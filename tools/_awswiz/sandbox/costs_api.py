@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 
 from moto.ce.responses import CostExplorerResponse
 from moto.core.exceptions import JsonRESTError
@@ -56,7 +57,9 @@ LEDGER: list[dict] = []
 
 
 def today() -> _dt.date:
-    return _dt.datetime.now(_dt.UTC).date()
+    """AWSWIZ_TODAY=YYYY-MM-DD freezes the ledger's today, as it does the cost tools' (the tests set it)."""
+    raw = os.environ.get("AWSWIZ_TODAY", "").strip()
+    return _dt.date.fromisoformat(raw) if raw else _dt.datetime.now(_dt.UTC).date()
 
 
 def month_start(d: _dt.date, back: int = 0) -> _dt.date:
