@@ -155,3 +155,27 @@ def test_protection_rules():
     assert guard.protection({"awswiz:protected": "TRUE"})
     assert guard.protection({"Environment": "prod"}) and guard.protection({"stage": "production"})
     assert guard.protection({"env": "dev"}) is None and guard.protection({}) is None
+
+
+def test_an_action_is_refused_when_what_it_touches_is_protected():
+    # The rule lives once, in the core (DESIGN "Mutations"): an action carries its resource's own tags and what
+    # it touches (containers, side effects) with theirs; a protected one of these blocks the whole target, even
+    # when the resource named is not protected itself, and in a bulk (not explicit) run the target is skipped.
+    def plan():
+        return guard.Plan(actions=[
+            guard.Action(op="release", type="ec2:elastic-ip", id="eipalloc-1", region="r", tags={},
+                         touches={"instance i-1 (associated)": {"Env ": " Prod"}}),
+            guard.Action(op="delete", type="ec2:volume", id="vol-2", region="r", tags={}, target="i-2",
+                         touches={"instance i-2": {}}),
+            guard.Action(op="terminate", type="ec2:instance", id="i-2", region="r", tags={}),
+            guard.Action(op="delete", type="ec2:volume", id="vol-3", region="r", tags={"awswiz:protected": "yes"},
+                         target="i-3"),
+            guard.Action(op="terminate", type="ec2:instance", id="i-3", region="r", tags={})])
+    p = plan()
+    blocked = guard._apply_protection(p, explicit=True)
+    assert {a.id for a in blocked} == {"eipalloc-1", "vol-3", "i-3"}
+    assert "instance i-1 (associated) is protected" in blocked[0].blocked
+    p = plan()
+    assert guard._apply_protection(p, explicit=False) == []
+    assert [a.id for a in p.actions] == ["vol-2", "i-2"]  # only the target with nothing protected is left
+    assert {s["id"] for s in p.skipped} == {"eipalloc-1", "i-3"}

@@ -80,6 +80,11 @@ class Action:
     detail: dict = field(default_factory=dict)  # what the human should know: cost, leftovers, rules
     target: str | None = None    # the resource the user asked about (what --max counts); default: id
     blocked: str | None = None   # why it must not run
+    # what else this change reaches, each with ITS OWN tags: the resources containing this one ("VPC vpc-0abc",
+    # "instance i-0abc") and those it changes as a side effect ("instance i-0abc the address is associated
+    # with", "subnet subnet-0abc the route table serves"). The guard refuses the action when any is protected
+    # (the rule lives here, once: a tool lists what it touches, it never judges protection itself).
+    touches: dict[str, dict] = field(default_factory=dict)
 
     @property
     def target_id(self) -> str:
@@ -202,9 +207,11 @@ def changes(old_actions: list[dict], plan: Plan) -> list[str]:
 # --- the run -------------------------------------------------------------------------------------
 
 def _apply_protection(plan: Plan, explicit: bool) -> list[Action]:
-    """Mark protected actions blocked; returns the blocked actions (moved to skipped unless explicit)."""
+    """Mark protected actions blocked: the resource an action changes (its own tags), what contains it or what
+    it changes as a side effect (Action.touches). Returns the blocked actions (moved to skipped unless explicit).
+    A target is blocked as a whole when any of its actions is."""
     for a in plan.actions:
-        if not a.blocked and (reason := protection(a.tags)):
+        if not a.blocked and (reason := inherited_protection(a.tags, a.touches)):
             a.blocked = reason
     blocked_targets = {a.target_id: a.blocked for a in plan.actions if a.blocked}
     blocked = [a for a in plan.actions if a.target_id in blocked_targets]
