@@ -63,3 +63,16 @@ def test_readme_has_the_two_setup_commands():
     m = re.search(r"```bash\n(?:.*\n)*?(uv run [^\n#]*pytest[^\n#]*?)\s*(#.*)?\n", readme)
     assert m, "README.md has no test command"
     assert m.group(1).strip() in ci, ".ci/run must run the README's test command"
+
+
+@pytest.mark.parametrize("doc", ["README.md", "AGENTS.md"])
+def test_code_blocks_are_closed(doc):
+    # an unclosed ``` renders everything after it inside out (issue 20: both docs had one after budget.py)
+    inside, opened_at = False, 0
+    for n, line in enumerate((ROOT / doc).read_text().splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            inside, opened_at = not inside, n
+        elif inside:
+            assert not line.startswith("#" * 2 + " ") and not line.startswith("#" * 3 + " "), \
+                f"{doc}:{n}: a heading inside the code block opened at line {opened_at}"
+    assert not inside, f"{doc}: the code block opened at line {opened_at} is never closed"
