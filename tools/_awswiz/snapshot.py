@@ -6,7 +6,7 @@ each bucket's region and tags) join the same pool as soon as that answer arrives
 
 from __future__ import annotations
 
-from . import lean
+from . import instance_types, lean
 from .aws import paginate
 from .errors import DENIED_CODES
 from .fanout import FanOut
@@ -36,16 +36,16 @@ def _described_types(client, types: list[str]) -> list[dict]:
 
 
 def gpu_specs(client, types: list[str]) -> dict[str, dict]:
-    """GPU count, model and memory, and vCPUs, for instance types (one call per 100 types)."""
+    """Accelerator count and model (GPUs, Trainium, Inferentia: instance_types.spec, the one reader of
+    DescribeInstanceTypes), and vCPUs, for instance types (one call per 100 types)."""
     out: dict[str, dict] = {}
     for i in range(0, len(types), 100):
         for t in _described_types(client, types[i:i + 100]):
-            gpus = (t.get("GpuInfo") or {}).get("Gpus") or []
+            acc = instance_types.spec(t)["gpu"] or {}
             out[t["InstanceType"]] = {
                 "vcpus": t["VCpuInfo"]["DefaultVCpus"],
-                "gpus": sum(g.get("Count", 0) for g in gpus),
-                "gpu_model": ", ".join(sorted({f"{g.get('Manufacturer', '')} {g['Name']}".strip() for g in gpus}))
-                or None,
+                "gpus": acc.get("count") or 0,
+                "gpu_model": " ".join(x for x in (acc.get("maker"), acc.get("model")) if x) or None,
             }
     return out
 
