@@ -49,7 +49,3 @@ def reset() -> None:
         for fn in SEEDERS:
             fn(STATE)
 
-
-def load_all() -> None:
-    """Import the modules that register handlers and seeders (add yours here)."""
-    from . import extras  # noqa: F401

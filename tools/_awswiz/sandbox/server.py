@@ -141,9 +141,7 @@ def build(url_holder: dict):
     from moto.moto_api._internal.models import moto_api_backend
     from moto.server import DomainDispatcherApplication, create_backend_app
 
-    from . import lab
-
-    H.load_all()
+    from . import extras, lab  # noqa: F401 - extras imports every module that registers handlers and seeders
 
     def reseed():
         moto_api_backend.reset()
