@@ -80,7 +80,10 @@ def test_role_trusts_only_the_lead_account(sandbox, run_tool, state_dir):
 
 @pytest.mark.parametrize("args", [["--name", "x", "--mode", "group"], ["--name", "x", "--mode", "role"],
                                   ["--name", "x", "--mode", "role", "--trusted-account", "12345"],
-                                  ["--name", "x", "--trusted-account", "123456789012"], ["--name", "bad name!"]])
+                                  ["--name", "x", "--trusted-account", "123456789012"], ["--name", "bad name!"],
+                                  # botocore iam model, userNameType/roleNameType: pattern [\w+=,.@-]+ (ASCII \w),
+                                  # 1-64 characters: a trailing newline, a non-ASCII letter, 65 characters are refused
+                                  ["--name", "ada\n"], ["--name", "adä"], ["--name", "a" * 65]])
 def test_bad_input_changes_nothing(sandbox, run_tool, state_dir, args):
     mark = sandbox.mark()
     r = run_tool("create_auditor", *args)
