@@ -156,3 +156,15 @@ def test_html_page_draws_its_chart_offline(sandbox, run_tool, state_dir, tmp_pat
     assert p.returncode == 0, p.stderr[-1000:]
     assert 'class="main-svg"' in p.stdout
     assert p.stdout.count('class="trace bars"') == 2
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_cells_never_start_a_formula(name):
+    # OWASP CSV Injection: cells starting with = + - @ tab or carriage return are formulas to a spreadsheet;
+    # a quote in front keeps them text. The amounts stay numbers (a minus sign there is a number's).
+    from _awswiz import reports
+
+    doc = {"fellows": [{"name": name, "account": "210987654321", "groups": [
+        {"key": name, "net": {"2026-10": -1.5}, "gross": {"2026-10": 2.0}}]}]}
+    rows = list(csv.reader(io.StringIO(reports.csv_text(doc), newline="")))
+    assert rows[1] == ["'" + name, "210987654321", "2026-10", "'" + name, "-1.50", "2.00"]

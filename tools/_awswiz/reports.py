@@ -15,14 +15,25 @@ from . import state
 CSV_COLUMNS = ["fellow", "account", "month", "service", "net", "gross"]
 
 
+# OWASP, CSV Injection: a cell starting with = + - @ tab or carriage return is read as a formula by spreadsheets;
+# prefix it with a single quote so it stays text. Applied to the text cells (names, ids, months, services), never
+# to the amounts, whose minus sign is a number's.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text) -> str:
+    text = str(text)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def csv_text(doc: dict) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf)  # RFC 4180 CRLF rows: a cell holding a CR or LF is quoted
     w.writerow(CSV_COLUMNS)
     for f in doc["fellows"]:
         for g in f["groups"]:
             for month in g["net"]:
-                w.writerow([f["name"], f["account"], month, g["key"], f"{g['net'][month]:.2f}",
+                w.writerow([cell(f["name"]), cell(f["account"]), cell(month), cell(g["key"]), f"{g['net'][month]:.2f}",
                             f"{g['gross'][month]:.2f}"])
     return buf.getvalue()
 
