@@ -42,7 +42,7 @@ def statement(aws, fellow: dict, months: int, refresh: bool) -> dict:
                            f"not {fellow['account']} as fellows.toml says")
     ex = costs_core.Explorer(_client(aws, session, "ce"), actual, refresh)
     rows, groups = costs_core.monthly(ex, months, {"Type": "DIMENSION", "Key": "SERVICE"})
-    doc = costs_core.summarize(rows, groups, costs_core.forecast_rest_of_month(ex))
+    doc = costs_core.summarize(rows, groups, costs_core.forecast_rest_of_month(ex, rows))
     return {"name": fellow["name"], "account": actual, **doc, **money_left(fellow, doc),
             "ce_calls": {"sent": ex.sent, "cached": ex.cached}}
 
