@@ -54,8 +54,9 @@ def markdown(doc: dict) -> str:
                    f"{_usd(f.get('credits_used'))} | {_usd(f.get('credits_left'))} | "
                    f"{f.get('credits_run_out') or '-'} | {budget} |")
     for f in doc["fellows"]:
-        out += ["", f"## {f['name']} ({f['account']})", "", "| month | net | gross | credits | refunds | change |",
-                "|---|---|---|---|---|---|"]
+        out += ["", f"## {f['name']} ({f['account']})", ""]
+        out += [f"Credits used and left: unknown. {f['credits_unknown']}.", ""] if f.get("credits_unknown") else []
+        out += ["| month | net | gross | credits | refunds | change |", "|---|---|---|---|---|---|"]
         for m in f["months"]:
             change = f"{_usd(m['change'])} ({m['change_pct']}%)" if m.get("change") is not None else "-"
             out.append(f"| {m['month']}{' (to date)' if m['partial'] else ''} | {_usd(m['net'])} | {_usd(m['gross'])} "
