@@ -76,6 +76,7 @@ def test_delete_unknown_budget(sandbox, run_tool):
     r = run_tool("budget", "delete", "--name", "no-such-budget")
     assert r.code == 2 and r.json["errors"][0]["code"] == "BadInput"
     assert name in r.json["errors"][0]["message"]  # names the budgets there are
+    assert r.json["account"] == "123456789012"  # it asked AWS, so it names the account
     assert not [c for c in sandbox.calls(mark) if c["action"] == "DeleteBudget"]
     apply(run_tool, "delete", "--name", name)
 

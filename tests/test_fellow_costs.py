@@ -61,6 +61,7 @@ def test_reports_agree_with_each_other_and_cost_explorer(sandbox, run_tool, stat
         assert p.parent.parent == state_dir / "reports" and p.stat().st_mode & 0o777 == 0o600
     doc = json.loads(files["json"].read_text())
     assert [f["name"] for f in doc["fellows"]] == ["ada", "grace"] and doc["failed"] == []
+    assert r.json["account"] == "123456789012"  # the lead's, whose credentials assumed the fellows' roles
     rows = list(csv.DictReader(io.StringIO(files["csv"].read_text())))
     md, page = files["md"].read_text(), files["html"].read_text()
     for f in doc["fellows"]:

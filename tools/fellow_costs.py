@@ -51,6 +51,8 @@ def main(
     if not people:
         raise BadInput(f"{fellows.path()} lists no [[fellow]]", "see data.template",
                                data={"template": fellows.TEMPLATE})
+    if any(f.get("role_arn") for f in people):
+        ctx.aws.account_id()  # the roles are assumed with the lead's credentials: the envelope names that account
     fan = FanOut(ctx.aws.workers)
     for f in people:
         fan.submit(f["name"], lambda f=f: statements.statement(ctx.aws, f, months, refresh), None,
