@@ -63,7 +63,7 @@ class Explorer:
         self.cached = 0
 
     def call(self, op: str, params: dict) -> dict:
-        """One request (GetCostForecast), or every page of a paged one (pages)."""
+        """One request that does not page (GetCostForecast); a paged one goes through pages."""
         return self._cached(op, params, lambda: (self._send(op, params), 1))
 
     def pages(self, op: str, params: dict) -> dict:
@@ -79,7 +79,7 @@ class Explorer:
                     return merge_pages(pages), len(pages)
                 if len(pages) >= MAX_PAGES:
                     raise RuntimeError(f"Cost Explorer {op} gave more than {MAX_PAGES} pages; narrow the question")
-        return self._cached(op, params, fetch)
+        return self._cached(f"{op} (every page)", params, fetch)  # not a first page cached by an older version
 
     def _send(self, op: str, params: dict) -> dict:
         response = getattr(self.ce, op)(**params)
@@ -87,8 +87,8 @@ class Explorer:
         self.sent += 1
         return response
 
-    def _cached(self, op: str, params: dict, fetch) -> dict:
-        key = hashlib.sha256(json.dumps([self.account, op, params], sort_keys=True).encode()).hexdigest()[:32]
+    def _cached(self, what: str, params: dict, fetch) -> dict:
+        key = hashlib.sha256(json.dumps([self.account, what, params], sort_keys=True).encode()).hexdigest()[:32]
         with _CACHE_LOCK:
             entry = cache.load(CACHE).get(key)
         if not self.refresh and cache.fresh(entry, max_age_days=1):
