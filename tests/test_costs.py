@@ -260,3 +260,18 @@ def test_sandbox_answers_cost_explorer_as_aws_does(sandbox, run_tool):
     assert {"g5.xlarge", "NoInstanceType"} <= {g["Keys"][0] for g in types["ResultsByTime"][0]["Groups"]}
     months = run_tool("costs", "--months", "1").json["data"]["months"]
     assert [m["estimated"] for m in months] == [False, True]
+
+
+def test_sandbox_never_answers_cost_explorer_with_an_html_500(sandbox):
+    # Cost Explorer API Reference, GetTags: Tags, ReturnSize, TotalSize for the period's cost allocation tags; an
+    # operation the sandbox does not emulate is an AWS-shaped JSON error naming it, not moto's HTML page of HTTP 500
+    from botocore.exceptions import ClientError
+
+    ce = sandbox.client("ce")
+    period = {"Start": _dt.date(TODAY.year, TODAY.month, 1).isoformat(), "End": TODAY.isoformat()}
+    assert ce.get_tags(TimePeriod=period)["Tags"] == ["project"]
+    assert {"llm", "vision"} <= set(ce.get_tags(TimePeriod=period, TagKey="project")["Tags"])
+    with pytest.raises(ClientError) as exc:
+        ce.get_savings_plans_coverage(TimePeriod=period)
+    assert exc.value.response["Error"]["Code"] == "NotImplemented"
+    assert "GetSavingsPlansCoverage" in exc.value.response["Error"]["Message"]

@@ -20,6 +20,8 @@ import re
 from moto.budgets.responses import BudgetsResponse
 from moto.core.exceptions import JsonRESTError
 
+from .costs_api import answer_the_rest
+
 MAX_EMAILS, MAX_SNS = 10, 1
 PAGE_DEFAULT, PAGE_MAX = 100, 1000
 ARN_RE = re.compile(r"^arn:aws:budgets::(\d{12}):budget/(.+)$")
@@ -117,3 +119,4 @@ BudgetsResponse.describe_budgets = describe_budgets
 BudgetsResponse.list_tags_for_resource = list_tags_for_resource
 BudgetsResponse.tag_resource = tag_resource
 BudgetsResponse.untag_resource = untag_resource
+answer_the_rest(BudgetsResponse, "budgets")

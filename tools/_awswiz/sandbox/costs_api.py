@@ -369,3 +369,52 @@ def _get_dimension_values(self) -> str:
 CostExplorerResponse.get_cost_and_usage = _get_cost_and_usage
 CostExplorerResponse.get_cost_forecast = _get_cost_forecast
 CostExplorerResponse.get_dimension_values = _get_dimension_values
+
+
+def get_tags(account: str, params: dict) -> dict:
+    """GetTags: the tag keys of the period's costs, or with TagKey that key's values ("" untagged is left out)."""
+    _allowed(account)
+    start, end = _period(params)
+    mine = [i for i in LEDGER if i["account"] == account and start <= i["date"] < end]
+    key = params.get("TagKey")
+    found = {v for i in mine for v in ([i["tags"].get(key, "")] if key else i["tags"])} - {""}
+    tags = sorted(t for t in found if (params.get("SearchString") or "").lower() in t.lower())
+    at, size = _offset(params), int(params.get("MaxResults") or 1000)
+    out = {"Tags": tags[at:at + size], "ReturnSize": len(tags[at:at + size]), "TotalSize": len(tags)}
+    if at + size < len(tags):
+        out["NextPageToken"] = _token(params, at + size)
+    return out
+
+
+def _get_tags(self) -> str:
+    return json.dumps(get_tags(self.current_account, json.loads(self.body or "{}")))
+
+
+CostExplorerResponse.get_tags = _get_tags
+
+
+class NotEmulated(JsonRESTError):
+    code = 501
+
+    def __init__(self, message: str):
+        super().__init__("NotImplemented", message)
+
+
+def answer_the_rest(response_class, service: str) -> None:
+    """Every operation of the service's botocore model that neither moto nor the sandbox answers gets an AWS-shaped
+    error (HTTP 501 NotImplemented naming the operation) instead of moto's HTML page of HTTP 500."""
+    import botocore.session
+    from moto.core.utils import camelcase_to_underscores
+
+    model = botocore.session.get_session().get_service_model(service)
+    for op in model.operation_names:
+        name = camelcase_to_underscores(op)
+        if not hasattr(response_class, name):
+            def refuse(self, op=op):
+                raise NotEmulated(f"The AwsWiz sandbox does not emulate {service}:{op}")
+
+            refuse.__name__ = name
+            setattr(response_class, name, refuse)
+
+
+answer_the_rest(CostExplorerResponse, "ce")
