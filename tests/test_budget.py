@@ -31,7 +31,10 @@ def test_create_list_delete(sandbox, run_tool, state_dir):
     notes = budgets.describe_notifications_for_budget(AccountId="123456789012", BudgetName=name)["Notifications"]
     assert sorted(n["Threshold"] for n in notes) == [50.0, 100.0]
     assert {n["NotificationType"] for n in notes} == {"ACTUAL"}
-    # moto 5 has no DescribeSubscribersForNotification (HTTP 500): the subscribers are checked in the plan only
+    # AWS Budgets API Reference, DescribeSubscribersForNotification (the sandbox answers it; moto 5 does not)
+    subs = budgets.describe_subscribers_for_notification(AccountId="123456789012", BudgetName=name,
+                                                         Notification=notes[0])["Subscribers"]
+    assert subs == [{"SubscriptionType": "EMAIL", "Address": "lead@lab.org"}]
     assert plan.json["data"]["plan"][0]["detail"]["emails"] == ["lead@lab.org"]
     listed = run_tool("budget", "list").json["data"]["budgets"]
     assert next(x for x in listed if x["name"] == name)["alerts"] == ["actual > 50%", "actual > 100%"]

@@ -10,6 +10,7 @@ Rules followed (AWS Budgets API Reference and botocore's budgets model):
 - CreateBudget ResourceTags, ListTagsForResource, TagResource, UntagResource on the budget's ARN
   arn:aws:budgets::ACCOUNT:budget/NAME (Service Authorization Reference, AWS Budget Service: resource type
   budget); moto has none of them. A missing budget is NotFoundException. The tags go with the budget.
+- DescribeSubscribersForNotification: the notification's Subscribers (moto keeps them, answers none).
 """
 
 from __future__ import annotations
@@ -94,6 +95,17 @@ def describe_budgets(self) -> str:
     return json.dumps(out)
 
 
+def describe_subscribers_for_notification(self) -> str:
+    """The subscribers moto keeps with each notification (moto has no DescribeSubscribersForNotification)."""
+    budget = self.backend.budgets[self._get_param("AccountId")].get(self._get_param("BudgetName"))
+    wanted = self._get_param("Notification") or {}
+    found = next((n for n in (budget.notifications if budget else []) if all(
+        n.details.get(k) == v for k, v in wanted.items())), None)
+    if found is None:
+        raise _Error("NotFoundException", "Unable to find the notification")
+    return json.dumps({"Subscribers": found.subscribers})
+
+
 def list_tags_for_resource(self) -> str:
     tags = getattr(_budget(self, self._get_param("ResourceARN")), "awswiz_tags", {})
     return json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]})
@@ -116,6 +128,7 @@ def untag_resource(self) -> str:
 BudgetsResponse.create_budget = create_budget
 BudgetsResponse.create_notification = create_notification
 BudgetsResponse.describe_budgets = describe_budgets
+BudgetsResponse.describe_subscribers_for_notification = describe_subscribers_for_notification
 BudgetsResponse.list_tags_for_resource = list_tags_for_resource
 BudgetsResponse.tag_resource = tag_resource
 BudgetsResponse.untag_resource = untag_resource
