@@ -72,9 +72,12 @@ def thresholds(value: str) -> list[float]:
 
 def describe(budgets, account: str) -> list[dict]:
     """Every budget with its limit, spend, forecast and alerts (DescribeBudgets, DescribeNotificationsForBudget)."""
+    from _awswiz.aws import paginate
+
     out = []
     for b in every_budget(budgets, account):
-        notes = budgets.describe_notifications_for_budget(AccountId=account, BudgetName=b["BudgetName"])
+        notes = paginate(budgets, "describe_notifications_for_budget", "Notifications", AccountId=account,
+                         BudgetName=b["BudgetName"])
         spend = b.get("CalculatedSpend") or {}
 
         def usd(m):
@@ -85,8 +88,7 @@ def describe(budgets, account: str) -> list[dict]:
                     "counts": "gross" if costs.get("IncludeCredit") is False else "net",
                     "limit": usd(b.get("BudgetLimit")), "actual": usd(spend.get("ActualSpend")),
                     "forecast": usd(spend.get("ForecastedSpend")),
-                    "alerts": [f"{n['NotificationType'].lower()} > {n['Threshold']:g}%"
-                               for n in notes.get("Notifications", [])]})
+                    "alerts": [f"{n['NotificationType'].lower()} > {n['Threshold']:g}%" for n in notes]})
     return out
 
 
