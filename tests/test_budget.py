@@ -31,11 +31,20 @@ def test_create_list_delete(sandbox, run_tool, state_dir):
     notes = budgets.describe_notifications_for_budget(AccountId="123456789012", BudgetName=name)["Notifications"]
     assert sorted(n["Threshold"] for n in notes) == [50.0, 100.0]
     assert {n["NotificationType"] for n in notes} == {"ACTUAL"}
-    # moto 5 has no DescribeSubscribersForNotification (HTTP 500): the subscribers are checked in the plan only
+    # AWS Budgets API Reference, DescribeSubscribersForNotification (the sandbox answers it; moto 5 does not)
+    subs = budgets.describe_subscribers_for_notification(AccountId="123456789012", BudgetName=name,
+                                                         Notification=notes[0])["Subscribers"]
+    assert subs == [{"SubscriptionType": "EMAIL", "Address": "lead@lab.org"}]
     assert plan.json["data"]["plan"][0]["detail"]["emails"] == ["lead@lab.org"]
     listed = run_tool("budget", "list").json["data"]["budgets"]
     assert next(x for x in listed if x["name"] == name)["alerts"] == ["actual > 50%", "actual > 100%"]
     assert "CreateBudget" in (state_dir / "audit.jsonl").read_text()
+    # gross, as fellow_costs' budget_used: AWS Budgets API Reference, CostTypes (IncludeCredit, IncludeRefund default
+    # true) false here; and the budget carries the tools' tags (ListTagsForResource, arn:aws:budgets::ACCT:budget/N)
+    assert (b["CostTypes"]["IncludeCredit"], b["CostTypes"]["IncludeRefund"]) == (False, False)
+    assert next(x for x in listed if x["name"] == name)["counts"] == "gross"
+    tags = budgets.list_tags_for_resource(ResourceARN=f"arn:aws:budgets::123456789012:budget/{name}")["ResourceTags"]
+    assert {"Key": "awswiz:managed", "Value": "true"} in tags
     dup = run_tool("budget", "create", "--name", name, "--amount", "5", "--email", "a@b.org")
     assert dup.code == 1 and dup.json["errors"][0]["code"] == "DuplicateRecord"
     apply(run_tool, "delete", "--name", name)
@@ -46,7 +55,16 @@ def test_create_list_delete(sandbox, run_tool, state_dir):
                                                                           "--email", "a@b.org"],
                                   ["create", "--name", "x", "--amount", "5", "--email", "not-an-address"],
                                   ["create", "--name", "x", "--amount", "5", "--email", "a@b.org", "--threshold", "0"],
-                                  ["delete"]])
+                                  ["delete"],
+                                  # AWS Budgets API Reference, Spend.Amount: a decimal number (inf is none)
+                                  ["create", "--name", "x", "--amount", "inf", "--email", "a@b.org"],
+                                  ["create", "--name", "x", "--amount", "nan", "--email", "a@b.org"],
+                                  # NotificationWithSubscribers: "one SNS subscriber and up to 10 email subscribers"
+                                  ["create", "--name", "x", "--amount", "5",
+                                   *[a for i in range(11) for a in ("--email", f"u{i}@lab.org")]],
+                                  # botocore budgets model, BudgetName: 1-100 characters, no "/action/"
+                                  ["create", "--name", "a/action/b", "--amount", "5", "--email", "a@b.org"],
+                                  ["create", "--name", "x" * 101, "--amount", "5", "--email", "a@b.org"]])
 def test_bad_input_sends_nothing(sandbox, run_tool, args):
     mark = sandbox.mark()
     r = run_tool("budget", *args)
@@ -55,5 +73,75 @@ def test_bad_input_sends_nothing(sandbox, run_tool, args):
 
 
 def test_delete_unknown_budget(sandbox, run_tool):
+    name = f"lab-{uuid.uuid4().hex[:6]}"
+    apply(run_tool, "create", "--name", name, "--amount", "5", "--email", "a@b.org")
+    mark = sandbox.mark()
     r = run_tool("budget", "delete", "--name", "no-such-budget")
-    assert r.code == 1 and r.json["errors"][0]["code"] == "NotFound"
+    assert r.code == 2 and r.json["errors"][0]["code"] == "BadInput"
+    assert name in r.json["errors"][0]["message"]  # names the budgets there are
+    assert r.json["account"] == "123456789012"  # it asked AWS, so it names the account
+    assert not [c for c in sandbox.calls(mark) if c["action"] == "DeleteBudget"]
+    apply(run_tool, "delete", "--name", name)
+
+
+def test_sandbox_refuses_what_aws_budgets_refuses(sandbox):
+    # AWS Budgets API Reference, NotificationWithSubscribers: "A notification can have one SNS subscriber and up to
+    # 10 email subscribers, for a total of 11 subscribers"; botocore budgets model, BudgetName pattern (no "/action/")
+    from botocore.exceptions import ClientError
+
+    budgets, name = sandbox.client("budgets"), f"lab-{uuid.uuid4().hex[:6]}"
+
+    def create(budget_name, subscribers):
+        budgets.create_budget(AccountId="123456789012", Budget={
+            "BudgetName": budget_name, "BudgetLimit": {"Amount": "5", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST"}, NotificationsWithSubscribers=[{"Notification": {
+                "NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80},
+                "Subscribers": subscribers}])
+
+    emails = [{"SubscriptionType": "EMAIL", "Address": f"u{i}@lab.org"} for i in range(11)]
+    sns = [{"SubscriptionType": "SNS", "Address": f"arn:aws:sns:us-east-1:123456789012:t{i}"} for i in range(2)]
+    for budget_name, subs in [(name, emails), (name, emails[:9] + sns), ("a/action/b", emails[:1])]:
+        with pytest.raises(ClientError) as exc:
+            create(budget_name, subs)
+        assert exc.value.response["Error"]["Code"] == "InvalidParameterException"
+    create(name, emails[:10] + sns[:1])  # 10 e-mails and 1 SNS: accepted
+    budgets.delete_budget(AccountId="123456789012", BudgetName=name)
+
+
+def test_protected_budget_is_not_deleted(sandbox, run_tool):
+    # the budget's own tags (Budgets ListTagsForResource) reach the guard: awswiz:protected refuses the delete
+    budgets, name = sandbox.client("budgets"), f"lab-{uuid.uuid4().hex[:6]}"
+    budgets.create_budget(AccountId="123456789012", Budget={
+        "BudgetName": name, "BudgetLimit": {"Amount": "5", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+        "BudgetType": "COST"}, ResourceTags=[{"Key": "awswiz:protected", "Value": "true"}])
+    mark = sandbox.mark()
+    r = run_tool("budget", "delete", "--name", name)
+    assert r.code == 4, r.stdout
+    assert not [c for c in sandbox.calls(mark) if c["action"] == "DeleteBudget"]
+    assert budgets.describe_budget(AccountId="123456789012", BudgetName=name)["Budget"]["BudgetName"] == name
+    budgets.delete_budget(AccountId="123456789012", BudgetName=name)
+
+
+def test_every_page_of_budgets(sandbox, run_tool):
+    # AWS Budgets API Reference, DescribeBudgets: MaxResults "The default is 100", NextToken for the rest. 101
+    # budgets in an account of their own (AWS STS AssumeRole: credentials in the role's account)
+    account = "444455556666"
+    creds = sandbox.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/awswiz-auditor",
+                                              RoleSessionName="test-budgets")["Credentials"]
+    env = {"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+           "AWS_SESSION_TOKEN": creds["SessionToken"]}
+    import boto3
+
+    budgets = boto3.client("budgets", region_name="us-east-1", endpoint_url=sandbox.url,
+                           aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+    names = [f"b{i:03d}" for i in range(101)]
+    for n in names:
+        budgets.create_budget(AccountId=account, Budget={"BudgetName": n, "BudgetLimit": {"Amount": "5", "Unit": "USD"},
+                                                         "TimeUnit": "MONTHLY", "BudgetType": "COST"})
+    first = budgets.describe_budgets(AccountId=account)
+    assert len(first["Budgets"]) == 100 and first["NextToken"]
+    listed = run_tool("budget", "list", env=env)
+    assert listed.code == 0 and [b["name"] for b in listed.json["data"]["budgets"]] == names
+    plan = run_tool("budget", "delete", "--name", names[-1], env=env)  # on the second page
+    assert plan.code == 0 and plan.json["data"]["plan"][0]["id"] == names[-1]

@@ -61,8 +61,9 @@ def test_month_to_date_forecast(sandbox, run_tool):
     mtd = r.json["data"]["month_to_date"]
     today = TODAY
     nxt = _dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    # net, as the month to date is: Metric NET_UNBLENDED_COST
     fc = sandbox.client("ce").get_cost_forecast(TimePeriod={"Start": today.isoformat(), "End": nxt.isoformat()},
-                                                Metric="UNBLENDED_COST", Granularity="MONTHLY")
+                                                Metric="NET_UNBLENDED_COST", Granularity="MONTHLY")
     assert mtd["forecast_rest_net"] == pytest.approx(float(fc["Total"]["Amount"]), abs=0.01)
     assert mtd["forecast_month_net"] == pytest.approx(mtd["net"] + mtd["forecast_rest_net"], abs=0.01)
     # and the sandbox refuses a forecast that starts in the past, as AWS does
@@ -90,20 +91,22 @@ def test_credits_make_the_bill_look_free_gross_does_not(sandbox, run_tool):
 
 
 def test_answers_cached_for_the_day(sandbox, run_tool, state_dir):
-    # Every Cost Explorer API request is billed ($0.01 each, AWS Cost Management pricing): the second run
-    # of the same question sends none; --refresh asks again.
+    # Every Cost Explorer API request is billed ($0.01 each, AWS Cost Management pricing; "you pay for each
+    # paginated request", Cost Explorer API best practices): the second run of the same question sends none;
+    # --refresh asks again. Each page counts.
     mark = sandbox.mark()
     first = run_tool("costs", "--months", "2", "--daily", "3")
-    assert first.code == 0 and len(ce_calls(sandbox, mark)) == 3
-    assert first.json["data"]["ce_calls"] == {"sent": 3, "cached": 0}
+    sent = len(ce_calls(sandbox, mark))
+    assert first.code == 0 and sent > 3  # the monthly question comes in several pages
+    assert first.json["data"]["ce_calls"] == {"sent": sent, "cached": 0}
     mark = sandbox.mark()
     second = run_tool("costs", "--months", "2", "--daily", "3")
     assert ce_calls(sandbox, mark) == []
-    assert second.json["data"]["ce_calls"] == {"sent": 0, "cached": 3}
+    assert second.json["data"]["ce_calls"] == {"sent": 0, "cached": sent}
     assert second.json["data"]["months"] == first.json["data"]["months"]
     mark = sandbox.mark()
     third = run_tool("costs", "--months", "2", "--daily", "3", "--refresh")
-    assert len(ce_calls(sandbox, mark)) == 3 and third.json["data"]["ce_calls"]["sent"] == 3
+    assert len(ce_calls(sandbox, mark)) == sent and third.json["data"]["ce_calls"]["sent"] == sent
     # the cache lives under the state directory, private (0600)
     files = list((state_dir / "cache").glob("costs*.json"))
     assert len(files) == 1 and files[0].stat().st_mode & 0o777 == 0o600
@@ -143,3 +146,132 @@ def test_daily_net_and_gross(sandbox, run_tool):
         [float(x["Total"]["UnblendedCost"]["Amount"]) for x in resp["ResultsByTime"]], abs=0.01)
     assert all(d["gross"] > d["net"] for d in days)  # the lab lives partly on credits
     assert r.json["next"] == ["uv run tools/costs.py --now"]
+
+
+def assumed(sandbox, account: str) -> dict:
+    """Credentials in another account (AWS STS AssumeRole: temporary credentials in the role's account)."""
+    creds = sandbox.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/awswiz-auditor",
+                                              RoleSessionName="test-costs")["Credentials"]
+    return {"AWS_ACCESS_KEY_ID": creds["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": creds["SessionToken"]}
+
+
+def test_every_page_is_read(sandbox, run_tool):
+    # Cost Explorer API Reference, GetCostAndUsage: NextPageToken "when the response from a previous call has more
+    # results than the maximum page size". The lab's monthly answer by service and record type spans pages; the
+    # tool reads them all (one request each) and its groups add up to the unpaged monthly totals.
+    ce = sandbox.client("ce")
+    r = run_tool("costs", "--months", "3", "--refresh")
+    months = r.json["data"]["months"]
+    first = ce.get_cost_and_usage(TimePeriod={"Start": months[0]["start"], "End": months[-1]["end"]},
+                                  Granularity="MONTHLY", Metrics=["UnblendedCost"],
+                                  GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"},
+                                           {"Type": "DIMENSION", "Key": "RECORD_TYPE"}])
+    pages, page = [first], first
+    while page.get("NextPageToken"):
+        page = ce.get_cost_and_usage(TimePeriod={"Start": months[0]["start"], "End": months[-1]["end"]},
+                                     Granularity="MONTHLY", Metrics=["UnblendedCost"],
+                                     GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"},
+                                              {"Type": "DIMENSION", "Key": "RECORD_TYPE"}],
+                                     NextPageToken=page["NextPageToken"])
+        pages.append(page)
+    assert len(pages) > 1  # the first page is not everything
+    net = by_month(ce, months[0]["start"], months[-1]["end"])
+    for m in months:
+        assert sum(g["net"][m["month"]] for g in r.json["data"]["groups"]) == pytest.approx(net[m["month"]], abs=0.05)
+    assert r.json["data"]["ce_calls"]["sent"] >= 3  # pages plus the forecast
+
+
+def test_young_account_shows_months_and_says_why_no_forecast(sandbox, run_tool):
+    # Cost Explorer API Reference, GetCostForecast errors: DataUnavailableException ("The requested data is
+    # unavailable"); AWS answers "Insufficient amount of historical data" for a new account. The sandbox's young
+    # fellow account 456789012345 has days of data only, and the sandbox refuses its forecast the same way.
+    from botocore.exceptions import ClientError
+
+    env = assumed(sandbox, "456789012345")
+    import boto3
+
+    ce = boto3.client("ce", region_name="us-east-1", endpoint_url=sandbox.url,
+                      aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                      aws_session_token=env["AWS_SESSION_TOKEN"])
+    nxt = _dt.date(TODAY.year + TODAY.month // 12, TODAY.month % 12 + 1, 1)
+    with pytest.raises(ClientError) as exc:
+        ce.get_cost_forecast(TimePeriod={"Start": TODAY.isoformat(), "End": nxt.isoformat()},
+                             Metric="NET_UNBLENDED_COST", Granularity="MONTHLY")
+    assert exc.value.response["Error"]["Code"] == "DataUnavailableException"
+    r = run_tool("costs", "--months", "1", env=env)
+    assert r.code == 0, r.stdout + r.stderr
+    mtd = r.json["data"]["month_to_date"]
+    assert mtd["gross"] > 0 and mtd["forecast_rest_net"] is None and mtd["forecast_month_net"] is None
+    assert "Insufficient amount of historical data" in mtd["forecast_unavailable"]
+    assert r.json["account"] == "456789012345"
+
+
+class FakeCE:
+    """Records the requests (pure logic: when a forecast is bought and with which metric)."""
+
+    def __init__(self):
+        self.sent = []
+
+    def get_cost_forecast(self, **kw):
+        self.sent.append(kw)
+        return {"Total": {"Amount": "12.5", "Unit": "USD"}}
+
+
+@pytest.mark.parametrize("day, asked", [("2026-11-16", True), ("2026-11-30", False), ("2026-12-01", False)])
+def test_forecast_bought_only_when_some_month_is_left(monkeypatch, tmp_path, day, asked):
+    # Each Cost Explorer request costs $0.01 (AWS Cost Management pricing): no forecast on the month's last day
+    # (nothing left to forecast) nor on its first (no month to date to add it to); when asked, the metric is
+    # NET_UNBLENDED_COST (GetCostForecast Metric), net like the month to date.
+    from _awswiz import costs_core
+
+    monkeypatch.setenv("AWSWIZ_TODAY", day)
+    monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "state"))
+    ce = FakeCE()
+    rows = [{"month": day[:7], "partial": day[8:] != "01"}]
+    value, why = costs_core.forecast_rest_of_month(costs_core.Explorer(ce, "123456789012", refresh=True), rows)
+    assert bool(ce.sent) is asked and (value is not None) is asked and (why is None) is asked
+    if asked:
+        assert ce.sent[0]["Metric"] == "NET_UNBLENDED_COST" and value == 12.5
+
+
+def test_sandbox_answers_cost_explorer_as_aws_does(sandbox, run_tool):
+    # Cost Explorer API Reference: GetDimensionValues answers DimensionValues, ReturnSize, TotalSize (and pages with
+    # NextPageToken); GetCostAndUsage marks the open month Estimated, answers each metric as a MetricValue of its
+    # own Amount and Unit (UsageQuantity in the usage's unit, not USD) and groups by USAGE_TYPE and INSTANCE_TYPE.
+    ce = sandbox.client("ce")
+    start = _dt.date(TODAY.year - (TODAY.month == 1), (TODAY.month - 2) % 12 + 1, 1).isoformat()  # last month
+    period = {"Start": start, "End": TODAY.isoformat()}
+    dims = ce.get_dimension_values(TimePeriod=period, Dimension="SERVICE")
+    assert "Amazon Elastic Compute Cloud - Compute" in [v["Value"] for v in dims["DimensionValues"]]
+    assert dims["ReturnSize"] == dims["TotalSize"] == len(dims["DimensionValues"])
+    page = ce.get_dimension_values(TimePeriod=period, Dimension="SERVICE", MaxResults=2)
+    rest = ce.get_dimension_values(TimePeriod=period, Dimension="SERVICE", MaxResults=2,
+                                   NextPageToken=page["NextPageToken"])
+    assert page["ReturnSize"] == 2 and rest["DimensionValues"][0] not in page["DimensionValues"]
+    resp = ce.get_cost_and_usage(TimePeriod=period, Granularity="MONTHLY", Metrics=["UnblendedCost", "UsageQuantity"],
+                                 GroupBy=[{"Type": "DIMENSION", "Key": "USAGE_TYPE"}])
+    assert [r["Estimated"] for r in resp["ResultsByTime"]] == [False, True]  # last month final, this one open
+    box = next(g for g in resp["ResultsByTime"][0]["Groups"] if g["Keys"] == ["BoxUsage:g5.xlarge"])
+    assert box["Metrics"]["UnblendedCost"]["Unit"] == "USD" and box["Metrics"]["UsageQuantity"]["Unit"] == "Hrs"
+    assert box["Metrics"]["UsageQuantity"]["Amount"] != box["Metrics"]["UnblendedCost"]["Amount"]
+    types = ce.get_cost_and_usage(TimePeriod=period, Granularity="MONTHLY", Metrics=["UnblendedCost"],
+                                  GroupBy=[{"Type": "DIMENSION", "Key": "INSTANCE_TYPE"}])
+    assert {"g5.xlarge", "NoInstanceType"} <= {g["Keys"][0] for g in types["ResultsByTime"][0]["Groups"]}
+    months = run_tool("costs", "--months", "1").json["data"]["months"]
+    assert [m["estimated"] for m in months] == [False, True]
+
+
+def test_sandbox_never_answers_cost_explorer_with_an_html_500(sandbox):
+    # Cost Explorer API Reference, GetTags: Tags, ReturnSize, TotalSize for the period's cost allocation tags; an
+    # operation the sandbox does not emulate is an AWS-shaped JSON error naming it, not moto's HTML page of HTTP 500
+    from botocore.exceptions import ClientError
+
+    ce = sandbox.client("ce")
+    period = {"Start": _dt.date(TODAY.year, TODAY.month, 1).isoformat(), "End": TODAY.isoformat()}
+    assert ce.get_tags(TimePeriod=period)["Tags"] == ["project"]
+    assert {"llm", "vision"} <= set(ce.get_tags(TimePeriod=period, TagKey="project")["Tags"])
+    with pytest.raises(ClientError) as exc:
+        ce.get_savings_plans_coverage(TimePeriod=period)
+    assert exc.value.response["Error"]["Code"] == "NotImplemented"
+    assert "GetSavingsPlansCoverage" in exc.value.response["Error"]["Message"]

@@ -16,6 +16,7 @@ def apply(run_tool, *args):
     assert plan.json["data"]["applied"] is False
     done = run_tool("create_auditor", *args, "--confirm", plan.json["data"]["confirm"])
     assert done.code == 0, done.stdout + done.stderr
+    assert plan.json["account"] == done.json["account"] == "123456789012"  # it asked AWS: it names the account
     return plan, done
 
 
@@ -80,7 +81,10 @@ def test_role_trusts_only_the_lead_account(sandbox, run_tool, state_dir):
 
 @pytest.mark.parametrize("args", [["--name", "x", "--mode", "group"], ["--name", "x", "--mode", "role"],
                                   ["--name", "x", "--mode", "role", "--trusted-account", "12345"],
-                                  ["--name", "x", "--trusted-account", "123456789012"], ["--name", "bad name!"]])
+                                  ["--name", "x", "--trusted-account", "123456789012"], ["--name", "bad name!"],
+                                  # botocore iam model, userNameType/roleNameType: pattern [\w+=,.@-]+ (ASCII \w),
+                                  # 1-64 characters: a trailing newline, a non-ASCII letter, 65 characters are refused
+                                  ["--name", "ada\n"], ["--name", "adä"], ["--name", "a" * 65]])
 def test_bad_input_changes_nothing(sandbox, run_tool, state_dir, args):
     mark = sandbox.mark()
     r = run_tool("create_auditor", *args)
@@ -100,7 +104,7 @@ def test_malformed_fellows_file_refused_before_any_change(sandbox, run_tool, sta
 def test_existing_user_is_not_planned(sandbox, run_tool):
     r = run_tool("create_auditor", "--name", "alice")  # a lab user
     assert r.code == 1 and r.json["errors"][0]["code"] == "AlreadyExists"
-    assert r.json["data"]["plan"] == []
+    assert r.json["data"]["plan"] == [] and r.json["account"] == "123456789012"
 
 
 def test_fellows_file_round_trip(monkeypatch, tmp_path):

@@ -61,6 +61,7 @@ def test_reports_agree_with_each_other_and_cost_explorer(sandbox, run_tool, stat
         assert p.parent.parent == state_dir / "reports" and p.stat().st_mode & 0o777 == 0o600
     doc = json.loads(files["json"].read_text())
     assert [f["name"] for f in doc["fellows"]] == ["ada", "grace"] and doc["failed"] == []
+    assert r.json["account"] == "123456789012"  # the lead's, whose credentials assumed the fellows' roles
     rows = list(csv.DictReader(io.StringIO(files["csv"].read_text())))
     md, page = files["md"].read_text(), files["html"].read_text()
     for f in doc["fellows"]:
@@ -156,3 +157,66 @@ def test_html_page_draws_its_chart_offline(sandbox, run_tool, state_dir, tmp_pat
     assert p.returncode == 0, p.stderr[-1000:]
     assert 'class="main-svg"' in p.stdout
     assert p.stdout.count('class="trace bars"') == 2
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_cells_never_start_a_formula(name):
+    # OWASP CSV Injection: cells starting with = + - @ tab or carriage return are formulas to a spreadsheet;
+    # a quote in front keeps them text. The amounts stay numbers (a minus sign there is a number's).
+    from _awswiz import reports
+
+    doc = {"fellows": [{"name": name, "account": "210987654321", "groups": [
+        {"key": name, "net": {"2026-10": -1.5}, "gross": {"2026-10": 2.0}}]}]}
+    rows = list(csv.reader(io.StringIO(reports.csv_text(doc), newline="")))
+    assert rows[1] == ["'" + name, "210987654321", "2026-10", "'" + name, "-1.50", "2.00"]
+
+
+YOUNG = '''[[fellow]]
+name = "linus"
+account = "456789012345"
+role_arn = "arn:aws:iam::456789012345:role/awswiz-auditor"
+credits = 1000.0
+'''
+NO_CE = '''[[fellow]]
+name = "mary"
+account = "567890123456"
+role_arn = "arn:aws:iam::567890123456:role/awswiz-auditor"
+credits = 1000.0
+'''
+HIDDEN = '''[[fellow]]
+name = "kath"
+account = "678901234567"
+role_arn = "arn:aws:iam::678901234567:role/awswiz-auditor"
+credits = 3000.0
+'''
+
+
+def test_young_fellow_is_reported_without_a_forecast(sandbox, run_tool, state_dir):
+    # Cost Explorer API Reference, GetCostForecast: DataUnavailableException for an account with too little history
+    # (the sandbox's young fellow 456789012345); its months and credits are still reported
+    write(state_dir, ADA + "\n" + YOUNG)
+    r = run_tool("fellow_costs", "--months", "1")
+    assert r.code == 0, r.stdout + r.stderr
+    linus = next(f for f in r.json["data"]["fellows"] if f["name"] == "linus")
+    assert linus["totals"]["gross"] > 0 and linus["credits_used"] > 0
+    assert linus["month_to_date"]["forecast_month_net"] is None
+    assert "Insufficient amount of historical data" in linus["month_to_date"]["forecast_unavailable"]
+
+
+def test_organizations_may_hide_cost_explorer_or_credits(sandbox, run_tool, state_dir):
+    # AWS Cost Management user guide, "Controlling access to Cost Explorer": in an Organization the management
+    # account decides whether members may use Cost Explorer (the member gets AccessDeniedException) and whether
+    # credits are shared with them. Neither is reported as $0 used / the whole grant left: both say unknown, and why.
+    write(state_dir, ADA + "\n" + NO_CE + "\n" + HIDDEN)
+    r = run_tool("fellow_costs", "--months", "1")
+    assert r.code == 3, r.stdout + r.stderr
+    assert [f["name"] for f in r.json["data"]["fellows"]] == ["ada", "kath"]
+    err = r.json["errors"][0]
+    assert err["account"] == "567890123456" and err["code"] == "CostExplorerDenied"
+    assert "AccessDeniedException" in err["message"] and "management account" in err["message"]
+    kath = r.json["data"]["fellows"][1]
+    assert kath["totals"]["gross"] > 0 and kath["credits_used"] is None and kath["credits_left"] is None
+    assert "management account" in kath["credits_unknown"]
+    assert "Credits used and left: unknown" in Path(r.json["data"]["files"]["md"]).read_text()
+    ada = r.json["data"]["fellows"][0]
+    assert ada["credits_used"] > 0 and ada["credits_left"] == pytest.approx(20000.0 - ada["credits_used"], abs=0.01)

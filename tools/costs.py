@@ -54,7 +54,8 @@ def render(console, data) -> None:
         console.print(f"Month to date {mtd['month']}: net {_usd(mtd['net'])}, gross {_usd(mtd['gross'])}; "
                       f"forecast for the month (net) {_usd(mtd['forecast_month_net'])}"
                       + (_pct(mtd.get("change_vs_last_month_pct")) + " vs last month"
-                         if "change_vs_last_month" in mtd else ""))
+                         if "change_vs_last_month" in mtd else "")
+                      + (f" ({mtd['forecast_unavailable']})" if mtd.get("forecast_unavailable") else ""))
     if data.get("daily"):
         console.print(table("Daily", ["date", "net", "gross"],
                             [[d["date"], _usd(d["net"]), _usd(d["gross"])] for d in data["daily"]]))
@@ -101,7 +102,7 @@ def main(
     group = costs_core.group_spec(group_by)
     ex = costs_core.Explorer(ctx.aws.client("ce", "us-east-1"), ctx.aws.account_id(), refresh)
     rows, groups = costs_core.monthly(ex, months, group)
-    doc = costs_core.summarize(rows, groups, costs_core.forecast_rest_of_month(ex))
+    doc = costs_core.summarize(rows, groups, costs_core.forecast_rest_of_month(ex, rows))
     doc = {"group_by": group_by, **doc}
     if daily:
         doc["daily"] = costs_core.daily(ex, daily)

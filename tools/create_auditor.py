@@ -22,7 +22,9 @@ POLICY_NAME = "awswiz-cost-read"
 # Only the read actions of Cost Explorer and Budgets (Service Authorization Reference: AWS Cost Explorer
 # Service, AWS Budget Service); nothing that writes, nothing of any other service.
 READ_ACTIONS = ["ce:Get*", "ce:Describe*", "ce:List*", "budgets:View*", "budgets:Describe*"]
-NAME_RE = re.compile(r"^[\w+=,.@-]{1,64}$")  # IAM user and role names (IAM API Reference, CreateUser/CreateRole)
+# IAM user and role names: botocore's iam model, userNameType / roleNameType: pattern [\w+=,.@-]+, 1-64 characters.
+# The pattern is AWS's (Java) regex, where \w is ASCII only; fullmatch, so no trailing newline slips through ($ would).
+NAME_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 
 
 def policy() -> dict:
@@ -84,8 +86,9 @@ def main(
     """Create a cost auditor (ce:Get*/Describe*/List*, budgets:View*/Describe* only). Without --confirm: the plan."""
     from _awswiz import fellows, hints
 
-    if not NAME_RE.match(name):
-        raise BadInput(f"--name must be 1-64 letters, digits or +=,.@_- (got {name!r})", "e.g. --name ada-auditor")
+    if not NAME_RE.fullmatch(name):
+        raise BadInput(f"--name must be 1-64 ASCII letters, digits or +=,.@_- (got {name!r})",
+                       "e.g. --name ada-auditor")
     if mode not in ("user", "role"):
         raise BadInput(f"--mode must be one of: user, role (got {mode!r})", "e.g. --mode role --trusted-account ID")
     if mode == "role" and not (trusted_account and re.fullmatch(r"\d{12}", trusted_account)):

@@ -51,6 +51,8 @@ def main(
     if not people:
         raise BadInput(f"{fellows.path()} lists no [[fellow]]", "see data.template",
                                data={"template": fellows.TEMPLATE})
+    if any(f.get("role_arn") for f in people):
+        ctx.aws.account_id()  # the roles are assumed with the lead's credentials: the envelope names that account
     fan = FanOut(ctx.aws.workers)
     for f in people:
         fan.submit(f["name"], lambda f=f: statements.statement(ctx.aws, f, months, refresh), None,
@@ -70,7 +72,8 @@ def main(
            "fellows": done, "failed": failed}
     files = reports.write(doc)
     keep = ("name", "account", "totals", "month_to_date", "credits", "credits_used", "credits_left", "credits_run_out",
-            "monthly_budget", "budget_used", "budget_used_pct", "month_at_this_rate", "over_budget_at_this_rate")
+            "credits_unknown", "monthly_budget", "budget_used", "budget_used_pct", "month_at_this_rate",
+            "over_budget_at_this_rate")
     data = {**doc, "fellows": [{k: f[k] for k in keep if k in f} | {"months": [
         {k: m.get(k) for k in ("month", "net", "gross", "credits", "change_pct")} for m in f["months"]]}
         for f in done], "files": files}  # the whole statements are in the files

@@ -2,8 +2,9 @@
 daily spend; every answer cached in .state/cache for the day (each Cost Explorer request costs $0.01).
 
 Net is what the bill says (credits and refunds included, as negative amounts); gross is the spend before
-them, so that an account living on credits does not look free. One GetCostAndUsage call per question,
-grouped by the asked group and RECORD_TYPE, gives both.
+them, so that an account living on credits does not look free. One GetCostAndUsage question per view,
+grouped by the asked group and RECORD_TYPE, gives both; its answer comes in pages (NextPageToken), every page
+is read (Explorer.pages) and each page is a billed request.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ GROUPS = {"service": ("DIMENSION", "SERVICE"), "region": ("DIMENSION", "REGION")
           "account": ("DIMENSION", "LINKED_ACCOUNT")}
 NOT_GROSS = {"Credit", "Refund"}  # RECORD_TYPE values that are not spend
 METRIC = "UnblendedCost"
+# GetCostForecast Metric: net as the month to date is (AWS Cost Explorer API Reference, GetCostForecast Metric)
+FORECAST_METRIC = "NET_UNBLENDED_COST"
+MAX_PAGES = 500
 CACHE = "costs"
 SPARK = "▁▂▃▄▅▆▇█"
 _CACHE_LOCK = threading.Lock()  # fellow_costs reads several accounts at once; one writer of the cache file
@@ -59,21 +63,56 @@ class Explorer:
         self.cached = 0
 
     def call(self, op: str, params: dict) -> dict:
-        key = hashlib.sha256(json.dumps([self.account, op, params], sort_keys=True).encode()).hexdigest()[:32]
-        with _CACHE_LOCK:
-            entry = cache.load(CACHE).get(key)
-        if not self.refresh and cache.fresh(entry, max_age_days=1):
-            self.cached += 1
-            return entry["response"]
+        """One request that does not page (GetCostForecast); a paged one goes through pages."""
+        return self._cached(op, params, lambda: (self._send(op, params), 1))
+
+    def pages(self, op: str, params: dict) -> dict:
+        """Every page of a GetCostAndUsage answer (NextPageToken), merged: a period split over pages is one
+        result with all its groups. Cached as one answer; each page counts as a sent (billed) request."""
+        def fetch():
+            pages, token = [], None
+            while True:
+                page = self._send(op, {**params, **({"NextPageToken": token} if token else {})})
+                pages.append(page)
+                token = page.pop("NextPageToken", None)
+                if not token:
+                    return merge_pages(pages), len(pages)
+                if len(pages) >= MAX_PAGES:
+                    raise RuntimeError(f"Cost Explorer {op} gave more than {MAX_PAGES} pages; narrow the question")
+        return self._cached(f"{op} (every page)", params, fetch)  # not a first page cached by an older version
+
+    def _send(self, op: str, params: dict) -> dict:
         response = getattr(self.ce, op)(**params)
         response.pop("ResponseMetadata", None)
         self.sent += 1
+        return response
+
+    def _cached(self, what: str, params: dict, fetch) -> dict:
+        key = hashlib.sha256(json.dumps([self.account, what, params], sort_keys=True).encode()).hexdigest()[:32]
+        with _CACHE_LOCK:
+            entry = cache.load(CACHE).get(key)
+        if not self.refresh and cache.fresh(entry, max_age_days=1):
+            self.cached += entry.get("requests", 1)
+            return entry["response"]
+        response, requests = fetch()
         today_ = cache.today()
         with _CACHE_LOCK:
             kept = {k: v for k, v in cache.load(CACHE).items() if v.get("date") == today_}  # older answers go
-            kept[key] = {"date": today_, "response": response}
+            kept[key] = {"date": today_, "response": response, "requests": requests}
             cache.save(CACHE, kept)
         return response
+
+
+def merge_pages(pages: list[dict]) -> dict:
+    by_period: dict[tuple, dict] = {}
+    for page in pages:
+        for r in page.get("ResultsByTime", []):
+            key = (r["TimePeriod"]["Start"], r["TimePeriod"]["End"])
+            if key in by_period:
+                by_period[key]["Groups"] += r.get("Groups", [])
+            else:
+                by_period[key] = {**r, "Groups": list(r.get("Groups", []))}
+    return {**pages[0], "ResultsByTime": list(by_period.values())}
 
 
 def _amount(group: dict) -> float:
@@ -85,14 +124,15 @@ def monthly(ex: Explorer, months: int, group: dict) -> tuple[list[dict], dict[st
     for `months` whole months before this one and this month to date."""
     now = today()
     start = month_start(now, months)
-    resp = ex.call("get_cost_and_usage", {
+    resp = ex.pages("get_cost_and_usage", {
         "TimePeriod": {"Start": start.isoformat(), "End": max(now, start + _dt.timedelta(days=1)).isoformat()},
         "Granularity": "MONTHLY", "Metrics": [METRIC], "GroupBy": [group, {"Type": "DIMENSION", "Key": "RECORD_TYPE"}]})
     rows, groups = [], {}
     for r in resp["ResultsByTime"]:
         month = r["TimePeriod"]["Start"][:7]
         row = {"month": month, "start": r["TimePeriod"]["Start"], "end": r["TimePeriod"]["End"],
-               "partial": month == now.isoformat()[:7], "net": 0.0, "gross": 0.0, "credits": 0.0, "refunds": 0.0}
+               "partial": month == now.isoformat()[:7], "estimated": bool(r.get("Estimated")), "net": 0.0,
+               "gross": 0.0, "credits": 0.0, "refunds": 0.0}
         for g in r.get("Groups", []):
             key, record = g["Keys"][0], g["Keys"][1]
             if group["Type"] == "TAG":  # Cost Explorer says "project$llm", and "project$" when untagged
@@ -110,20 +150,30 @@ def monthly(ex: Explorer, months: int, group: dict) -> tuple[list[dict], dict[st
     return rows, groups
 
 
-def forecast_rest_of_month(ex: Explorer) -> float | None:
-    """Net spend forecast from today to the end of the month (None on the month's last day: nothing left)."""
+def forecast_rest_of_month(ex: Explorer, rows: list[dict]) -> tuple[float | None, str | None]:
+    """(net spend forecast from today to the end of the month, None; or None, why there is none). Not asked
+    (each request costs $0.01) when no month to date is shown (the 1st: no day of it in the data yet) or the
+    month ends today. A young account has no forecast: Cost Explorer answers DataUnavailableException."""
     now = today()
     end = next_month(now)
-    if (end - now).days < 1:
-        return None
-    resp = ex.call("get_cost_forecast", {"TimePeriod": {"Start": now.isoformat(), "End": end.isoformat()},
-                                         "Metric": "UNBLENDED_COST", "Granularity": "MONTHLY"})
-    return float(resp["Total"]["Amount"])
+    if not rows or not rows[-1]["partial"]:
+        return None, "no day of this month is in Cost Explorer yet"
+    if (end - now).days <= 1:
+        return None, "the month ends today: nothing left to forecast"
+    try:
+        resp = ex.call("get_cost_forecast", {"TimePeriod": {"Start": now.isoformat(), "End": end.isoformat()},
+                                             "Metric": FORECAST_METRIC, "Granularity": "MONTHLY"})
+    except Exception as exc:  # noqa: BLE001 - only the one AWS answer is expected here; the rest go up
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") != "DataUnavailableException":
+            raise
+        why = exc.response["Error"].get("Message") or "the requested data is unavailable"
+        return None, f"Cost Explorer has no forecast for this account: {why} (a new account needs more history)"
+    return float(resp["Total"]["Amount"]), None
 
 
 def daily(ex: Explorer, days: int) -> list[dict]:
     now = today()
-    resp = ex.call("get_cost_and_usage", {
+    resp = ex.pages("get_cost_and_usage", {
         "TimePeriod": {"Start": (now - _dt.timedelta(days=days)).isoformat(), "End": now.isoformat()},
         "Granularity": "DAILY", "Metrics": [METRIC], "GroupBy": [{"Type": "DIMENSION", "Key": "RECORD_TYPE"}]})
     out = []
@@ -147,7 +197,7 @@ def spark(values: list[float]) -> str:
     return "".join(SPARK[int((v - lo) / span * (len(SPARK) - 1))] for v in values)
 
 
-def summarize(rows: list[dict], groups: dict[str, dict], forecast_rest: float | None) -> dict:
+def summarize(rows: list[dict], groups: dict[str, dict], forecast: tuple[float | None, str | None]) -> dict:
     """The document costs.py prints: months with changes, groups with totals and trend, movers, MTD."""
     complete = [r for r in rows if not r["partial"]]
     prev = None
@@ -177,10 +227,13 @@ def summarize(rows: list[dict], groups: dict[str, dict], forecast_rest: float | 
            "totals": {k: round(sum(r[k] for r in rows), 2) for k in ("net", "gross", "credits", "refunds")}}
     current = rows[-1] if rows and rows[-1]["partial"] else None
     if current is not None:
+        forecast_rest, why = forecast
         mtd = {"month": current["month"], "net": current["net"], "gross": current["gross"],
-               "forecast_rest_net": None if forecast_rest is None else round(forecast_rest, 2)}
-        mtd["forecast_month_net"] = round(current["net"] + (forecast_rest or 0.0), 2)
-        if complete:
+               "forecast_rest_net": None if forecast_rest is None else round(forecast_rest, 2),
+               "forecast_month_net": None if forecast_rest is None else round(current["net"] + forecast_rest, 2)}
+        if why:
+            mtd["forecast_unavailable"] = why
+        if complete and forecast_rest is not None:
             mtd["change_vs_last_month"], mtd["change_vs_last_month_pct"] = change(mtd["forecast_month_net"],
                                                                                   complete[-1]["net"])
         doc["month_to_date"] = mtd

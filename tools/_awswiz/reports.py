@@ -15,14 +15,25 @@ from . import state
 CSV_COLUMNS = ["fellow", "account", "month", "service", "net", "gross"]
 
 
+# OWASP, CSV Injection: a cell starting with = + - @ tab or carriage return is read as a formula by spreadsheets;
+# prefix it with a single quote so it stays text. Applied to the text cells (names, ids, months, services), never
+# to the amounts, whose minus sign is a number's.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text) -> str:
+    text = str(text)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def csv_text(doc: dict) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv.writer(buf)  # RFC 4180 CRLF rows: a cell holding a CR or LF is quoted
     w.writerow(CSV_COLUMNS)
     for f in doc["fellows"]:
         for g in f["groups"]:
             for month in g["net"]:
-                w.writerow([f["name"], f["account"], month, g["key"], f"{g['net'][month]:.2f}",
+                w.writerow([cell(f["name"]), cell(f["account"]), cell(month), cell(g["key"]), f"{g['net'][month]:.2f}",
                             f"{g['gross'][month]:.2f}"])
     return buf.getvalue()
 
@@ -43,8 +54,9 @@ def markdown(doc: dict) -> str:
                    f"{_usd(f.get('credits_used'))} | {_usd(f.get('credits_left'))} | "
                    f"{f.get('credits_run_out') or '-'} | {budget} |")
     for f in doc["fellows"]:
-        out += ["", f"## {f['name']} ({f['account']})", "", "| month | net | gross | credits | refunds | change |",
-                "|---|---|---|---|---|---|"]
+        out += ["", f"## {f['name']} ({f['account']})", ""]
+        out += [f"Credits used and left: unknown. {f['credits_unknown']}.", ""] if f.get("credits_unknown") else []
+        out += ["| month | net | gross | credits | refunds | change |", "|---|---|---|---|---|---|"]
         for m in f["months"]:
             change = f"{_usd(m['change'])} ({m['change_pct']}%)" if m.get("change") is not None else "-"
             out.append(f"| {m['month']}{' (to date)' if m['partial'] else ''} | {_usd(m['net'])} | {_usd(m['gross'])} "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from . import costs_core
+from .errors import DENIED_CODES
 
 
 def session_for(aws, fellow: dict):
@@ -34,6 +35,20 @@ class WrongAccount(Exception):
     pass
 
 
+class CostExplorerDenied(Exception):
+    """Cost Explorer refused the fellow's account: its costs are unknown (not $0)."""
+
+
+# AWS Cost Management user guide, "Controlling access to Cost Explorer" and "Credits" in Organizations: the
+# management account decides whether member accounts may use Cost Explorer and whether credits are shared
+ORG_DENIED = ("either the auditor lacks ce:Get* (create_auditor.py grants it), or the account is a member of an AWS "
+              "Organization whose management account has not enabled Cost Explorer for member accounts; read its "
+              "costs from the management account, or ask it to enable member access")
+CREDITS_UNSEEN = ("Cost Explorer shows no credit line items for this account although fellows.toml grants it "
+                  "credits: in an AWS Organization the management account decides whether credits are shared with "
+                  "(and shown to) member accounts; read the credits from the management account")
+
+
 def statement(aws, fellow: dict, months: int, refresh: bool) -> dict:
     session = session_for(aws, fellow)
     actual = _client(aws, session, "sts").get_caller_identity()["Account"]
@@ -41,8 +56,16 @@ def statement(aws, fellow: dict, months: int, refresh: bool) -> dict:
         raise WrongAccount(f"the credentials of {fellow['name']} belong to account {actual}, "
                            f"not {fellow['account']} as fellows.toml says")
     ex = costs_core.Explorer(_client(aws, session, "ce"), actual, refresh)
-    rows, groups = costs_core.monthly(ex, months, {"Type": "DIMENSION", "Key": "SERVICE"})
-    doc = costs_core.summarize(rows, groups, costs_core.forecast_rest_of_month(ex))
+    try:
+        rows, groups = costs_core.monthly(ex, months, {"Type": "DIMENSION", "Key": "SERVICE"})
+        doc = costs_core.summarize(rows, groups, costs_core.forecast_rest_of_month(ex, rows))
+    except Exception as exc:  # noqa: BLE001 - only a refusal is explained here; the rest go up as they are
+        error = getattr(exc, "response", {}).get("Error", {})
+        if error.get("Code") not in DENIED_CODES:
+            raise
+        raise CostExplorerDenied(f"Cost Explorer refused account {actual} ({error.get('Code')}: "
+                                 f"{error.get('Message')}), so its costs and credits are unknown: "
+                                 f"{ORG_DENIED}") from None
     return {"name": fellow["name"], "account": actual, **doc, **money_left(fellow, doc),
             "ce_calls": {"sent": ex.sent, "cached": ex.cached}}
 
@@ -56,7 +79,11 @@ def money_left(fellow: dict, doc: dict) -> dict:
     out: dict = {}
     whole = [m for m in doc["months"] if not m["partial"]]
     mtd = doc.get("month_to_date") or {}
-    if "credits" in fellow:
+    if "credits" in fellow and fellow["credits"] > 0 and not doc["totals"]["credits"] and doc["totals"]["gross"] > 0:
+        # spend, a grant, and not one credit line: the credits are not visible here, so unknown (never "all left")
+        out.update(credits=fellow["credits"], credits_used=None, credits_left=None, credits_run_out=None,
+                   credits_unknown=CREDITS_UNSEEN)
+    elif "credits" in fellow:
         used = round(-doc["totals"]["credits"], 2)
         left = round(fellow["credits"] - used, 2)
         rate = -whole[-1]["credits"] if whole else 0.0  # credits consumed in the last whole month
