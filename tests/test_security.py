@@ -51,10 +51,10 @@ def flagged(doc: dict, check: str) -> set[str]:
 # "Amazon S3 User Guide: Blocking public access to your Amazon S3 storage", "IAM User Guide: AWS
 # Multi-factor authentication in IAM", "IAM User Guide: Manage access keys for IAM users").
 CASES = {
-    "sg-open-ssh": ({"sec-ssh-open", "ssh-open"}, {"sec-ssh-office", "sec-web"}),
-    "sg-open-rdp": ({"sec-rdp-open"}, {"sec-ssh-office", "sec-web"}),  # ::/0 counts as the internet too
-    "sg-open-db": ({"sec-db-open"}, {"sec-web", "sec-ssh-office"}),
-    "sg-open-all": ({"sec-all-open"}, {"sec-web", "sec-ssh-open"}),
+    "sg-open-ssh": ({"sec-ssh-open", "ssh-open"}, {"sec-ssh-office", "sec-web", "sec-ping"}),
+    "sg-open-rdp": ({"sec-rdp-open"}, {"sec-ssh-office", "sec-web", "sec-ping"}),  # ::/0 is the internet too
+    "sg-open-db": ({"sec-db-open"}, {"sec-web", "sec-ssh-office", "sec-ping"}),
+    "sg-open-all": ({"sec-all-open"}, {"sec-web", "sec-ssh-open", "sec-ping"}),
     "ec2-public-open-sg": ({"sec-exposed"}, {"sec-hardened"}),
     "ec2-imdsv1": ({"sec-exposed"}, {"sec-hardened"}),
     "ec2-launch-template-imdsv1": ({"sec-lt-v1"}, {"sec-lt-v2"}),
@@ -152,6 +152,51 @@ def test_scan_shares_the_security_group_checks(lab, run_tool):
     assert set(scan) == set(sec)  # the same checks, one source
     for k, f in scan.items():
         assert (f["severity"], f["prowler"], f.get("next")) == (sec[k]["severity"], sec[k]["prowler"], sec[k]["fix"])
+
+
+def test_all_icmp_rules_neither_fail_a_run_nor_open_a_port(lab, sandbox, run_tool):
+    """The lab's sec-ping allows "All ICMP" (IpProtocol icmp/icmpv6, FromPort and ToPort -1: botocore ec2
+    IpPermission.FromPort, "-1 (all ICMP types)"). scan and security read it without failing the run (it made
+    both exit 1 with no data: int('') of the port "-1"), show it as ICMP, and fire no port check on it."""
+    ping = sandbox.client("ec2", LAB).describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["sec-ping"]}])["SecurityGroups"][0]
+    assert {(p["IpProtocol"], p["FromPort"], p["ToPort"]) for p in ping["IpPermissions"]} == {
+        ("icmp", -1, -1), ("icmpv6", -1, -1)}  # as AWS answers it
+    assert lab["ok"] and ping["GroupId"] not in {f["resource"] for f in lab["data"]["findings"]}
+    scan = run_tool("scan", "--region", LAB, "--service", "vpc")
+    assert scan.code == 0 and scan.json["ok"], scan.stdout + scan.stderr
+    rec = next(r for r in scan.json["data"]["resources"] if r["id"] == ping["GroupId"])
+    assert rec["open_to_world"] == ["icmp all", "icmpv6 all"]
+    assert ping["GroupId"] not in {f["id"] for f in scan.json["data"]["findings"]}
+    r = run_tool("security", "--region", LAB, "--check", "sg-open-ssh,sg-open-all,ec2-public-open-sg")
+    assert r.code == 0 and "sec-ping" not in flagged(r.json, "sg-open-ssh") | flagged(r.json, "sg-open-all")
+
+
+def test_the_internet_in_pieces_is_found_and_fixed(sandbox, run_tool):
+    """0.0.0.0/1 plus 128.0.0.0/1 (or ::/1 plus 8000::/1) allow every address, as 0.0.0.0/0 does: a packet is
+    allowed when any rule allows it (Amazon EC2 User Guide, Security group rules). The check fires, scan agrees,
+    and the fix revokes the pieces and nothing else (the office range and the other IP version stay)."""
+    ec2 = sandbox.client("ec2", FIX)
+    gid = _group(ec2, [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                        "IpRanges": [{"CidrIp": "0.0.0.0/1"}, {"CidrIp": "128.0.0.0/1"}, {"CidrIp": "10.0.0.0/8"}],
+                        "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32"}]},
+                       {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389,
+                        "Ipv6Ranges": [{"CidrIpv6": "::/1"}, {"CidrIpv6": "8000::/1"}]}])
+    r = run_tool("security", "--region", FIX, "--check", "sg-open-ssh,sg-open-rdp")
+    assert gid in flagged(r.json, "sg-open-ssh") and gid in flagged(r.json, "sg-open-rdp")
+    ssh = next(f for f in r.json["data"]["findings"] if f["check"] == "sg-open-ssh" and f["resource"] == gid)
+    assert ssh["evidence"]["rules"] == [{"protocol": "tcp", "ports": "22", "from": ["0.0.0.0/1", "128.0.0.0/1"]}]
+    scan = run_tool("scan", "--region", FIX, "--service", "vpc")
+    assert {f["check"] for f in scan.json["data"]["findings"] if f["id"] == gid} == {"sg-open-ssh", "sg-open-rdp"}
+    plan, _ = plan_and_confirm(run_tool, "--fix", "sg-open-ssh", "--id", gid, "--region", FIX)
+    assert [(a["action"], a["detail"]["rule"]) for a in plan] == [
+        ("revoke", "tcp 22 from 0.0.0.0/1, 128.0.0.0/1 removed")]
+    assert _rules(ec2, gid) == {("tcp", 22, "10.0.0.0/8"), ("tcp", 22, "2001:db8::/32"), ("tcp", 3389, "::/1"),
+                                ("tcp", 3389, "8000::/1")}
+    plan_and_confirm(run_tool, "--fix", "sg-open-rdp", "--id", gid, "--region", FIX)
+    assert _rules(ec2, gid) == {("tcp", 22, "10.0.0.0/8"), ("tcp", 22, "2001:db8::/32")}
+    after = run_tool("security", "--region", FIX, "--check", "sg-open-ssh,sg-open-rdp")
+    assert gid not in flagged(after.json, "sg-open-ssh") | flagged(after.json, "sg-open-rdp")
 
 
 def test_list_prints_the_table_without_calling_aws(sandbox, run_tool):

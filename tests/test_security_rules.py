@@ -1,0 +1,85 @@
+"""Pure logic of the security checks, in-process (no emulator): which stretches a group's ingress rules open to
+the internet (tools/_awswiz/open_rules.py) and which security-group checks they fire."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def rule(proto, lo=None, hi=None, v4=(), v6=()):
+    p = {"IpProtocol": proto, "IpRanges": [{"CidrIp": c} for c in v4], "Ipv6Ranges": [{"CidrIpv6": c} for c in v6]}
+    if lo is not None:
+        p["FromPort"] = lo
+    if hi is not None:
+        p["ToPort"] = hi
+    return p
+
+
+def fired(perms) -> dict:
+    from _awswiz.open_rules import open_ports
+    from _awswiz.security_checks.network import sg_open
+
+    return sg_open(open_ports(perms))
+
+
+# botocore ec2 IpPermission.FromPort: "If the protocol is ICMP or ICMPv6, this is the ICMP type or -1 (all ICMP
+# types)"; ToPort: "the ICMP code or -1 (all ICMP codes)". IpProtocol: "Use -1 to specify all protocols ...
+# specifying -1 or a protocol number other than tcp, udp, icmp, or icmpv6 allows traffic on all ports, regardless
+# of any port range you specify." So an ICMP rule opens no TCP port, and no odd rule may fail the run.
+@pytest.mark.parametrize("perm,labels", [
+    (rule("icmp", -1, -1, v4=["0.0.0.0/0"]), ["icmp all"]),           # "All ICMP - IPv4" in the console
+    (rule("icmpv6", -1, -1, v6=["::/0"]), ["icmpv6 all"]),            # "All ICMP - IPv6"
+    (rule("icmp", 8, -1, v4=["0.0.0.0/0"]), ["icmp 8"]),              # echo request, any code
+    (rule("icmp", 22, -1, v4=["0.0.0.0/0"]), ["icmp 22"]),            # ICMP type 22 is not TCP port 22
+    (rule("icmp", 3, 4, v4=["0.0.0.0/0"]), ["icmp 3/4"]),
+    (rule("1", -1, -1, v4=["0.0.0.0/0"]), ["icmp all"]),              # the protocol by its number
+    (rule("50", v4=["0.0.0.0/0"]), ["proto 50"]),                    # ESP: no ports at all
+    (rule("47", -1, -1, v4=["0.0.0.0/0"]), ["proto 47"]),
+    (rule("udp", 22, 22, v4=["0.0.0.0/0"]), ["udp 22"]),              # SSH is TCP 22
+    (rule("tcp", v4=["0.0.0.0/0"]), ["0-65535"]),                     # malformed: read as open, never a crash
+    (rule("-1", v4=["0.0.0.0/0"]), ["all"]),
+    (rule("tcp", 22, 22, v4=["10.0.0.0/8"]), []),
+])
+def test_odd_rules_are_labelled_never_parsed_as_ports(perm, labels):
+    from _awswiz.open_rules import covers, open_ports
+
+    assert open_ports([perm]) == labels
+    assert covers(labels, 22) == (labels in (["0-65535"], ["all"]))
+
+
+def test_icmp_and_udp_fire_no_tcp_port_check():
+    assert fired([rule("icmp", -1, -1, v4=["0.0.0.0/0"]), rule("icmpv6", -1, -1, v6=["::/0"]),
+                  rule("icmp", 22, -1, v4=["0.0.0.0/0"]), rule("udp", 3389, 3389, v4=["0.0.0.0/0"])]) == {}
+    # a whole UDP range is every port of a protocol, as Prowler's all-ports check counts it (65536 ports)
+    assert fired([rule("udp", 0, 65535, v4=["0.0.0.0/0"])]) == {"sg-open-all": ["udp 0-65535"]}
+
+
+@pytest.mark.parametrize("perms,labels", [
+    # the internet in two halves is the internet (Amazon EC2 User Guide, Security group rules: a packet is
+    # allowed when any rule allows it, so the ranges of every rule reaching a port add up)
+    ([rule("tcp", 22, 22, v4=["0.0.0.0/1", "128.0.0.0/1"])], ["22"]),
+    ([rule("tcp", 22, 22, v4=["0.0.0.0/1"]), rule("tcp", 0, 65535, v4=["128.0.0.0/1"])], ["22"]),
+    ([rule("tcp", 20, 22, v4=["0.0.0.0/1"]), rule("tcp", 22, 25, v4=["128.0.0.0/1"])], ["22"]),
+    ([rule("tcp", 3389, 3389, v6=["::/1", "8000::/1"])], ["3389"]),
+    ([rule("tcp", 22, 22, v4=[f"{i}.0.0.0/8" for i in range(256)])], ["22"]),
+    ([rule("-1", v4=["0.0.0.0/1"]), rule("tcp", 5432, 5432, v4=["128.0.0.0/1"])], ["5432"]),
+    ([rule("-1", v4=["0.0.0.0/1"]), rule("-1", v4=["128.0.0.0/1"])], ["all"]),
+    # not the internet: a hole (one /8 missing), or one half only, or IPv4 and IPv6 halves that do not add up
+    ([rule("tcp", 22, 22, v4=[f"{i}.0.0.0/8" for i in range(255)])], []),
+    ([rule("tcp", 22, 22, v4=["0.0.0.0/1"]), rule("tcp", 23, 23, v4=["128.0.0.0/1"])], []),
+    ([rule("tcp", 22, 22, v4=["0.0.0.0/1"], v6=["8000::/1"])], []),
+])
+def test_the_internet_in_pieces_is_the_internet(perms, labels):
+    from _awswiz.open_rules import open_ports
+
+    assert open_ports(perms) == labels
+
+
+def test_the_fix_revokes_the_pieces_and_keeps_the_office():
+    from _awswiz.open_rules import open_ports, pieces
+
+    perms = [rule("tcp", 22, 22, v4=["0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8"], v6=["2001:db8::/32"]),
+             rule("tcp", 443, 443, v4=["0.0.0.0/0"])]
+    assert pieces(perms, open_ports(perms)[:1]) == [(perms[0], ["0.0.0.0/1", "128.0.0.0/1"])]
+    nested = [rule("tcp", 22, 22, v4=["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "192.0.2.0/24"])]
+    assert pieces(nested, ["22"]) == [(nested[0], ["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1"])]
