@@ -481,3 +481,66 @@ def test_narrowing_to_an_address_already_allowed_still_removes_the_open_range(sa
     _, r = plan_and_confirm(run_tool, "--fix", "sg-open-db", "--id", gid, "--region", FIX, "--cidr", "198.51.100.7/32")
     assert r.json["data"]["results"][0]["note"] == "198.51.100.7/32 was already allowed"
     assert _rules(ec2, gid) == {("tcp", 5432, "198.51.100.7/32")}
+
+
+# --- the guard reaches what a fix touches (issue 19): the group's VPC, the key's user, the run's own key ------
+
+GUARD = "ca-west-1"  # these tests confirm bulk plans: a region no other test uses, so nothing else is in them
+
+
+def _open_ssh(ec2, vpc: str | None = None) -> str:
+    gid = ec2.create_security_group(GroupName=name("sec-guard"), Description="test",
+                                    **({"VpcId": vpc} if vpc else {}))["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    return gid
+
+
+def test_fix_leaves_the_groups_of_a_production_vpc_alone(sandbox, run_tool):
+    """A protected VPC protects what it contains (DESIGN.md, Mutations; cleanup_sg already skips such a group):
+    the fix's action carries the VPC with the VPC's own tags (Action.touches), so the guard refuses it by name
+    (exit 4) and skips it in bulk; the plan and its confirm leave its rules as they were."""
+    ec2 = sandbox.client("ec2", GUARD)
+    vpc = ec2.create_vpc(CidrBlock="10.81.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "env", "Value": "production"}]}])["Vpc"]["VpcId"]
+    prod, plain = _open_ssh(ec2, vpc), _open_ssh(ec2)  # the group itself carries no tag at all
+    before = _rules(ec2, prod)
+    mark = sandbox.mark()
+    r = run_tool("security", "--fix", "sg-open-ssh", "--id", prod, "--region", GUARD)
+    assert r.code == 4 and f"VPC {vpc} is protected" in r.json["errors"][0]["message"], r.stdout
+    assert not r.json["data"].get("confirm") and mutating_calls(sandbox, mark) == []
+    plan, _ = plan_and_confirm(run_tool, "--fix", "sg-open-ssh", "--region", GUARD)
+    assert {a["id"] for a in plan} == {plain}
+    assert _rules(ec2, prod) == before and ("tcp", 22, "0.0.0.0/0") not in _rules(ec2, plain)
+    every = run_tool("security", "--fix", "sg-open-ssh", "--region", GUARD)
+    assert every.json["data"]["plan"] == []
+    assert f"VPC {vpc} is protected" in {s["id"]: s["reason"] for s in every.json["data"]["skipped"]}[prod]
+    assert [c["action"] for c in mutating_calls(sandbox, mark)] == ["RevokeSecurityGroupIngress"]  # plain's
+
+
+def test_fix_never_deactivates_a_protected_users_key_nor_the_runs_own(sandbox, run_tool):
+    """A key belongs to its user: an awswiz:protected user's keys are protected (IAM ListUsers returns no tags:
+    the user's come from ListUserTags). And the key the run signs with is refused as terminate refuses the
+    caller's own identity: deactivating it would cut the run off half-way (IAM User Guide, Manage access keys:
+    an inactive key cannot be used to sign requests)."""
+    iam = sandbox.client("iam")
+    old = iam.list_access_keys(UserName="sec-old-key")["AccessKeyMetadata"][0]["AccessKeyId"]
+    mark = sandbox.mark()
+    iam.tag_user(UserName="sec-old-key", Tags=[{"Key": "awswiz:protected", "Value": "true"}])
+    try:
+        r = run_tool("security", "--fix", "iam-key-old", "--id", old)
+        assert r.code == 4 and "IAM user sec-old-key (the key's owner) is protected" in r.json["errors"][0]["message"]
+        every = run_tool("security", "--fix", "iam-key-old")
+        assert every.code == 0 and old not in {a["id"] for a in every.json["data"]["plan"]}
+        assert "protected" in {s["id"]: s["reason"] for s in every.json["data"]["skipped"]}[old]
+    finally:
+        iam.untag_user(UserName="sec-old-key", TagKeys=["awswiz:protected"])
+    # the run's own key: the tool signs with sec-old-key's key id (moto checks no signature)
+    me = {"AWS_ACCESS_KEY_ID": old, "AWS_SECRET_ACCESS_KEY": "not-the-secret"}
+    r = run_tool("security", "--fix", "iam-key-old", "--id", old, env=me)
+    assert r.code == 4 and "the access key AwsWiz runs with" in r.json["errors"][0]["message"], r.stdout
+    every = run_tool("security", "--fix", "iam-key-old", env=me)
+    assert old not in {a["id"] for a in every.json["data"]["plan"]}
+    assert "runs with" in {s["id"]: s["reason"] for s in every.json["data"]["skipped"]}[old]
+    assert [c for c in mutating_calls(sandbox, mark) if c["action"] == "UpdateAccessKey"] == []
+    assert iam.list_access_keys(UserName="sec-old-key")["AccessKeyMetadata"][0]["Status"] == "Active"

@@ -47,7 +47,7 @@ def _revoke(perm: dict, ranges: list[str]) -> dict:
 def _actions(f: dict, cidr: str | None) -> list[Action]:
     check, rid, region = f["check"], f["resource"], f["region"]
     base = {"type": f["type"], "id": rid, "region": region, "name": f.get("name"), "tags": f.get("_tags") or {},
-            "touches": f.get("_touches") or {}}
+            "touches": f.get("_touches") or {}, "blocked": f.get("_blocked")}
     if check in SG_CHECKS:
         perms = f["_group"].get("IpPermissions") or []
         labels = sg_open(open_ports(perms)).get(check, [])
@@ -72,9 +72,45 @@ def _actions(f: dict, cidr: str | None) -> list[Action]:
     raise ValueError(check)  # pragma: no cover - FIXABLE and this function agree
 
 
+OWN_KEY = "this is the access key AwsWiz runs with: deactivating it would cut the run off half-way"
+
+
+def _own_key(aws) -> str | None:
+    """The id of the access key this run signs with (an identifier, never the secret), or None."""
+    creds = aws.session.get_credentials()
+    return getattr(creds, "access_key", None) if creds is not None else None
+
+
+def _touch(aws, check: str, chosen: list[dict]) -> None:
+    """What each fix touches besides its resource, with ITS OWN tags (the guard judges protection, DESIGN.md):
+    a security group's VPC (a protected VPC protects its groups, as cleanup_sg holds), an access key's user."""
+    from ..aws import paginate
+    from ..resources import tag_map
+
+    if check in SG_CHECKS:
+        for region in {f["region"] for f in chosen}:
+            vpcs = sorted({f["_group"]["VpcId"] for f in chosen if f["region"] == region and f["_group"].get("VpcId")})
+            if vpcs:
+                found = aws.client("ec2", region).describe_vpcs(VpcIds=vpcs)["Vpcs"]
+                tags = {v["VpcId"]: tag_map(v.get("Tags")) for v in found}
+                for f in chosen:
+                    if (vpc := f["_group"].get("VpcId")) in tags and f["region"] == region:
+                        f["_touches"] = {f"VPC {vpc}": tags[vpc]}
+    elif check in ("iam-key-old", "iam-key-unused"):
+        iam, own, users = aws.client("iam"), _own_key(aws), {}
+        for f in chosen:
+            user = f["_user"]
+            if user not in users:  # IAM ListUsers leaves tags out (IAM API Reference, ListUsers): ask the user
+                users[user] = tag_map(paginate(iam, "list_user_tags", "Tags", UserName=user))
+            f["_touches"] = {f"IAM user {user} (the key's owner)": users[user]}
+            if f["resource"] == own:
+                f["_blocked"] = OWN_KEY
+
+
 def plan(aws, check: str, regions: list[str], ids: list[str], cidr: str | None, scope: str) -> Plan:
     found, errors, _ = gather(aws, regions, {check}, scope)
     chosen = [f for f in found if not ids or f["resource"] in ids]
+    _touch(aws, check, chosen)
     p = Plan(actions=[a for f in chosen for a in _actions(f, cidr)], errors=errors,
              scope={"check": check, "regions": regions, "cidr": cidr, **({"ids": ids} if ids else {})})
     seen = {f["resource"] for f in chosen}
