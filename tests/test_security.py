@@ -131,6 +131,22 @@ def test_severity_and_check_filters(run_tool):
     assert {f["check"] for f in r.json["data"]["findings"]} == {"sg-open-db", "ami-public"}
 
 
+def test_severity_high_returns_what_prowler_calls_high(run_tool):
+    """Prowler rates these High (their <check>.metadata.json: ec2_ebs_default_encryption, ec2_ebs_volume_encryption,
+    ec2_ebs_snapshots_encrypted, ec2_instance_imdsv2_enabled, guardduty_is_enabled,
+    s3_bucket_level_public_access_block); security.py called them medium, so --severity high hid them."""
+    r = run_tool("security", "--region", f"{LAB},us-east-1", "--severity", "high")
+    assert r.code == 0, r.stderr
+    seen = {(f["check"], f.get("name") or f["resource"]) for f in r.json["data"]["findings"]}
+    assert {("ebs-default-encryption-off", "us-east-1"), ("ebs-volume-unencrypted", "sec-plain"),
+            ("ebs-snapshot-unencrypted", "sec-plain-snap"), ("ec2-imdsv1", "sec-exposed"),
+            ("guardduty-off", "us-east-1"), ("s3-bucket-pab-off", "awswiz-sec-public-acl"),
+            ("ec2-launch-template-imdsv1", "sec-lt-v1"), ("ami-public", "sec-public-ami")} <= seen
+    assert {f["severity"] for f in r.json["data"]["findings"]} == {"critical", "high"}
+    listed = {c["id"]: c for c in run_tool("security", "--list").json["data"]["checks"]}
+    assert "45" in listed["iam-key-unused"]["prowler_differs"] and "prowler_differs" not in listed["iam-key-old"]
+
+
 def test_sandbox_flag_is_repeated_in_fix_commands(sandbox, run_tool, state_dir):
     # a hint is a command that works as printed: it repeats the run's --sandbox (DESIGN.md, Output)
     info = state_dir / "sandbox.json"

@@ -83,3 +83,56 @@ def test_the_fix_revokes_the_pieces_and_keeps_the_office():
     assert pieces(perms, open_ports(perms)[:1]) == [(perms[0], ["0.0.0.0/1", "128.0.0.0/1"])]
     nested = [rule("tcp", 22, 22, v4=["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1", "192.0.2.0/24"])]
     assert pieces(nested, ["22"]) == [(nested[0], ["0.0.0.0/0", "0.0.0.0/1", "128.0.0.0/1"])]
+
+
+# Severity of each Prowler check, from prowler-cloud/prowler providers/aws/services/<service>/<check>/
+# <check>.metadata.json ("Severity"), read at commit 3e000faa (2026-08-21). A check of ours with that Prowler id
+# must say the same, so `--severity high` returns what Prowler's High list holds (issue 18, item 10).
+PROWLER_SEVERITY = {
+    "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_22": "high",
+    "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_3389": "high",
+    "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_postgres_5432": "high",
+    "ec2_securitygroup_allow_ingress_from_internet_to_all_ports": "critical",
+    "ec2_instance_port_ssh_exposed_to_internet": "critical",
+    "ec2_instance_imdsv2_enabled": "high",
+    "ec2_launch_template_imdsv2_required": "high",
+    "ec2_ebs_volume_encryption": "high",
+    "ec2_ebs_snapshots_encrypted": "high",
+    "ec2_ebs_default_encryption": "high",
+    "ec2_ebs_public_snapshot": "critical",
+    "ec2_ami_public": "critical",
+    "s3_bucket_public_access": "critical",
+    "s3_account_level_public_access_blocks": "high",
+    "s3_bucket_level_public_access_block": "high",
+    "s3_bucket_default_encryption": "medium",
+    "iam_user_mfa_enabled_console_access": "high",
+    "iam_rotate_access_key_90_days": "medium",
+    "iam_user_accesskey_unused": "medium",
+    "iam_no_root_access_key": "critical",
+    "iam_avoid_root_usage": "high",
+    "iam_customer_attached_policy_no_administrative_privileges": "high",
+    "iam_inline_policy_no_administrative_privileges": "critical",
+    "cloudtrail_multi_region_enabled": "high",
+    "guardduty_is_enabled": "high",
+}
+
+
+def test_severities_are_prowlers():
+    from _awswiz.checks import CHECKS
+
+    mine = {c.id: (c.prowler, c.severity) for c in CHECKS if c.prowler}
+    assert {i: s for i, (p, s) in mine.items()} == {i: PROWLER_SEVERITY[p] for i, (p, _) in mine.items()}
+
+
+def test_where_ours_differs_from_prowler_is_said():
+    """Issue 18 item 9: the Prowler id beside a check means Prowler's check, or the row says where ours differs:
+    Prowler's iam_user_accesskey_unused uses 45 days (config.yaml max_unused_access_keys_days), iam_avoid_root_usage
+    1 day (maximum_access_days), s3_account_level_public_access_blocks and s3_bucket_level_public_access_block pass
+    with IgnorePublicAcls and RestrictPublicBuckets only; its security-group checks count only 0.0.0.0/0 and ::/0
+    (check_security_group(..., any_address=True))."""
+    from _awswiz.checks import BY_ID
+
+    assert "45" in BY_ID["iam-key-unused"].differs and "1 day" in BY_ID["iam-root-recent-use"].differs
+    assert all("two" in BY_ID[c].differs for c in ("s3-account-pab-off", "s3-bucket-pab-off"))
+    assert all("0.0.0.0/1" in BY_ID[c].differs for c in ("sg-open-ssh", "sg-open-all", "ec2-public-open-sg"))
+    assert BY_ID["iam-key-old"].differs == "" and BY_ID["ec2-imdsv1"].differs == ""  # the same test as Prowler's
