@@ -66,7 +66,10 @@ CASES = {
     "cloudtrail-off": ({"us-east-1"}, {LAB}),
     "guardduty-off": ({"us-east-1"}, {LAB}),
     "s3-bucket-public-acl": ({"awswiz-sec-public-acl"}, {"awswiz-sec-private", "awswiz-sec-public-policy"}),
-    "s3-bucket-public-policy": ({"awswiz-sec-public-policy"}, {"awswiz-sec-private", "awswiz-sec-public-acl"}),
+    # a Condition that pins nothing S3 counts as restricting (aws:SecureTransport) leaves the bucket public; a fixed
+    # aws:SourceVpce does not (Amazon S3 User Guide, Blocking public access, "The meaning of 'public'")
+    "s3-bucket-public-policy": ({"awswiz-sec-public-policy", "awswiz-sec-public-tls"},
+                                {"awswiz-sec-private", "awswiz-sec-public-acl", "awswiz-sec-vpce-only"}),
     "s3-bucket-pab-off": ({"awswiz-sec-public-acl", "awswiz-sec-public-policy"}, {"awswiz-sec-private"}),
     "s3-account-pab-off": ({"account"}, set()),  # the account's default; fixed (and undone) below
     "s3-bucket-no-encryption": (set(), {"awswiz-sec-private", "awswiz-demo-datasets"}),  # see the module doc

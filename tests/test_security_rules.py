@@ -136,3 +136,44 @@ def test_where_ours_differs_from_prowler_is_said():
     assert all("two" in BY_ID[c].differs for c in ("s3-account-pab-off", "s3-bucket-pab-off"))
     assert all("0.0.0.0/1" in BY_ID[c].differs for c in ("sg-open-ssh", "sg-open-all", "ec2-public-open-sg"))
     assert BY_ID["iam-key-old"].differs == "" and BY_ID["ec2-imdsv1"].differs == ""  # the same test as Prowler's
+
+
+def _policy(condition=None, principal="*"):
+    import json
+
+    stmt = {"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [{**stmt, **({"Condition": condition} if condition
+                                                                            else {})}]})
+
+
+# Amazon S3 User Guide, Blocking public access to your Amazon S3 storage, "The meaning of 'public'": a policy is
+# public unless it grants only to fixed values (no wildcard, no policy variable) of aws:SourceIp (a set of CIDRs),
+# aws:SourceArn, aws:SourceVpc, aws:SourceVpce, aws:SourceOwner, aws:SourceAccount, aws:userid (outside
+# "AROLEID:*"), s3:DataAccessPointArn, s3:DataAccessPointAccount, s3:x-amz-server-side-encryption-aws-kms-key-id,
+# or a fixed principal (aws:PrincipalOrgID, aws:PrincipalAccount). Other keys restrict nothing.
+@pytest.mark.parametrize("condition,public", [
+    (None, True),
+    ({"Bool": {"aws:SecureTransport": "true"}}, True),                       # harmless: still everyone
+    ({"StringLike": {"aws:Referer": "https://example.com/*"}}, True),       # a header anyone can send
+    ({"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}, False),
+    ({"StringEquals": {"aws:sourcevpc": "vpc-1a2b3c4d"}}, False),          # keys are case-insensitive
+    ({"StringLike": {"aws:SourceVpc": "vpc-*"}}, True),                     # not a fixed value
+    ({"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1a2b3c4d"}}, True),    # absent from internet requests
+    ({"StringNotEquals": {"aws:SourceVpc": "vpc-1a2b3c4d"}}, True),         # everyone else
+    ({"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}, False),
+    ({"StringEquals": {"aws:PrincipalAccount": ["111122223333", "444455556666"]}}, False),
+    ({"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}}, True),  # a policy variable
+    ({"ArnLike": {"aws:SourceArn": "arn:aws:cloudfront::111122223333:distribution/EDFDVBD6EXAMPLE"}}, False),
+    ({"StringEquals": {"s3:DataAccessPointAccount": "111122223333"}}, False),
+    ({"IpAddress": {"aws:SourceIp": ["192.0.2.0/24", "203.0.113.7"]}}, False),
+    ({"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}, True),
+    ({"IpAddress": {"aws:SourceIp": ["0.0.0.0/1", "128.0.0.0/1"]}}, True),   # the internet in pieces
+    ({"NotIpAddress": {"aws:SourceIp": "192.0.2.0/24"}}, True),
+    ({"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}, False),
+])
+def test_a_bucket_policy_is_public_as_s3_reads_it(condition, public):
+    from _awswiz.security_checks.s3 import public_statements
+
+    assert bool(public_statements(_policy(condition))) is public
+    assert bool(public_statements(_policy(condition, {"AWS": ["*"]}))) is public
+    assert public_statements(_policy(condition, {"AWS": "arn:aws:iam::111122223333:root"})) == []

@@ -106,7 +106,9 @@ CHECKS: list[Check] = [
           "access block", "Amazon S3 User Guide: Blocking public access to your Amazon S3 storage", _S3_ONE),
     Check("s3-bucket-public-policy", "Bucket is public by its policy", "critical", "s3", "global",
           ("s3:ListBuckets", "s3:GetBucketPolicy", "s3:GetPublicAccessBlock", "s3control:GetPublicAccessBlock"),
-          "an Allow statement for Principal '*' without a Condition, not restricted by RestrictPublicBuckets",
+          "an Allow statement for Principal '*' whose Condition pins none of the keys S3 counts as restricting to a "
+          "fixed value (aws:SourceVpc/Vpce/Arn/Account/Owner, aws:PrincipalOrgID, ..., aws:SourceIp short of the "
+          "internet; aws:SecureTransport alone is public), not restricted by RestrictPublicBuckets",
           None, "s3_bucket_public_access", "narrow the statement's Principal, or turn on the public access block",
           "Amazon S3 User Guide: Blocking public access to your Amazon S3 storage (The meaning of \"public\")",
           _S3_ONE),
