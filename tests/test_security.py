@@ -175,17 +175,18 @@ def test_scan_shares_the_security_group_checks(lab, run_tool):
 
 def test_all_icmp_rules_neither_fail_a_run_nor_open_a_port(lab, sandbox, run_tool):
     """The lab's sec-ping allows "All ICMP" (IpProtocol icmp/icmpv6, FromPort and ToPort -1: botocore ec2
-    IpPermission.FromPort, "-1 (all ICMP types)"). scan and security read it without failing the run (it made
-    both exit 1 with no data: int('') of the port "-1"), show it as ICMP, and fire no port check on it."""
+    IpPermission.FromPort, "-1 (all ICMP types)") and ESP (protocol 50, no ports: IpPermission.IpProtocol). scan
+    and security read it without failing the run (it made both exit 1 with no data: int('') of the port "-1"),
+    show it as ICMP and ESP, and fire no port check on it."""
     ping = sandbox.client("ec2", LAB).describe_security_groups(
         Filters=[{"Name": "group-name", "Values": ["sec-ping"]}])["SecurityGroups"][0]
-    assert {(p["IpProtocol"], p["FromPort"], p["ToPort"]) for p in ping["IpPermissions"]} == {
-        ("icmp", -1, -1), ("icmpv6", -1, -1)}  # as AWS answers it
+    assert {(p["IpProtocol"], p.get("FromPort"), p.get("ToPort")) for p in ping["IpPermissions"]} == {
+        ("icmp", -1, -1), ("icmpv6", -1, -1), ("50", None, None)}  # as AWS answers it; ESP has no ports
     assert lab["ok"] and ping["GroupId"] not in {f["resource"] for f in lab["data"]["findings"]}
     scan = run_tool("scan", "--region", LAB, "--service", "vpc")
     assert scan.code == 0 and scan.json["ok"], scan.stdout + scan.stderr
     rec = next(r for r in scan.json["data"]["resources"] if r["id"] == ping["GroupId"])
-    assert rec["open_to_world"] == ["icmp all", "icmpv6 all"]
+    assert rec["open_to_world"] == ["icmp all", "icmpv6 all", "proto 50"]
     assert ping["GroupId"] not in {f["id"] for f in scan.json["data"]["findings"]}
     r = run_tool("security", "--region", LAB, "--check", "sg-open-ssh,sg-open-all,ec2-public-open-sg")
     assert r.code == 0 and "sec-ping" not in flagged(r.json, "sg-open-ssh") | flagged(r.json, "sg-open-all")

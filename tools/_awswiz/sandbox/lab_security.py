@@ -3,7 +3,7 @@ security.py must report, each beside a clean counterpart it must not. Called fro
 
 Bad (fires)                                   Good (quiet)
 sec-ssh-open 22, sec-rdp-open 3389 (::/0),    sec-ssh-office 22 from one /32, sec-web 443 from anywhere,
-  sec-db-open 5432, sec-all-open all ports    sec-ping: all ICMP and ICMPv6 from anywhere (FromPort -1)
+  sec-db-open 5432, sec-all-open all ports    sec-ping: all ICMP, ICMPv6 (FromPort -1) and ESP (no ports)
 sec-exposed: public IP behind sec-rdp-open,   sec-hardened: public IP behind sec-ssh-office, IMDSv2 required
   IMDSv1 allowed
 launch template sec-lt-v1 (IMDSv1)            sec-lt-v2 (HttpTokens required)
@@ -75,12 +75,14 @@ def _network(lab, ec2) -> None:
         lab.sec = getattr(lab, "sec", {})
         lab.sec[name] = _sg(ec2, name, port, v4, v6)
     # "All ICMP - IPv4" / "All ICMP - IPv6" as the console writes them: FromPort -1 is every ICMP type, ToPort -1
-    # every code (botocore ec2 IpPermission.FromPort/ToPort). Very common, and not an open port.
+    # every code (botocore ec2 IpPermission.FromPort/ToPort). Very common, and not an open port; and a protocol
+    # that has no ports at all.
     lab.sec["sec-ping"] = ec2.create_security_group(GroupName="sec-ping", Description="sec-ping",
                                                     TagSpecifications=_tags("security-group", "sec-ping"))["GroupId"]
     ec2.authorize_security_group_ingress(GroupId=lab.sec["sec-ping"], IpPermissions=[
         {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": WORLD4},
-        {"IpProtocol": "icmpv6", "FromPort": -1, "ToPort": -1, "Ipv6Ranges": WORLD6}])
+        {"IpProtocol": "icmpv6", "FromPort": -1, "ToPort": -1, "Ipv6Ranges": WORLD6},
+        {"IpProtocol": "50", "IpRanges": WORLD4}])  # IPsec ESP: a protocol without ports (sandbox/sg_protocols.py)
     image = lab.image(REGION)
     for name, sg, tokens in (("sec-exposed", "sec-rdp-open", "optional"),
                              ("sec-hardened", "sec-ssh-office", "required")):
