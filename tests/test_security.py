@@ -236,6 +236,8 @@ def test_sarif(lab, run_tool):
     run = doc["runs"][0]
     rules = [x["id"] for x in run["tool"]["driver"]["rules"]]
     assert set(rules) == set(CASES)
+    by_id = {x["id"]: x["properties"] for x in run["tool"]["driver"]["rules"]}
+    assert "45" in by_id["iam-key-unused"]["prowler_differs"] and "prowler_differs" not in by_id["iam-key-old"]
     assert len(run["results"]) == len(lab["data"]["findings"])
     for res in run["results"]:
         assert rules[res["ruleIndex"]] == res["ruleId"] and res["level"] in ("error", "warning", "note")
