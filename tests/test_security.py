@@ -226,6 +226,8 @@ def test_list_prints_the_table_without_calling_aws(sandbox, run_tool):
     rows = r.json["data"]["checks"]
     assert {c["id"] for c in rows} == set(CASES)
     assert all(c["calls"] and c["test"] and c["doc"] and c["severity"] for c in rows)
+    pretty = run_tool("security", "--list", "--pretty")
+    assert pretty.code == 0 and "iam-key-unused differs from Prowler" in " ".join(pretty.stdout.split())
 
 
 def test_sarif(lab, run_tool):

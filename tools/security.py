@@ -25,9 +25,12 @@ def _render(console, data: dict) -> None:
 
     if "checks" in data:
         console.print(table(f"Checks ({len(data['checks'])}; severity as Prowler's)",
-                            ["id", "severity", "title", "fix", "prowler", "where ours differs"],
-                            [[c["id"], c["severity"], c["title"], "yes" if c["fix"] else "", c["prowler"],
-                              c.get("prowler_differs")] for c in data["checks"]]))
+                            ["id", "severity", "title", "fix", "prowler"],
+                            [[c["id"], c["severity"], c["title"], "yes" if c["fix"] else "", c["prowler"]]
+                             for c in data["checks"]]))
+        for c in data["checks"]:
+            if c.get("prowler_differs"):
+                console.print(f"[yellow]{c['id']}[/] differs from Prowler: {escape(c['prowler_differs'])}")
         return
     rows = [[f["severity"], f["check"], f["region"], f["resource"], f.get("name") if f.get("name") != f["resource"]
              else None, escape(_short(f["evidence"])), escape(f.get("fix") or f.get("remedy") or "")]
