@@ -51,10 +51,10 @@ def flagged(doc: dict, check: str) -> set[str]:
 # "Amazon S3 User Guide: Blocking public access to your Amazon S3 storage", "IAM User Guide: AWS
 # Multi-factor authentication in IAM", "IAM User Guide: Manage access keys for IAM users").
 CASES = {
-    "sg-open-ssh": ({"sec-ssh-open", "ssh-open"}, {"sec-ssh-office", "sec-web"}),
-    "sg-open-rdp": ({"sec-rdp-open"}, {"sec-ssh-office", "sec-web"}),  # ::/0 counts as the internet too
-    "sg-open-db": ({"sec-db-open"}, {"sec-web", "sec-ssh-office"}),
-    "sg-open-all": ({"sec-all-open"}, {"sec-web", "sec-ssh-open"}),
+    "sg-open-ssh": ({"sec-ssh-open", "ssh-open"}, {"sec-ssh-office", "sec-web", "sec-ping"}),
+    "sg-open-rdp": ({"sec-rdp-open"}, {"sec-ssh-office", "sec-web", "sec-ping"}),  # ::/0 is the internet too
+    "sg-open-db": ({"sec-db-open"}, {"sec-web", "sec-ssh-office", "sec-ping"}),
+    "sg-open-all": ({"sec-all-open"}, {"sec-web", "sec-ssh-open", "sec-ping"}),
     "ec2-public-open-sg": ({"sec-exposed"}, {"sec-hardened"}),
     "ec2-imdsv1": ({"sec-exposed"}, {"sec-hardened"}),
     "ec2-launch-template-imdsv1": ({"sec-lt-v1"}, {"sec-lt-v2"}),
@@ -66,7 +66,10 @@ CASES = {
     "cloudtrail-off": ({"us-east-1"}, {LAB}),
     "guardduty-off": ({"us-east-1"}, {LAB}),
     "s3-bucket-public-acl": ({"awswiz-sec-public-acl"}, {"awswiz-sec-private", "awswiz-sec-public-policy"}),
-    "s3-bucket-public-policy": ({"awswiz-sec-public-policy"}, {"awswiz-sec-private", "awswiz-sec-public-acl"}),
+    # a Condition that pins nothing S3 counts as restricting (aws:SecureTransport) leaves the bucket public; a fixed
+    # aws:SourceVpce does not (Amazon S3 User Guide, Blocking public access, "The meaning of 'public'")
+    "s3-bucket-public-policy": ({"awswiz-sec-public-policy", "awswiz-sec-public-tls"},
+                                {"awswiz-sec-private", "awswiz-sec-public-acl", "awswiz-sec-vpce-only"}),
     "s3-bucket-pab-off": ({"awswiz-sec-public-acl", "awswiz-sec-public-policy"}, {"awswiz-sec-private"}),
     "s3-account-pab-off": ({"account"}, set()),  # the account's default; fixed (and undone) below
     "s3-bucket-no-encryption": (set(), {"awswiz-sec-private", "awswiz-demo-datasets"}),  # see the module doc
@@ -131,6 +134,22 @@ def test_severity_and_check_filters(run_tool):
     assert {f["check"] for f in r.json["data"]["findings"]} == {"sg-open-db", "ami-public"}
 
 
+def test_severity_high_returns_what_prowler_calls_high(run_tool):
+    """Prowler rates these High (their <check>.metadata.json: ec2_ebs_default_encryption, ec2_ebs_volume_encryption,
+    ec2_ebs_snapshots_encrypted, ec2_instance_imdsv2_enabled, guardduty_is_enabled,
+    s3_bucket_level_public_access_block); security.py called them medium, so --severity high hid them."""
+    r = run_tool("security", "--region", f"{LAB},us-east-1", "--severity", "high")
+    assert r.code == 0, r.stderr
+    seen = {(f["check"], f.get("name") or f["resource"]) for f in r.json["data"]["findings"]}
+    assert {("ebs-default-encryption-off", "us-east-1"), ("ebs-volume-unencrypted", "sec-plain"),
+            ("ebs-snapshot-unencrypted", "sec-plain-snap"), ("ec2-imdsv1", "sec-exposed"),
+            ("guardduty-off", "us-east-1"), ("s3-bucket-pab-off", "awswiz-sec-public-acl"),
+            ("ec2-launch-template-imdsv1", "sec-lt-v1"), ("ami-public", "sec-public-ami")} <= seen
+    assert {f["severity"] for f in r.json["data"]["findings"]} == {"critical", "high"}
+    listed = {c["id"]: c for c in run_tool("security", "--list").json["data"]["checks"]}
+    assert "45" in listed["iam-key-unused"]["prowler_differs"] and "prowler_differs" not in listed["iam-key-old"]
+
+
 def test_sandbox_flag_is_repeated_in_fix_commands(sandbox, run_tool, state_dir):
     # a hint is a command that works as printed: it repeats the run's --sandbox (DESIGN.md, Output)
     info = state_dir / "sandbox.json"
@@ -154,6 +173,52 @@ def test_scan_shares_the_security_group_checks(lab, run_tool):
         assert (f["severity"], f["prowler"], f.get("next")) == (sec[k]["severity"], sec[k]["prowler"], sec[k]["fix"])
 
 
+def test_all_icmp_rules_neither_fail_a_run_nor_open_a_port(lab, sandbox, run_tool):
+    """The lab's sec-ping allows "All ICMP" (IpProtocol icmp/icmpv6, FromPort and ToPort -1: botocore ec2
+    IpPermission.FromPort, "-1 (all ICMP types)") and ESP (protocol 50, no ports: IpPermission.IpProtocol). scan
+    and security read it without failing the run (it made both exit 1 with no data: int('') of the port "-1"),
+    show it as ICMP and ESP, and fire no port check on it."""
+    ping = sandbox.client("ec2", LAB).describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["sec-ping"]}])["SecurityGroups"][0]
+    assert {(p["IpProtocol"], p.get("FromPort"), p.get("ToPort")) for p in ping["IpPermissions"]} == {
+        ("icmp", -1, -1), ("icmpv6", -1, -1), ("50", None, None)}  # as AWS answers it; ESP has no ports
+    assert lab["ok"] and ping["GroupId"] not in {f["resource"] for f in lab["data"]["findings"]}
+    scan = run_tool("scan", "--region", LAB, "--service", "vpc")
+    assert scan.code == 0 and scan.json["ok"], scan.stdout + scan.stderr
+    rec = next(r for r in scan.json["data"]["resources"] if r["id"] == ping["GroupId"])
+    assert rec["open_to_world"] == ["icmp all", "icmpv6 all", "proto 50"]
+    assert ping["GroupId"] not in {f["id"] for f in scan.json["data"]["findings"]}
+    r = run_tool("security", "--region", LAB, "--check", "sg-open-ssh,sg-open-all,ec2-public-open-sg")
+    assert r.code == 0 and "sec-ping" not in flagged(r.json, "sg-open-ssh") | flagged(r.json, "sg-open-all")
+
+
+def test_the_internet_in_pieces_is_found_and_fixed(sandbox, run_tool):
+    """0.0.0.0/1 plus 128.0.0.0/1 (or ::/1 plus 8000::/1) allow every address, as 0.0.0.0/0 does: a packet is
+    allowed when any rule allows it (Amazon EC2 User Guide, Security group rules). The check fires, scan agrees,
+    and the fix revokes the pieces and nothing else (the office range and the other IP version stay)."""
+    ec2 = sandbox.client("ec2", FIX)
+    gid = _group(ec2, [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                        "IpRanges": [{"CidrIp": "0.0.0.0/1"}, {"CidrIp": "128.0.0.0/1"}, {"CidrIp": "10.0.0.0/8"}],
+                        "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32"}]},
+                       {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389,
+                        "Ipv6Ranges": [{"CidrIpv6": "::/1"}, {"CidrIpv6": "8000::/1"}]}])
+    r = run_tool("security", "--region", FIX, "--check", "sg-open-ssh,sg-open-rdp")
+    assert gid in flagged(r.json, "sg-open-ssh") and gid in flagged(r.json, "sg-open-rdp")
+    ssh = next(f for f in r.json["data"]["findings"] if f["check"] == "sg-open-ssh" and f["resource"] == gid)
+    assert ssh["evidence"]["rules"] == [{"protocol": "tcp", "ports": "22", "from": ["0.0.0.0/1", "128.0.0.0/1"]}]
+    scan = run_tool("scan", "--region", FIX, "--service", "vpc")
+    assert {f["check"] for f in scan.json["data"]["findings"] if f["id"] == gid} == {"sg-open-ssh", "sg-open-rdp"}
+    plan, _ = plan_and_confirm(run_tool, "--fix", "sg-open-ssh", "--id", gid, "--region", FIX)
+    assert [(a["action"], a["detail"]["rule"]) for a in plan] == [
+        ("revoke", "tcp 22 from 0.0.0.0/1, 128.0.0.0/1 removed")]
+    assert _rules(ec2, gid) == {("tcp", 22, "10.0.0.0/8"), ("tcp", 22, "2001:db8::/32"), ("tcp", 3389, "::/1"),
+                                ("tcp", 3389, "8000::/1")}
+    plan_and_confirm(run_tool, "--fix", "sg-open-rdp", "--id", gid, "--region", FIX)
+    assert _rules(ec2, gid) == {("tcp", 22, "10.0.0.0/8"), ("tcp", 22, "2001:db8::/32")}
+    after = run_tool("security", "--region", FIX, "--check", "sg-open-ssh,sg-open-rdp")
+    assert gid not in flagged(after.json, "sg-open-ssh") | flagged(after.json, "sg-open-rdp")
+
+
 def test_list_prints_the_table_without_calling_aws(sandbox, run_tool):
     mark = sandbox.mark()
     r = run_tool("security", "--list")
@@ -161,6 +226,8 @@ def test_list_prints_the_table_without_calling_aws(sandbox, run_tool):
     rows = r.json["data"]["checks"]
     assert {c["id"] for c in rows} == set(CASES)
     assert all(c["calls"] and c["test"] and c["doc"] and c["severity"] for c in rows)
+    pretty = run_tool("security", "--list", "--pretty")
+    assert pretty.code == 0 and "iam-key-unused differs from Prowler" in " ".join(pretty.stdout.split())
 
 
 def test_sarif(lab, run_tool):
@@ -171,6 +238,8 @@ def test_sarif(lab, run_tool):
     run = doc["runs"][0]
     rules = [x["id"] for x in run["tool"]["driver"]["rules"]]
     assert set(rules) == set(CASES)
+    by_id = {x["id"]: x["properties"] for x in run["tool"]["driver"]["rules"]}
+    assert "45" in by_id["iam-key-unused"]["prowler_differs"] and "prowler_differs" not in by_id["iam-key-old"]
     assert len(run["results"]) == len(lab["data"]["findings"])
     for res in run["results"]:
         assert rules[res["ruleIndex"]] == res["ruleId"] and res["level"] in ("error", "warning", "note")
@@ -436,3 +505,66 @@ def test_narrowing_to_an_address_already_allowed_still_removes_the_open_range(sa
     _, r = plan_and_confirm(run_tool, "--fix", "sg-open-db", "--id", gid, "--region", FIX, "--cidr", "198.51.100.7/32")
     assert r.json["data"]["results"][0]["note"] == "198.51.100.7/32 was already allowed"
     assert _rules(ec2, gid) == {("tcp", 5432, "198.51.100.7/32")}
+
+
+# --- the guard reaches what a fix touches (issue 19): the group's VPC, the key's user, the run's own key ------
+
+GUARD = "ca-west-1"  # these tests confirm bulk plans: a region no other test uses, so nothing else is in them
+
+
+def _open_ssh(ec2, vpc: str | None = None) -> str:
+    gid = ec2.create_security_group(GroupName=name("sec-guard"), Description="test",
+                                    **({"VpcId": vpc} if vpc else {}))["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    return gid
+
+
+def test_fix_leaves_the_groups_of_a_production_vpc_alone(sandbox, run_tool):
+    """A protected VPC protects what it contains (DESIGN.md, Mutations; cleanup_sg already skips such a group):
+    the fix's action carries the VPC with the VPC's own tags (Action.touches), so the guard refuses it by name
+    (exit 4) and skips it in bulk; the plan and its confirm leave its rules as they were."""
+    ec2 = sandbox.client("ec2", GUARD)
+    vpc = ec2.create_vpc(CidrBlock="10.81.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "env", "Value": "production"}]}])["Vpc"]["VpcId"]
+    prod, plain = _open_ssh(ec2, vpc), _open_ssh(ec2)  # the group itself carries no tag at all
+    before = _rules(ec2, prod)
+    mark = sandbox.mark()
+    r = run_tool("security", "--fix", "sg-open-ssh", "--id", prod, "--region", GUARD)
+    assert r.code == 4 and f"VPC {vpc} is protected" in r.json["errors"][0]["message"], r.stdout
+    assert not r.json["data"].get("confirm") and mutating_calls(sandbox, mark) == []
+    plan, _ = plan_and_confirm(run_tool, "--fix", "sg-open-ssh", "--region", GUARD)
+    assert {a["id"] for a in plan} == {plain}
+    assert _rules(ec2, prod) == before and ("tcp", 22, "0.0.0.0/0") not in _rules(ec2, plain)
+    every = run_tool("security", "--fix", "sg-open-ssh", "--region", GUARD)
+    assert every.json["data"]["plan"] == []
+    assert f"VPC {vpc} is protected" in {s["id"]: s["reason"] for s in every.json["data"]["skipped"]}[prod]
+    assert [c["action"] for c in mutating_calls(sandbox, mark)] == ["RevokeSecurityGroupIngress"]  # plain's
+
+
+def test_fix_never_deactivates_a_protected_users_key_nor_the_runs_own(sandbox, run_tool):
+    """A key belongs to its user: an awswiz:protected user's keys are protected (IAM ListUsers returns no tags:
+    the user's come from ListUserTags). And the key the run signs with is refused as terminate refuses the
+    caller's own identity: deactivating it would cut the run off half-way (IAM User Guide, Manage access keys:
+    an inactive key cannot be used to sign requests)."""
+    iam = sandbox.client("iam")
+    old = iam.list_access_keys(UserName="sec-old-key")["AccessKeyMetadata"][0]["AccessKeyId"]
+    mark = sandbox.mark()
+    iam.tag_user(UserName="sec-old-key", Tags=[{"Key": "awswiz:protected", "Value": "true"}])
+    try:
+        r = run_tool("security", "--fix", "iam-key-old", "--id", old)
+        assert r.code == 4 and "IAM user sec-old-key (the key's owner) is protected" in r.json["errors"][0]["message"]
+        every = run_tool("security", "--fix", "iam-key-old")
+        assert every.code == 0 and old not in {a["id"] for a in every.json["data"]["plan"]}
+        assert "protected" in {s["id"]: s["reason"] for s in every.json["data"]["skipped"]}[old]
+    finally:
+        iam.untag_user(UserName="sec-old-key", TagKeys=["awswiz:protected"])
+    # the run's own key: the tool signs with sec-old-key's key id (moto checks no signature)
+    me = {"AWS_ACCESS_KEY_ID": old, "AWS_SECRET_ACCESS_KEY": "not-the-secret"}
+    r = run_tool("security", "--fix", "iam-key-old", "--id", old, env=me)
+    assert r.code == 4 and "the access key AwsWiz runs with" in r.json["errors"][0]["message"], r.stdout
+    every = run_tool("security", "--fix", "iam-key-old", env=me)
+    assert old not in {a["id"] for a in every.json["data"]["plan"]}
+    assert "runs with" in {s["id"]: s["reason"] for s in every.json["data"]["skipped"]}[old]
+    assert [c for c in mutating_calls(sandbox, mark) if c["action"] == "UpdateAccessKey"] == []
+    assert iam.list_access_keys(UserName="sec-old-key")["AccessKeyMetadata"][0]["Status"] == "Active"

@@ -24,9 +24,13 @@ def _render(console, data: dict) -> None:
     from rich.markup import escape
 
     if "checks" in data:
-        console.print(table(f"Checks ({len(data['checks'])})", ["id", "severity", "title", "fix", "prowler"],
+        console.print(table(f"Checks ({len(data['checks'])}; severity as Prowler's)",
+                            ["id", "severity", "title", "fix", "prowler"],
                             [[c["id"], c["severity"], c["title"], "yes" if c["fix"] else "", c["prowler"]]
                              for c in data["checks"]]))
+        for c in data["checks"]:
+            if c.get("prowler_differs"):
+                console.print(f"[yellow]{c['id']}[/] differs from Prowler: {escape(c['prowler_differs'])}")
         return
     rows = [[f["severity"], f["check"], f["region"], f["resource"], f.get("name") if f.get("name") != f["resource"]
              else None, escape(_short(f["evidence"])), escape(f.get("fix") or f.get("remedy") or "")]
@@ -75,7 +79,8 @@ def main(
     severity: Annotated[str | None, typer.Option(
         "--severity", metavar="LEVEL",
         help="Only checks of this severity or worse: critical, high, medium, low.")] = None,
-    list_: Annotated[bool, typer.Option("--list", help="Print the check table (no AWS call).")] = False,
+    list_: Annotated[bool, typer.Option("--list", help="Print the check table (no AWS call): severity as Prowler "
+                                        "rates the same check, and where ours differs from it.")] = False,
     fmt: Annotated[str, typer.Option(
         "--format", metavar="json|sarif", help="json (the envelope, default) or sarif (SARIF 2.1.0 for CI).")] = "json",
     fix: Annotated[str | None, typer.Option(
@@ -101,7 +106,8 @@ def main(
     if list_:
         return Result(data={"checks": [{"id": c.id, "title": c.title, "severity": c.severity, "service": c.service,
                                         "scope": c.scope, "calls": list(c.calls), "test": c.test, "fix": c.fix,
-                                        "prowler": c.prowler, "doc": c.doc} for c in CHECKS]}, render=_render)
+                                        "prowler": c.prowler, **({"prowler_differs": c.differs} if c.differs else {}),
+                                        "doc": c.doc} for c in CHECKS]}, render=_render)
     if fix is None and (id_ or cidr or confirm):
         raise BadInput("--id, --cidr and --confirm go with --fix ID", f"e.g. --fix sg-open-ssh --id sg-0abc "
                        f"(fixable: {', '.join(FIXABLE)})")

@@ -58,7 +58,7 @@ def security(records: list[dict], scope: str = "") -> list[dict]:
     for r in records:
         if r["type"] == "vpc:security-group":
             for check, ports in sg_open(r.get("open_to_world", [])).items():
-                out.append(_check(check, r, f"ports {', '.join(ports)} open to 0.0.0.0/0 or ::/0", scope, ports))
+                out.append(_check(check, r, f"{', '.join(ports)} open to the internet", scope, ports))
         elif r["type"] == "ec2:instance":
             ev = exposed(r.get("public_ip"), r.get("state"), r.get("security_groups") or [], open_by_group)
             if ev:

@@ -15,6 +15,8 @@ def rule(c) -> dict:
     props = {"security-severity": SCORE[c.severity], "severity": c.severity, "tags": ["security", c.service]}
     if c.prowler:
         props["prowler"] = c.prowler
+    if c.differs:
+        props["prowler_differs"] = c.differs
     return {"id": c.id, "name": c.id, "shortDescription": {"text": c.title},
             "fullDescription": {"text": f"{c.title}: {c.test}."},
             "help": {"text": f"Fix: {c.fix or c.remedy}. Source: {c.doc}."},

@@ -10,10 +10,10 @@ from . import instance_types, lean
 from .aws import paginate
 from .errors import DENIED_CODES
 from .fanout import FanOut
+from .open_rules import open_ports
 from .resources import Row, reads, tag_map, to_record
 
 GLOBAL = "global"
-WORLD = ("0.0.0.0/0", "::/0")
 
 
 def _described_types(client, types: list[str]) -> list[dict]:
@@ -48,32 +48,6 @@ def gpu_specs(client, types: list[str]) -> dict[str, dict]:
                 "gpu_model": " ".join(x for x in (acc.get("maker"), acc.get("model")) if x) or None,
             }
     return out
-
-
-def open_ports(perms: list[dict]) -> list[str]:
-    """Port ranges a security group opens to the whole internet ("all", "22", "8000-8100")."""
-    out = []
-    for p in perms or []:
-        cidrs = [r.get("CidrIp") for r in p.get("IpRanges", [])] + \
-                [r.get("CidrIpv6") for r in p.get("Ipv6Ranges", [])]
-        if not any(c in WORLD for c in cidrs):
-            continue
-        if p.get("IpProtocol") == "-1":
-            out.append("all")
-        else:
-            lo, hi = p.get("FromPort"), p.get("ToPort")
-            out.append(str(lo) if lo == hi else f"{lo}-{hi}")
-    return out
-
-
-def covers(ports: list[str], port: int) -> bool:
-    for p in ports:
-        if p == "all":
-            return True
-        lo, _, hi = p.partition("-")
-        if int(lo) <= port <= int(hi or lo):
-            return True
-    return False
 
 
 # what _shape reads of an item beyond the row's own paths (resources.reads)

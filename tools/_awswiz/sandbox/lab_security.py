@@ -2,8 +2,8 @@
 security.py must report, each beside a clean counterpart it must not. Called from lab.py's seed.
 
 Bad (fires)                                   Good (quiet)
-sec-ssh-open 22, sec-rdp-open 3389 (::/0),    sec-ssh-office 22 from one /32, sec-web 443 from anywhere
-  sec-db-open 5432, sec-all-open all ports
+sec-ssh-open 22, sec-rdp-open 3389 (::/0),    sec-ssh-office 22 from one /32, sec-web 443 from anywhere,
+  sec-db-open 5432, sec-all-open all ports    sec-ping: all ICMP, ICMPv6 (FromPort -1) and ESP (no ports)
 sec-exposed: public IP behind sec-rdp-open,   sec-hardened: public IP behind sec-ssh-office, IMDSv2 required
   IMDSv1 allowed
 launch template sec-lt-v1 (IMDSv1)            sec-lt-v2 (HttpTokens required)
@@ -11,8 +11,10 @@ volume sec-plain, its snapshot (made public)  volume sec-encrypted, its snapshot
 AMI sec-public-ami (launch permission all)    sec-private-ami
 EBS default encryption off elsewhere          on in eu-central-1
 CloudTrail and GuardDuty off elsewhere        trail sec-trail logging and a detector in eu-central-1
-bucket awswiz-sec-public-acl (public-read),   awswiz-sec-private (block public access on)
-  awswiz-sec-public-policy (Principal *)
+bucket awswiz-sec-public-acl (public-read),   awswiz-sec-private (block public access on),
+  awswiz-sec-public-policy (Principal *),     awswiz-sec-vpce-only (Principal * from one fixed VPC endpoint)
+  awswiz-sec-public-tls (Principal *, only
+  an aws:SecureTransport condition)
 user sec-console-nomfa (password, no MFA)     sec-console-mfa (password and a virtual MFA device)
 user sec-old-key: a key made 200 days ago     sec-fresh-key: a key made today
 policy sec-admin-star (* on *)                sec-read-logs (logs:Get* on one log group)
@@ -72,6 +74,15 @@ def _network(lab, ec2) -> None:
                                ("sec-web", 443, WORLD4, WORLD6)):
         lab.sec = getattr(lab, "sec", {})
         lab.sec[name] = _sg(ec2, name, port, v4, v6)
+    # "All ICMP - IPv4" / "All ICMP - IPv6" as the console writes them: FromPort -1 is every ICMP type, ToPort -1
+    # every code (botocore ec2 IpPermission.FromPort/ToPort). Very common, and not an open port; and a protocol
+    # that has no ports at all.
+    lab.sec["sec-ping"] = ec2.create_security_group(GroupName="sec-ping", Description="sec-ping",
+                                                    TagSpecifications=_tags("security-group", "sec-ping"))["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=lab.sec["sec-ping"], IpPermissions=[
+        {"IpProtocol": "icmp", "FromPort": -1, "ToPort": -1, "IpRanges": WORLD4},
+        {"IpProtocol": "icmpv6", "FromPort": -1, "ToPort": -1, "Ipv6Ranges": WORLD6},
+        {"IpProtocol": "50", "IpRanges": WORLD4}])  # IPsec ESP: a protocol without ports (sandbox/sg_protocols.py)
     image = lab.image(REGION)
     for name, sg, tokens in (("sec-exposed", "sec-rdp-open", "optional"),
                              ("sec-hardened", "sec-ssh-office", "required")):
@@ -82,7 +93,7 @@ def _network(lab, ec2) -> None:
     ec2.create_launch_template(LaunchTemplateName="sec-lt-v2", LaunchTemplateData={
         "InstanceType": "t3.micro", "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"}})
     lab.count("security:bad", 7)
-    lab.count("security:good", 5)
+    lab.count("security:good", 6)
 
 
 def _storage(lab, ec2) -> None:
@@ -125,7 +136,8 @@ def _aws_defaults(s3, bucket: str) -> None:
 
 def _buckets(lab) -> None:
     s3 = lab.c("s3", REGION)
-    for b in ("awswiz-sec-public-acl", "awswiz-sec-public-policy", "awswiz-sec-private"):
+    for b in ("awswiz-sec-public-acl", "awswiz-sec-public-policy", "awswiz-sec-private", "awswiz-sec-public-tls",
+              "awswiz-sec-vpce-only"):
         s3.create_bucket(Bucket=b, CreateBucketConfiguration={"LocationConstraint": REGION})
     for b in [x["Name"] for x in lab.c("s3").list_buckets()["Buckets"]]:
         _aws_defaults(lab.c("s3", REGION), b)
@@ -138,8 +150,17 @@ def _buckets(lab) -> None:
         "Version": "2012-10-17", "Statement": [{"Sid": "PublicRead", "Effect": "Allow", "Principal": "*",
                                                 "Action": "s3:GetObject",
                                                 "Resource": "arn:aws:s3:::awswiz-sec-public-policy/*"}]}))
-    lab.count("security:bad", 2)
-    lab.count("security:good", 1)
+    # A condition that narrows nothing (HTTPS only) leaves a bucket public; one that pins a fixed VPC endpoint does
+    # not (Amazon S3 User Guide, Blocking public access, "The meaning of 'public'").
+    for b, cond in (("awswiz-sec-public-tls", {"Bool": {"aws:SecureTransport": "true"}}),
+                    ("awswiz-sec-vpce-only", {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d4e5f60718"}})):
+        s3.delete_public_access_block(Bucket=b)
+        s3.put_bucket_policy(Bucket=b, Policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Sid": "Read", "Effect": "Allow", "Principal": "*",
+                                                    "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{b}/*",
+                                                    "Condition": cond}]}))
+    lab.count("security:bad", 3)
+    lab.count("security:good", 2)
 
 
 def _iam(lab) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from ..aws import paginate
 from ..checks import finding, fix_command
+from ..open_rules import label, open_ports, pieces
 from ..resources import tag_map
-from ..snapshot import open_ports
 from .network import SG_CHECKS, exposed, prowler_id, sg_open
 
 CHECKS = {*SG_CHECKS, "ec2-public-open-sg", "ec2-imdsv1", "ec2-launch-template-imdsv1", "ebs-volume-unencrypted",
@@ -89,20 +89,16 @@ def _groups_and_instances(results: dict, region: str, scope: str) -> list[dict]:
             used.setdefault(g["GroupId"], []).append(i["InstanceId"])
     open_by_group: dict[str, list[str]] = {}
     for g in groups:
-        gid, rules = g["GroupId"], {}
-        for perm in g.get("IpPermissions", []):
-            ports = open_ports([perm])
-            open_by_group.setdefault(gid, []).extend(ports)
-            for check in sg_open(ports):
-                cidrs = [r["CidrIp"] for r in perm.get("IpRanges", []) if r.get("CidrIp") in ("0.0.0.0/0",)] + \
-                        [r["CidrIpv6"] for r in perm.get("Ipv6Ranges", []) if r.get("CidrIpv6") == "::/0"]
-                rule = {"protocol": perm.get("IpProtocol"), "ports": ports[0], "from": cidrs}
-                rules.setdefault(check, []).append(rule)
-        for check, rs in rules.items():
-            out.append(finding(check, gid, region, {"rules": rs, "used_by": used.get(gid, []), "vpc": g.get("VpcId")},
+        gid, perms = g["GroupId"], g.get("IpPermissions") or []
+        open_by_group[gid] = open_ports(perms)
+        for check, labels in sg_open(open_by_group[gid]).items():
+            rules = [{"protocol": perm.get("IpProtocol"), "ports": label(perm), "from": ranges}
+                     for perm, ranges in pieces(perms, labels)]
+            out.append(finding(check, gid, region, {"rules": rules, "open": labels, "used_by": used.get(gid, []),
+                                                    "vpc": g.get("VpcId")},
                                rtype="vpc:security-group", name=g.get("GroupName"),
                                fix=fix_command(check, gid, region, scope), tags=tag_map(g.get("Tags")),
-                               prowler=prowler_id(check, [r["ports"] for r in rs]), group=g))
+                               prowler=prowler_id(check, labels), group=g))
     for i in instances:
         iid, tags = i["InstanceId"], tag_map(i.get("Tags"))
         ev = exposed(i.get("PublicIpAddress"), i.get("State", {}).get("Name"),

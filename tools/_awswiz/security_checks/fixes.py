@@ -1,6 +1,7 @@
 """--fix: one guarded Action per finding of a fixable check, and the calls that apply it.
 
-sg-open-*: revoke exactly the world ranges (0.0.0.0/0, ::/0) of each rule that fires, and with --cidr add the
+sg-open-*: revoke exactly the ranges that open the port to the internet (0.0.0.0/0, ::/0, or the pieces that
+cover it together: open_rules.pieces) of each rule that reaches it, and with --cidr add the
 same protocol and ports from that one address instead; ec2-imdsv1: require IMDSv2 on the instance;
 ebs-default-encryption-off: turn it on in the region; s3-account-pab-off: all four account settings on;
 iam-key-old / iam-key-unused: make the key Inactive (it can be made Active again; nothing is deleted).
@@ -12,7 +13,7 @@ import ipaddress
 
 from ..errors import BadInput
 from ..guard import Action, Plan
-from ..snapshot import WORLD, open_ports
+from ..open_rules import label, open_ports, pieces
 from . import gather  # noqa: I001 - the package, then its modules
 from .network import SG_CHECKS, sg_open
 from .s3 import PAB_KEYS, s3control
@@ -34,25 +35,28 @@ def parse_cidr(value: str | None) -> str | None:
     return str(net)
 
 
-def _world_part(perm: dict) -> dict:
+def _revoke(perm: dict, ranges: list[str]) -> dict:
+    """The part of one rule to revoke: its protocol and ports with only these ranges (AWS revokes exactly
+    the protocol, ports and ranges given: Amazon EC2 API Reference, RevokeSecurityGroupIngress)."""
     rule = {k: perm[k] for k in ("IpProtocol", "FromPort", "ToPort") if k in perm}
-    v4 = [{"CidrIp": r["CidrIp"]} for r in perm.get("IpRanges", []) if r.get("CidrIp") in WORLD]
-    v6 = [{"CidrIpv6": r["CidrIpv6"]} for r in perm.get("Ipv6Ranges", []) if r.get("CidrIpv6") in WORLD]
+    v4 = [{"CidrIp": c} for c in ranges if ":" not in c]
+    v6 = [{"CidrIpv6": c} for c in ranges if ":" in c]
     return {**rule, **({"IpRanges": v4} if v4 else {}), **({"Ipv6Ranges": v6} if v6 else {})}
 
 
 def _actions(f: dict, cidr: str | None) -> list[Action]:
     check, rid, region = f["check"], f["resource"], f["region"]
-    base = {"type": f["type"], "id": rid, "region": region, "name": f.get("name"), "tags": f.get("_tags") or {}}
+    base = {"type": f["type"], "id": rid, "region": region, "name": f.get("name"), "tags": f.get("_tags") or {},
+            "touches": f.get("_touches") or {}, "blocked": f.get("_blocked")}
     if check in SG_CHECKS:
+        perms = f["_group"].get("IpPermissions") or []
+        labels = sg_open(open_ports(perms)).get(check, [])
         out = []
-        for perm in f["_group"].get("IpPermissions", []):
-            if check in sg_open(open_ports([perm])):
-                world = _world_part(perm)
-                ports = open_ports([perm])[0]
-                what = f"{perm.get('IpProtocol')} {ports} from the internet"
-                out.append(Action(op="narrow" if cidr else "revoke", **base, state={"revoke": world, "cidr": cidr},
-                                  detail={"rule": what + (f" -> from {cidr}" if cidr else " removed")}))
+        for perm, ranges in pieces(perms, labels):
+            what = f"{perm.get('IpProtocol')} {label(perm)} from {', '.join(ranges)}"
+            out.append(Action(op="narrow" if cidr else "revoke", **base,
+                              state={"revoke": _revoke(perm, ranges), "cidr": cidr},
+                              detail={"rule": what + (f" -> from {cidr}" if cidr else " removed")}))
         return out
     if check == "ec2-imdsv1":
         return [Action(op="require-imdsv2", **base, state=f["_metadata"],
@@ -68,9 +72,45 @@ def _actions(f: dict, cidr: str | None) -> list[Action]:
     raise ValueError(check)  # pragma: no cover - FIXABLE and this function agree
 
 
+OWN_KEY = "this is the access key AwsWiz runs with: deactivating it would cut the run off half-way"
+
+
+def _own_key(aws) -> str | None:
+    """The id of the access key this run signs with (an identifier, never the secret), or None."""
+    creds = aws.session.get_credentials()
+    return getattr(creds, "access_key", None) if creds is not None else None
+
+
+def _touch(aws, check: str, chosen: list[dict]) -> None:
+    """What each fix touches besides its resource, with ITS OWN tags (the guard judges protection, DESIGN.md):
+    a security group's VPC (a protected VPC protects its groups, as cleanup_sg holds), an access key's user."""
+    from ..aws import paginate
+    from ..resources import tag_map
+
+    if check in SG_CHECKS:
+        for region in {f["region"] for f in chosen}:
+            vpcs = sorted({f["_group"]["VpcId"] for f in chosen if f["region"] == region and f["_group"].get("VpcId")})
+            if vpcs:
+                found = aws.client("ec2", region).describe_vpcs(VpcIds=vpcs)["Vpcs"]
+                tags = {v["VpcId"]: tag_map(v.get("Tags")) for v in found}
+                for f in chosen:
+                    if (vpc := f["_group"].get("VpcId")) in tags and f["region"] == region:
+                        f["_touches"] = {f"VPC {vpc}": tags[vpc]}
+    elif check in ("iam-key-old", "iam-key-unused"):
+        iam, own, users = aws.client("iam"), _own_key(aws), {}
+        for f in chosen:
+            user = f["_user"]
+            if user not in users:  # IAM ListUsers leaves tags out (IAM API Reference, ListUsers): ask the user
+                users[user] = tag_map(paginate(iam, "list_user_tags", "Tags", UserName=user))
+            f["_touches"] = {f"IAM user {user} (the key's owner)": users[user]}
+            if f["resource"] == own:
+                f["_blocked"] = OWN_KEY
+
+
 def plan(aws, check: str, regions: list[str], ids: list[str], cidr: str | None, scope: str) -> Plan:
     found, errors, _ = gather(aws, regions, {check}, scope)
     chosen = [f for f in found if not ids or f["resource"] in ids]
+    _touch(aws, check, chosen)
     p = Plan(actions=[a for f in chosen for a in _actions(f, cidr)], errors=errors,
              scope={"check": check, "regions": regions, "cidr": cidr, **({"ids": ids} if ids else {})})
     seen = {f["resource"] for f in chosen}

@@ -1,10 +1,10 @@
-"""The tests of the security-group checks, on the port ranges a rule opens to the world as
-snapshot.open_ports gives them ("all", "22", "8000-8100"): security.py reads them from each rule,
-scan from each group's record, so both find the same groups."""
+"""The tests of the security-group checks, on the stretches a group opens to the internet as
+open_rules.open_ports gives them ("all", "22", "8000-8100", "udp 53", "icmp all"): security.py reads them from
+each group's rules, scan from each group's record, so both find the same groups."""
 
 from __future__ import annotations
 
-from ..snapshot import covers
+from ..open_rules import covers
 
 DB_PORTS = (3306, 5432, 1433, 1521, 27017, 6379, 9200, 11211, 5439)
 PORTS = {"sg-open-ssh": (22,), "sg-open-rdp": (3389,), "sg-open-db": DB_PORTS}
@@ -42,7 +42,9 @@ def prowler_id(check: str, ports: list[str]) -> str | None:
 
 
 def is_all(port: str) -> bool:
-    return port in ("all", "0-65535")
+    """Every port open: protocol -1, or a whole TCP or UDP range (as Prowler's all-ports check counts 65536
+    ports of any protocol)."""
+    return port in ("all", "0-65535", "udp 0-65535")
 
 
 def sg_open(ports: list[str]) -> dict[str, list[str]]:

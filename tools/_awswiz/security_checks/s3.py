@@ -85,18 +85,78 @@ def full(pab: dict | None) -> bool:
     return bool(pab) and all(pab.get(k) for k in PAB_KEYS)
 
 
+# The condition keys that make a Principal "*" statement non-public when they hold fixed values (no wildcard, no
+# policy variable): Amazon S3 User Guide, Blocking public access to your Amazon S3 storage, "The meaning of
+# 'public'" (also the S3 API Reference, PublicAccessBlockConfiguration): a set of CIDRs in aws:SourceIp, or a fixed
+# aws:SourceArn, aws:SourceVpc, aws:SourceVpce, aws:SourceOwner, aws:SourceAccount, aws:userid (outside the
+# pattern "AROLEID:*"), s3:DataAccessPointArn, s3:DataAccessPointAccount,
+# s3:x-amz-server-side-encryption-aws-kms-key-id, or a fixed principal (aws:PrincipalAccount, aws:PrincipalArn,
+# aws:PrincipalOrgID). Any other key (aws:SecureTransport, s3:prefix, aws:UserAgent, aws:Referer, ...) narrows
+# nothing: the statement stays public. (Prowler's is_policy_public takes the same keys as restricting whatever
+# their value, wildcards included, and aws:SourceIp only when every range is private; ours reads S3's own rule.)
+FIXED_KEYS = {"aws:sourcearn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceowner", "aws:sourceaccount",
+              "aws:userid", "aws:principalaccount", "aws:principalarn", "aws:principalorgid",
+              "s3:dataaccesspointarn", "s3:dataaccesspointaccount", "s3:x-amz-server-side-encryption-aws-kms-key-id"}
+# operators under which a key must hold one of the values (a ...IfExists operator passes when the key is absent,
+# as aws:SourceVpc is for a request from the internet: IAM User Guide, Condition operators, ...IfExists)
+MATCHING = {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"}
+
+
+def _fixed(key: str, value) -> bool:
+    text = str(value)
+    if key == "aws:userid" and text.endswith(":*"):
+        text = text[:-2]  # a role's id and any session name: the role is fixed
+    return bool(text) and not any(ch in text for ch in "*?") and "${" not in text
+
+
+def _restricts(operator: str, key: str, values) -> bool:
+    from ..open_rules import covers_internet
+
+    op, key = operator.lower().split(":")[-1], key.lower()  # ForAnyValue:/ForAllValues: qualify the same test
+    values = values if isinstance(values, list) else [values]
+    if not values:
+        return False
+    if key == "aws:sourceip":
+        return op == "ipaddress" and all(_valid_ip(v) for v in values) and not covers_internet(
+            str(v) if "/" in str(v) else f"{v}/{128 if ':' in str(v) else 32}" for v in values)
+    return op in MATCHING and key in FIXED_KEYS and all(_fixed(key, v) for v in values)
+
+
+def _valid_ip(value) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+        return True
+    except ValueError:
+        return False
+
+
+def _public_principal(p) -> bool:
+    if p == "*":
+        return True
+    if isinstance(p, dict):
+        aws = p.get("AWS", [])
+        return "*" in (aws if isinstance(aws, list) else [aws])
+    return False
+
+
 def public_statements(policy_text: str | None) -> list[dict]:
-    """Allow statements open to everyone: Principal "*" or {"AWS": "*"}, and no Condition to narrow them."""
+    """Allow statements open to everyone: Principal "*" (or AWS "*") whose Condition, if any, pins no key S3
+    counts as restricting to a fixed value (FIXED_KEYS, a set of CIDRs): aws:SecureTransport alone keeps it public."""
     if not policy_text:
         return []
     doc = json.loads(policy_text) if isinstance(policy_text, str) else policy_text
     stmts = doc.get("Statement", [])
     out = []
     for s in stmts if isinstance(stmts, list) else [stmts]:
-        p = s.get("Principal")
-        anyone = p == "*" or (isinstance(p, dict) and p.get("AWS") in ("*", ["*"]))
-        if s.get("Effect") == "Allow" and anyone and not s.get("Condition"):
-            out.append({k: s[k] for k in ("Sid", "Effect", "Principal", "Action", "Resource") if k in s})
+        if not isinstance(s, dict) or s.get("Effect") != "Allow" or not _public_principal(s.get("Principal")):
+            continue
+        cond = s.get("Condition") or {}
+        if any(_restricts(op, key, vals) for op, keys in cond.items() if isinstance(keys, dict)
+               for key, vals in keys.items()):
+            continue
+        out.append({k: s[k] for k in ("Sid", "Effect", "Principal", "Action", "Resource", "Condition") if k in s})
     return out
 
 
