@@ -92,3 +92,26 @@ def get_products(params, region, state):
             if all(fields.get(k) == v for k, v in filters.items()):
                 items.append(json.dumps(doc))
     return {"FormatVersion": "aws_v1", "PriceList": items}
+
+
+def _install_lb_scheme() -> None:
+    """moto gap: a load balancer created without Scheme describes with none (moto passes Scheme=None over its own
+    default). AWS's default is internet-facing (elbv2 CreateLoadBalancer, Scheme: "The default is an
+    Internet-facing load balancer"; "The nodes of an Internet-facing load balancer have public IP addresses", which
+    are billed as public IPv4). A Gateway Load Balancer takes no scheme."""
+    from moto.elbv2.models import ELBv2Backend
+
+    if getattr(ELBv2Backend, "_awswiz_scheme", False):
+        return
+    create = ELBv2Backend.create_load_balancer
+
+    def create_load_balancer(self, *a, **kw):
+        if kw.get("scheme") is None and kw.get("loadbalancer_type") != "gateway":
+            kw["scheme"] = "internet-facing"
+        return create(self, *a, **kw)
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
+    ELBv2Backend._awswiz_scheme = True
+
+
+_install_lb_scheme()
