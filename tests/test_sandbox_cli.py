@@ -126,3 +126,46 @@ def test_ce_get_cost_and_usage(sandbox):
     assert month["TimePeriod"] == {"Start": "2026-10-01", "End": "2026-11-01"}
     cost = month["Total"]["UnblendedCost"]
     assert float(cost["Amount"]) > 0 and cost["Unit"] == "USD" and isinstance(month["Estimated"], bool)
+
+
+def _minimal(shape, depth: int = 0):
+    """A value of a botocore input shape with only its required members (dummy values)."""
+    if shape.type_name == "structure":
+        return {n: _minimal(shape.members[n], depth + 1) for n in shape.required_members} if depth < 4 else {}
+    if shape.type_name == "list":
+        return [_minimal(shape.member, depth + 1)] if shape.metadata.get("min") else []
+    if shape.type_name == "map":
+        return {}
+    if shape.type_name in ("integer", "long"):
+        return max(1, shape.metadata.get("min", 1))
+    if shape.type_name in ("double", "float"):
+        return 1.0
+    if shape.type_name == "boolean":
+        return False
+    if shape.type_name == "timestamp":
+        return "2026-11-01T00:00:00Z"
+    return shape.enum[0] if shape.enum else "x" * max(1, shape.metadata.get("min", 1))
+
+
+@pytest.mark.parametrize("service", ["pricing", "service-quotas"])
+def test_every_operation_answers_json_as_aws_does(sandbox, service):
+    # "For the services the sandbox emulates, every operation answers as AWS does or with an AWS-shaped error":
+    # each operation of the botocore model, called with only its required members, either answers or fails with
+    # one of the errors the model lists for it (botocore parses a JSON error; an HTML page would be a bare 500)
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    client = boto3.client(service, region_name=REGION, endpoint_url=sandbox.url, aws_access_key_id="testing",
+                          aws_secret_access_key="testing", config=Config(retries={"max_attempts": 1}))
+    model = client.meta.service_model
+    for op in model.operation_names:
+        om = model.operation_model(op)
+        params = _minimal(om.input_shape) if om.input_shape else {}
+        try:
+            client._make_api_call(op, params)
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            allowed = {e.name for e in om.error_shapes}
+            assert code in allowed, f"{op}: {code} ({exc.response['ResponseMetadata'].get('HTTPStatusCode')}) " \
+                                    f"not among {sorted(allowed)}"
