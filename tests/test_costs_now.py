@@ -80,7 +80,9 @@ def test_every_public_ipv4_address_is_priced_once(sandbox, run_tool):
     # InstanceNetworkInterfaceSpecification.AssociatePublicIpAddress: AWS "charges for all public IPv4 addresses,
     # including public IPv4 addresses associated with running instances and Elastic IP addresses". elbv2
     # CreateLoadBalancer, Scheme: "The nodes of an Internet-facing load balancer have public IP addresses" (the
-    # default scheme): one per AZ it is in; an internal one has none.
+    # default scheme): one per AZ it is in; an internal one has none, nor one of IpAddressType
+    # dualstack-without-public-ipv4; an NLB's Elastic IP in an AZ (SubnetMappings AllocationId, listed in that zone's
+    # LoadBalancerAddresses) is billed once, as the address.
     r = IPV4_REGION
     ec2, elb = sandbox.client("ec2", r), sandbox.client("elbv2", r)
     vpc = ec2.create_vpc(CidrBlock="10.91.0.0/16")["Vpc"]["VpcId"]
@@ -100,6 +102,11 @@ def test_every_public_ipv4_address_is_priced_once(sandbox, run_tool):
     internal_alb = elb.create_load_balancer(Name="ipv4-internal", Subnets=subnets,
                                             Scheme="internal")["LoadBalancers"][0]
     public_nlb = elb.create_load_balancer(Name="ipv4-nlb", Subnets=subnets, Type="network")["LoadBalancers"][0]
+    no_ipv4_alb = elb.create_load_balancer(Name="ipv4-none", Subnets=subnets,
+                                           IpAddressType="dualstack-without-public-ipv4")["LoadBalancers"][0]
+    nlb_eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    eip_nlb = elb.create_load_balancer(Name="ipv4-nlb-eip", Type="network", SubnetMappings=[
+        {"SubnetId": subnets[0], "AllocationId": nlb_eip}, {"SubnetId": subnets[1]}])["LoadBalancers"][0]
 
     out = run_tool("costs", "--now", "--region", r)
     assert out.code == 0, out.stderr
@@ -115,7 +122,8 @@ def test_every_public_ipv4_address_is_priced_once(sandbox, run_tool):
     # an instance's Elastic IP is priced once, as the address (its own line), not again on the instance
     assert burn[with_eip["InstanceId"]]["per_hour"] == pytest.approx(t3, abs=1e-4)
     assert burn[alloc]["per_hour"] == pytest.approx(ip_hour, abs=1e-4)
-    for lb, ips in ((public_alb, 2), (internal_alb, 0), (public_nlb, 2)):
+    assert burn[nlb_eip]["per_hour"] == pytest.approx(ip_hour, abs=1e-4)
+    for lb, ips in ((public_alb, 2), (internal_alb, 0), (public_nlb, 2), (no_ipv4_alb, 0), (eip_nlb, 1)):
         family = "Load Balancer-" + lb["Type"].capitalize()
         lb_hour = api_price(sandbox, "AWSELB", "LoadBalancerUsage", r, productFamily=family)
         line = burn[lb["LoadBalancerArn"]]

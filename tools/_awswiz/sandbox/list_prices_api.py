@@ -50,24 +50,47 @@ def price(service: str, family: str, usage: str, region: str) -> float | None:
     return None
 
 
-def _install_lb_scheme() -> None:
-    """moto gap: a load balancer created without Scheme describes with none (moto passes Scheme=None over its own
-    default). AWS's default is internet-facing (elbv2 CreateLoadBalancer, Scheme: "The default is an
-    Internet-facing load balancer"; "The nodes of an Internet-facing load balancer have public IP addresses", which
-    are billed as public IPv4). A Gateway Load Balancer takes no scheme."""
-    from moto.elbv2.models import ELBv2Backend
+def _install_lb_addresses() -> None:
+    """What decides a load balancer's public IPv4 addresses, as AWS describes them and moto does not:
+    - Scheme: created without one, moto describes none; AWS's default is internet-facing (elbv2 CreateLoadBalancer,
+      Scheme: "The default is an Internet-facing load balancer"; "The nodes of an Internet-facing load balancer
+      have public IP addresses"). A Gateway Load Balancer takes no scheme.
+    - IpAddressType dualstack-without-public-ipv4 (botocore elbv2 IpAddressType): moto refuses it; AWS takes it.
+    - SubnetMappings AllocationId (an NLB's Elastic IP per AZ): AWS lists it in the zone's LoadBalancerAddresses
+      ({IpAddress, AllocationId}); moto drops it."""
+    from moto.ec2.models import ec2_backends
+    from moto.elbv2.models import AvailabilityZone, ELBv2Backend, FakeLoadBalancer
 
-    if getattr(ELBv2Backend, "_awswiz_scheme", False):
+    if getattr(ELBv2Backend, "_awswiz_addresses", False):
         return
     create = ELBv2Backend.create_load_balancer
 
     def create_load_balancer(self, *a, **kw):
         if kw.get("scheme") is None and kw.get("loadbalancer_type") != "gateway":
             kw["scheme"] = "internet-facing"
-        return create(self, *a, **kw)
+        wanted = kw.get("ip_address_type")
+        if wanted == "dualstack-without-public-ipv4":
+            kw["ip_address_type"] = "dualstack"
+        lb = create(self, *a, **kw)
+        lb.ip_address_type = wanted or lb.ip_address_type
+        ec2 = ec2_backends[self.account_id][self.region_name]
+        lb.awswiz_eips = {}
+        for m in kw.get("subnet_mappings") or []:
+            if m.get("AllocationId"):
+                (addr,) = ec2.describe_addresses(allocation_ids=[m["AllocationId"]])
+                lb.awswiz_eips[m["SubnetId"]] = {"IpAddress": addr.public_ip, "AllocationId": m["AllocationId"]}
+        return lb
+
+    def availability_zones(self):
+        zones = [AvailabilityZone(subnet) for subnet in self.subnets]
+        for z in zones:
+            if z.subnet_id in getattr(self, "awswiz_eips", {}):
+                z.load_balancer_addresses = [self.awswiz_eips[z.subnet_id]]
+        return zones
 
     ELBv2Backend.create_load_balancer = create_load_balancer
-    ELBv2Backend._awswiz_scheme = True
+    FakeLoadBalancer.availability_zones = property(availability_zones)
+    ELBv2Backend._awswiz_addresses = True
 
 
-_install_lb_scheme()
+_install_lb_addresses()
