@@ -169,3 +169,25 @@ def test_every_operation_answers_json_as_aws_does(sandbox, service):
             allowed = {e.name for e in om.error_shapes}
             assert code in allowed, f"{op}: {code} ({exc.response['ResponseMetadata'].get('HTTPStatusCode')}) " \
                                     f"not among {sorted(allowed)}"
+
+
+def test_pricing_filters_and_paging_refuse_what_aws_refuses(sandbox):
+    # botocore pricing model: GetProductsMaxResults 1..100; FilterType TERM_MATCH|EQUALS|CONTAINS|ANY_OF|NONE_OF;
+    # a NextToken belongs to its query (InvalidNextTokenException otherwise)
+    from botocore.exceptions import ClientError
+
+    pricing = sandbox.client("pricing")
+    where = [{"Type": "TERM_MATCH", "Field": "location", "Value": VIRGINIA}]
+    with pytest.raises(ClientError) as exc:
+        pricing.get_products(ServiceCode="AmazonEC2", Filters=where, MaxResults=101)
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterException"
+    first = pricing.get_products(ServiceCode="AmazonEC2", Filters=where, MaxResults=2)
+    assert len(first["PriceList"]) == 2 and first["NextToken"]
+    with pytest.raises(ClientError) as exc:
+        pricing.get_products(ServiceCode="AmazonVPC", Filters=where, NextToken=first["NextToken"])
+    assert exc.value.response["Error"]["Code"] == "InvalidNextTokenException"
+    # ANY_OF takes comma-separated values; EQUALS matches an attribute exactly
+    both = pricing.get_products(ServiceCode="AmazonEC2", Filters=[
+        {"Type": "ANY_OF", "Field": "instanceType", "Value": "g5.xlarge,p5.48xlarge"},
+        {"Type": "EQUALS", "Field": "regionCode", "Value": REGION}])["PriceList"]
+    assert sorted(json.loads(p)["product"]["attributes"]["instanceType"] for p in both) == ["g5.xlarge", "p5.48xlarge"]
