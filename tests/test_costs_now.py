@@ -146,3 +146,13 @@ def test_launch_price_counts_the_public_ipv4_address_it_asks_for(sandbox, run_to
     assert ip_hour != 0.005  # the region's price, not the us-east-1 table's
     assert detail["on_demand_price"] == pytest.approx(on_demand(sandbox, "g5.xlarge", region), abs=1e-4)
     assert detail["price_per_hour"] == pytest.approx(detail["on_demand_price"] + ip_hour, abs=1e-4)
+
+
+def test_an_in_use_address_is_priced_from_an_older_cache_too():
+    # Amazon VPC pricing: an in-use public IPv4 address costs what an idle one does; a price cache written before
+    # the in-use usage type was read holds only the idle one, which then prices both (not the us-east-1 table)
+    from _awswiz import list_prices as lp
+
+    doc = {"ipv4": {"date": "2026-11-10", "prices": {"eu-west-1": {"ipv4": 0.0056}}}}
+    assert lp.rate(doc, "ipv4:in-use", "eu-west-1") == (0.0056, "Pricing API eu-west-1 (AmazonVPC)", "2026-11-10")
+    assert lp.rate(doc, "ipv4:in-use", "us-west-2")[1].startswith("list price us-east-1")

@@ -169,7 +169,9 @@ def rate(doc: dict, key: str, region: str) -> tuple[float, str, str] | None:
     the cache holds one, else the table's; None if neither knows the key."""
     kind = kind_of(key)
     entry = doc.get(kind) or {}
-    usd = entry.get("prices", {}).get(region, {}).get(key)
+    found = entry.get("prices", {}).get(region, {})
+    # an in-use address costs what an idle one does (Amazon VPC pricing); a cache of older runs has only the latter
+    usd = found.get(key, found.get(kind) if key in ALSO.get(kind, {}).values() else None)
     if usd is not None:
         return usd, f"Pricing API {region} ({QUERIES[kind][0]})", entry["date"]
     if key not in TABLE:
