@@ -170,7 +170,7 @@ def _history(params, region, state, code=None):
     out = [_public(r) for r in state["quotas"]["requests"]
            if r["_region"] == region and (not service or r["ServiceCode"] == service)
            and (not code or r["QuotaCode"] == code) and (not status or r["Status"] == status)]
-    return {"RequestedQuotas": out}
+    return page(params, out, 100, "RequestedQuotas", ERRORS)
 
 
 @handles(P + "ListRequestedServiceQuotaChangeHistory")
