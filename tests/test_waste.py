@@ -45,6 +45,12 @@ def ipv4(sb) -> float:  # Amazon VPC pricing: every public IPv4 address, idle or
     return api_price(sb, "AmazonVPC", "PublicIPv4:IdleAddress", group="VPCPublicIPv4Address")
 
 
+def ipv4_in_use(sb, region: str = REGION) -> float:
+    # Amazon VPC pricing, "Public IPv4 Address": an address in use (an instance's own, a load balancer node's) is
+    # billed as an idle one is; the price list names it PublicIPv4:InUseAddress
+    return api_price(sb, "AmazonVPC", "PublicIPv4:InUseAddress", region, group="VPCPublicIPv4Address")
+
+
 def snapshot(sb) -> float:  # the standard tier, not the archive tier the same family holds
     return api_price(sb, "AmazonEC2", "EBS:SnapshotUsage", productFamily="Storage Snapshot")
 
@@ -187,11 +193,18 @@ def test_idle_gpu_instances_from_cloudwatch_cpu_and_gpu(sb, run_tool):
     mark = sb.mark()
     _, items = waste(run_tool, "--region", GPU_REGION, "--idle-hours", "24")
     assert busy not in items and gpu_busy not in items
+    # EC2 API Reference, AssociatePublicIpAddress: "If launching into a default subnet, the default value is true",
+    # and AWS "charges for all public IPv4 addresses, including public IPv4 addresses associated with running
+    # instances": an idle box costs its hour and its address's
+    month = on_demand_month(sb, "g5.xlarge", GPU_REGION) + ipv4_in_use(sb, GPU_REGION) * HOURS
     for iid in (idle, gpu_idle):
         item = items[iid]
+        (inst,) = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"]
+        assert inst.get("PublicIpAddress")
         assert (item["kind"], item["type"]) == ("idle-gpu", "ec2:instance")
-        assert item["monthly_usd"] == on_demand_month(sb, "g5.xlarge", GPU_REGION)
-        assert item["price_basis"] == "Pricing API on-demand (Linux)" and item["price_date"]
+        assert item["monthly_usd"] == pytest.approx(month, abs=0.011)
+        assert item["price_basis"] == f"Pricing API on-demand (Linux); Pricing API {GPU_REGION} (AmazonVPC)"
+        assert item["price_date"]
         assert item["next"] == f"uv run tools/stop.py --id {iid} --region {GPU_REGION} --sandbox"
     assert "GPU utilisation" in items[gpu_idle]["why"] and "CPU" in items[idle]["why"]
     # a one-time spot instance cannot be stopped ("Stop a Spot Instance", EC2 User Guide): terminate it instead
@@ -230,7 +243,10 @@ def test_nat_gateway_and_load_balancer_without_traffic(sb, run_tool):
     lb = items[arn]
     assert (lb["kind"], lb["type"]) == ("idle-load-balancer", "elb:load-balancer")
     alb_hour = api_price(sb, "AWSELB", "LoadBalancerUsage", productFamily="Load Balancer-Application")
-    assert lb["monthly_usd"] == round(alb_hour * HOURS, 2)  # Elastic Load Balancing pricing: the hour, not LCUs
+    # Elastic Load Balancing pricing: the hour, not LCUs; and the public IPv4 address of each of its nodes, one per
+    # AZ (elbv2 CreateLoadBalancer, Scheme: "The nodes of an Internet-facing load balancer have public IP addresses",
+    # internet-facing being the default; Amazon VPC pricing, "Public IPv4 Address")
+    assert lb["monthly_usd"] == round((alb_hour + 2 * ipv4_in_use(sb)) * HOURS, 2)
     assert lb["next"] == remove_cmd("elb:load-balancer", arn)
     assert lbs[1]["LoadBalancerArn"] not in items
 

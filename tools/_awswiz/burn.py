@@ -1,29 +1,81 @@
 """costs.py --now: what the account costs right now, per resource, from the live inventory (snapshot.collect
-over the resource table) and list prices: instances from the Pricing API (on-demand) or the current spot
-price of their region; volumes, public IPv4 addresses, NAT gateways and load balancers from the list prices
-below. Cost Explorer lags about a day; this does not. It leaves out what depends on traffic (data transfer,
-NAT data processing, load balancer capacity units, S3 requests) and provisioned IOPS/throughput above a
-volume's baseline: a floor, not a bill.
+over the resource table) and prices: instances from the Pricing API (on-demand) or the current spot price of
+their region; volumes, public IPv4 addresses (Elastic IPs, instances' own, internet-facing load balancers'), NAT
+gateways and load balancers from list_prices.py (the Pricing API, cached with its date, else its dated table:
+the same source waste.py and launch.py price from). Cost Explorer lags about a day; this does not. It leaves
+out what depends on traffic (data transfer, NAT data processing, load balancer capacity units, S3 requests) and
+provisioned IOPS/throughput above a volume's baseline: a floor, not a bill.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+
 from . import cache, pricing
+from . import list_prices as lp
 from .fanout import FanOut
-from .list_prices import DATE as LIST_PRICE_DATE  # us-east-1 list prices with their date and pages
-from .list_prices import EBS_GB_MONTH, HOURS_PER_MONTH, LB_HOUR, NAT_GATEWAY_HOUR, PUBLIC_IPV4_HOUR
 from .output import Result
-from .resources import ROWS
+from .resources import BY_TYPE, ROWS
 from .snapshot import collect
 
 TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb:load-balancer")
 RUNNING = {"running", "pending"}
+# The table's load balancer row, with what decides its public IPv4 addresses: its AZs, those whose address is
+# an Elastic IP of the account (an NLB's SubnetMappings AllocationId: priced as that address), and its
+# IpAddressType (elbv2 IpAddressType: "dualstack-without-public-ipv4" holds none).
+LB_ROW = dataclasses.replace(BY_TYPE["elb:load-balancer"], fields={
+    **BY_TYPE["elb:load-balancer"].fields, "azs": "AvailabilityZones[].ZoneName", "ip_type": "IpAddressType",
+    "eip_azs": "AvailabilityZones[?LoadBalancerAddresses[?AllocationId]].ZoneName"})
+LB_PUBLIC = {"application", "network"}  # a gateway load balancer has no public address
 
 
-def _line(rec: dict, what: str, per_hour: float, source: str) -> dict:
-    return {"type": rec["type"], "id": rec["id"], "region": rec["region"], "name": rec.get("name"), "what": what,
-            "per_hour": round(per_hour, 4), "per_month": round(per_hour * HOURS_PER_MONTH, 2),
-            "price_source": source}
+def public_ipv4(rec: dict, eips: set[str]) -> int:
+    """How many public IPv4 addresses a record holds that are not Elastic IPs (those are priced as themselves).
+    Amazon VPC pricing, "Public IPv4 Address": every public IPv4 address is billed, in use or idle. A running
+    instance's public IP (PublicIpAddress, unless it is an Elastic IP; a stopped one has none); an internet-facing
+    application or network load balancer: one address per AZ it is in, whose node answers there."""
+    if rec["type"] == "ec2:instance":
+        return int(rec.get("state") in RUNNING and bool(rec.get("public_ip")) and rec.get("public_ip") not in eips)
+    if rec["type"] == "elb:load-balancer" and rec.get("scheme") == "internet-facing" \
+            and rec.get("lb_type") in LB_PUBLIC and rec.get("ip_type") != "dualstack-without-public-ipv4" \
+            and rec.get("state") in ("active", "provisioning", "active_impaired"):
+        return len(set(rec.get("azs") or []) - set(rec.get("eip_azs") or []))
+    return 0
+
+
+def eip_addresses(records: list[dict]) -> set[str]:
+    return {r["public_ip"] for r in records if r["type"] == "ec2:elastic-ip" and r.get("public_ip")}
+
+
+def _line(rec: dict, parts: list[tuple[str, float, str]]) -> dict:
+    """One line per resource: its charges [(what, USD per hour, price source)] summed."""
+    per_hour = sum(p[1] for p in parts)
+    return {"type": rec["type"], "id": rec["id"], "region": rec["region"], "name": rec.get("name"),
+            "what": " + ".join(p[0] for p in parts), "per_hour": round(per_hour, 4),
+            "per_month": round(per_hour * lp.HOURS_PER_MONTH, 2),
+            "price_source": "; ".join(dict.fromkeys(p[2] for p in parts))}
+
+
+def _listed(doc: dict, key: str, qty: float, region: str, what: str) -> tuple[str, float, str] | None:
+    """(what, USD per hour, source) of qty of a list_prices charge key in a region, or None if unpriced."""
+    found = lp.rate(doc, key, region)
+    if found is None:
+        return None
+    usd, basis, date = found
+    per_hour = usd * qty / (lp.HOURS_PER_MONTH if key.split(":")[0] in lp.PER_GB_MONTH else 1)
+    return what, per_hour, basis if date in basis else f"{basis}, fetched {date}"
+
+
+def list_price_kinds(records: list[dict]) -> set[str]:
+    """The list_prices queries the records need."""
+    kinds = {lp.kind_of(f"ebs:{r.get('volume_type') or 'gp2'}") for r in records if r["type"] == "ec2:volume"}
+    eips = eip_addresses(records)
+    if any(r["type"] == "ec2:elastic-ip" or public_ipv4(r, eips) for r in records):
+        kinds.add("ipv4")
+    kinds |= {"nat" for r in records if r["type"] == "vpc:nat-gateway"}
+    kinds |= {f"lb:{r.get('lb_type')}" for r in records if r["type"] == "elb:load-balancer"} & set(lp.QUERIES)
+    return kinds
 
 
 def instance_prices(ctx, regions: list[str], records: list[dict]) -> tuple[dict, dict, list[dict]]:
@@ -52,49 +104,56 @@ def instance_prices(ctx, regions: list[str], records: list[dict]) -> tuple[dict,
     return on_demand, spot, errors
 
 
-def lines(records: list[dict], on_demand: dict, spot: dict) -> tuple[list[dict], list[dict]]:
-    """(priced lines, unpriced resources) for the records."""
+def lines(records: list[dict], on_demand: dict, spot: dict, doc: dict) -> tuple[list[dict], list[dict]]:
+    """(priced lines, unpriced resources) for the records; doc: list_prices' Pricing API answers."""
     out, unpriced = [], []
+    eips = eip_addresses(records)
     for r in records:
+        parts: list = []
+        region = r["region"]
         if r["type"] == "ec2:instance" and r.get("state") in RUNNING:
             t = r["instance_type"]
-            if r["market"] == "spot" and (r["region"], t) in spot:
-                s = spot[(r["region"], t)]
-                out.append(_line(r, f"{t} spot", s["price"], f"spot price {s['az']} at {s['at']}"))
-            elif (od := on_demand.get(t, {}).get(r["region"])) is not None:
-                out.append(_line(r, f"{t} on-demand", od, "Pricing API on-demand (Linux)"))
+            if r["market"] == "spot" and (region, t) in spot:
+                s = spot[(region, t)]
+                parts.append((f"{t} spot", s["price"], f"spot price {s['az']} at {s['at']}"))
+            elif (od := on_demand.get(t, {}).get(region)) is not None:
+                parts.append((f"{t} on-demand", od, "Pricing API on-demand (Linux)"))
             else:
-                unpriced.append({"id": r["id"], "region": r["region"], "reason": f"no price found for {t}"})
+                unpriced.append({"id": r["id"], "region": region, "reason": f"no price found for {t}"})
         elif r["type"] == "ec2:volume":
             vt, size = r.get("volume_type") or "gp2", r.get("size_gib") or 0
-            if vt in EBS_GB_MONTH:
-                out.append(_line(r, f"{vt} {size} GiB ({r.get('state')})", EBS_GB_MONTH[vt] * size / HOURS_PER_MONTH,
-                                 f"EBS list price us-east-1 {LIST_PRICE_DATE}"))
-            else:
-                unpriced.append({"id": r["id"], "region": r["region"], "reason": f"volume type {vt}"})
+            parts.append(_listed(doc, f"ebs:{vt}", size, region, f"{vt} {size} GiB ({r.get('state')})"))
         elif r["type"] == "ec2:elastic-ip":
-            out.append(_line(r, f"public IPv4 {r.get('public_ip')} ({r.get('state')})", PUBLIC_IPV4_HOUR,
-                             f"VPC list price {LIST_PRICE_DATE}"))
+            key = "ipv4:in-use" if r.get("association") else "ipv4"
+            parts.append(_listed(doc, key, 1, region, f"public IPv4 {r.get('public_ip')} ({r.get('state')})"))
         elif r["type"] == "vpc:nat-gateway" and r.get("state") in ("available", "pending"):
-            out.append(_line(r, "NAT gateway (hours only)", NAT_GATEWAY_HOUR, f"VPC list price us-east-1 "
-                                                                              f"{LIST_PRICE_DATE}"))
+            parts.append(_listed(doc, "nat", 1, region, "NAT gateway (hours only)"))
         elif r["type"] == "elb:load-balancer":
             kind = r.get("lb_type") or "application"
-            out.append(_line(r, f"{kind} load balancer (hours only)", LB_HOUR.get(kind, LB_HOUR["application"]),
-                             f"ELB list price us-east-1 {LIST_PRICE_DATE}"))
+            parts.append(_listed(doc, f"lb:{kind}", 1, region, f"{kind} load balancer (hours only)"))
+        if n := public_ipv4(r, eips):
+            per_az = " (one per AZ)" if r["type"] == "elb:load-balancer" else ""
+            parts.append(_listed(doc, "ipv4:in-use", n, region, f"{n} public IPv4{per_az}"))
+        if None in parts:
+            unpriced.append({"id": r["id"], "region": region, "reason": f"no list price for {r['type']}"})
+        elif parts:
+            out.append(_line(r, parts))
     out.sort(key=lambda x: -x["per_hour"])
     return out, unpriced
 
 
 def run(ctx) -> Result:
     regions, skipped = ctx.regions()
-    rows = [row for row in ROWS if row.type in TYPES]
+    rows = [LB_ROW if row.type == LB_ROW.type else row for row in ROWS if row.type in TYPES]
     with ctx.progress("listing what runs", 0) as bar:
         records, errors, _ = collect(ctx.aws, regions, rows, bar)
-    on_demand, spot, price_errors = instance_prices(ctx, regions, records)
-    burn, unpriced = lines(records, on_demand, spot)
+    with ThreadPoolExecutor(1) as pool:  # the list prices and the instance prices at once
+        listed = pool.submit(lp.answers, ctx, list_price_kinds(records))
+        on_demand, spot, price_errors = instance_prices(ctx, regions, records)
+        doc, list_errors = listed.result()
+    burn, unpriced = lines(records, on_demand, spot, doc)
     per_hour = sum(b["per_hour"] for b in burn)
     data = {"regions": regions, "skipped_regions": skipped, "burn": burn, "unpriced": unpriced,
-            "totals": {"per_hour": round(per_hour, 4), "per_month": round(per_hour * HOURS_PER_MONTH, 2)},
+            "totals": {"per_hour": round(per_hour, 4), "per_month": round(per_hour * lp.HOURS_PER_MONTH, 2)},
             "not_included": "data transfer, NAT data processing, LCUs, requests, IOPS/throughput above baseline"}
-    return Result(data=data, errors=errors + price_errors)
+    return Result(data=data, errors=errors + price_errors + list_errors)

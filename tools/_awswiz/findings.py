@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .burn import EBS_GB_MONTH, HOURS_PER_MONTH, NAT_GATEWAY_HOUR, PUBLIC_IPV4_HOUR
 from .checks import BY_ID, SEVERITIES, fix_command
+from .list_prices import EBS_GB_MONTH, HOURS_PER_MONTH, NAT_GATEWAY_HOUR, PUBLIC_IPV4_HOUR
 from .security_checks.network import exposed, prowler_id, sg_open
 
 RUNNING = ("running", "pending")

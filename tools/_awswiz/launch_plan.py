@@ -10,7 +10,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import amis, hints, instance_types, keys, pricing, quotas
+from . import amis, hints, instance_types, keys, list_prices, pricing, quotas
 from .errors import BadInput, error_entry
 from .quota_codes import quota_for_type
 
@@ -242,20 +242,26 @@ def ssh_user(ami: dict) -> str:
 
 
 def price_of(view: dict, req: Request) -> float | None:
-    return view.get("spot_price") if req.market == "spot" else view.get("on_demand_price")
+    """USD per hour of one box: the instance and its public IPv4 address (launch_run asks for one,
+    AssociatePublicIpAddress; Amazon VPC pricing bills it per hour), priced by list_prices as costs --now is."""
+    base = view.get("spot_price") if req.market == "spot" else view.get("on_demand_price")
+    return None if base is None else round(base + (view.get("public_ipv4_price") or 0), 4)
 
 
 def survey(ctx, req: Request, region_names: list[str]) -> tuple[dict, list[dict]]:
     """(spec, region views sorted: usable first, cheapest first)."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         f_prices = pool.submit(_on_demand, ctx, req)
+        f_ipv4 = pool.submit(list_prices.answers, ctx, {"ipv4"})
         spec = instance_types.lookup(ctx.aws, req.instance_type)
-        on_demand = f_prices.result()
+        on_demand, (listed, _) = f_prices.result(), f_ipv4.result()
     if spec is None:
         raise BadInput(f"--type {req.instance_type!r} is not an EC2 instance type AWS knows",
                        "uv run tools/list_instances.py lists them (e.g. g5.xlarge, p5.48xlarge)")
     with ThreadPoolExecutor(max_workers=min(8, len(region_names))) as pool:
         views = list(pool.map(lambda r: _safe_view(ctx, r, req, spec, on_demand), region_names))
+    for v in views:
+        v["public_ipv4_price"] = list_prices.rate(listed, "ipv4:in-use", v["region"])[0]
     views.sort(key=lambda v: (not v.get("usable"), price_of(v, req) if price_of(v, req) is not None else 1e9,
                               v["region"]))
     return spec, views

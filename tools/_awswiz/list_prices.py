@@ -27,9 +27,13 @@ EBS_GB_MONTH = {"gp3": 0.08, "gp2": 0.10, "io1": 0.125, "io2": 0.125, "st1": 0.0
 # Amazon EBS pricing: snapshots, standard tier, USD per GB-month of data stored. Snapshots are incremental:
 # AWS bills the blocks a snapshot holds, so a snapshot's full size is an upper bound.
 SNAPSHOT_GB_MONTH = 0.05
-# Amazon VPC pricing (https://aws.amazon.com/vpc/pricing/), "Public IPv4 addresses": since 2024-02-01 every
+# Amazon VPC pricing (https://aws.amazon.com/vpc/pricing/), "Public IPv4 Address": since 2024-02-01 every
 # public IPv4 address is billed, in use or idle, Elastic IPs included ("New - AWS Public IPv4 Address Charge +
-# Public IP Insights", AWS News Blog, 2023-07-28).
+# Public IP Insights", AWS News Blog, 2023-07-28): an instance's auto-assigned address and the ones AWS gives an
+# internet-facing load balancer too (EC2 API Reference, InstanceNetworkInterfaceSpecification
+# .AssociatePublicIpAddress: "Amazon Web Services charges for all public IPv4 addresses, including public IPv4
+# addresses associated with running instances and Elastic IP addresses"). The price list has two usage types at
+# this one price: PublicIPv4:InUseAddress (key "ipv4:in-use") and PublicIPv4:IdleAddress (key "ipv4").
 PUBLIC_IPV4_HOUR = 0.005
 NAT_GATEWAY_HOUR = 0.045  # Amazon VPC pricing, "NAT Gateway pricing": per hour (per GB processed not counted)
 # Elastic Load Balancing pricing (https://aws.amazon.com/elasticloadbalancing/pricing/): per hour (LCUs not counted)
@@ -50,7 +54,8 @@ def monthly(per_hour: float) -> float:
 # --- one rate per charge key: the Pricing API's for the region, else the table's ------------------------------
 
 TABLE = {**{f"ebs:{t}": usd for t, usd in EBS_GB_MONTH.items()}, "snapshot": SNAPSHOT_GB_MONTH,
-         "ipv4": PUBLIC_IPV4_HOUR, "nat": NAT_GATEWAY_HOUR, **{f"lb:{t}": usd for t, usd in LB_HOUR.items()}}
+         "ipv4": PUBLIC_IPV4_HOUR,
+         "ipv4:in-use": PUBLIC_IPV4_HOUR, "nat": NAT_GATEWAY_HOUR, **{f"lb:{t}": usd for t, usd in LB_HOUR.items()}}
 PER_GB_MONTH = ("ebs", "snapshot")  # the other kinds are per hour
 PAGE = {"ebs": "ebs", "snapshot": "ebs", "ipv4": "vpc", "nat": "vpc", "lb": "elb"}
 # kind -> (service code, TERM_MATCH filters, the usagetype without its region prefix, unit). Public IPv4 moved to
@@ -69,6 +74,8 @@ QUERIES = {
     "lb:application": ("AWSELB", {"productFamily": "Load Balancer-Application"}, "LoadBalancerUsage", "Hrs"),
     "lb:network": ("AWSELB", {"productFamily": "Load Balancer-Network"}, "LoadBalancerUsage", "Hrs"),
 }
+# Usage types a query prices besides its own, as {usagetype: charge key}
+ALSO = {"ipv4": {"PublicIPv4:InUseAddress": "ipv4:in-use"}}
 REGION_PREFIX = re.compile(r"^[A-Z]{2,5}[0-9]?-")  # EUC1-, USE1-, CAN1- (us-east-1 often has none)
 _lock = threading.Lock()
 
@@ -90,7 +97,7 @@ def parse(items: list, kind: str) -> dict[str, dict[str, float]]:
         if kind == "ebs":
             key = f"ebs:{attrs.get('volumeApiName')}" if rest.startswith(usage) else None
         else:
-            key = kind if rest == usage else None
+            key = kind if rest == usage else ALSO.get(kind, {}).get(rest)
         if not key or not region:
             continue
         for term in doc.get("terms", {}).get("OnDemand", {}).values():
@@ -118,6 +125,36 @@ def load_cache() -> dict:
     return cache.load("list_prices")
 
 
+def submit(ctx, kinds: set[str], fan) -> tuple[dict, list[str]]:
+    """(the cached Pricing API answers, the kinds submitted to fan): one GetProducts query per kind the cache does
+    not hold fresh, each recorded into the answers when it comes back; finish() saves them."""
+    from .pricing import PRICING_REGION
+
+    doc = load_cache()
+    stale = sorted(k for k in kinds if not cache.fresh(doc.get(k)))
+    api = ctx.aws.client("pricing", PRICING_REGION) if stale else None
+    for k in stale:
+        fan.submit(("list-price", k), lambda k=k: record(doc, k, fetch(api, k)), PRICING_REGION,
+                   f"Pricing GetProducts {QUERIES[k][0]} {k}")
+    return doc, stale
+
+
+def finish(doc: dict, stale: list[str], results: dict) -> None:
+    if fetched := [k for k in stale if ("list-price", k) in results]:
+        save_cache(doc, fetched)
+
+
+def answers(ctx, kinds: set[str]) -> tuple[dict, list[dict]]:
+    """(the Pricing API's answers for these kinds, errors): cached or asked now, all at once."""
+    from .fanout import FanOut
+
+    fan = FanOut(ctx.aws.workers)
+    doc, stale = submit(ctx, kinds, fan)
+    results, errors = fan.wait()
+    finish(doc, stale, results)
+    return doc, errors
+
+
 def record(doc: dict, kind: str, prices: dict) -> None:
     with _lock:
         doc[kind] = {"date": cache.today(), "prices": prices}
@@ -132,7 +169,9 @@ def rate(doc: dict, key: str, region: str) -> tuple[float, str, str] | None:
     the cache holds one, else the table's; None if neither knows the key."""
     kind = kind_of(key)
     entry = doc.get(kind) or {}
-    usd = entry.get("prices", {}).get(region, {}).get(key)
+    found = entry.get("prices", {}).get(region, {})
+    # an in-use address costs what an idle one does (Amazon VPC pricing); a cache of older runs has only the latter
+    usd = found.get(key, found.get(kind) if key in ALSO.get(kind, {}).values() else None)
     if usd is not None:
         return usd, f"Pricing API {region} ({QUERIES[kind][0]})", entry["date"]
     if key not in TABLE:

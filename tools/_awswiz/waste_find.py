@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from . import list_prices as lp
 from . import waste_metrics as wm
+from .burn import LB_ROW, eip_addresses, public_ipv4
 from .hints import command
 from .resources import BY_TYPE, Row
 
@@ -45,7 +46,7 @@ KINDS = {
     "old-ami": "own AMI older than --ami-days (its snapshots are billed)",
 }
 NOT_INCLUDED = ("data transfer, NAT data processed, load balancer capacity units, IOPS/throughput above a volume's "
-                "baseline, public IPv4 of load balancers and running instances")
+                "baseline")
 
 
 def _age_days(when) -> float | None:
@@ -88,11 +89,17 @@ class Finder:
         return {lp.kind_of(k) for i in self.items for k, _ in i["charges"]}
 
     def price(self, doc: dict) -> None:
-        """Monthly USD of every item with charges, from the Pricing API's answers (doc) or the table."""
+        """Monthly USD of every item with charges, from the Pricing API's answers (doc) or the table; an item
+        priced already (an instance) gets its charges (its public IPv4 address) on top."""
         for i in self.items:
             charges = i.pop("charges")
-            if charges:
-                i["monthly_usd"], i["price_basis"], i["price_date"] = lp.price(doc, charges, i["region"])
+            if not charges or (i["price_basis"] and i["monthly_usd"] is None):  # nothing to add, or unpriced
+                continue
+            usd, basis, date = lp.price(doc, charges, i["region"])
+            if i["monthly_usd"] is not None and usd is not None:
+                usd, basis = round(i["monthly_usd"] + usd, 2), f"{i['price_basis']}; {basis}"
+                date = min(filter(None, (i["price_date"], date)), default=None)
+            i["monthly_usd"], i["price_basis"], i["price_date"] = usd, basis, date
 
     # --- rules that need no metrics -------------------------------------------------------------------
 
@@ -178,8 +185,10 @@ class Finder:
                 if refusal:  # AWS cannot stop it ("Stop a Spot Instance", EC2 User Guide): terminate is the fix
                     why += f"; AWS cannot stop this spot instance ({refusal})"
                     nxt = self.remove("ec2:instance", inst)
+            ips = public_ipv4(inst, eip_addresses(self.of("ec2:elastic-ip")))  # its own address, billed too
             self.add("idle-gpu", inst, f"{inst['gpus']}x {inst.get('gpu_model') or 'GPU'} ({t}, "
-                     f"{inst.get('market')}): {why}", nxt, usd=usd, basis=basis, date=date)
+                     f"{inst.get('market')}): {why}", nxt, [("ipv4:in-use", ips)] if ips else [], usd=usd,
+                     basis=basis, date=date)
 
     def idle_network(self, metrics: dict) -> None:
         for n in self.of("vpc:nat-gateway"):
@@ -193,8 +202,11 @@ class Finder:
             kind = lb.get("lb_type") or "application"
             if lb.get("state") == "active" and kind in wm.LB_METRICS and not wm.traffic(metrics.get(("lb", lb["id"]))):
                 ns, metric = wm.LB_METRICS[kind]
+                ips = public_ipv4(lb, eip_addresses(self.of("ec2:elastic-ip")))  # internet-facing: one per AZ
+                held = f" and holds {ips} public IPv4 address(es)" if ips else ""
                 self.add("idle-load-balancer", lb, f"{kind} load balancer with no traffic in the last {self.hours} h "
-                         f"({ns} {metric}: no data points)", self.remove("elb:load-balancer", lb), [(f"lb:{kind}", 1)])
+                         f"({ns} {metric}: no data points){held}", self.remove("elb:load-balancer", lb),
+                         [(f"lb:{kind}", 1)] + ([("ipv4:in-use", ips)] if ips else []))
 
 
 def _volume_charge(v: dict) -> tuple[str, float]:
@@ -222,20 +234,13 @@ def _region_metrics(ctx, region: str, gpus: list[dict], nats: list[dict], lbs: l
 def list_price_queries(ctx, finder: Finder, fan) -> tuple[dict, list[str]]:
     """(the cached Pricing API answers, the queries submitted to fan): those the items (and the candidates
     judged on metrics) need and the cache does not hold fresh."""
-    from . import cache
-    from .pricing import PRICING_REGION
-
     kinds = finder.kinds() | ({"snapshot"} if finder.snapshot_candidates() else set())
     if finder.of("vpc:nat-gateway"):
         kinds |= {"nat", "ipv4"}
+    if finder.of("elb:load-balancer") or finder.gpus_running():  # their public IPv4 addresses
+        kinds.add("ipv4")
     kinds |= {f"lb:{lb.get('lb_type')}" for lb in finder.of("elb:load-balancer")} & set(lp.QUERIES)
-    doc = lp.load_cache()
-    stale = sorted(k for k in kinds if not cache.fresh(doc.get(k)))
-    api = ctx.aws.client("pricing", PRICING_REGION) if stale else None
-    for k in stale:
-        fan.submit(("list-price", k), lambda k=k: lp.record(doc, k, lp.fetch(api, k)), PRICING_REGION,
-                   f"Pricing GetProducts {lp.QUERIES[k][0]} {k}")
-    return doc, stale
+    return lp.submit(ctx, kinds, fan)
 
 
 def evidence(ctx, finder: Finder, regions: list[str], start, end) -> tuple:
@@ -273,8 +278,7 @@ def evidence(ctx, finder: Finder, regions: list[str], start, end) -> tuple:
         prices = pool.submit(instance_prices, ctx, regions, gpus)
         results, errors = fan.wait()
         on_demand, spot, price_errors = prices.result()
-    if fetched := [k for k in kinds if ("list-price", k) in results]:
-        lp.save_cache(doc, fetched)
+    lp.finish(doc, kinds, results)
     metrics = {k: v for key, found in results.items() if key[0] == "metrics" for k, v in found.items()}
     reqs = {k: v for key, found in results.items() if key[0] == "spot" for k, v in found.items()}
     live_amis = {a for key, found in results.items() if key[0] == "amis" for a in found}
@@ -308,7 +312,7 @@ def find(ctx, idle_hours: int, ami_days: int, min_usd: float) -> tuple[dict, lis
     from .snapshot import collect
 
     regions, skipped = ctx.regions()
-    rows = [BY_TYPE[t] for t in TYPES] + [SNAPSHOT_ROW, IMAGE_ROW]
+    rows = [LB_ROW if t == LB_ROW.type else BY_TYPE[t] for t in TYPES] + [SNAPSHOT_ROW, IMAGE_ROW]
     with ctx.progress("looking for waste", 0) as bar:
         records, errors, _ = collect(ctx.aws, regions, rows, bar, tags=True)
     finder = Finder(ctx, records, {e.get("region") for e in errors}, idle_hours, ami_days)

@@ -1,4 +1,4 @@
-"""Pricing GetProducts for what is billed besides instances (moto has no Pricing API): EBS storage per volume type
+"""The sandbox's price list products billed besides instances (moto has no Pricing API): EBS storage per volume type
 and snapshots (AmazonEC2, productFamily "Storage" / "Storage Snapshot"), NAT gateway hours (AmazonEC2, "NAT
 Gateway"), public IPv4 addresses (AmazonVPC, group "VPCPublicIPv4Address": since 2024-02-01 they are priced
 under Amazon VPC), and load balancer hours (AWSELB, "Load Balancer-Application" / "Load Balancer-Network").
@@ -7,16 +7,12 @@ The products are in the real PriceList format, with the neighbours a query also 
 must tell apart by usagetype: archive-tier snapshots, NAT data processed and regional NAT gateways, in-use
 addresses, load balancer capacity units. Prices are the us-east-1 list prices (Amazon EBS pricing, Amazon VPC
 pricing, Elastic Load Balancing pricing; the date below), scaled by region as the instance prices are.
-Chained in front of pricing_api's handler, which answers the instance queries.
+pricing_api's Price List API answers them, with the instances, from one catalogue.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from . import pricing_api
-from .handlers import handles
 
 # (service code, product family, usagetype after the region prefix, unit, USD in us-east-1, extra attributes)
 PRODUCTS = [
@@ -38,31 +34,12 @@ PRODUCTS = [
 FAMILIES = {(p[0], p[1]) for p in PRODUCTS}
 
 
-def _prefix(region: str) -> str:
+def prefix(region: str) -> str:
     """The usagetype's region prefix (us-east-1 has none in most families; others e.g. EUC1-)."""
     if region == "us-east-1":
         return ""
     area, where, n = region.split("-")
     return f"{area[:2].upper()}{where[0].upper()}{n}-"
-
-
-def _doc(service: str, family: str, usage: str, unit: str, usd: float, extra: dict, region: str) -> dict:
-    sku = hashlib.sha1(f"{service}/{family}/{usage}/{region}".encode()).hexdigest()[:16].upper()
-    term = f"{sku}.JRTCKXETXF"
-    attrs = {"regionCode": region, "locationType": "AWS Region", "usagetype": _prefix(region) + usage,
-             "servicecode": service, **extra}
-    return {
-        "product": {"productFamily": family, "sku": sku, "attributes": attrs},
-        "serviceCode": service,
-        "terms": {"OnDemand": {term: {
-            "priceDimensions": {f"{term}.6YS6EN2CT7": {
-                "unit": unit, "endRange": "Inf", "beginRange": "0", "rateCode": f"{term}.6YS6EN2CT7",
-                "appliesTo": [], "pricePerUnit": {"USD": f"{usd:.10f}"}, "description": f"${usd} per {unit}"}},
-            "sku": sku, "effectiveDate": f"{pricing_api.PRICE_DATE}T00:00:00Z", "offerTermCode": "JRTCKXETXF",
-            "termAttributes": {}}}},
-        "version": pricing_api.PRICE_DATE.replace("-", "") + "000000",
-        "publicationDate": f"{pricing_api.PRICE_DATE}T00:00:00Z",
-    }
 
 
 def price(service: str, family: str, usage: str, region: str) -> float | None:
@@ -73,22 +50,47 @@ def price(service: str, family: str, usage: str, region: str) -> float | None:
     return None
 
 
-@handles("AWSPriceListService.GetProducts", chained=True)
-def get_products(params, region, state):
-    filters = {x["Field"]: x["Value"] for x in params.get("Filters", [])}
-    service = params.get("ServiceCode")
-    if (service, filters.get("productFamily")) not in FAMILIES and service not in ("AmazonVPC", "AWSELB"):
-        return pricing_api.get_products(params, region, state)  # instances
-    state["pricing"]["calls"] += 1
-    _, offerings = pricing_api._moto()
-    regions = [filters["regionCode"]] if "regionCode" in filters else sorted(offerings["region"])
-    items = []
-    for r in regions:
-        for s, family, usage, unit, _, extra in PRODUCTS:
-            if s != service:
-                continue
-            doc = _doc(s, family, usage, unit, price(s, family, usage, r), extra, r)
-            fields = {**doc["product"]["attributes"], "productFamily": family}
-            if all(fields.get(k) == v for k, v in filters.items()):
-                items.append(json.dumps(doc))
-    return {"FormatVersion": "aws_v1", "PriceList": items}
+def _install_lb_addresses() -> None:
+    """What decides a load balancer's public IPv4 addresses, as AWS describes them and moto does not:
+    - Scheme: created without one, moto describes none; AWS's default is internet-facing (elbv2 CreateLoadBalancer,
+      Scheme: "The default is an Internet-facing load balancer"; "The nodes of an Internet-facing load balancer
+      have public IP addresses"). A Gateway Load Balancer takes no scheme.
+    - IpAddressType dualstack-without-public-ipv4 (botocore elbv2 IpAddressType): moto refuses it; AWS takes it.
+    - SubnetMappings AllocationId (an NLB's Elastic IP per AZ): AWS lists it in the zone's LoadBalancerAddresses
+      ({IpAddress, AllocationId}); moto drops it."""
+    from moto.ec2.models import ec2_backends
+    from moto.elbv2.models import AvailabilityZone, ELBv2Backend, FakeLoadBalancer
+
+    if getattr(ELBv2Backend, "_awswiz_addresses", False):
+        return
+    create = ELBv2Backend.create_load_balancer
+
+    def create_load_balancer(self, *a, **kw):
+        if kw.get("scheme") is None and kw.get("loadbalancer_type") != "gateway":
+            kw["scheme"] = "internet-facing"
+        wanted = kw.get("ip_address_type")
+        if wanted == "dualstack-without-public-ipv4":
+            kw["ip_address_type"] = "dualstack"
+        lb = create(self, *a, **kw)
+        lb.ip_address_type = wanted or lb.ip_address_type
+        ec2 = ec2_backends[self.account_id][self.region_name]
+        lb.awswiz_eips = {}
+        for m in kw.get("subnet_mappings") or []:
+            if m.get("AllocationId"):
+                (addr,) = ec2.describe_addresses(allocation_ids=[m["AllocationId"]])
+                lb.awswiz_eips[m["SubnetId"]] = {"IpAddress": addr.public_ip, "AllocationId": m["AllocationId"]}
+        return lb
+
+    def availability_zones(self):
+        zones = [AvailabilityZone(subnet) for subnet in self.subnets]
+        for z in zones:
+            if z.subnet_id in getattr(self, "awswiz_eips", {}):
+                z.load_balancer_addresses = [self.awswiz_eips[z.subnet_id]]
+        return zones
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
+    FakeLoadBalancer.availability_zones = property(availability_zones)
+    ELBv2Backend._awswiz_addresses = True
+
+
+_install_lb_addresses()

@@ -1,13 +1,21 @@
-"""Service Quotas for EC2 (moto 5.2 only knows a few VPC defaults): applied values that differ by region,
-the AWS defaults, and quota increase requests (one pending, one approved, and whatever tools submit).
-The codes, names and defaults are the sandbox's own (quota_fixture.py, from AWS's documentation)."""
+"""Service Quotas (moto 5.2 only answers two operations, for a few VPC defaults): every operation of botocore's
+service-quotas model answers as AWS does, or with the error AWS gives an account like the sandbox's.
+
+- ec2: applied values that differ by region, the AWS defaults, and quota increase requests (one pending, one
+  approved, and whatever tools submit). The codes, names and defaults are the sandbox's own (quota_fixture.py,
+  from AWS's documentation). vpc: moto's default values, applied as they are.
+- Quotas carry the ServiceQuota members AWS gives (botocore ServiceQuota: QuotaArn, Unit, Adjustable,
+  GlobalQuota, UsageMetric, QuotaAppliedAtLevel); lists are paged (MaxResults 1..100, NextToken).
+- Templates need an AWS Organization; the sandbox's account is in none (NoAvailableOrganizationException).
+"""
 
 from __future__ import annotations
 
 import itertools
 import time
 
-from .handlers import PASS, ApiError, handles, seeder
+from .handlers import ApiError, handles, seeder
+from .pricing_api import page
 from .quota_fixture import SERVICE, SERVICE_NAME, VCPU_QUOTAS, default, name
 
 P = "ServiceQuotasV20190624."
@@ -24,11 +32,53 @@ APPLIED = {
 _ids = itertools.count(1)
 
 
+ERRORS = ("IllegalArgumentException", "InvalidPaginationTokenException")  # botocore: a bad MaxResults, token
+VPC_NAME = "Amazon Virtual Private Cloud (Amazon VPC)"
+
+
 def _quota(code: str, region: str, value: float, adjustable: bool = True) -> dict:
     return {"ServiceCode": SERVICE, "ServiceName": SERVICE_NAME,
             "QuotaArn": f"arn:aws:servicequotas:{region}:{ACCOUNT}:{SERVICE}/{code}", "QuotaCode": code,
             "QuotaName": name(code), "Value": float(value), "Unit": "None", "Adjustable": adjustable,
-            "GlobalQuota": False, "UsageMetric": {"MetricNamespace": "AWS/Usage", "MetricName": "ResourceCount"}}
+            "GlobalQuota": False, "UsageMetric": {"MetricNamespace": "AWS/Usage", "MetricName": "ResourceCount"},
+            "QuotaAppliedAtLevel": "ACCOUNT"}
+
+
+def _vpc_quotas(region: str) -> list[dict]:
+    """moto's VPC defaults, with this region and account in their ARNs (moto's name eu-west-1 and no account)."""
+    from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
+
+    return [{**q, "QuotaArn": f"arn:aws:servicequotas:{region}:{ACCOUNT}:vpc/{q['QuotaCode']}",
+             "QuotaAppliedAtLevel": "ACCOUNT"} for q in VPC_DEFAULT_QUOTAS]
+
+
+def _quotas(params: dict, region: str, state: dict, applied: bool) -> list[dict]:
+    """The quotas of the service named in params: those with an applied value (ListServiceQuotas: "If the applied
+    quota value is not available for a quota, the quota is not retrieved"; the sandbox has one where the lab
+    raised a quota), or every quota at its AWS default; NoSuchResourceException for a service the sandbox does not
+    know, as AWS answers an unknown service code."""
+    service = params.get("ServiceCode")
+    if service == SERVICE:
+        if applied:
+            return [_quota(c, region, v) for c, v in state["quotas"]["applied"].get(region, {}).items()]
+        return [_quota(c, region, default(c)) for c in VCPU_QUOTAS]
+    if service == "vpc":
+        return _vpc_quotas(region)
+    raise ApiError("NoSuchResourceException", f"The request failed because the specified service {service} does "
+                   "not exist.")
+
+
+def _one(params: dict, region: str, state: dict, applied: bool) -> dict:
+    """GetServiceQuota (the applied value, else the default: the sandbox's EC2 quotas all have a value) or
+    GetAWSDefaultServiceQuota."""
+    code = params.get("QuotaCode")
+    if applied and params.get("ServiceCode") == SERVICE and code in VCPU_QUOTAS:
+        return {"Quota": _quota(code, region, state["quotas"]["applied"].get(region, {}).get(code, default(code)))}
+    for q in _quotas(params, region, state, applied=False):
+        if q["QuotaCode"] == code:
+            return {"Quota": q}
+    raise ApiError("NoSuchResourceException", f"The request failed because the specified quota {code} does not "
+                   "exist.")
 
 
 def _request(region: str, code: str, desired: float, status: str, created: float, case: bool) -> dict:
@@ -54,13 +104,9 @@ def _seed(state: dict) -> None:
     }
 
 
-def _ec2(params: dict) -> bool:
-    return params.get("ServiceCode") == SERVICE
-
-
 def _known(params: dict) -> str:
     code = params.get("QuotaCode", "")
-    if code not in VCPU_QUOTAS:
+    if params.get("ServiceCode") != SERVICE or code not in VCPU_QUOTAS:
         raise ApiError("NoSuchResourceException", f"The request failed because the specified quota {code} "
                        "does not exist.")
     return code
@@ -70,42 +116,40 @@ def _public(r: dict) -> dict:
     return {k: v for k, v in r.items() if not k.startswith("_") and v is not None}
 
 
+@handles(P + "ListServices")
+def list_services(params, region, state):
+    services = [{"ServiceCode": SERVICE, "ServiceName": SERVICE_NAME}, {"ServiceCode": "vpc", "ServiceName": VPC_NAME}]
+    return page(params, services, 100, "Services", ERRORS)
+
+
 @handles(P + "GetServiceQuota")
 def get_service_quota(params, region, state):
-    if not _ec2(params):
-        return PASS
-    code = _known(params)
-    applied = state["quotas"]["applied"].get(region, {})
-    return {"Quota": _quota(code, region, applied.get(code, default(code)))}
+    return _one(params, region, state, applied=True)
 
 
 @handles(P + "GetAWSDefaultServiceQuota")
 def get_default(params, region, state):
-    if not _ec2(params):
-        return PASS
-    code = _known(params)
-    return {"Quota": _quota(code, region, default(code))}
+    return _one(params, region, state, applied=False)
 
 
 @handles(P + "ListServiceQuotas")
 def list_quotas(params, region, state):
-    if not _ec2(params):
-        return PASS
-    applied = state["quotas"]["applied"].get(region, {})
-    return {"Quotas": [_quota(c, region, v) for c, v in applied.items()]}
+    """The quotas' applied values; QuotaCode narrows to one; every quota here is applied at the account level."""
+    level = params.get("QuotaAppliedAtLevel", "ACCOUNT")
+    if level not in ("ACCOUNT", "RESOURCE", "ALL"):
+        raise ApiError("IllegalArgumentException", "QuotaAppliedAtLevel must be ACCOUNT, RESOURCE or ALL.")
+    quotas = [q for q in _quotas(params, region, state, applied=True) if level != "RESOURCE"
+              and params.get("QuotaCode") in (None, q["QuotaCode"])]
+    return page(params, quotas, 100, "Quotas", ERRORS)
 
 
 @handles(P + "ListAWSDefaultServiceQuotas")
 def list_defaults(params, region, state):
-    if not _ec2(params):
-        return PASS
-    return {"Quotas": [_quota(c, region, default(c)) for c in VCPU_QUOTAS]}
+    return page(params, _quotas(params, region, state, applied=False), 100, "Quotas", ERRORS)
 
 
 @handles(P + "RequestServiceQuotaIncrease")
 def request_increase(params, region, state):
-    if not _ec2(params):
-        return PASS
     code = _known(params)
     desired = float(params.get("DesiredValue", 0))
     current = state["quotas"]["applied"].get(region, {}).get(code, default(code))
@@ -126,7 +170,7 @@ def _history(params, region, state, code=None):
     out = [_public(r) for r in state["quotas"]["requests"]
            if r["_region"] == region and (not service or r["ServiceCode"] == service)
            and (not code or r["QuotaCode"] == code) and (not status or r["Status"] == status)]
-    return {"RequestedQuotas": out}
+    return page(params, out, 100, "RequestedQuotas", ERRORS)
 
 
 @handles(P + "ListRequestedServiceQuotaChangeHistory")
@@ -138,8 +182,6 @@ def list_history(params, region, state):
 
 @handles(P + "ListRequestedServiceQuotaChangeHistoryByQuota")
 def list_history_by_quota(params, region, state):
-    if not _ec2(params):
-        return PASS
     return _history(params, region, state, code=params.get("QuotaCode"))
 
 
@@ -149,3 +191,109 @@ def get_request(params, region, state):
         if r["Id"] == params.get("RequestId"):
             return {"RequestedQuota": _public(r)}
     raise ApiError("NoSuchResourceException", f"No quota request {params.get('RequestId')}.")
+
+
+@handles(P + "CreateSupportCase")
+def create_support_case(params, region, state):
+    """Opens a support case for a request that has none (its status becomes CASE_OPENED)."""
+    for r in state["quotas"]["requests"]:
+        if r["Id"] == params.get("RequestId") and r["_region"] == region:
+            if r.get("CaseId"):
+                raise ApiError("ResourceAlreadyExistsException", f"A support case {r['CaseId']} already exists.")
+            r["CaseId"], r["Status"] = f"17{next(_ids):08d}", "CASE_OPENED"
+            return {}
+    raise ApiError("NoSuchResourceException", f"No quota request {params.get('RequestId')}.")
+
+
+# --- templates: only for the management account of an AWS Organization ("Using Service Quotas request templates",
+# Service Quotas User Guide); the sandbox's account belongs to none, and AWS answers it this way.
+TEMPLATE_OPS = ("AssociateServiceQuotaTemplate", "DisassociateServiceQuotaTemplate",
+                "GetAssociationForServiceQuotaTemplate", "PutServiceQuotaIncreaseRequestIntoTemplate",
+                "GetServiceQuotaIncreaseRequestFromTemplate", "DeleteServiceQuotaIncreaseRequestFromTemplate",
+                "ListServiceQuotaIncreaseRequestsInTemplate")
+
+
+@handles(*(P + op for op in TEMPLATE_OPS))
+def templates(params, region, state):
+    raise ApiError("NoAvailableOrganizationException", "The Amazon Web Services account making this call is not a "
+                   "member of an organization.")
+
+
+# --- tags on quotas (applied quotas' ARNs), kept per ARN --------------------------------------------------------
+
+def _tagged(params: dict, region: str, state: dict) -> dict:
+    arn = params.get("ResourceARN", "")
+    service, _, code = arn.rpartition(":")[2].partition("/")
+    try:
+        _one({"ServiceCode": service, "QuotaCode": code}, region, state, applied=True)
+    except ApiError:
+        raise ApiError("NoSuchResourceException", f"The resource {arn} does not exist.") from None
+    if not arn.startswith(f"arn:aws:servicequotas:{region}:{ACCOUNT}:"):
+        raise ApiError("NoSuchResourceException", f"The resource {arn} does not exist.")
+    return state["quotas"].setdefault("tags", {}).setdefault(arn, {})
+
+
+@handles(P + "ListTagsForResource")
+def list_tags(params, region, state):
+    return {"Tags": [{"Key": k, "Value": v} for k, v in _tagged(params, region, state).items()]}
+
+
+@handles(P + "TagResource")
+def tag_resource(params, region, state):
+    tags = _tagged(params, region, state)
+    given = {t["Key"]: t["Value"] for t in params.get("Tags") or []}
+    if len({**tags, **given}) > 50:
+        raise ApiError("TooManyTagsException", "A resource can have at most 50 tags.")
+    tags.update(given)
+    return {}
+
+
+@handles(P + "UntagResource")
+def untag_resource(params, region, state):
+    tags = _tagged(params, region, state)
+    for k in params.get("TagKeys") or []:
+        tags.pop(k, None)
+    return {}
+
+
+# --- Automatic Management: its configuration, kept per region ---------------------------------------------------
+
+@handles(P + "StartAutoManagement", P + "UpdateAutoManagement")
+def start_auto_management(params, region, state):
+    if params.get("OptInType", "NotifyOnly") not in ("NotifyOnly", "NotifyAndAdjust") or \
+            params.get("OptInLevel", "ACCOUNT") != "ACCOUNT":
+        raise ApiError("IllegalArgumentException", "OptInLevel must be ACCOUNT and OptInType NotifyOnly or "
+                       "NotifyAndAdjust.")
+    auto = state["quotas"].setdefault("auto", {})
+    conf = auto.setdefault(region, {"OptInLevel": "ACCOUNT", "OptInType": "NotifyOnly", "OptInStatus": "DISABLED"})
+    if "OptInLevel" in params:  # StartAutoManagement; UpdateAutoManagement changes a started one
+        conf["OptInStatus"] = "ENABLED"
+    elif conf["OptInStatus"] != "ENABLED":
+        raise ApiError("NoSuchResourceException", "Automatic Management is not started.")
+    conf.update({k: params[k] for k in ("OptInType", "NotificationArn", "ExclusionList") if k in params})
+    return {}
+
+
+@handles(P + "StopAutoManagement")
+def stop_auto_management(params, region, state):
+    conf = state["quotas"].setdefault("auto", {}).get(region)
+    if not conf or conf["OptInStatus"] != "ENABLED":
+        raise ApiError("NoSuchResourceException", "Automatic Management is not started.")
+    conf["OptInStatus"] = "DISABLED"
+    return {}
+
+
+@handles(P + "GetAutoManagementConfiguration")
+def get_auto_management(params, region, state):
+    conf = state["quotas"].setdefault("auto", {}).get(region) or {"OptInStatus": "DISABLED"}
+    out = {k: v for k, v in conf.items() if k != "ExclusionList"}
+    if conf.get("ExclusionList"):  # the request names quota codes; the answer names them with their names
+        out["ExclusionList"] = {s: [{"QuotaCode": c, "QuotaName": name(c) if c in VCPU_QUOTAS else c} for c in codes]
+                                for s, codes in conf["ExclusionList"].items()}
+    return out
+
+
+@handles(P + "StartQuotaUtilizationReport", P + "GetQuotaUtilizationReport")
+def utilization_report(params, region, state):
+    # not emulated (the sandbox keeps no CloudWatch usage of its quotas): AWS's own fault shape, never an HTML page
+    raise ApiError("ServiceException", "Quota utilization reports are not emulated by the AwsWiz sandbox.", 500)
