@@ -110,7 +110,6 @@ def test_service_quotas_list_service_quotas_ec2(sandbox):
 LAST_MONTH = "Start=2026-10-01,End=2026-11-01"  # conftest freezes the sandbox's today at 2026-11-16
 
 
-@pytest.mark.xfail(strict=False, reason="fixed on branch costs")
 def test_ce_get_dimension_values(sandbox):
     # GetDimensionValues: DimensionValues[] of {Value, Attributes}, ReturnSize, TotalSize
     doc = ok(sandbox, "ce", "get-dimension-values", "--time-period", LAST_MONTH, "--dimension", "SERVICE")
