@@ -45,3 +45,59 @@ def test_init_file_name_is_never_a_shell_word(tmp_path):
     assert not (box / "pwned").exists()  # the name was printed, not run
     assert (box / "ran.txt").read_text() == "ok\n"
     assert "x$(touch pwned).sh" in (box / "init.log").read_text()
+
+
+# --- tags never become paths or shell words ---------------------------------------------------------
+
+def test_key_names_from_tags_never_leave_the_keys_folder(tmp_path, monkeypatch):
+    import shlex
+
+    import pytest
+    from _awswiz import keys, ssh
+    from _awswiz.errors import BadInput
+
+    monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
+    (tmp_path / "st").mkdir(mode=0o700)
+    (tmp_path / "escaped.pem").write_text("not yours")
+    # EC2 takes any 255 ASCII characters as a key name (EC2 API Reference, CreateKeyPair: KeyName), so a tag or
+    # a KeyName may hold '../': AwsWiz reads only the names it makes, and a path never leaves .state/keys
+    for bad in ("../../escaped", "../escaped", "/etc/passwd", "k\n", ".hidden", "a/b"):
+        with pytest.raises(BadInput):
+            keys.key_file(bad)
+        assert keys.saved(bad) is None
+    keys.generate("good")
+    assert keys.saved("good") == tmp_path / "st" / "keys" / "good.pem"
+    # the printed ssh line: every word quoted, a user name from a tag cannot add a command
+    line = ssh.command_line("192.0.2.1", 22, "ubuntu; touch /tmp/pwned", "good")
+    assert shlex.split(line)[-1] == "ubuntu; touch /tmp/pwned@192.0.2.1"
+    with pytest.raises(BadInput, match="awswiz:ssh-user"):
+        ssh.login_user({"awswiz:ssh-user": "x;id"}, "i-0123456789abcdef0")
+    assert ssh.login_user({}, "i-0123456789abcdef0") == "ubuntu"
+
+
+def tagged_instance(sandbox, tags: dict) -> str:
+    ec2 = sandbox.client("ec2")
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    spec = [{"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
+    out = ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, TagSpecifications=spec)
+    return out["Instances"][0]["InstanceId"]
+
+
+def test_connect_refuses_a_key_tag_that_leaves_the_keys_folder_and_a_bad_user_tag(sandbox, run_tool, state_dir):
+    from conftest import free_port
+
+    port = free_port()  # nothing listens: a connect that got past the tags would fail with exit 1
+    (state_dir / "escaped.pem").write_text("planted")
+    iid = tagged_instance(sandbox, {"awswiz:key": "../escaped", "awswiz:sandbox-ssh": f"127.0.0.1:{port}"})
+    other = tagged_instance(sandbox, {"awswiz:key": "good-key", "awswiz:ssh-user": "x$(id)",
+                                      "awswiz:sandbox-ssh": f"127.0.0.1:{port}"})
+    (state_dir / "keys").mkdir(mode=0o700)
+    (state_dir / "keys" / "good-key.pem").write_text("saved")
+    (state_dir / "keys" / "good-key.pem").chmod(0o600)
+    try:
+        res = run_tool("connect", "--id", iid, "--region", "us-east-1", "--", "true")
+        assert res.code == 2 and "awswiz:key" in res.json["errors"][0]["message"], res.stdout + res.stderr
+        res = run_tool("connect", "--id", other, "--region", "us-east-1", "--", "true")
+        assert res.code == 2 and "awswiz:ssh-user" in res.json["errors"][0]["message"], res.stdout + res.stderr
+    finally:
+        sandbox.client("ec2").terminate_instances(InstanceIds=[iid, other])

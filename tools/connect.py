@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, keys, ssh, targets
+from _awswiz import cli, keys, ssh, state, targets
 from _awswiz.errors import BadInput
 from _awswiz.launch_plan import local_endpoint
 from _awswiz.output import Result
@@ -31,13 +31,17 @@ def resolve(ctx, iid: str, region: str) -> tuple[str, int, str, str]:
     if inst["State"]["Name"] != "running":
         raise BadInput(f"{iid} is {inst['State']['Name']}, not running", "start it, or launch a new one")
     key = tags.get(ssh.KEY_TAG) or inst.get("KeyName")
-    if not key or not keys.key_file(key).exists():
+    if key and not keys.NAME_RE.match(key):  # a tag is never a path: a name AwsWiz makes, inside .state/keys
+        raise BadInput(f"{iid}: the key name {key!r} (tag {ssh.KEY_TAG} or KeyName) is not one AwsWiz makes "
+                       "(letters, digits, '.', '_', '-'); connect works with instances launch.py made here", "")
+    if not keys.saved(key):
         raise BadInput(f"no saved private key for {iid} (key pair {key or 'none'}): connect works with instances "
-                       "launch.py made in this checkout", f"looked for {keys.key_file(key or 'NAME')}")
+                       "launch.py made in this checkout", f"looked in {state.state_dir('keys')}")
+    user = ssh.login_user(tags, iid)
     addr = ssh.address(inst, local_endpoint(ctx))
     if not addr:
         raise BadInput(f"{iid} has no public IP address to reach", "launch it in a public subnet")
-    return addr[0], addr[1], tags.get(ssh.USER_TAG) or "ubuntu", key
+    return addr[0], addr[1], user, key
 
 
 def copy(client, src: str, dst: str) -> dict:

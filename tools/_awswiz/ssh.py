@@ -8,16 +8,20 @@ that tag, and it is only read when the endpoint is local.
 
 from __future__ import annotations
 
+import re
+import shlex
 import socket
 import sys
 import time
 
 from . import keys, state
-from .errors import AwsWizError
+from .errors import AwsWizError, BadInput
 
 SANDBOX_TAG = "awswiz:sandbox-ssh"
 USER_TAG = "awswiz:ssh-user"
 KEY_TAG = "awswiz:key"
+# a login name (useradd(8): NAME_REGEX, and at most 32 characters); a tag that is not one is never used
+USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
 
 
 class HostKeyChanged(AwsWizError):
@@ -192,15 +196,36 @@ def wait_ready(host: str, port: int, user: str, key_name: str, timeout: float) -
     return {"ssh_ready": False, "seconds": round(time.time() - start, 1), "last": last}
 
 
+def login_user(tags: dict, iid: str, default: str = "ubuntu") -> str:
+    """The login of a launched box from its awswiz:ssh-user tag (anyone who can tag writes it): a login name or
+    bad input naming the tag."""
+    user = tags.get(USER_TAG) or default
+    if not USER_RE.match(user):
+        raise BadInput(f"{iid}: the tag {USER_TAG}={user!r} is not a login name (lower-case letters, digits, '_' "
+                       "and '-', at most 32)", f"fix the tag on {iid}, e.g. {USER_TAG}=ubuntu")
+    return user
+
+
 def command_line(host: str, port: int, user: str, key_name: str) -> str:
-    port_part = f" -p {port}" if port != 22 else ""
-    return (f"ssh -i {keys.key_file(key_name)}{port_part} -o UserKnownHostsFile={known_hosts_path()} "
-            f"-o StrictHostKeyChecking=yes {user}@{host}")
+    """The ssh command, every word shell-quoted (user and host may come from tags)."""
+    port_part = ["-p", str(port)] if port != 22 else []
+    return shlex.join(["ssh", "-i", str(keys.key_file(key_name)), *port_part, "-o",
+                       f"UserKnownHostsFile={known_hosts_path()}", "-o", "StrictHostKeyChecking=yes",
+                       f"{user}@{host}"])
+
+
+def _conf(value) -> str:
+    """One ssh_config(5) argument: double-quoted when it holds a space."""
+    text = str(value)
+    if any(c in text for c in '"\n\r'):
+        raise BadInput(f"{text!r} cannot be written into an ssh_config file", "")
+    return f'"{text}"' if any(c.isspace() for c in text) else text
 
 
 def host_block(alias: str, host: str, port: int, user: str, key_name: str) -> str:
-    return (f"Host {alias}\n  HostName {host}\n  Port {port}\n  User {user}\n  IdentityFile {keys.key_file(key_name)}\n"
-            f"  IdentitiesOnly yes\n  UserKnownHostsFile {known_hosts_path()}\n  StrictHostKeyChecking yes\n")
+    return (f"Host {_conf(alias)}\n  HostName {_conf(host)}\n  Port {port}\n  User {_conf(user)}\n"
+            f"  IdentityFile {_conf(keys.key_file(key_name))}\n  IdentitiesOnly yes\n"
+            f"  UserKnownHostsFile {_conf(known_hosts_path())}\n  StrictHostKeyChecking yes\n")
 
 
 def save_host_block(alias: str, block: str) -> str:
