@@ -101,3 +101,55 @@ def test_connect_refuses_a_key_tag_that_leaves_the_keys_folder_and_a_bad_user_ta
         assert res.code == 2 and "awswiz:ssh-user" in res.json["errors"][0]["message"], res.stdout + res.stderr
     finally:
         sandbox.client("ec2").terminate_instances(InstanceIds=[iid, other])
+
+
+# --- connect: downloads, ~/.ssh/config, known_hosts -------------------------------------------------
+
+def test_connect_never_downloads_into_the_state_directory(sandbox, run_tool, state_dir, tmp_path):
+    link = tmp_path / "elsewhere"
+    link.symlink_to(state_dir)
+    mark = sandbox.mark()
+    for dst in (str(state_dir / "known_hosts"), str(state_dir / "keys" / "x.pem"), str(link / "plans"),
+                str(state_dir)):
+        res = run_tool("connect", "--id", "i-0123456789abcdef0", "--region", "us-east-1", "--copy", ":x", dst)
+        assert res.code == 2, res.stdout + res.stderr
+        assert "state directory" in res.json["errors"][0]["message"]
+    assert [c for c in sandbox.calls(mark) if c["action"] == "DescribeInstances"] == []  # refused before any look
+    assert not (state_dir / "known_hosts").exists()
+
+
+def test_ssh_include_follows_a_symlinked_config(tmp_path, monkeypatch):
+    from _awswiz import ssh
+
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / "dotfiles").mkdir()
+    real = home / "dotfiles" / "ssh_config"
+    real.write_text("Host old\n  HostName 192.0.2.1\n")
+    (home / ".ssh" / "config").symlink_to(real)
+    monkeypatch.setenv("HOME", str(home))
+    ssh.include_in_user_config("/st/ssh_config")
+    assert (home / ".ssh" / "config").is_symlink()  # the link stays, the file it points at gets the line
+    assert real.read_text() == "Include /st/ssh_config\nHost old\n  HostName 192.0.2.1\n"
+    dangling = home / ".ssh" / "config"
+    dangling.unlink()
+    dangling.symlink_to(home / "nowhere")
+    import pytest
+    from _awswiz.errors import BadInput
+
+    with pytest.raises(BadInput, match="not a file"):
+        ssh.include_in_user_config("/st/ssh_config")
+    assert not (home / "nowhere").exists()
+
+
+def test_a_damaged_known_hosts_is_a_clear_error_naming_the_file(tmp_path, monkeypatch):
+    import pytest
+    from _awswiz import ssh, state
+    from _awswiz.errors import AwsWizError
+
+    monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
+    for damage in ("[127.0.0.1]:2222 ssh-ed25519 !!!notbase64\n", "10.0.0.1 ssh-ed25519 QUFBQQ==\n", "garbage\n"):
+        state.write_text(ssh.known_hosts_path(), "# pins\n" + damage)
+        with pytest.raises(AwsWizError) as e:
+            ssh._load_known()
+        assert e.value.exit_code == 2 and str(ssh.known_hosts_path()) in str(e.value) and "line 2" in str(e.value)

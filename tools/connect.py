@@ -44,17 +44,33 @@ def resolve(ctx, iid: str, region: str) -> tuple[str, int, str, str]:
     return addr[0], addr[1], user, key
 
 
-def copy(client, src: str, dst: str) -> dict:
+def check_copy(src: str, dst: str) -> None:
+    """--copy judged before any call: one side remote; an upload's source is a file; a download never lands in
+    the state directory (keys, known_hosts, plans: a download there could replace a pin or a plan)."""
     import os
+    from pathlib import Path
 
     if src.startswith(":") == dst.startswith(":"):
         raise BadInput("--copy SRC DST: exactly one side is remote, written with a leading ':' "
                        "(--copy data.csv :data.csv, or --copy :out.log ./out.log)", "")
+    if dst.startswith(":"):
+        if not os.path.isfile(src):
+            raise BadInput(f"--copy: {src} is not a file here", "")
+        return
+    where = Path(os.path.realpath(dst))  # links followed: a link to .state/ lands there
+    root = Path(os.path.realpath(state.root()))
+    if where == root or where.is_relative_to(root):
+        raise BadInput(f"--copy: {dst} is inside the state directory {root}; downloads never land there",
+                       "download to another folder, e.g. --copy :out.log ./out.log")
+
+
+def copy(client, src: str, dst: str) -> dict:
+    import os
+
+    check_copy(src, dst)
     sftp = client.open_sftp()
     try:
         if dst.startswith(":"):
-            if not os.path.isfile(src):
-                raise BadInput(f"--copy: {src} is not a file here", "")
             attrs = sftp.put(src, dst[1:] or os.path.basename(src))
             return {"direction": "upload", "src": src, "dst": dst, "bytes": attrs.st_size}
         sftp.get(src[1:], dst)
@@ -79,6 +95,8 @@ def main(
         raise BadInput("say what to do: -- COMMAND, or --copy SRC DST", "e.g. connect.py --id ID -- nvidia-smi")
     if command and copy_:
         raise BadInput("give either -- COMMAND or --copy, not both", "")
+    if copy_:
+        check_copy(*copy_)
     region = targets.one_region(ctx)
     host, port, user, key = resolve(ctx, iid, region)
     client = ssh.open_client(host, port, user, key)

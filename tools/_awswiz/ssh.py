@@ -56,11 +56,22 @@ def _load_known():
     hk = paramiko.HostKeys()
     path = known_hosts_path()
     if path.exists():
-        for line in state.read_text(path).splitlines():
-            entry = paramiko.hostkeys.HostKeyEntry.from_line(line) if line.strip() else None
-            if entry:
-                for name in entry.hostnames:
-                    hk.add(name, entry.key.get_name(), entry.key)
+        for n, line in enumerate(state.read_text(path).splitlines(), 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            try:
+                entry = paramiko.hostkeys.HostKeyEntry.from_line(line)
+            except Exception as exc:  # noqa: BLE001 - paramiko raises InvalidHostKey, SSHException, ...
+                entry, why = None, f"{type(exc).__name__}"
+            else:
+                why = "not a host key line AwsWiz can read"
+            if entry is None or entry.key is None:
+                # a pin that cannot be read is never skipped: the host would be trusted afresh
+                raise BadInput(f"{path} is damaged: line {n} is {why}; AwsWiz pins host keys there and will not "
+                               "connect while a pin cannot be read", f"remove line {n} of {path} (the host's key is "
+                               "then trusted again on the next connect), or the file")
+            for name in entry.hostnames:
+                hk.add(name, entry.key.get_name(), entry.key)
     return hk
 
 
@@ -243,10 +254,16 @@ def include_in_user_config(config_path: str) -> str:
     import os
     from pathlib import Path
 
-    line = f"Include {config_path}"
+    line = f"Include {_conf(config_path)}"
     ssh_dir = Path.home() / ".ssh"
     ssh_dir.mkdir(mode=0o700, exist_ok=True)
     user = ssh_dir / "config"
+    if user.is_symlink():  # a config kept elsewhere (dotfiles): edit the file the link points at, keep the link
+        target = Path(os.path.realpath(user))
+        if not target.is_file():
+            raise BadInput(f"{user} is a link to {target}, which is not a file; AwsWiz edits only a file",
+                           f"add the line '{line}' at the top of your ssh config yourself")
+        user = target
     old = user.read_text() if user.exists() else ""
     if line in old.splitlines():
         return f"{user} already includes {config_path}"
