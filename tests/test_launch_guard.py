@@ -153,3 +153,30 @@ def test_a_damaged_known_hosts_is_a_clear_error_naming_the_file(tmp_path, monkey
         with pytest.raises(AwsWizError) as e:
             ssh._load_known()
         assert e.value.exit_code == 2 and str(ssh.known_hosts_path()) in str(e.value) and "line 2" in str(e.value)
+
+
+# --- launch: --ssh-cidr ranges, --count against --max ---------------------------------------------
+
+def test_ssh_cidr_half_the_internet_is_warned_like_the_whole(sandbox, run_tool):
+    for cidr, warned in (("0.0.0.0/1", True), ("128.0.0.0/1", True), ("0.0.0.0/0", True), ("203.0.0.0/8", True),
+                         ("203.0.113.0/24", False), ("10.0.0.0/8", False)):
+        res = run_tool("launch", "--type", "g5.xlarge", "--region", "us-east-1", "--ssh-cidr", cidr, "--no-wait")
+        assert res.code == 0, res.stdout + res.stderr
+        detail = res.json["data"]["plan"][0]["detail"]
+        assert bool(detail.get("warnings")) == warned, (cidr, detail.get("warnings"))
+        if warned:
+            assert "internet" in detail["warnings"][0] and cidr in detail["warnings"][0]
+
+
+def test_count_counts_against_max(sandbox, run_tool, state_dir):
+    mark = sandbox.mark()
+    res = run_tool("launch", "--type", "g5.xlarge", "--region", "us-east-1", "--count", "11", "--no-wait")
+    assert res.code == 4, res.stdout + res.stderr
+    assert "--max 10" in res.json["errors"][0]["message"] and "--max 11" in res.json["errors"][0]["hint"]
+    assert sandbox.calls(mark) == []  # refused before anything was asked
+    ok = run_tool("launch", "--type", "g5.xlarge", "--region", "us-east-1", "--count", "3", "--max", "3",
+                  "--no-wait")
+    assert ok.code == 0 and ok.json["data"]["plan"][0]["detail"]["count"] == 3, ok.stdout + ok.stderr
+    assert "--max 3" in ok.json["next"][0]
+    over = run_tool("launch", "--type", "g5.xlarge", "--region", "us-east-1", "--count", "3", "--max", "2")
+    assert over.code == 4

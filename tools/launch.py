@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from _awswiz import cli, guard, hints, keys, ssh, userdata
 from _awswiz import launch_plan as lp
-from _awswiz.errors import BadInput, classify
+from _awswiz.errors import BadInput, Refused, classify
 from _awswiz.launch_run import LAUNCH_TAG, Launcher, find_launched, launch_id
 from _awswiz.output import Result, table
 
@@ -57,6 +57,24 @@ def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, k
     return {"ttl": userdata.parse_ttl(ttl), "init": [userdata.resolve_init(f) for f in init or []]}
 
 
+WIDE_PREFIX = 16  # a public range wider than a /16 (65,536 addresses) is warned, like 0.0.0.0/0
+
+
+def wide_cidr_warning(cidr: str) -> str | None:
+    """A warning when --ssh-cidr opens SSH to much of the internet: 0.0.0.0/0, but also 0.0.0.0/1 (half of it)
+    or any public range wider than a /16."""
+    import ipaddress
+
+    net = ipaddress.ip_network(cidr)
+    if cidr == lp.WORLD:
+        return "--ssh-cidr 0.0.0.0/0 opens SSH to the whole internet; prefer your own address /32"
+    if net.prefixlen >= WIDE_PREFIX or net.is_private:
+        return None
+    share = net.num_addresses / 2 ** 32
+    return (f"--ssh-cidr {cidr} opens SSH to {net.num_addresses:,} addresses ({share:.2%} of the IPv4 internet); "
+            "prefer your own address /32")
+
+
 def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
     names = lp.regions(ctx)
     spec, views = lp.survey(ctx, req, names)
@@ -74,9 +92,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
     best = usable[0]
     gpus = (spec.get("gpu") or {}).get("count") or 0
     price = lp.price_of(best, req)
-    warnings = []
-    if req.ssh_cidr == lp.WORLD:
-        warnings.append("--ssh-cidr 0.0.0.0/0 opens SSH to the whole internet; prefer your own address /32")
+    warnings = [w] if (w := wide_cidr_warning(req.ssh_cidr)) else []
     creates = ([] if req.key else [f"key pair {key_name} (ed25519; private key {keys.key_file(key_name)})"])
     creates += [f"security group {lp.sg_name(req.ssh_cidr)} in {best['vpc']}" if not best.get("security_group")
                 else f"reuses security group {best['security_group']} ({lp.sg_name(req.ssh_cidr)})"]
@@ -177,8 +193,13 @@ def main(
                                               help="Bound on --wait.")] = 600,
     confirm: Annotated[str | None, typer.Option("--confirm", metavar="TOKEN",
                                                 help="Apply the plan printed by the run without --confirm.")] = None,
+    max_: Annotated[int, typer.Option("--max", min=1, help="Refuse (exit 4) to launch more than N instances "
+                                      "(--count counts, like any bulk change).")] = guard.DEFAULT_MAX,
 ) -> Result:
     """Launch an instance with SSH. Without --confirm: print the plan and a token; nothing is created."""
+    if count > max_:  # a bulk launch counts each instance against --max, before anything is asked of AWS
+        raise Refused(f"--count {count} launches {count} instances, over --max {max_}",
+                      f"lower --count, or raise the limit deliberately with --max {count}")
     shutdown = on_shutdown or ("stop" if spot and persistent else "terminate")
     checked = check_input(type_, name or f"awswiz-{type_.replace('.', '-')}", spot, persistent, max_price,
                           shutdown, key, ttl, init, ssh_cidr, subnet, vpc)
