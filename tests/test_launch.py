@@ -216,7 +216,8 @@ def test_vcpu_limit_moves_to_next_region_and_names_the_quota(sandbox, run_tool, 
 
 def test_quota_too_small_is_explained_with_the_request_command(sandbox, run_tool):
     before = counts(sandbox)
-    res = run_tool("launch", "--type", "g5.48xlarge", "--count", "50", "--region", "us-east-1", "--no-wait")
+    res = run_tool("launch", "--type", "g5.48xlarge", "--count", "50", "--max", "50", "--region", "us-east-1",
+                   "--no-wait")
     assert res.code == 1
     err = res.json["errors"][0]
     assert err["code"] == "QuotaExceeded" and "L-DB2E81BA" in err["message"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 from _awswiz import userdata
 
 
@@ -180,3 +181,64 @@ def test_count_counts_against_max(sandbox, run_tool, state_dir):
     assert "--max 3" in ok.json["next"][0]
     over = run_tool("launch", "--type", "g5.xlarge", "--region", "us-east-1", "--count", "3", "--max", "2")
     assert over.code == 4
+
+
+# --- launch into a protected VPC or subnet ---------------------------------------------------------
+
+@pytest.fixture
+def prod_network(sandbox):
+    """A VPC tagged env=prod with an untagged subnet, and an untagged VPC with a subnet tagged awswiz:protected,
+    each in an AZ of us-east-1 that offers g5.xlarge; removed afterwards with anything launched into them."""
+    ec2 = sandbox.client("ec2")
+    az = ec2.describe_instance_type_offerings(LocationType="availability-zone", Filters=[
+        {"Name": "instance-type", "Values": ["g5.xlarge"]}])["InstanceTypeOfferings"][0]["Location"]
+    made = []
+    for cidr, vtags, stags in (("10.91.0.0/16", {"env": "prod"}, {}),
+                               ("10.92.0.0/16", {}, {"awswiz:protected": "true"})):
+        vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[{"ResourceType": "vpc", "Tags": [
+            {"Key": k, "Value": v} for k, v in {"Name": "t-guard", **vtags}.items()]}])["Vpc"]["VpcId"]
+        sn = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr.replace("0.0/16", "1.0/24"), AvailabilityZone=az,
+                               TagSpecifications=[{"ResourceType": "subnet", "Tags": [
+                                   {"Key": k, "Value": v} for k, v in {"Name": "t-guard", **stags}.items()]}]
+                               )["Subnet"]["SubnetId"]
+        made.append((vpc, sn))
+    yield made
+    for vpc, sn in made:
+        f = [{"Name": "vpc-id", "Values": [vpc]}]
+        ids = [i["InstanceId"] for r in ec2.describe_instances(Filters=f)["Reservations"] for i in r["Instances"]]
+        if ids:
+            ec2.terminate_instances(InstanceIds=ids)
+        for k in ec2.describe_key_pairs(Filters=[{"Name": "tag:Name", "Values": ["awswiz-t-in-prod"]}])["KeyPairs"]:
+            ec2.delete_key_pair(KeyName=k["KeyName"])
+        for g in ec2.describe_security_groups(Filters=f)["SecurityGroups"]:
+            if g["GroupName"] != "default":
+                ec2.delete_security_group(GroupId=g["GroupId"])
+        ec2.delete_subnet(SubnetId=sn)
+        ec2.delete_vpc(VpcId=vpc)
+
+
+def test_launch_into_a_protected_vpc_or_subnet_needs_the_flag(sandbox, run_tool, prod_network):
+    (prod_vpc, prod_vpc_subnet), (_, prod_subnet) = prod_network
+    base = ("launch", "--type", "g5.xlarge", "--name", "t-in-prod", "--region", "us-east-1", "--ssh-cidr",
+            "192.0.2.44/32", "--no-wait")
+    mark = sandbox.mark()
+    for where, named in ((["--vpc", prod_vpc], prod_vpc), (["--subnet", prod_vpc_subnet], prod_vpc),
+                         (["--subnet", prod_subnet], prod_subnet)):
+        res = run_tool(*base, *where)
+        assert res.code == 4, res.stdout + res.stderr
+        msg = res.json["errors"][0]["message"]
+        assert named in msg and "protected" in msg and "--allow-protected-vpc" in msg, msg
+        assert res.json["data"]["confirm"] is None and res.json["data"]["plan"][0]["blocked"]
+    assert not [c for c in sandbox.calls(mark) if c["action"] in ("CreateSecurityGroup", "ImportKeyPair")]
+    ec2 = sandbox.client("ec2")
+    inside = [{"Name": "vpc-id", "Values": [v for v, _ in prod_network]}]
+    assert ec2.describe_instances(Filters=inside)["Reservations"] == []  # (the plan's RunInstances are DryRuns)
+    plan = run_tool(*base, "--vpc", prod_vpc, "--allow-protected-vpc")
+    assert plan.code == 0, plan.stdout + plan.stderr
+    warnings = plan.json["data"]["plan"][0]["detail"]["warnings"]
+    assert any(prod_vpc in w and "env=prod" in w and "--allow-protected-vpc" in w for w in warnings), warnings
+    done = run_tool(*base, "--vpc", prod_vpc, "--allow-protected-vpc", "--confirm", plan.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    iid = done.json["data"]["results"][0]["instances"][0]
+    inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    assert inst["VpcId"] == prod_vpc

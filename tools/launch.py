@@ -75,7 +75,30 @@ def wide_cidr_warning(cidr: str) -> str | None:
             "prefer your own address /32")
 
 
-def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
+ALLOW_FLAG = "--allow-protected-vpc"
+
+
+def network_touches(ctx, views: list[dict]) -> dict[str, dict]:
+    """The VPCs and subnets the launch may use (every usable region: it falls back to them), each with ITS OWN
+    tags, for the guard (Action.touches): a box, its group and its interface become parts of that network."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from _awswiz.resources import tag_map
+
+    def one(v: dict) -> dict[str, dict]:
+        ec2 = ctx.aws.client("ec2", v["region"])
+        out = {f"VPC {x['VpcId']} ({ALLOW_FLAG} to launch there)": tag_map(x.get("Tags"))
+               for x in ec2.describe_vpcs(VpcIds=[v["vpc"]])["Vpcs"]}
+        subnets = sorted(set(v["subnets"].values()))
+        out.update({f"subnet {x['SubnetId']} ({ALLOW_FLAG} to launch there)": tag_map(x.get("Tags"))
+                    for x in ec2.describe_subnets(SubnetIds=subnets)["Subnets"]})
+        return out
+
+    with ThreadPoolExecutor(max_workers=min(8, len(views))) as pool:
+        return {k: t for part in pool.map(one, views) for k, t in part.items()}
+
+
+def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False) -> guard.Plan:
     names = lp.regions(ctx)
     spec, views = lp.survey(ctx, req, names)
     found.update(spec=spec, views=views)
@@ -110,6 +133,11 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
         "imds": "IMDSv2 required", "init": [p.name for p in req.init], "creates": creates,
         "fallbacks": [f"{v['region']}: {', '.join(v['azs'])}" for v in usable],
     }
+    touches = network_touches(ctx, usable)
+    if allow_protected:  # said in the plan; the guard then does not refuse the network (the user chose it)
+        warnings += [f"launches into a protected {label.split(' (')[0]} ({why}): allowed by {ALLOW_FLAG}"
+                     for label, tags in touches.items() if (why := guard.protection(tags))]
+        touches = {}
     if req.spot_type == "persistent":
         detail["note"] = "a persistent spot request relaunches the box after an interruption until terminate.py"
     if warnings:
@@ -118,7 +146,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
     plan.actions.append(guard.Action(
         op="launch", type="ec2:instance", id=f"new:{req.name}", region=best["region"], name=req.name, tags=tags,
         detail={k: v for k, v in detail.items() if v not in (None, [], "")},
-        state={"views": views, "key": key_name}))
+        state={"views": views, "key": key_name}, touches=touches))
     return plan
 
 
@@ -193,6 +221,8 @@ def main(
                                               help="Bound on --wait.")] = 600,
     confirm: Annotated[str | None, typer.Option("--confirm", metavar="TOKEN",
                                                 help="Apply the plan printed by the run without --confirm.")] = None,
+    allow_protected: Annotated[bool, typer.Option(ALLOW_FLAG, help="Launch even into a protected VPC or subnet "
+                                                  "(otherwise refused, exit 4); the plan says so.")] = False,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse (exit 4) to launch more than N instances "
                                       "(--count counts, like any bulk change).")] = guard.DEFAULT_MAX,
 ) -> Result:
@@ -250,8 +280,8 @@ def main(
             verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region) + " -- nvidia-smi")
             verify.append(hints.command(ctx, "instance_status", region=region))
 
-    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found), do, confirm=confirm, max_count=1,
-                       explicit=True, verify=verify, after=after)
+    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected), do, confirm=confirm,
+                       max_count=1, explicit=True, verify=verify, after=after)
     result.render = render
     return result
 
