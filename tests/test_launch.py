@@ -36,6 +36,10 @@ LAB_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 def cleanup_launches(sandbox):
     """Leave the worker's shared lab as it was: other tests count its running GPUs, quotas and spot requests."""
     yield
+    clean_launches(sandbox)
+
+
+def clean_launches(sandbox) -> None:
     for region in LAB_REGIONS:
         ec2 = sandbox.client("ec2", region)
         f = [{"Name": "tag-key", "Values": ["awswiz:launch-id"]},

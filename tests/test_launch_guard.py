@@ -242,3 +242,82 @@ def test_launch_into_a_protected_vpc_or_subnet_needs_the_flag(sandbox, run_tool,
     iid = done.json["data"]["results"][0]["instances"][0]
     inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
     assert inst["VpcId"] == prod_vpc
+
+
+# --- a killed confirm: the re-plan finds what it made ----------------------------------------------
+
+@pytest.fixture
+def launches(sandbox):
+    from test_launch import clean_launches
+
+    yield
+    clean_launches(sandbox)
+
+
+def of_launch(sandbox, tag_value: str, region: str = "us-east-1") -> dict:
+    ec2 = sandbox.client("ec2", region)
+    f = [{"Name": "tag:awswiz:launch-of", "Values": [tag_value]}]
+    insts = [i for r in ec2.describe_instances(Filters=f)["Reservations"] for i in r["Instances"]
+             if i["State"]["Name"] != "terminated"]
+    return {"instances": insts, "keys": ec2.describe_key_pairs(Filters=f)["KeyPairs"]}
+
+
+def tags_of(resource: dict) -> dict:
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def test_a_confirm_killed_after_the_key_pair_reuses_it_on_the_next_plan(sandbox, run_tool, state_dir, launches):
+    from gate import kill_through
+
+    args = ["--type", "g5.xlarge", "--name", "t-kill-key", "--region", "us-east-1", "--ssh-cidr", "192.0.2.61/32",
+            "--no-wait"]
+    plan = run_tool("launch", *args)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    token = plan.json["data"]["confirm"]
+    # killed once ImportKeyPair is answered: the key pair exists, no group, no instance
+    assert kill_through(sandbox.url, state_dir, "launch", [*args, "--confirm", token], op="ImportKeyPair") is None
+    keys_dir = state_dir / "keys"
+    [pem] = list(keys_dir.glob("*.pem"))
+    ec2 = sandbox.client("ec2")
+    pair = ec2.describe_key_pairs(KeyNames=[pem.stem])["KeyPairs"][0]
+    named = [{"Name": "tag:Name", "Values": ["t-kill-key"]}]
+    assert [i for r in ec2.describe_instances(Filters=named)["Reservations"] for i in r["Instances"]] == []
+    again = run_tool("launch", *args)
+    assert again.code == 0, again.stdout + again.stderr
+    creates = again.json["data"]["plan"][0]["detail"]["creates"][0]
+    assert creates.startswith(f"key pair {pem.stem} ") and "earlier confirm" in creates
+    mark = sandbox.mark()
+    done = run_tool("launch", *args, "--confirm", again.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    assert "ImportKeyPair" not in [c["action"] for c in sandbox.calls(mark)]  # the killed run's pair is used
+    [inst] = [i for r in ec2.describe_instances(Filters=named)["Reservations"] for i in r["Instances"]]
+    pairs = [k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"] if k["KeyName"].startswith("awswiz-t-kill")]
+    assert inst["KeyName"] == pem.stem and pairs == [pem.stem]  # one key pair, not a second beside the leak
+    # the same launch id as the killed confirm (so the same RunInstances ClientTokens)
+    assert tags_of(inst)["awswiz:launch-id"] == tags_of(pair)["awswiz:launch-id"]
+    assert [p.name for p in keys_dir.glob("*.pem")] == [pem.name]  # nothing left behind unexplained
+
+
+def test_a_confirm_killed_after_the_instance_starts_no_second_box(sandbox, run_tool, state_dir, launches):
+    from gate import kill_through
+
+    args = ["--type", "g5.xlarge", "--name", "t-kill-box", "--region", "us-east-1", "--ssh-cidr", "192.0.2.62/32"]
+    mark = sandbox.mark()
+    plan = run_tool("launch", *args, "--no-wait")
+    assert plan.code == 0, plan.stdout + plan.stderr
+    dry = sum(c["action"] == "RunInstances" for c in sandbox.calls(mark))  # the plan's DryRuns (amis.py)
+    # the confirm rebuilds the plan (the same DryRuns), then launches; killed while it waits for the box
+    confirm = [*args, "--wait", "--wait-timeout", "10", "--confirm", plan.json["data"]["confirm"]]
+    assert kill_through(sandbox.url, state_dir, "launch", confirm, op="RunInstances", nth=dry + 1) is None
+    ec2 = sandbox.client("ec2")
+    boxes = [i for r in ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["t-kill-box"]}])[
+        "Reservations"] for i in r["Instances"] if i["State"]["Name"] != "terminated"]
+    assert len(boxes) == 1
+    iid = boxes[0]["InstanceId"]
+    again = run_tool("launch", *args, "--no-wait")
+    assert again.code == 0, again.stdout + again.stderr
+    data = again.json["data"]
+    assert data["plan"] == [] and data["confirm"] is None
+    [seen] = data["skipped"]
+    assert seen["id"] == iid and seen["reason"].startswith("exists") and "--name" in seen["reason"]
+    assert len(of_launch(sandbox, tags_of(boxes[0])["awswiz:launch-of"])["instances"]) == 1

@@ -20,8 +20,9 @@ import typer
 from _awswiz import cli, guard, hints, keys, ssh, userdata
 from _awswiz import launch_plan as lp
 from _awswiz.errors import BadInput, Refused, classify
-from _awswiz.launch_run import LAUNCH_TAG, Launcher, find_launched, launch_id
+from _awswiz.launch_run import LAUNCH_OF, LAUNCH_TAG, Launcher, find_launched, launch_id, launch_of, leftover_keys
 from _awswiz.output import Result, table
+from _awswiz.resources import tag_map
 
 app = cli.make_app(__doc__)
 TYPE_RE = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
@@ -83,8 +84,6 @@ def network_touches(ctx, views: list[dict]) -> dict[str, dict]:
     tags, for the guard (Action.touches): a box, its group and its interface become parts of that network."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from _awswiz.resources import tag_map
-
     def one(v: dict) -> dict[str, dict]:
         ec2 = ctx.aws.client("ec2", v["region"])
         out = {f"VPC {x['VpcId']} ({ALLOW_FLAG} to launch there)": tag_map(x.get("Tags"))
@@ -100,6 +99,13 @@ def network_touches(ctx, views: list[dict]) -> dict[str, dict]:
 
 def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False) -> guard.Plan:
     names = lp.regions(ctx)
+    of = launch_of(owner, req)
+    if live := find_launched(ctx, names, of, LAUNCH_OF):  # an earlier confirm of this launch made it (maybe killed)
+        return guard.Plan(actions=[], scope={"regions": names, "type": req.instance_type, "count": req.count},
+                          skipped=[{"id": i["InstanceId"], "region": i["Region"], "type": "ec2:instance",
+                                    "name": req.name, "reason": f"exists ({i['State']['Name']}): an earlier confirm "
+                                    f"of this launch made it (tag {LAUNCH_OF}={of}); not launched again (another "
+                                    "--name launches a second box)"} for i in live])
     spec, views = lp.survey(ctx, req, names)
     found.update(spec=spec, views=views)
     scope = {"regions": names, "type": req.instance_type, "count": req.count}
@@ -112,11 +118,18 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         return plan
     key_name = req.key or lp.new_key_name(ctx, req, [v["region"] for v in usable])
     found["key_name"] = key_name
+    if not req.key and (left := [p for p in leftover_keys(ctx, [v["region"] for v in usable], of)
+                                 if keys.saved(p["KeyName"])]):
+        key_name = found["key_name"] = left[0]["KeyName"]  # a killed confirm's key: used, with its launch id
+        found["resume"] = tag_map(left[0].get("Tags")).get(LAUNCH_TAG)
     best = usable[0]
     gpus = (spec.get("gpu") or {}).get("count") or 0
     price = lp.price_of(best, req)
     warnings = [w] if (w := wide_cidr_warning(req.ssh_cidr)) else []
-    creates = ([] if req.key else [f"key pair {key_name} (ed25519; private key {keys.key_file(key_name)})"])
+    creates = ([] if req.key else [f"key pair {key_name} (ed25519; private key {keys.key_file(key_name)}"
+                                   + (", imported by an earlier confirm of this launch that stopped before its "
+                                      "instance: used now)" if found.get("resume") else
+                                      ", saved earlier: imported again)" if keys.saved(key_name) else ")")])
     creates += [f"security group {lp.sg_name(req.ssh_cidr)} in {best['vpc']}" if not best.get("security_group")
                 else f"reuses security group {best['security_group']} ({lp.sg_name(req.ssh_cidr)})"]
     creates += [f"{req.count} x {req.instance_type} ({req.market}{'/' + req.spot_type if req.market == 'spot' else ''})"
@@ -146,14 +159,14 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
     plan.actions.append(guard.Action(
         op="launch", type="ec2:instance", id=f"new:{req.name}", region=best["region"], name=req.name, tags=tags,
         detail={k: v for k, v in detail.items() if v not in (None, [], "")},
-        state={"views": views, "key": key_name}, touches=touches))
+        state={"views": views, "key": key_name, "resume": found.get("resume")}, touches=touches))
     return plan
 
 
 def instance_tags(ctx, req: lp.Request, owner: str, key_name: str, lid: str, ami: dict) -> dict:
     now = _dt.datetime.now(_dt.UTC)
     tags = {"awswiz:managed": "true", "awswiz:owner": owner, "awswiz:created-at": now.isoformat(timespec="seconds"),
-            LAUNCH_TAG: lid, ssh.KEY_TAG: key_name, ssh.USER_TAG: lp.ssh_user(ami)}
+            LAUNCH_TAG: lid, LAUNCH_OF: launch_of(owner, req), ssh.KEY_TAG: key_name, ssh.USER_TAG: lp.ssh_user(ami)}
     if req.ttl:
         tags["awswiz:expires-at"] = (now + _dt.timedelta(seconds=req.ttl)).isoformat(timespec="seconds")
     return tags
@@ -246,7 +259,7 @@ def main(
     typed_id = uuid.uuid4().hex  # a typed confirmation (--pretty at a terminal) has no token: one id per run
 
     def do(action: guard.Action) -> dict:
-        lid = launch_id(confirm or typed_id)
+        lid = found.get("resume") or launch_id(confirm or typed_id)
         views = found["views"]
         already = find_launched(ctx, [v["region"] for v in views if v.get("usable")], lid)
         if already:  # the same plan applied before (a retried confirm): never a second box
@@ -258,7 +271,7 @@ def main(
         text = userdata.build(req.init, expires.replace("T", " ")[:19] if expires else None)
         launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text)
         run_state["launcher"] = launcher
-        out = launcher.apply(confirm or typed_id)
+        out = launcher.apply(lid)  # ClientTokens from the launch id: a resumed launch sends the killed one's
         run_state["out"] = out
         return {**out, "launch_id": lid, "attempts": launcher.attempts, "tags": tags}
 

@@ -10,7 +10,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import amis, hints, instance_types, keys, pricing, quotas
+from . import amis, hints, instance_types, pricing, quotas
 from .errors import BadInput, error_entry
 from .quota_codes import quota_for_type
 
@@ -279,12 +279,12 @@ def _safe_view(ctx, region, req, spec, on_demand) -> dict:
 
 
 def new_key_name(ctx, req: Request, region_names: list[str]) -> str:
-    """awswiz-NAME, or awswiz-NAME-2, -3...: the first name with neither a key file nor a key pair."""
+    """awswiz-NAME, or awswiz-NAME-2, -3...: the first name with no key pair in these regions. A saved private key
+    without a pair there (a confirm killed before ImportKeyPair, or a terminated box's key) is imported again
+    rather than left behind."""
     base = req.name if req.name.startswith("awswiz-") else f"awswiz-{req.name}"
     for n in range(1, 1000):
         cand = base if n == 1 else f"{base}-{n}"
-        if keys.key_file(cand).exists():
-            continue
         if any(_key_exists(ctx.aws.client("ec2", r), cand) for r in region_names):
             continue
         return cand

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
 
 from . import hints, keys
 from .errors import AwsWizError, classify
@@ -21,6 +23,10 @@ NEXT_AZ = {"InsufficientInstanceCapacity", "Unsupported", "UnfulfillableCapacity
            "InsufficientCapacity"}
 NEXT_REGION = {"VcpuLimitExceeded", "InstanceLimitExceeded", "MaxSpotInstanceCountExceeded"}
 LAUNCH_TAG = "awswiz:launch-id"
+# the launch asked for (caller, name, type, count, market), the same for every plan and confirm of the same command:
+# a re-plan after a killed confirm finds the box (or the key pair) it left by this tag instead of making another
+LAUNCH_OF = "awswiz:launch-of"
+LIVE = ["pending", "running", "stopping", "stopped"]
 
 
 class LaunchFailed(AwsWizError):
@@ -30,6 +36,13 @@ class LaunchFailed(AwsWizError):
 def launch_id(token: str) -> str:
     """The launch's id, from its confirmation token: the same plan applied twice finds its own instances."""
     return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def launch_of(owner: str, req: Request) -> str:
+    """What is launched, independent of the token: a fresh plan of the same command finds what an earlier
+    confirm of it made (tag LAUNCH_OF)."""
+    doc = [owner, req.name, req.instance_type, req.count, req.market, req.spot_type]
+    return hashlib.sha256(json.dumps(doc).encode()).hexdigest()[:16]
 
 
 def now_iso() -> str:
@@ -46,15 +59,36 @@ def no_retry_client(ctx, region: str):
     return c
 
 
-def find_launched(ctx, regions: list[str], lid: str) -> list[dict]:
-    out = []
-    for r in regions:
+def find_launched(ctx, regions: list[str], lid: str, tag: str = LAUNCH_TAG) -> list[dict]:
+    """Live instances tagged tag=lid in these regions (asked at once)."""
+    def one(r: str) -> list[dict]:
+        pages = ctx.aws.client("ec2", r).get_paginator("describe_instances").paginate(
+            Filters=[{"Name": f"tag:{tag}", "Values": [lid]}, {"Name": "instance-state-name", "Values": LIVE}])
+        return [dict(i, Region=r) for page in pages for res in page["Reservations"] for i in res["Instances"]]
+
+    if not regions:
+        return []
+    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+        return [i for part in pool.map(one, regions) for i in part]
+
+
+def leftover_keys(ctx, regions: list[str], of: str) -> list[dict]:
+    """Key pairs an earlier confirm of this launch imported (tag LAUNCH_OF) that no live instance uses: what a
+    confirm killed before its instance leaves. Each with Region."""
+    def one(r: str) -> list[dict]:
         ec2 = ctx.aws.client("ec2", r)
-        for page in ec2.get_paginator("describe_instances").paginate(
-                Filters=[{"Name": f"tag:{LAUNCH_TAG}", "Values": [lid]},
-                         {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]):
-            out += [dict(i, Region=r) for res in page["Reservations"] for i in res["Instances"]]
-    return out
+        pairs = ec2.describe_key_pairs(Filters=[{"Name": f"tag:{LAUNCH_OF}", "Values": [of]}])["KeyPairs"]
+        if not pairs:
+            return []
+        used = {i.get("KeyName") for res in ec2.describe_instances(Filters=[
+            {"Name": "key-name", "Values": [p["KeyName"] for p in pairs]},
+            {"Name": "instance-state-name", "Values": LIVE}])["Reservations"] for i in res["Instances"]}
+        return [dict(p, Region=r) for p in pairs if p["KeyName"] not in used]
+
+    if not regions:
+        return []
+    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+        return [p for part in pool.map(one, regions) for p in part]
 
 
 def tag_spec(kind: str, tags: dict) -> list[dict]:
@@ -78,6 +112,13 @@ class Launcher:
             keys.generate(self.key_name)
             self.made.append({"type": "file", "id": str(keys.key_file(self.key_name)), "region": None})
         ec2 = self.ctx.aws.client("ec2", region)
+        if self.tags.get(LAUNCH_OF) and (left := [p for p in leftover_keys(self.ctx, [region], self.tags[LAUNCH_OF])
+                                                  if p["KeyName"] == self.key_name]):
+            # imported by an earlier confirm of this launch that was killed before its instance: used now, and
+            # removed with the rest if this launch fails
+            self.made.append({"type": "ec2:key-pair", "id": left[0]["KeyPairId"], "name": self.key_name,
+                              "region": region, "reused": True})
+            return
         out = ec2.import_key_pair(KeyName=self.key_name, PublicKeyMaterial=keys.public_of(self.key_name).encode(),
                                   TagSpecifications=tag_spec("key-pair", {**self.tags, "Name": self.key_name}))
         self.made.append({"type": "ec2:key-pair", "id": out["KeyPairId"], "name": self.key_name, "region": region})
