@@ -321,3 +321,28 @@ def test_a_confirm_killed_after_the_instance_starts_no_second_box(sandbox, run_t
     [seen] = data["skipped"]
     assert seen["id"] == iid and seen["reason"].startswith("exists") and "--name" in seen["reason"]
     assert len(of_launch(sandbox, tags_of(boxes[0])["awswiz:launch-of"])["instances"]) == 1
+
+
+def test_a_confirm_killed_after_the_group_reuses_it_and_adds_the_rule(sandbox, run_tool, state_dir, launches):
+    from gate import kill_through
+
+    cidr = "192.0.2.63/32"
+    args = ["--type", "g5.xlarge", "--name", "t-kill-sg", "--region", "us-east-1", "--ssh-cidr", cidr, "--no-wait"]
+    plan = run_tool("launch", *args)
+    token = plan.json["data"]["confirm"]
+    # killed once CreateSecurityGroup is answered: the group exists without its SSH rule
+    assert kill_through(sandbox.url, state_dir, "launch", [*args, "--confirm", token], op="CreateSecurityGroup") is None
+    ec2 = sandbox.client("ec2")
+    named = [{"Name": "group-name", "Values": [f"awswiz-ssh-{cidr}"]}]
+    [group] = ec2.describe_security_groups(Filters=named)["SecurityGroups"]
+    assert group["IpPermissions"] == []
+    again = run_tool("launch", *args)
+    assert again.code == 0 and again.json["data"]["plan"], again.stdout + again.stderr  # the region stays usable
+    creates = again.json["data"]["plan"][0]["detail"]["creates"]
+    assert any(group["GroupId"] in c and "rule is added" in c for c in creates), creates
+    done = run_tool("launch", *args, "--confirm", again.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    assert done.json["data"]["results"][0]["security_group"] == group["GroupId"]
+    [after] = ec2.describe_security_groups(Filters=named)["SecurityGroups"]
+    assert [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
+            for p in after["IpPermissions"]] == [("tcp", 22, 22, [cidr])]

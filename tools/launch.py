@@ -131,7 +131,9 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
                                       "instance: used now)" if found.get("resume") else
                                       ", saved earlier: imported again)" if keys.saved(key_name) else ")")])
     creates += [f"security group {lp.sg_name(req.ssh_cidr)} in {best['vpc']}" if not best.get("security_group")
-                else f"reuses security group {best['security_group']} ({lp.sg_name(req.ssh_cidr)})"]
+                else f"reuses security group {best['security_group']} ({lp.sg_name(req.ssh_cidr)}"
+                + (", made by a launch stopped before its SSH rule: the rule is added)"
+                   if best.get("group_without_rule") else ")")]
     creates += [f"{req.count} x {req.instance_type} ({req.market}{'/' + req.spot_type if req.market == 'spot' else ''})"
                 f" with an encrypted gp3 root volume of {f'{req.disk} GB' if req.disk else 'the image size'}"]
     detail = {
@@ -271,7 +273,9 @@ def main(
         text = userdata.build(req.init, expires.replace("T", " ")[:19] if expires else None)
         launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text)
         run_state["launcher"] = launcher
-        out = launcher.apply(lid)  # ClientTokens from the launch id: a resumed launch sends the killed one's
+        # ClientTokens come from the launch id: a resumed launch sends the killed one's (EC2 API Reference,
+        # "Ensuring idempotency": a repeated RunInstances with the same client token launches nothing new)
+        out = launcher.apply(lid)
         run_state["out"] = out
         return {**out, "launch_id": lid, "attempts": launcher.attempts, "tags": tags}
 

@@ -81,6 +81,13 @@ def sg_name(cidr: str) -> str:
     return SG_PREFIX + cidr
 
 
+def half_made_sg(group: dict) -> bool:
+    """Ours with no ingress rule yet: a launch killed between CreateSecurityGroup and its SSH rule. Reused; the
+    launch adds the rule."""
+    tags = {t["Key"]: t["Value"] for t in group.get("Tags", [])}
+    return not group.get("IpPermissions") and tags.get("awswiz:managed") == "true"
+
+
 def identical_sg(group: dict, cidr: str) -> bool:
     """Only port 22/tcp from exactly this CIDR, and ours."""
     perms = group.get("IpPermissions", [])
@@ -180,10 +187,12 @@ def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict) -> 
         return {**out, "usable": False, "reason": "no launchable image (pass --ami, or see ami.py)"}
     if req.key and not key_exists:
         return {**out, "usable": False, "reason": f"key pair {req.key} does not exist in {region}"}
-    if groups and not identical_sg(groups[0], req.ssh_cidr):
+    if groups and not identical_sg(groups[0], req.ssh_cidr) and not half_made_sg(groups[0]):
         return {**out, "usable": False, "reason": f"a group named {sg_name(req.ssh_cidr)} exists in {vpc} with "
                 "other rules; AwsWiz will not reuse or change it"}
     out["security_group"] = groups[0]["GroupId"] if groups else None
+    if groups and half_made_sg(groups[0]):
+        out["group_without_rule"] = True
     out["usable"] = True
     return out
 

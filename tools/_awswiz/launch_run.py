@@ -124,15 +124,18 @@ class Launcher:
         self.made.append({"type": "ec2:key-pair", "id": out["KeyPairId"], "name": self.key_name, "region": region})
 
     def group_in(self, view: dict) -> str:
-        if view.get("security_group"):
-            return view["security_group"]
         region = view["region"]
         ec2 = self.ctx.aws.client("ec2", region)
-        name = sg_name(self.req.ssh_cidr)
-        gid = ec2.create_security_group(
-            GroupName=name, VpcId=view["vpc"], Description=f"AwsWiz: SSH (22/tcp) from {self.req.ssh_cidr} only",
-            TagSpecifications=tag_spec("security-group", {**self.tags, "Name": name}))["GroupId"]
-        self.made.append({"type": "vpc:security-group", "id": gid, "region": region})
+        if view.get("security_group") and not view.get("group_without_rule"):
+            return view["security_group"]
+        if view.get("security_group"):  # made by a killed launch before its rule: the rule is added now
+            gid = view["security_group"]
+        else:
+            name = sg_name(self.req.ssh_cidr)
+            gid = ec2.create_security_group(
+                GroupName=name, VpcId=view["vpc"], Description=f"AwsWiz: SSH (22/tcp) from {self.req.ssh_cidr} only",
+                TagSpecifications=tag_spec("security-group", {**self.tags, "Name": name}))["GroupId"]
+            self.made.append({"type": "vpc:security-group", "id": gid, "region": region})
         ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
             "IpRanges": [{"CidrIp": self.req.ssh_cidr, "Description": "AwsWiz launch: SSH from the caller"}]}])
