@@ -346,3 +346,14 @@ def test_a_confirm_killed_after_the_group_reuses_it_and_adds_the_rule(sandbox, r
     [after] = ec2.describe_security_groups(Filters=named)["SecurityGroups"]
     assert [(p["IpProtocol"], p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]])
             for p in after["IpPermissions"]] == [("tcp", 22, 22, [cidr])]
+
+
+def test_a_malformed_sandbox_ssh_tag_is_no_address():
+    from _awswiz import ssh
+
+    def inst(value: str) -> dict:
+        return {"Tags": [{"Key": "awswiz:sandbox-ssh", "Value": value}], "PublicIpAddress": None}
+
+    assert ssh.address(inst("127.0.0.1:2222"), True) == ("127.0.0.1", 2222)
+    for bad in ("127.0.0.1:x", "127.0.0.1:99999", "evil.example:22", "127.0.0.1:-1", "nope"):
+        assert ssh.address(inst(bad), True) is None, bad

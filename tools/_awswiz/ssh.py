@@ -37,7 +37,9 @@ def address(inst: dict, local: bool) -> tuple[str, int] | None:
     tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
     if local and tags.get(SANDBOX_TAG):
         host, _, port = tags[SANDBOX_TAG].rpartition(":")
-        return host, int(port)
+        # a tag is read, never trusted: only a loopback address and a port number (else: no address)
+        return (host, int(port)) if host in ("127.0.0.1", "localhost", "::1") and port.isdigit() and \
+            0 < int(port) < 65536 else None
     ip = inst.get("PublicIpAddress")
     return (ip, 22) if ip else None
 
