@@ -20,7 +20,16 @@ import typer
 from _awswiz import cli, guard, hints, keys, ssh, userdata
 from _awswiz import launch_plan as lp
 from _awswiz.errors import BadInput, Refused, classify
-from _awswiz.launch_run import LAUNCH_OF, LAUNCH_TAG, Launcher, find_launched, launch_id, launch_of, leftover_keys
+from _awswiz.launch_run import (
+    LAUNCH_OF,
+    LAUNCH_TAG,
+    Launcher,
+    find_launched,
+    launch_id,
+    launch_of,
+    leftover_keys,
+    resumable_id,
+)
 from _awswiz.output import Result, table
 from _awswiz.resources import tag_map
 
@@ -120,15 +129,15 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
     found["key_name"] = key_name
     if not req.key and (left := [p for p in leftover_keys(ctx, [v["region"] for v in usable], of)
                                  if keys.saved(p["KeyName"])]):
-        key_name = found["key_name"] = left[0]["KeyName"]  # a killed confirm's key: used, with its launch id
-        found["resume"] = tag_map(left[0].get("Tags")).get(LAUNCH_TAG)
+        key_name = found["key_name"] = left[0]["KeyName"]  # a killed confirm's key: used (and its launch id, if
+        found["left_key"], found["resume"] = True, resumable_id(ctx, left[0])  # its client tokens are unspent)
     best = usable[0]
     gpus = (spec.get("gpu") or {}).get("count") or 0
     price = lp.price_of(best, req)
     warnings = [w] if (w := wide_cidr_warning(req.ssh_cidr)) else []
     creates = ([] if req.key else [f"key pair {key_name} (ed25519; private key {keys.key_file(key_name)}"
                                    + (", imported by an earlier confirm of this launch that stopped before its "
-                                      "instance: used now)" if found.get("resume") else
+                                      "instance: used now)" if found.get("left_key") else
                                       ", saved earlier: imported again)" if keys.saved(key_name) else ")")])
     creates += [f"security group {lp.sg_name(req.ssh_cidr)} in {best['vpc']}" if not best.get("security_group")
                 else f"reuses security group {best['security_group']} ({lp.sg_name(req.ssh_cidr)}"

@@ -91,6 +91,29 @@ def leftover_keys(ctx, regions: list[str], of: str) -> list[dict]:
         return [p for part in pool.map(one, regions) for p in part]
 
 
+RESUME_WINDOW = 1800  # seconds: how recent a killed confirm's key pair must be for its launch id to be used again
+
+
+def resumable_id(ctx, pair: dict) -> str | None:
+    """The launch id of the killed confirm that imported this key pair, when its RunInstances client tokens are
+    unspent: no instance in any state carries the id, and the pair is recent enough that a terminated one would
+    still be listed. A client token stays bound to its instance for at least 24 hours after termination, and the
+    same token with other parameters is IdempotentParameterMismatch (EC2 API Reference, "Ensuring idempotency"):
+    a spent id is never used again (the key pair still is)."""
+    tags = {t["Key"]: t["Value"] for t in pair.get("Tags", [])}
+    lid = tags.get(LAUNCH_TAG)
+    try:
+        age = (_dt.datetime.now(_dt.UTC) - _dt.datetime.fromisoformat(tags.get("awswiz:created-at", ""))
+               ).total_seconds()
+    except (TypeError, ValueError):
+        return None
+    if not lid or not 0 <= age <= RESUME_WINDOW:
+        return None
+    seen = ctx.aws.client("ec2", pair["Region"]).describe_instances(
+        Filters=[{"Name": f"tag:{LAUNCH_TAG}", "Values": [lid]}])["Reservations"]
+    return None if seen else lid
+
+
 def tag_spec(kind: str, tags: dict) -> list[dict]:
     return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
 
