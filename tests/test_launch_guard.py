@@ -286,6 +286,7 @@ def test_a_confirm_killed_after_the_key_pair_reuses_it_on_the_next_plan(sandbox,
     if stale:  # a pair from long ago: its launch id's client tokens may be spent, so a new id is used
         ec2.create_tags(Resources=[pair["KeyPairId"]], Tags=[{"Key": "awswiz:created-at",
                                                               "Value": "2020-01-01T00:00:00+00:00"}])
+    named.append({"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]})
     assert [i for r in ec2.describe_instances(Filters=named)["Reservations"] for i in r["Instances"]] == []
     again = run_tool("launch", *args)
     assert again.code == 0, again.stdout + again.stderr
