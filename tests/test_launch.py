@@ -36,6 +36,10 @@ LAB_REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
 def cleanup_launches(sandbox):
     """Leave the worker's shared lab as it was: other tests count its running GPUs, quotas and spot requests."""
     yield
+    clean_launches(sandbox)
+
+
+def clean_launches(sandbox) -> None:
     for region in LAB_REGIONS:
         ec2 = sandbox.client("ec2", region)
         f = [{"Name": "tag-key", "Values": ["awswiz:launch-id"]},
@@ -216,7 +220,8 @@ def test_vcpu_limit_moves_to_next_region_and_names_the_quota(sandbox, run_tool, 
 
 def test_quota_too_small_is_explained_with_the_request_command(sandbox, run_tool):
     before = counts(sandbox)
-    res = run_tool("launch", "--type", "g5.48xlarge", "--count", "50", "--region", "us-east-1", "--no-wait")
+    res = run_tool("launch", "--type", "g5.48xlarge", "--count", "50", "--max", "50", "--region", "us-east-1",
+                   "--no-wait")
     assert res.code == 1
     err = res.json["errors"][0]
     assert err["code"] == "QuotaExceeded" and "L-DB2E81BA" in err["message"]

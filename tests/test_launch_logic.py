@@ -3,6 +3,8 @@ init names, and the key file that is never overwritten."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from _awswiz import keys, userdata
 from _awswiz.errors import BadInput
@@ -26,7 +28,7 @@ def test_user_data_sets_the_timer_first_and_joins_init_scripts(tmp_path):
     assert text.startswith("#!/bin/bash\n")
     assert "OnCalendar=2026-12-01 10:00:00 UTC" in text and "Persistent=true" in text
     assert text.index("awswiz-ttl.timer") < text.index("echo one") < text.index("awswiz-idle")
-    assert "AWSWIZ_INIT_0_EOF\n" in text and "AWSWIZ_INIT_1_EOF\n" in text
+    assert all(re.search(rf"^AWSWIZ_INIT_{i}_[0-9a-f]{{16}}$", text, re.M) for i in (0, 1))
 
 
 def test_user_data_over_16_kb_is_bad_input(tmp_path):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, keys, ssh, targets
+from _awswiz import cli, keys, ssh, state, targets
 from _awswiz.errors import BadInput
 from _awswiz.launch_plan import local_endpoint
 from _awswiz.output import Result
@@ -31,26 +31,46 @@ def resolve(ctx, iid: str, region: str) -> tuple[str, int, str, str]:
     if inst["State"]["Name"] != "running":
         raise BadInput(f"{iid} is {inst['State']['Name']}, not running", "start it, or launch a new one")
     key = tags.get(ssh.KEY_TAG) or inst.get("KeyName")
-    if not key or not keys.key_file(key).exists():
+    if key and not keys.NAME_RE.match(key):  # a tag is never a path: a name AwsWiz makes, inside .state/keys
+        raise BadInput(f"{iid}: the key name {key!r} (tag {ssh.KEY_TAG} or KeyName) is not one AwsWiz makes "
+                       "(letters, digits, '.', '_', '-'); connect works with instances launch.py made here", "")
+    if not keys.saved(key):
         raise BadInput(f"no saved private key for {iid} (key pair {key or 'none'}): connect works with instances "
-                       "launch.py made in this checkout", f"looked for {keys.key_file(key or 'NAME')}")
+                       "launch.py made in this checkout", f"looked in {state.state_dir('keys')}")
+    user = ssh.login_user(tags, iid)
     addr = ssh.address(inst, local_endpoint(ctx))
     if not addr:
         raise BadInput(f"{iid} has no public IP address to reach", "launch it in a public subnet")
-    return addr[0], addr[1], tags.get(ssh.USER_TAG) or "ubuntu", key
+    return addr[0], addr[1], user, key
+
+
+def check_copy(src: str, dst: str) -> None:
+    """--copy judged before any call: one side remote; an upload's source is a file; a download never lands in
+    the state directory (keys, known_hosts, plans: a download there could replace a pin or a plan)."""
+    import os
+    from pathlib import Path
+
+    if src.startswith(":") == dst.startswith(":"):
+        raise BadInput("--copy SRC DST: exactly one side is remote, written with a leading ':' "
+                       "(--copy data.csv :data.csv, or --copy :out.log ./out.log)", "")
+    if dst.startswith(":"):
+        if not os.path.isfile(src):
+            raise BadInput(f"--copy: {src} is not a file here", "")
+        return
+    where = Path(os.path.realpath(dst))  # links followed: a link to .state/ lands there
+    root = Path(os.path.realpath(state.root()))
+    if where == root or where.is_relative_to(root):
+        raise BadInput(f"--copy: {dst} is inside the state directory {root}; downloads never land there",
+                       "download to another folder, e.g. --copy :out.log ./out.log")
 
 
 def copy(client, src: str, dst: str) -> dict:
     import os
 
-    if src.startswith(":") == dst.startswith(":"):
-        raise BadInput("--copy SRC DST: exactly one side is remote, written with a leading ':' "
-                       "(--copy data.csv :data.csv, or --copy :out.log ./out.log)", "")
+    check_copy(src, dst)
     sftp = client.open_sftp()
     try:
         if dst.startswith(":"):
-            if not os.path.isfile(src):
-                raise BadInput(f"--copy: {src} is not a file here", "")
             attrs = sftp.put(src, dst[1:] or os.path.basename(src))
             return {"direction": "upload", "src": src, "dst": dst, "bytes": attrs.st_size}
         sftp.get(src[1:], dst)
@@ -75,6 +95,8 @@ def main(
         raise BadInput("say what to do: -- COMMAND, or --copy SRC DST", "e.g. connect.py --id ID -- nvidia-smi")
     if command and copy_:
         raise BadInput("give either -- COMMAND or --copy, not both", "")
+    if copy_:
+        check_copy(*copy_)
     region = targets.one_region(ctx)
     host, port, user, key = resolve(ctx, iid, region)
     client = ssh.open_client(host, port, user, key)

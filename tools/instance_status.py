@@ -45,7 +45,7 @@ def row(ctx, inst: dict, region: str, price: float | None, check_ssh: bool, now:
         out.update(expires_at=tags["awswiz:expires-at"], ttl_left_h=round(max(left, 0), 2))
     key = tags.get(ssh.KEY_TAG) or inst.get("KeyName")
     addr = ssh.address(inst, local_endpoint(ctx)) if state == "running" else None
-    if addr and key and keys.key_file(key).exists():
+    if addr and key and keys.saved(key):  # a tag never becomes a path unchecked
         out["ssh"] = ssh.command_line(*addr, tags.get(ssh.USER_TAG) or "ubuntu", key)
         out["connect"] = hints.command(ctx, "connect", "--id", inst["InstanceId"], region=region) + " -- nvidia-smi"
     if addr and check_ssh:

@@ -19,9 +19,19 @@ from typing import Annotated
 import typer
 from _awswiz import cli, guard, hints, keys, ssh, userdata
 from _awswiz import launch_plan as lp
-from _awswiz.errors import BadInput, classify
-from _awswiz.launch_run import LAUNCH_TAG, Launcher, find_launched, launch_id
+from _awswiz.errors import BadInput, Refused, classify
+from _awswiz.launch_run import (
+    LAUNCH_OF,
+    LAUNCH_TAG,
+    Launcher,
+    find_launched,
+    launch_id,
+    launch_of,
+    leftover_keys,
+    resumable_id,
+)
 from _awswiz.output import Result, table
+from _awswiz.resources import tag_map
 
 app = cli.make_app(__doc__)
 TYPE_RE = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
@@ -57,8 +67,54 @@ def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, k
     return {"ttl": userdata.parse_ttl(ttl), "init": [userdata.resolve_init(f) for f in init or []]}
 
 
-def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
+WIDE_PREFIX = 16  # a public range wider than a /16 (65,536 addresses) is warned, like 0.0.0.0/0
+
+
+def wide_cidr_warning(cidr: str) -> str | None:
+    """A warning when --ssh-cidr opens SSH to much of the internet: 0.0.0.0/0, but also 0.0.0.0/1 (half of it)
+    or any public range wider than a /16."""
+    import ipaddress
+
+    net = ipaddress.ip_network(cidr)
+    if cidr == lp.WORLD:
+        return "--ssh-cidr 0.0.0.0/0 opens SSH to the whole internet; prefer your own address /32"
+    if net.prefixlen >= WIDE_PREFIX or net.is_private:
+        return None
+    share = net.num_addresses / 2 ** 32
+    return (f"--ssh-cidr {cidr} opens SSH to {net.num_addresses:,} addresses ({share:.2%} of the IPv4 internet); "
+            "prefer your own address /32")
+
+
+ALLOW_FLAG = "--allow-protected-vpc"
+
+
+def network_touches(ctx, views: list[dict]) -> dict[str, dict]:
+    """The VPCs and subnets the launch may use (every usable region: it falls back to them), each with ITS OWN
+    tags, for the guard (Action.touches): a box, its group and its interface become parts of that network."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(v: dict) -> dict[str, dict]:
+        ec2 = ctx.aws.client("ec2", v["region"])
+        out = {f"VPC {x['VpcId']} ({ALLOW_FLAG} to launch there)": tag_map(x.get("Tags"))
+               for x in ec2.describe_vpcs(VpcIds=[v["vpc"]])["Vpcs"]}
+        subnets = sorted(set(v["subnets"].values()))
+        out.update({f"subnet {x['SubnetId']} ({ALLOW_FLAG} to launch there)": tag_map(x.get("Tags"))
+                    for x in ec2.describe_subnets(SubnetIds=subnets)["Subnets"]})
+        return out
+
+    with ThreadPoolExecutor(max_workers=min(8, len(views))) as pool:
+        return {k: t for part in pool.map(one, views) for k, t in part.items()}
+
+
+def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False) -> guard.Plan:
     names = lp.regions(ctx)
+    of = launch_of(owner, req)
+    if live := find_launched(ctx, names, of, LAUNCH_OF):  # an earlier confirm of this launch made it (maybe killed)
+        return guard.Plan(actions=[], scope={"regions": names, "type": req.instance_type, "count": req.count},
+                          skipped=[{"id": i["InstanceId"], "region": i["Region"], "type": "ec2:instance",
+                                    "name": req.name, "reason": f"exists ({i['State']['Name']}): an earlier confirm "
+                                    f"of this launch made it (tag {LAUNCH_OF}={of}); not launched again (another "
+                                    "--name launches a second box)"} for i in live])
     spec, views = lp.survey(ctx, req, names)
     found.update(spec=spec, views=views)
     scope = {"regions": names, "type": req.instance_type, "count": req.count}
@@ -71,15 +127,22 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
         return plan
     key_name = req.key or lp.new_key_name(ctx, req, [v["region"] for v in usable])
     found["key_name"] = key_name
+    if not req.key and (left := [p for p in leftover_keys(ctx, [v["region"] for v in usable], of)
+                                 if keys.saved(p["KeyName"])]):
+        key_name = found["key_name"] = left[0]["KeyName"]  # a killed confirm's key: used (and its launch id, if
+        found["left_key"], found["resume"] = True, resumable_id(ctx, left[0])  # its client tokens are unspent)
     best = usable[0]
     gpus = (spec.get("gpu") or {}).get("count") or 0
     price = lp.price_of(best, req)
-    warnings = []
-    if req.ssh_cidr == lp.WORLD:
-        warnings.append("--ssh-cidr 0.0.0.0/0 opens SSH to the whole internet; prefer your own address /32")
-    creates = ([] if req.key else [f"key pair {key_name} (ed25519; private key {keys.key_file(key_name)})"])
+    warnings = [w] if (w := wide_cidr_warning(req.ssh_cidr)) else []
+    creates = ([] if req.key else [f"key pair {key_name} (ed25519; private key {keys.key_file(key_name)}"
+                                   + (", imported by an earlier confirm of this launch that stopped before its "
+                                      "instance: used now)" if found.get("left_key") else
+                                      ", saved earlier: imported again)" if keys.saved(key_name) else ")")])
     creates += [f"security group {lp.sg_name(req.ssh_cidr)} in {best['vpc']}" if not best.get("security_group")
-                else f"reuses security group {best['security_group']} ({lp.sg_name(req.ssh_cidr)})"]
+                else f"reuses security group {best['security_group']} ({lp.sg_name(req.ssh_cidr)}"
+                + (", made by a launch stopped before its SSH rule: the rule is added)"
+                   if best.get("group_without_rule") else ")")]
     creates += [f"{req.count} x {req.instance_type} ({req.market}{'/' + req.spot_type if req.market == 'spot' else ''})"
                 f" with an encrypted gp3 root volume of {f'{req.disk} GB' if req.disk else 'the image size'}"]
     detail = {
@@ -94,6 +157,11 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
         "imds": "IMDSv2 required", "init": [p.name for p in req.init], "creates": creates,
         "fallbacks": [f"{v['region']}: {', '.join(v['azs'])}" for v in usable],
     }
+    touches = network_touches(ctx, usable)
+    if allow_protected:  # said in the plan; the guard then does not refuse the network (the user chose it)
+        warnings += [f"launches into a protected {label.split(' (')[0]} ({why}): allowed by {ALLOW_FLAG}"
+                     for label, tags in touches.items() if (why := guard.protection(tags))]
+        touches = {}
     if req.spot_type == "persistent":
         detail["note"] = "a persistent spot request relaunches the box after an interruption until terminate.py"
     if warnings:
@@ -102,14 +170,14 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
     plan.actions.append(guard.Action(
         op="launch", type="ec2:instance", id=f"new:{req.name}", region=best["region"], name=req.name, tags=tags,
         detail={k: v for k, v in detail.items() if v not in (None, [], "")},
-        state={"views": views, "key": key_name}))
+        state={"views": views, "key": key_name, "resume": found.get("resume")}, touches=touches))
     return plan
 
 
 def instance_tags(ctx, req: lp.Request, owner: str, key_name: str, lid: str, ami: dict) -> dict:
     now = _dt.datetime.now(_dt.UTC)
     tags = {"awswiz:managed": "true", "awswiz:owner": owner, "awswiz:created-at": now.isoformat(timespec="seconds"),
-            LAUNCH_TAG: lid, ssh.KEY_TAG: key_name, ssh.USER_TAG: lp.ssh_user(ami)}
+            LAUNCH_TAG: lid, LAUNCH_OF: launch_of(owner, req), ssh.KEY_TAG: key_name, ssh.USER_TAG: lp.ssh_user(ami)}
     if req.ttl:
         tags["awswiz:expires-at"] = (now + _dt.timedelta(seconds=req.ttl)).isoformat(timespec="seconds")
     return tags
@@ -177,8 +245,15 @@ def main(
                                               help="Bound on --wait.")] = 600,
     confirm: Annotated[str | None, typer.Option("--confirm", metavar="TOKEN",
                                                 help="Apply the plan printed by the run without --confirm.")] = None,
+    allow_protected: Annotated[bool, typer.Option(ALLOW_FLAG, help="Launch even into a protected VPC or subnet "
+                                                  "(otherwise refused, exit 4); the plan says so.")] = False,
+    max_: Annotated[int, typer.Option("--max", min=1, help="Refuse (exit 4) to launch more than N instances "
+                                      "(--count counts, like any bulk change).")] = guard.DEFAULT_MAX,
 ) -> Result:
     """Launch an instance with SSH. Without --confirm: print the plan and a token; nothing is created."""
+    if count > max_:  # a bulk launch counts each instance against --max, before anything is asked of AWS
+        raise Refused(f"--count {count} launches {count} instances, over --max {max_}",
+                      f"lower --count, or raise the limit deliberately with --max {count}")
     shutdown = on_shutdown or ("stop" if spot and persistent else "terminate")
     checked = check_input(type_, name or f"awswiz-{type_.replace('.', '-')}", spot, persistent, max_price,
                           shutdown, key, ttl, init, ssh_cidr, subnet, vpc)
@@ -195,7 +270,7 @@ def main(
     typed_id = uuid.uuid4().hex  # a typed confirmation (--pretty at a terminal) has no token: one id per run
 
     def do(action: guard.Action) -> dict:
-        lid = launch_id(confirm or typed_id)
+        lid = found.get("resume") or launch_id(confirm or typed_id)
         views = found["views"]
         already = find_launched(ctx, [v["region"] for v in views if v.get("usable")], lid)
         if already:  # the same plan applied before (a retried confirm): never a second box
@@ -207,7 +282,9 @@ def main(
         text = userdata.build(req.init, expires.replace("T", " ")[:19] if expires else None)
         launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text)
         run_state["launcher"] = launcher
-        out = launcher.apply(confirm or typed_id)
+        # ClientTokens come from the launch id: a resumed launch sends the killed one's (EC2 API Reference,
+        # "Ensuring idempotency": a repeated RunInstances with the same client token launches nothing new)
+        out = launcher.apply(lid)
         run_state["out"] = out
         return {**out, "launch_id": lid, "attempts": launcher.attempts, "tags": tags}
 
@@ -229,8 +306,8 @@ def main(
             verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region) + " -- nvidia-smi")
             verify.append(hints.command(ctx, "instance_status", region=region))
 
-    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found), do, confirm=confirm, max_count=1,
-                       explicit=True, verify=verify, after=after)
+    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected), do, confirm=confirm,
+                       max_count=1, explicit=True, verify=verify, after=after)
     result.render = render
     return result
 

@@ -10,16 +10,34 @@ from pathlib import Path
 from . import state
 from .errors import BadInput
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
+# EC2 takes key names of up to 255 ASCII characters (EC2 API Reference, CreateKeyPair: KeyName); AwsWiz makes and
+# reads only this subset, which is also a plain file name (no '/', no leading '.', no newline: \Z, not $)
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\Z")
 
 
-def key_file(name: str) -> Path:
-    return state.state_dir("keys") / f"{name}.pem"
+def key_file(name: str, flag: str = "key name") -> Path:
+    """.state/keys/NAME.pem. The name is checked first (it may come from a tag anyone who can tag wrote), and the
+    path must stay inside .state/keys."""
+    check_name(name, flag)
+    folder = state.state_dir("keys")
+    path = folder / f"{name}.pem"
+    if path.parent != folder or ".." in path.parts:
+        raise BadInput(f"{flag} {name!r} would leave {folder}", "")
+    return path
+
+
+def saved(name: str | None) -> Path | None:
+    """The private key AwsWiz saved under this name, or None (also for a name AwsWiz would never make)."""
+    if not name or not NAME_RE.match(name):
+        return None
+    path = key_file(name)
+    return path if path.exists() else None
 
 
 def check_name(name: str, flag: str = "--key") -> str:
-    if not NAME_RE.match(name):
-        raise BadInput(f"{flag} {name!r}: use letters, digits, '.', '_' and '-' only", f"e.g. {flag} my-key")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise BadInput(f"{flag} {name!r}: use letters, digits, '.', '_' and '-' only (starting with a letter or "
+                       "digit, at most 201)", f"e.g. {flag} my-key")
     return name
 
 

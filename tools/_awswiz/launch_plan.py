@@ -10,7 +10,7 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from . import amis, hints, instance_types, keys, list_prices, pricing, quotas
+from . import amis, hints, instance_types, list_prices, pricing, quotas
 from .errors import BadInput, error_entry
 from .quota_codes import quota_for_type
 
@@ -79,6 +79,13 @@ def public_ip() -> str | None:
 
 def sg_name(cidr: str) -> str:
     return SG_PREFIX + cidr
+
+
+def half_made_sg(group: dict) -> bool:
+    """Ours with no ingress rule yet: a launch killed between CreateSecurityGroup and its SSH rule. Reused; the
+    launch adds the rule."""
+    tags = {t["Key"]: t["Value"] for t in group.get("Tags", [])}
+    return not group.get("IpPermissions") and tags.get("awswiz:managed") == "true"
 
 
 def identical_sg(group: dict, cidr: str) -> bool:
@@ -180,10 +187,12 @@ def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict) -> 
         return {**out, "usable": False, "reason": "no launchable image (pass --ami, or see ami.py)"}
     if req.key and not key_exists:
         return {**out, "usable": False, "reason": f"key pair {req.key} does not exist in {region}"}
-    if groups and not identical_sg(groups[0], req.ssh_cidr):
+    if groups and not identical_sg(groups[0], req.ssh_cidr) and not half_made_sg(groups[0]):
         return {**out, "usable": False, "reason": f"a group named {sg_name(req.ssh_cidr)} exists in {vpc} with "
                 "other rules; AwsWiz will not reuse or change it"}
     out["security_group"] = groups[0]["GroupId"] if groups else None
+    if groups and half_made_sg(groups[0]):
+        out["group_without_rule"] = True
     out["usable"] = True
     return out
 
@@ -285,12 +294,12 @@ def _safe_view(ctx, region, req, spec, on_demand) -> dict:
 
 
 def new_key_name(ctx, req: Request, region_names: list[str]) -> str:
-    """awswiz-NAME, or awswiz-NAME-2, -3...: the first name with neither a key file nor a key pair."""
+    """awswiz-NAME, or awswiz-NAME-2, -3...: the first name with no key pair in these regions. A saved private key
+    without a pair there (a confirm killed before ImportKeyPair, or a terminated box's key) is imported again
+    rather than left behind."""
     base = req.name if req.name.startswith("awswiz-") else f"awswiz-{req.name}"
     for n in range(1, 1000):
         cand = base if n == 1 else f"{base}-{n}"
-        if keys.key_file(cand).exists():
-            continue
         if any(_key_exists(ctx.aws.client("ec2", r), cand) for r in region_names):
             continue
         return cand

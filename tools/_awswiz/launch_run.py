@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
 
 from . import hints, keys
 from .errors import AwsWizError, classify
@@ -21,6 +23,10 @@ NEXT_AZ = {"InsufficientInstanceCapacity", "Unsupported", "UnfulfillableCapacity
            "InsufficientCapacity"}
 NEXT_REGION = {"VcpuLimitExceeded", "InstanceLimitExceeded", "MaxSpotInstanceCountExceeded"}
 LAUNCH_TAG = "awswiz:launch-id"
+# the launch asked for (caller, name, type, count, market), the same for every plan and confirm of the same command:
+# a re-plan after a killed confirm finds the box (or the key pair) it left by this tag instead of making another
+LAUNCH_OF = "awswiz:launch-of"
+LIVE = ["pending", "running", "stopping", "stopped"]
 
 
 class LaunchFailed(AwsWizError):
@@ -30,6 +36,13 @@ class LaunchFailed(AwsWizError):
 def launch_id(token: str) -> str:
     """The launch's id, from its confirmation token: the same plan applied twice finds its own instances."""
     return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def launch_of(owner: str, req: Request) -> str:
+    """What is launched, independent of the token: a fresh plan of the same command finds what an earlier
+    confirm of it made (tag LAUNCH_OF)."""
+    doc = [owner, req.name, req.instance_type, req.count, req.market, req.spot_type]
+    return hashlib.sha256(json.dumps(doc).encode()).hexdigest()[:16]
 
 
 def now_iso() -> str:
@@ -46,15 +59,59 @@ def no_retry_client(ctx, region: str):
     return c
 
 
-def find_launched(ctx, regions: list[str], lid: str) -> list[dict]:
-    out = []
-    for r in regions:
+def find_launched(ctx, regions: list[str], lid: str, tag: str = LAUNCH_TAG) -> list[dict]:
+    """Live instances tagged tag=lid in these regions (asked at once)."""
+    def one(r: str) -> list[dict]:
+        pages = ctx.aws.client("ec2", r).get_paginator("describe_instances").paginate(
+            Filters=[{"Name": f"tag:{tag}", "Values": [lid]}, {"Name": "instance-state-name", "Values": LIVE}])
+        return [dict(i, Region=r) for page in pages for res in page["Reservations"] for i in res["Instances"]]
+
+    if not regions:
+        return []
+    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+        return [i for part in pool.map(one, regions) for i in part]
+
+
+def leftover_keys(ctx, regions: list[str], of: str) -> list[dict]:
+    """Key pairs an earlier confirm of this launch imported (tag LAUNCH_OF) that no live instance uses: what a
+    confirm killed before its instance leaves. Each with Region."""
+    def one(r: str) -> list[dict]:
         ec2 = ctx.aws.client("ec2", r)
-        for page in ec2.get_paginator("describe_instances").paginate(
-                Filters=[{"Name": f"tag:{LAUNCH_TAG}", "Values": [lid]},
-                         {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]):
-            out += [dict(i, Region=r) for res in page["Reservations"] for i in res["Instances"]]
-    return out
+        pairs = ec2.describe_key_pairs(Filters=[{"Name": f"tag:{LAUNCH_OF}", "Values": [of]}])["KeyPairs"]
+        if not pairs:
+            return []
+        used = {i.get("KeyName") for res in ec2.describe_instances(Filters=[
+            {"Name": "key-name", "Values": [p["KeyName"] for p in pairs]},
+            {"Name": "instance-state-name", "Values": LIVE}])["Reservations"] for i in res["Instances"]}
+        return [dict(p, Region=r) for p in pairs if p["KeyName"] not in used]
+
+    if not regions:
+        return []
+    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
+        return [p for part in pool.map(one, regions) for p in part]
+
+
+RESUME_WINDOW = 1800  # seconds: how recent a killed confirm's key pair must be for its launch id to be used again
+
+
+def resumable_id(ctx, pair: dict) -> str | None:
+    """The launch id of the killed confirm that imported this key pair, when its RunInstances client tokens are
+    unspent: no instance in any state carries the id, and the pair is recent enough that a terminated one would
+    still be listed. A client token stays bound to its instance for at least 24 hours after termination, and the
+    same token with other parameters is IdempotentParameterMismatch (EC2 API Reference, "Ensuring idempotency"):
+    a spent id is never used again (the key pair still is)."""
+    tags = {t["Key"]: t["Value"] for t in pair.get("Tags", [])}
+    lid = tags.get(LAUNCH_TAG)
+    try:
+        age = (_dt.datetime.now(_dt.UTC) - _dt.datetime.fromisoformat(tags.get("awswiz:created-at", ""))
+               ).total_seconds()
+    except (TypeError, ValueError):
+        return None
+    if not lid or not 0 <= age <= RESUME_WINDOW:
+        return None
+    seen = ctx.aws.client("ec2", pair["Region"]).describe_instances(
+        Filters=[{"Name": f"tag:{LAUNCH_TAG}", "Values": [lid]}])["Reservations"]
+    return None if seen else lid
 
 
 def tag_spec(kind: str, tags: dict) -> list[dict]:
@@ -78,20 +135,30 @@ class Launcher:
             keys.generate(self.key_name)
             self.made.append({"type": "file", "id": str(keys.key_file(self.key_name)), "region": None})
         ec2 = self.ctx.aws.client("ec2", region)
+        if self.tags.get(LAUNCH_OF) and (left := [p for p in leftover_keys(self.ctx, [region], self.tags[LAUNCH_OF])
+                                                  if p["KeyName"] == self.key_name]):
+            # imported by an earlier confirm of this launch that was killed before its instance: used now, and
+            # removed with the rest if this launch fails
+            self.made.append({"type": "ec2:key-pair", "id": left[0]["KeyPairId"], "name": self.key_name,
+                              "region": region, "reused": True})
+            return
         out = ec2.import_key_pair(KeyName=self.key_name, PublicKeyMaterial=keys.public_of(self.key_name).encode(),
                                   TagSpecifications=tag_spec("key-pair", {**self.tags, "Name": self.key_name}))
         self.made.append({"type": "ec2:key-pair", "id": out["KeyPairId"], "name": self.key_name, "region": region})
 
     def group_in(self, view: dict) -> str:
-        if view.get("security_group"):
-            return view["security_group"]
         region = view["region"]
         ec2 = self.ctx.aws.client("ec2", region)
-        name = sg_name(self.req.ssh_cidr)
-        gid = ec2.create_security_group(
-            GroupName=name, VpcId=view["vpc"], Description=f"AwsWiz: SSH (22/tcp) from {self.req.ssh_cidr} only",
-            TagSpecifications=tag_spec("security-group", {**self.tags, "Name": name}))["GroupId"]
-        self.made.append({"type": "vpc:security-group", "id": gid, "region": region})
+        if view.get("security_group") and not view.get("group_without_rule"):
+            return view["security_group"]
+        if view.get("security_group"):  # made by a killed launch before its rule: the rule is added now
+            gid = view["security_group"]
+        else:
+            name = sg_name(self.req.ssh_cidr)
+            gid = ec2.create_security_group(
+                GroupName=name, VpcId=view["vpc"], Description=f"AwsWiz: SSH (22/tcp) from {self.req.ssh_cidr} only",
+                TagSpecifications=tag_spec("security-group", {**self.tags, "Name": name}))["GroupId"]
+            self.made.append({"type": "vpc:security-group", "id": gid, "region": region})
         ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{
             "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
             "IpRanges": [{"CidrIp": self.req.ssh_cidr, "Description": "AwsWiz launch: SSH from the caller"}]}])

@@ -8,16 +8,20 @@ that tag, and it is only read when the endpoint is local.
 
 from __future__ import annotations
 
+import re
+import shlex
 import socket
 import sys
 import time
 
 from . import keys, state
-from .errors import AwsWizError
+from .errors import AwsWizError, BadInput
 
 SANDBOX_TAG = "awswiz:sandbox-ssh"
 USER_TAG = "awswiz:ssh-user"
 KEY_TAG = "awswiz:key"
+# a login name (useradd(8): NAME_REGEX, and at most 32 characters); a tag that is not one is never used
+USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
 
 
 class HostKeyChanged(AwsWizError):
@@ -33,7 +37,9 @@ def address(inst: dict, local: bool) -> tuple[str, int] | None:
     tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
     if local and tags.get(SANDBOX_TAG):
         host, _, port = tags[SANDBOX_TAG].rpartition(":")
-        return host, int(port)
+        # a tag is read, never trusted: only a loopback address and a port number (else: no address)
+        return (host, int(port)) if host in ("127.0.0.1", "localhost", "::1") and port.isdigit() and \
+            0 < int(port) < 65536 else None
     ip = inst.get("PublicIpAddress")
     return (ip, 22) if ip else None
 
@@ -52,11 +58,22 @@ def _load_known():
     hk = paramiko.HostKeys()
     path = known_hosts_path()
     if path.exists():
-        for line in state.read_text(path).splitlines():
-            entry = paramiko.hostkeys.HostKeyEntry.from_line(line) if line.strip() else None
-            if entry:
-                for name in entry.hostnames:
-                    hk.add(name, entry.key.get_name(), entry.key)
+        for n, line in enumerate(state.read_text(path).splitlines(), 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            try:
+                entry = paramiko.hostkeys.HostKeyEntry.from_line(line)
+            except Exception as exc:  # noqa: BLE001 - paramiko raises InvalidHostKey, SSHException, ...
+                entry, why = None, f"{type(exc).__name__}"
+            else:
+                why = "not a host key line AwsWiz can read"
+            if entry is None or entry.key is None:
+                # a pin that cannot be read is never skipped: the host would be trusted afresh
+                raise BadInput(f"{path} is damaged: line {n} is {why}; AwsWiz pins host keys there and will not "
+                               "connect while a pin cannot be read", f"remove line {n} of {path} (the host's key is "
+                               "then trusted again on the next connect), or the file")
+            for name in entry.hostnames:
+                hk.add(name, entry.key.get_name(), entry.key)
     return hk
 
 
@@ -192,15 +209,36 @@ def wait_ready(host: str, port: int, user: str, key_name: str, timeout: float) -
     return {"ssh_ready": False, "seconds": round(time.time() - start, 1), "last": last}
 
 
+def login_user(tags: dict, iid: str, default: str = "ubuntu") -> str:
+    """The login of a launched box from its awswiz:ssh-user tag (anyone who can tag writes it): a login name or
+    bad input naming the tag."""
+    user = tags.get(USER_TAG) or default
+    if not USER_RE.match(user):
+        raise BadInput(f"{iid}: the tag {USER_TAG}={user!r} is not a login name (lower-case letters, digits, '_' "
+                       "and '-', at most 32)", f"fix the tag on {iid}, e.g. {USER_TAG}=ubuntu")
+    return user
+
+
 def command_line(host: str, port: int, user: str, key_name: str) -> str:
-    port_part = f" -p {port}" if port != 22 else ""
-    return (f"ssh -i {keys.key_file(key_name)}{port_part} -o UserKnownHostsFile={known_hosts_path()} "
-            f"-o StrictHostKeyChecking=yes {user}@{host}")
+    """The ssh command, every word shell-quoted (user and host may come from tags)."""
+    port_part = ["-p", str(port)] if port != 22 else []
+    return shlex.join(["ssh", "-i", str(keys.key_file(key_name)), *port_part, "-o",
+                       f"UserKnownHostsFile={known_hosts_path()}", "-o", "StrictHostKeyChecking=yes",
+                       f"{user}@{host}"])
+
+
+def _conf(value) -> str:
+    """One ssh_config(5) argument: double-quoted when it holds a space."""
+    text = str(value)
+    if any(c in text for c in '"\n\r'):
+        raise BadInput(f"{text!r} cannot be written into an ssh_config file", "")
+    return f'"{text}"' if any(c.isspace() for c in text) else text
 
 
 def host_block(alias: str, host: str, port: int, user: str, key_name: str) -> str:
-    return (f"Host {alias}\n  HostName {host}\n  Port {port}\n  User {user}\n  IdentityFile {keys.key_file(key_name)}\n"
-            f"  IdentitiesOnly yes\n  UserKnownHostsFile {known_hosts_path()}\n  StrictHostKeyChecking yes\n")
+    return (f"Host {_conf(alias)}\n  HostName {_conf(host)}\n  Port {port}\n  User {_conf(user)}\n"
+            f"  IdentityFile {_conf(keys.key_file(key_name))}\n  IdentitiesOnly yes\n"
+            f"  UserKnownHostsFile {_conf(known_hosts_path())}\n  StrictHostKeyChecking yes\n")
 
 
 def save_host_block(alias: str, block: str) -> str:
@@ -218,10 +256,16 @@ def include_in_user_config(config_path: str) -> str:
     import os
     from pathlib import Path
 
-    line = f"Include {config_path}"
+    line = f"Include {_conf(config_path)}"
     ssh_dir = Path.home() / ".ssh"
     ssh_dir.mkdir(mode=0o700, exist_ok=True)
     user = ssh_dir / "config"
+    if user.is_symlink():  # a config kept elsewhere (dotfiles): edit the file the link points at, keep the link
+        target = Path(os.path.realpath(user))
+        if not target.is_file():
+            raise BadInput(f"{user} is a link to {target}, which is not a file; AwsWiz edits only a file",
+                           f"add the line '{line}' at the top of your ssh config yourself")
+        user = target
     old = user.read_text() if user.exists() else ""
     if line in old.splitlines():
         return f"{user} already includes {config_path}"

@@ -8,7 +8,9 @@ Guide, "Change instance initiated shutdown behavior").
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shlex
 from pathlib import Path
 
 from .errors import BadInput
@@ -64,6 +66,18 @@ def ttl_section(expires_at: str) -> str:
         f" || shutdown -h +$(( ($(date -u -d '{expires_at}' +%s) - $(date +%s)) / 60 ))\n")
 
 
+def end_marker(i: int, body: str) -> str:
+    """A heredoc delimiter that no line of body is: from the body's own digest (no file can contain the
+    digest of itself), made longer in the (never seen) case that a line still equals it."""
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    lines = set(body.splitlines())
+    for n in range(16, 65, 8):
+        marker = f"AWSWIZ_INIT_{i}_{digest[:n]}"
+        if marker not in lines:
+            return marker
+    raise BadInput("an --init file contains every end marker AwsWiz would use", "rename the lines")
+
+
 def build(init_files: list[Path], expires_at: str | None) -> str:
     """The whole user data script. Each init file runs in its own bash, in order, logged; one failing does
     not stop the others (nor the TTL timer, which is set first)."""
@@ -71,10 +85,13 @@ def build(init_files: list[Path], expires_at: str | None) -> str:
     if expires_at:
         parts.append(ttl_section(expires_at))
     for i, f in enumerate(init_files):
-        body = f.read_text()
-        marker = f"AWSWIZ_INIT_{i}_EOF"
-        parts.append(f"# awswiz: init {f.name}\necho \"== {f.name} ==\"\n"
-                     f"bash -s <<'{marker}'\n{body.rstrip()}\n{marker}")
+        body = f.read_text().rstrip()
+        marker = end_marker(i, body)
+        # the name is printed as one quoted word (a file named x$(id).sh is a name, not a command); the body
+        # goes verbatim into a quoted heredoc (no expansion) whose end marker is not a line of it (bash(1),
+        # "Here Documents": the document ends at the first line that is exactly the delimiter)
+        parts.append(f"echo {shlex.quote(f'== init {i + 1}: {f.name} ==')}\n"
+                     f"bash -s <<'{marker}'\n{body}\n{marker}")
     text = "\n".join(parts) + "\n"
     if len(text.encode()) > MAX_BYTES:
         raise BadInput(f"the init scripts make {len(text.encode())} bytes of user data; EC2 takes at most "
