@@ -254,6 +254,114 @@ def test_eks_cluster_goes_after_node_groups_and_fargate_profiles(sandbox, run_to
     assert ops == ["DeleteNodegroup", "DeleteFargateProfile", "DeleteCluster"]
 
 
+def ecs_service(ecs, cluster: str, service: str, tags: dict | None = None) -> str:
+    ecs.register_task_definition(family=name("td"), containerDefinitions=[
+        {"name": "web", "image": "nginx", "memory": 128}])
+    family = ecs.list_task_definitions()["taskDefinitionArns"][-1]
+    return ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=family, desiredCount=2,
+                              tags=[{"key": k, "value": v} for k, v in (tags or {}).items()])["service"]["serviceArn"]
+
+
+def nothing_sent(sandbox, state_dir, mark: int) -> None:
+    """The server saw no changing call since mark, and the audit log holds none."""
+    assert mutating_calls(sandbox, mark) == [] and audit_lines(state_dir) == []
+
+
+def test_protected_service_in_an_untagged_ecs_cluster_blocks_the_cluster(sandbox, run_tool, state_dir):
+    # issue 19 #7: a service has tags of its own (ECS API Reference, DescribeServices include=TAGS /
+    # ListTagsForResource); the cluster's teardown scales it to 0 and deletes it, so an env=prod service refuses
+    # the whole cluster (exit 4 when named), naming the service; nothing is sent
+    ecs, cluster = sandbox.client("ecs", REGION), name("ecs")
+    ecs.create_cluster(clusterName=cluster)
+    svc = ecs_service(ecs, cluster, "api", {"env": "prod"})
+    other = ecs_service(ecs, cluster, "worker")
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "ecs:cluster", "--id", cluster, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    message = r.json["errors"][0]["message"]
+    assert f"{svc} (protected: tag env=prod)" in message and r.json["data"]["confirm"] is None
+    nothing_sent(sandbox, state_dir, mark)
+    live = {s["serviceArn"]: s for s in ecs.describe_services(cluster=cluster, services=[svc, other])["services"]}
+    assert [(live[a]["status"], live[a]["desiredCount"]) for a in (svc, other)] == [("ACTIVE", 2), ("ACTIVE", 2)]
+    assert ecs.describe_clusters(clusters=[cluster])["clusters"][0]["status"] == "ACTIVE"
+
+
+def test_managed_instances_capacity_provider_goes_before_the_cluster(sandbox, run_tool, state_dir):
+    # issue 18 #14: a Managed Instances capacity provider belongs to its cluster (botocore ecs model,
+    # CreateCapacityProviderRequest.cluster) and AWS refuses DeleteCluster while it is attached ("The Cluster cannot
+    # be deleted while Cluster Scoped Capacity Providers are attached to the cluster"; ECS API Reference:
+    # ClusterContainsCapacityProviderException, "You must first delete all capacity providers from the cluster");
+    # FARGATE providers are disassociated by DeleteCluster itself (ECS API Reference, DeleteCapacityProvider)
+    ecs, cluster = sandbox.client("ecs", REGION), name("ecs")
+    ecs.create_cluster(clusterName=cluster, capacityProviders=["FARGATE"])
+    svc = ecs_service(ecs, cluster, "web")
+    provider = name("mi")
+    ecs.create_capacity_provider(name=provider, cluster=cluster, managedInstancesProvider={
+        "infrastructureRoleArn": "arn:aws:iam::123456789012:role/ecs-infra",
+        "instanceLaunchTemplate": {"ec2InstanceProfileArn": "arn:aws:iam::123456789012:instance-profile/ecs",
+                                   "networkConfiguration": {"subnets": []}}})
+    ecs.delete_service(cluster=cluster, service=svc, force=True)
+    assert aws_code(lambda: ecs.delete_cluster(cluster=cluster)) == "ClientException"
+    ecs_service(ecs, cluster, "web2")
+    plan, data, ops = remove(sandbox, run_tool, state_dir, "ecs:cluster", cluster,
+                             scan_as=ecs.describe_clusters(clusters=[cluster])["clusters"][0]["clusterArn"])
+    assert [(a["action"], a["type"]) for a in plan] == [
+        ("scale-to-zero", "ecs:service"), ("delete", "ecs:service"), ("delete", "ecs:capacity-provider"),
+        ("delete", "ecs:cluster")]
+    assert plan[2]["id"] == provider and plan[3]["detail"]["capacity_providers_disassociated"] == ["FARGATE"]
+    assert ops == ["UpdateService", "DeleteService", "DeleteCapacityProvider", "DeleteCluster"]
+    assert ecs.describe_clusters(clusters=[cluster])["clusters"][0]["status"] == "INACTIVE"
+
+
+def eks_cluster(sandbox, **kw) -> tuple[object, str, list[str], str]:
+    eks, ec2 = sandbox.client("eks", REGION), sandbox.client("ec2", REGION)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    role, cluster = "arn:aws:iam::123456789012:role/eks", name("eks")
+    eks.create_cluster(name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": subnets}, **kw)
+    return eks, cluster, subnets, role
+
+
+@pytest.mark.parametrize("part", ["nodegroup", "fargate-profile"])
+def test_protected_node_group_or_fargate_profile_blocks_the_eks_cluster(sandbox, run_tool, state_dir, part):
+    # issue 19 #8: node groups and Fargate profiles have tags of their own (Amazon EKS API Reference,
+    # DescribeNodegroup / DescribeFargateProfile: `tags`); an untagged cluster's teardown must not delete a
+    # protected one: the whole cluster is refused, nothing is sent
+    eks, cluster, subnets, role = eks_cluster(sandbox)
+    eks.create_nodegroup(clusterName=cluster, nodegroupName="gpu", subnets=subnets, nodeRole=role,
+                         tags={"awswiz:protected": "true"} if part == "nodegroup" else {})
+    eks.create_fargate_profile(clusterName=cluster, fargateProfileName="fp", podExecutionRoleArn=role,
+                               selectors=[{"namespace": "default"}],
+                               tags={"env": "production"} if part == "fargate-profile" else {})
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "eks:cluster", "--id", cluster, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    assert ("gpu (protected" if part == "nodegroup" else "fp (protected") in r.json["errors"][0]["message"]
+    nothing_sent(sandbox, state_dir, mark)
+    assert eks.list_nodegroups(clusterName=cluster)["nodegroups"] == ["gpu"]
+    assert eks.list_fargate_profiles(clusterName=cluster)["fargateProfileNames"] == ["fp"]
+
+
+def test_eks_deletion_protection_blocks_before_anything_is_deleted(sandbox, run_tool, state_dir):
+    # issue 18 #13: "If you try to delete an active cluster that has deletion protection turned on, you will receive
+    # a InvalidRequestException" (Amazon EKS User Guide, Protect EKS clusters from accidental deletion; botocore eks
+    # model Cluster.deletionProtection): the plan refuses it before its node groups go, and says how to lift it
+    eks, cluster, subnets, role = eks_cluster(sandbox, deletionProtection=True)
+    assert eks.describe_cluster(name=cluster)["cluster"]["deletionProtection"] is True
+    eks.create_nodegroup(clusterName=cluster, nodegroupName="gpu", subnets=subnets, nodeRole=role)
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "eks:cluster", "--id", cluster, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    assert (f"aws eks update-cluster-config --region {REGION} --name {cluster} --no-deletion-protection"
+            in r.json["errors"][0]["message"])
+    nothing_sent(sandbox, state_dir, mark)
+    assert eks.list_nodegroups(clusterName=cluster)["nodegroups"] == ["gpu"]
+    eks.delete_nodegroup(clusterName=cluster, nodegroupName="gpu")
+    assert aws_code(lambda: eks.delete_cluster(name=cluster)) == "InvalidRequestException"  # the sandbox, as AWS
+    eks.update_cluster_config(name=cluster, deletionProtection=False)  # lifted: it goes
+    _, _, ops = remove(sandbox, run_tool, state_dir, "eks:cluster", cluster)
+    assert ops == ["DeleteCluster"]
+
+
 # --- SageMaker ---------------------------------------------------------------------------------------
 
 def test_notebook_in_service_is_stopped_then_deleted(sandbox, run_tool, state_dir):
