@@ -9,7 +9,7 @@ import json
 import zipfile
 
 import pytest
-from mutation_helpers import audit_lines, mutating_calls, name
+from mutation_helpers import audit_lines, instance, mutating_calls, name
 
 REGION = "eu-west-3"
 ROLE_DOC = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -173,9 +173,26 @@ def test_db_instance_with_deletion_protection_is_refused(sandbox, run_tool):
     assert rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"]
 
 
+def test_member_of_a_protected_db_cluster_is_refused(sandbox, run_tool, state_dir):
+    # issue 19: a member of an Aurora DB cluster is part of it (RDS API Reference, DBInstance.DBClusterIdentifier);
+    # deleting it shrinks the cluster, so an env=prod cluster refuses its untagged member; nothing is sent
+    rds, cluster = sandbox.client("rds", REGION), name("aurora")
+    rds.create_db_cluster(DBClusterIdentifier=cluster, Engine="aurora-postgresql", MasterUsername="admin1",
+                          MasterUserPassword="not-a-secret-1", Tags=[{"Key": "env", "Value": "prod"}])
+    db = name("member")
+    rds.create_db_instance(DBInstanceIdentifier=db, DBInstanceClass="db.r6g.large", Engine="aurora-postgresql",
+                           DBClusterIdentifier=cluster)
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "rds:db-instance", "--id", db, "--region", REGION)
+    assert r.code == 4 and f"DB cluster {cluster}" in r.json["errors"][0]["message"], r.stdout + r.stderr
+    nothing_sent(sandbox, state_dir, mark)
+    assert rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["DBInstanceStatus"] == "available"
+
+
 # --- Lambda ------------------------------------------------------------------------------------------
 
-def test_function_goes_after_its_event_source_mappings(sandbox, run_tool, state_dir):
+def function_with_mapping(sandbox, mapping_tags: dict | None = None) -> tuple[object, str, str]:
+    """A function with an SQS event source mapping (tagged mapping_tags): (lambda client, function, mapping UUID)."""
     iam, lam = sandbox.client("iam"), sandbox.client("lambda", REGION)
     role = iam.create_role(RoleName=name("fn-role"), AssumeRolePolicyDocument=ROLE_DOC)["Role"]["Arn"]
     code = io.BytesIO()
@@ -187,11 +204,28 @@ def test_function_goes_after_its_event_source_mappings(sandbox, run_tool, state_
     queue = sandbox.client("sqs", REGION).create_queue(QueueName=name("q"))["QueueUrl"]
     queue_arn = sandbox.client("sqs", REGION).get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
-    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=fn)["UUID"]
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=fn,
+                                              Tags=mapping_tags or {})["UUID"]
+    return lam, fn, mapping
+
+
+def test_function_goes_after_its_event_source_mappings(sandbox, run_tool, state_dir):
+    _, fn, mapping = function_with_mapping(sandbox)
     # a mapping is deleted by DeleteEventSourceMapping, not with its function (AWS Lambda API Reference)
     plan, _, ops = remove(sandbox, run_tool, state_dir, "lambda:function", fn)
     assert [(a["action"], a["id"]) for a in plan] == [("delete-event-source-mapping", mapping), ("delete", fn)]
     assert ops == ["DeleteEventSourceMapping", "DeleteFunction"]
+
+
+def test_protected_event_source_mapping_refuses_its_function(sandbox, run_tool, state_dir):
+    # issue 19: a mapping has tags of its own (AWS Lambda API Reference, ListTags: "Returns a function, event source
+    # mapping, or code signing configuration's tags"); an awswiz:protected one is not deleted with its function
+    lam, fn, mapping = function_with_mapping(sandbox, {"awswiz:protected": "yes"})
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "lambda:function", "--id", fn, "--region", REGION)
+    assert r.code == 4 and f"{mapping} (protected" in r.json["errors"][0]["message"], r.stdout
+    nothing_sent(sandbox, state_dir, mark)
+    assert lam.get_event_source_mapping(UUID=mapping)["UUID"] == mapping and lam.get_function(FunctionName=fn)
 
 
 # --- ECS / EKS ---------------------------------------------------------------------------------------
@@ -376,6 +410,19 @@ def test_notebook_in_service_is_stopped_then_deleted(sandbox, run_tool, state_di
     assert ops == ["StopNotebookInstance", "DeleteNotebookInstance"]
 
 
+def test_notebook_found_by_the_lower_cased_name_its_arn_carries(sandbox, run_tool, state_dir):
+    # issue 18 #9: SageMaker lower-cases the name in a notebook instance's ARN (boto/boto3#4606), so a name read from
+    # an ARN (the Resource Groups Tagging API, reap) is matched case-insensitively; the calls use the real name
+    sm, nb = sandbox.client("sagemaker", REGION), name("MyNb")
+    arn = sm.create_notebook_instance(NotebookInstanceName=nb, InstanceType="ml.t3.medium", Tags=[
+        {"Key": "owner", "Value": "ada"}], RoleArn="arn:aws:iam::123456789012:role/sm")["NotebookInstanceArn"]
+    assert arn.endswith(f"notebook-instance/{nb.lower()}")  # the sandbox spells it as AWS does
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "sagemaker:notebook", nb.lower(), scan_as=nb)
+    assert [(a["action"], a["id"], a["tags"]) for a in plan] == [("stop", nb, {"owner": "ada"}),
+                                                                ("delete", nb, {"owner": "ada"})]
+    assert ops == ["StopNotebookInstance", "DeleteNotebookInstance"]
+
+
 # --- IAM ---------------------------------------------------------------------------------------------
 
 def user_with_everything(iam) -> dict:
@@ -432,6 +479,38 @@ def test_role_goes_with_its_policies_and_same_named_instance_profile(sandbox, ru
     assert ops == ["DeleteRolePolicy", "RemoveRoleFromInstanceProfile", "DeleteInstanceProfile",
                    "RemoveRoleFromInstanceProfile", "DeleteRole"]
     assert iam.get_instance_profile(InstanceProfileName=other)["InstanceProfile"]["Roles"] == []
+
+
+@pytest.mark.parametrize("protect", ["profile", "instance", None])
+def test_role_whose_instance_profile_is_protected_or_in_use(sandbox, run_tool, state_dir, protect):
+    # issue 19 #9: an instance profile has tags of its own (IAM API Reference, ListInstanceProfileTags), and the
+    # instances using it (DescribeInstances filter iam-instance-profile.arn) lose the role's permissions when it is
+    # removed ("Deleting a role or instance profile that is associated with a running instance will break any
+    # applications running on the instance": IAM API Reference, DeleteInstanceProfile): a protected profile or
+    # instance refuses the role; an unprotected instance using it is named in the plan
+    iam, ec2, role = sandbox.client("iam"), sandbox.client("ec2", REGION), name("role")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=ROLE_DOC)
+    iam.create_instance_profile(InstanceProfileName=role, Tags=[{"Key": "env", "Value": "prod"}]
+                                if protect == "profile" else [])
+    iam.add_role_to_instance_profile(InstanceProfileName=role, RoleName=role)
+    iid = instance(ec2, tags={"Env": "Production"} if protect == "instance" else None,
+                   IamInstanceProfile={"Name": role})
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "iam:role", "--id", role, "--region", REGION)
+    if protect is None:
+        assert r.code == 0, r.stdout + r.stderr
+        step = r.json["data"]["plan"][0]
+        assert step["action"] == "remove-from-instance-profile" and step["detail"]["used_by"] == [
+            f"instance {iid} in {REGION}"] and "without the role's permissions" in step["detail"]["warning"]
+    else:
+        assert r.code == 4, r.stdout + r.stderr
+        message = r.json["errors"][0]["message"]
+        assert ("protected: tag env=prod" if protect == "profile" else f"instance {iid} in {REGION}") in message
+    nothing_sent(sandbox, state_dir, mark)
+    assert [x["RoleName"] for x in iam.get_instance_profile(InstanceProfileName=role)["InstanceProfile"]["Roles"]] \
+        == [role]
+    assert iam.get_role(RoleName=role)["Role"]
+    assert [p["Arn"] for p in iam.list_instance_profiles_for_role(RoleName=role)["InstanceProfiles"]]
 
 
 def test_service_linked_role_and_own_identity_are_refused(sandbox, run_tool):

@@ -70,7 +70,8 @@ def _providers(ecs, cluster: dict) -> tuple[list[dict], list[dict]]:
     found = [p for batch in _batches(names, 100) for p in ecs.describe_capacity_providers(
         capacityProviders=batch, include=["TAGS"]).get("capacityProviders", [])]
     scoped = [p for p in found if p.get("cluster") or p.get("type") == "MANAGED_INSTANCES"]
-    return scoped, [p for p in found if p not in scoped]
+    described = {p["name"]: p for p in found if p not in scoped}  # FARGATE, FARGATE_SPOT may be named only
+    return scoped, [described.get(n, {"name": n}) for n in names if n not in {p["name"] for p in scoped}]
 
 
 def _ecs_parts(ctx, ecs, cluster: dict, region: str, touches: dict,
