@@ -124,6 +124,20 @@ def test_load_balancer_with_deletion_protection_is_refused(sandbox, run_tool):
     assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
 
 
+def test_protected_listener_refuses_its_load_balancer(sandbox, run_tool, state_dir):
+    # issue 19: "Deleting a load balancer also deletes its listeners" (Elastic Load Balancing API Reference,
+    # DeleteLoadBalancer), and a listener has tags of its own (AddTags/DescribeTags take listener ARNs): an
+    # env=prod listener of an untagged load balancer refuses it; nothing is sent
+    elb, lb, tg = lb_with_target_group(sandbox)
+    listener = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]["ListenerArn"]
+    elb.add_tags(ResourceArns=[listener], Tags=[{"Key": "env", "Value": "prod"}])
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "elb:load-balancer", "--id", lb["LoadBalancerArn"], "--region", REGION)
+    assert r.code == 4 and f"listener {listener}" in r.json["errors"][0]["message"], r.stdout + r.stderr
+    nothing_sent(sandbox, state_dir, mark)
+    assert elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]["ListenerArn"] == listener
+
+
 def test_load_balancer_without_listeners_or_target_groups(sandbox, run_tool, state_dir):
     ec2, elb = sandbox.client("ec2", REGION), sandbox.client("elbv2", REGION)
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(
