@@ -361,6 +361,33 @@ def test_managed_instances_capacity_provider_goes_before_the_cluster(sandbox, ru
     assert ecs.describe_clusters(clusters=[cluster])["clusters"][0]["status"] == "INACTIVE"
 
 
+def test_auto_scaling_capacity_provider_is_disassociated_and_its_group_stays(sandbox, run_tool, state_dir):
+    # issue 18 #14: an Auto Scaling group provider does not stop DeleteCluster ("To remove a capacity provider from a
+    # cluster, you can either use PutClusterCapacityProviders or delete the cluster": ECS API Reference,
+    # DeleteCapacityProvider); the group and its instances stay and bill: the plan says so, with the command
+    asg_client, ecs, cluster = sandbox.client("autoscaling", REGION), sandbox.client("ecs", REGION), name("ecs")
+    group, template = name("asg"), name("lt")
+    ec2 = sandbox.client("ec2", REGION)
+    ec2.create_launch_template(LaunchTemplateName=template, LaunchTemplateData={"ImageId": "ami-12c6146b",
+                                                                                 "InstanceType": "t3.micro"})
+    asg_client.create_auto_scaling_group(AutoScalingGroupName=group, MinSize=0, MaxSize=1, DesiredCapacity=0,
+                                         LaunchTemplate={"LaunchTemplateName": template},
+                                         AvailabilityZones=[f"{REGION}a"])
+    group_arn = asg_client.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"][0][
+        "AutoScalingGroupARN"]
+    provider = ecs.create_capacity_provider(name=name("cp"), autoScalingGroupProvider={
+        "autoScalingGroupArn": group_arn})["capacityProvider"]["name"]
+    ecs.create_cluster(clusterName=cluster)
+    ecs.put_cluster_capacity_providers(cluster=cluster, capacityProviders=[provider],
+                                       defaultCapacityProviderStrategy=[])
+    arn = ecs.describe_clusters(clusters=[cluster])["clusters"][0]["clusterArn"]
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "ecs:cluster", cluster, scan_as=arn)
+    assert [(a["action"], a["type"]) for a in plan] == [("delete", "ecs:cluster")] and ops == ["DeleteCluster"]
+    assert plan[0]["detail"]["capacity_providers_disassociated"] == [provider]
+    assert f"--auto-scaling-group-name {group} --min-size 0" in plan[0]["detail"]["stays_behind"][0]
+    assert asg_client.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"]
+
+
 def eks_cluster(sandbox, **kw) -> tuple[object, str, list[str], str]:
     eks, ec2 = sandbox.client("eks", REGION), sandbox.client("ec2", REGION)
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
