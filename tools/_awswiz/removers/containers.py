@@ -67,8 +67,10 @@ def _providers(ecs, cluster: dict) -> tuple[list[dict], list[dict]]:
     names = cluster.get("capacityProviders") or []
     if not names:
         return [], []
+    # with the cluster, as a Managed Instances provider is described only then (botocore ecs model,
+    # DescribeCapacityProvidersRequest.cluster: "including Amazon ECS Managed Instances capacity providers")
     found = [p for batch in _batches(names, 100) for p in ecs.describe_capacity_providers(
-        capacityProviders=batch, include=["TAGS"]).get("capacityProviders", [])]
+        capacityProviders=batch, cluster=cluster["clusterArn"], include=["TAGS"]).get("capacityProviders", [])]
     scoped = [p for p in found if p.get("cluster") or p.get("type") == "MANAGED_INSTANCES"]
     described = {p["name"]: p for p in found if p not in scoped}  # FARGATE, FARGATE_SPOT may be named only
     return scoped, [described.get(n, {"name": n}) for n in names if n not in {p["name"] for p in scoped}]
