@@ -529,7 +529,9 @@ def test_role_whose_instance_profile_is_protected_or_in_use(sandbox, run_tool, s
     # removed ("Deleting a role or instance profile that is associated with a running instance will break any
     # applications running on the instance": IAM API Reference, DeleteInstanceProfile): a protected profile or
     # instance refuses the role; an unprotected instance using it is named in the plan
-    iam, ec2, role = sandbox.client("iam"), sandbox.client("ec2", REGION), name("role")
+    # the instance runs in another region than --region names: a profile is global, so every region is searched
+    where = "ca-central-1" if protect == "instance" else REGION
+    iam, ec2, role = sandbox.client("iam"), sandbox.client("ec2", where), name("role")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=ROLE_DOC)
     iam.create_instance_profile(InstanceProfileName=role, Tags=[{"Key": "env", "Value": "prod"}]
                                 if protect == "profile" else [])
@@ -546,7 +548,7 @@ def test_role_whose_instance_profile_is_protected_or_in_use(sandbox, run_tool, s
     else:
         assert r.code == 4, r.stdout + r.stderr
         message = r.json["errors"][0]["message"]
-        assert ("protected: tag env=prod" if protect == "profile" else f"instance {iid} in {REGION}") in message
+        assert ("protected: tag env=prod" if protect == "profile" else f"instance {iid} in {where}") in message
     nothing_sent(sandbox, state_dir, mark)
     assert [x["RoleName"] for x in iam.get_instance_profile(InstanceProfileName=role)["InstanceProfile"]["Roles"]] \
         == [role]

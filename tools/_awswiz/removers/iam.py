@@ -121,10 +121,10 @@ def user_steps(iam, name: str, tags: dict, marked: list[str] = ()) -> list[guard
 
 
 def _profile_users(ctx, arns: list[str]) -> dict[str, list[tuple[str, dict]]]:
-    """{profile ARN: [(label, tags)]} of the instances (not terminated) using each instance profile, in the regions
-    searched (--region as given, else every enabled region): DescribeInstances with the filter
-    iam-instance-profile.arn (Amazon EC2 API Reference, DescribeInstances filters)."""
-    from ..regional import _fan, searched
+    """{profile ARN: [(label, tags)]} of the instances (not terminated) using each instance profile, in every enabled
+    region whatever --region says (a profile is global; an instance anywhere loses the role): DescribeInstances
+    with the filter iam-instance-profile.arn (Amazon EC2 API Reference, DescribeInstances filters)."""
+    from ..regional import _fan
 
     if not arns:
         return {}
@@ -140,7 +140,8 @@ def _profile_users(ctx, arns: list[str]) -> dict[str, list[tuple[str, dict]]]:
         return out
 
     merged: dict[str, list[tuple[str, dict]]] = {}
-    for found in _fan(ctx, searched(ctx), region_users, "looking up the instances using instance profiles").values():
+    regions = ctx.aws.enabled_regions()[0]
+    for found in _fan(ctx, regions, region_users, "looking up the instances using instance profiles").values():
         for arn, users in found.items():
             merged.setdefault(arn, []).extend(users)
     return merged
