@@ -504,6 +504,20 @@ def test_user_goes_after_everything_attached_in_aws_order(sandbox, run_tool, sta
     assert iam.get_policy(PolicyArn=policy)["Policy"]  # the managed policy itself stays
 
 
+def test_protected_mfa_device_refuses_its_user(sandbox, run_tool, state_dir):
+    # issue 19: a virtual MFA device has tags of its own (IAM API Reference, ListMFADeviceTags), and deleting its user
+    # deactivates and deletes it: an awswiz:protected device refuses the user; nothing is sent
+    iam = sandbox.client("iam")
+    made = user_with_everything(iam)
+    iam.tag_mfa_device(SerialNumber=made["mfa"], Tags=[{"Key": "awswiz:protected", "Value": "1"}])
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "iam:user", "--id", made["user"])
+    assert r.code == 4 and f"{made['mfa']} (protected" in r.json["errors"][0]["message"], r.stdout + r.stderr
+    nothing_sent(sandbox, state_dir, mark)
+    assert [m["SerialNumber"] for m in iam.list_mfa_devices(UserName=made["user"])["MFADevices"]] == [made["mfa"]]
+    assert iam.list_access_keys(UserName=made["user"])["AccessKeyMetadata"][0]["AccessKeyId"] == made["key"]
+
+
 def test_role_goes_with_its_policies_and_same_named_instance_profile(sandbox, run_tool, state_dir):
     iam, role = sandbox.client("iam"), name("role")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=ROLE_DOC)
