@@ -9,7 +9,7 @@ import json
 import zipfile
 
 import pytest
-from mutation_helpers import audit_lines, mutating_calls, name
+from mutation_helpers import audit_lines, instance, mutating_calls, name
 
 REGION = "eu-west-3"
 ROLE_DOC = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
@@ -124,6 +124,20 @@ def test_load_balancer_with_deletion_protection_is_refused(sandbox, run_tool):
     assert elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"]
 
 
+def test_protected_listener_refuses_its_load_balancer(sandbox, run_tool, state_dir):
+    # issue 19: "Deleting a load balancer also deletes its listeners" (Elastic Load Balancing API Reference,
+    # DeleteLoadBalancer), and a listener has tags of its own (AddTags/DescribeTags take listener ARNs): an
+    # env=prod listener of an untagged load balancer refuses it; nothing is sent
+    elb, lb, tg = lb_with_target_group(sandbox)
+    listener = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]["ListenerArn"]
+    elb.add_tags(ResourceArns=[listener], Tags=[{"Key": "env", "Value": "prod"}])
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "elb:load-balancer", "--id", lb["LoadBalancerArn"], "--region", REGION)
+    assert r.code == 4 and f"listener {listener}" in r.json["errors"][0]["message"], r.stdout + r.stderr
+    nothing_sent(sandbox, state_dir, mark)
+    assert elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]["ListenerArn"] == listener
+
+
 def test_load_balancer_without_listeners_or_target_groups(sandbox, run_tool, state_dir):
     ec2, elb = sandbox.client("ec2", REGION), sandbox.client("elbv2", REGION)
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(
@@ -173,9 +187,26 @@ def test_db_instance_with_deletion_protection_is_refused(sandbox, run_tool):
     assert rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"]
 
 
+def test_member_of_a_protected_db_cluster_is_refused(sandbox, run_tool, state_dir):
+    # issue 19: a member of an Aurora DB cluster is part of it (RDS API Reference, DBInstance.DBClusterIdentifier);
+    # deleting it shrinks the cluster, so an env=prod cluster refuses its untagged member; nothing is sent
+    rds, cluster = sandbox.client("rds", REGION), name("aurora")
+    rds.create_db_cluster(DBClusterIdentifier=cluster, Engine="aurora-postgresql", MasterUsername="admin1",
+                          MasterUserPassword="not-a-secret-1", Tags=[{"Key": "env", "Value": "prod"}])
+    db = name("member")
+    rds.create_db_instance(DBInstanceIdentifier=db, DBInstanceClass="db.r6g.large", Engine="aurora-postgresql",
+                           DBClusterIdentifier=cluster)
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "rds:db-instance", "--id", db, "--region", REGION)
+    assert r.code == 4 and f"DB cluster {cluster}" in r.json["errors"][0]["message"], r.stdout + r.stderr
+    nothing_sent(sandbox, state_dir, mark)
+    assert rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["DBInstanceStatus"] == "available"
+
+
 # --- Lambda ------------------------------------------------------------------------------------------
 
-def test_function_goes_after_its_event_source_mappings(sandbox, run_tool, state_dir):
+def function_with_mapping(sandbox, mapping_tags: dict | None = None) -> tuple[object, str, str]:
+    """A function with an SQS event source mapping (tagged mapping_tags): (lambda client, function, mapping UUID)."""
     iam, lam = sandbox.client("iam"), sandbox.client("lambda", REGION)
     role = iam.create_role(RoleName=name("fn-role"), AssumeRolePolicyDocument=ROLE_DOC)["Role"]["Arn"]
     code = io.BytesIO()
@@ -187,11 +218,28 @@ def test_function_goes_after_its_event_source_mappings(sandbox, run_tool, state_
     queue = sandbox.client("sqs", REGION).create_queue(QueueName=name("q"))["QueueUrl"]
     queue_arn = sandbox.client("sqs", REGION).get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
         "Attributes"]["QueueArn"]
-    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=fn)["UUID"]
+    mapping = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=fn,
+                                              Tags=mapping_tags or {})["UUID"]
+    return lam, fn, mapping
+
+
+def test_function_goes_after_its_event_source_mappings(sandbox, run_tool, state_dir):
+    _, fn, mapping = function_with_mapping(sandbox)
     # a mapping is deleted by DeleteEventSourceMapping, not with its function (AWS Lambda API Reference)
     plan, _, ops = remove(sandbox, run_tool, state_dir, "lambda:function", fn)
     assert [(a["action"], a["id"]) for a in plan] == [("delete-event-source-mapping", mapping), ("delete", fn)]
     assert ops == ["DeleteEventSourceMapping", "DeleteFunction"]
+
+
+def test_protected_event_source_mapping_refuses_its_function(sandbox, run_tool, state_dir):
+    # issue 19: a mapping has tags of its own (AWS Lambda API Reference, ListTags: "Returns a function, event source
+    # mapping, or code signing configuration's tags"); an awswiz:protected one is not deleted with its function
+    lam, fn, mapping = function_with_mapping(sandbox, {"awswiz:protected": "yes"})
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "lambda:function", "--id", fn, "--region", REGION)
+    assert r.code == 4 and f"{mapping} (protected" in r.json["errors"][0]["message"], r.stdout
+    nothing_sent(sandbox, state_dir, mark)
+    assert lam.get_event_source_mapping(UUID=mapping)["UUID"] == mapping and lam.get_function(FunctionName=fn)
 
 
 # --- ECS / EKS ---------------------------------------------------------------------------------------
@@ -254,6 +302,141 @@ def test_eks_cluster_goes_after_node_groups_and_fargate_profiles(sandbox, run_to
     assert ops == ["DeleteNodegroup", "DeleteFargateProfile", "DeleteCluster"]
 
 
+def ecs_service(ecs, cluster: str, service: str, tags: dict | None = None) -> str:
+    ecs.register_task_definition(family=name("td"), containerDefinitions=[
+        {"name": "web", "image": "nginx", "memory": 128}])
+    family = ecs.list_task_definitions()["taskDefinitionArns"][-1]
+    return ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=family, desiredCount=2,
+                              tags=[{"key": k, "value": v} for k, v in (tags or {}).items()])["service"]["serviceArn"]
+
+
+def nothing_sent(sandbox, state_dir, mark: int) -> None:
+    """The server saw no changing call since mark, and the audit log holds none."""
+    assert mutating_calls(sandbox, mark) == [] and audit_lines(state_dir) == []
+
+
+def test_protected_service_in_an_untagged_ecs_cluster_blocks_the_cluster(sandbox, run_tool, state_dir):
+    # issue 19 #7: a service has tags of its own (ECS API Reference, DescribeServices include=TAGS /
+    # ListTagsForResource); the cluster's teardown scales it to 0 and deletes it, so an env=prod service refuses
+    # the whole cluster (exit 4 when named), naming the service; nothing is sent
+    ecs, cluster = sandbox.client("ecs", REGION), name("ecs")
+    ecs.create_cluster(clusterName=cluster)
+    svc = ecs_service(ecs, cluster, "api", {"env": "prod"})
+    other = ecs_service(ecs, cluster, "worker")
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "ecs:cluster", "--id", cluster, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    message = r.json["errors"][0]["message"]
+    assert f"{svc} (protected: tag env=prod)" in message and r.json["data"]["confirm"] is None
+    nothing_sent(sandbox, state_dir, mark)
+    live = {s["serviceArn"]: s for s in ecs.describe_services(cluster=cluster, services=[svc, other])["services"]}
+    assert [(live[a]["status"], live[a]["desiredCount"]) for a in (svc, other)] == [("ACTIVE", 2), ("ACTIVE", 2)]
+    assert ecs.describe_clusters(clusters=[cluster])["clusters"][0]["status"] == "ACTIVE"
+
+
+def test_managed_instances_capacity_provider_goes_before_the_cluster(sandbox, run_tool, state_dir):
+    # issue 18 #14: a Managed Instances capacity provider belongs to its cluster (botocore ecs model,
+    # CreateCapacityProviderRequest.cluster) and AWS refuses DeleteCluster while it is attached ("The Cluster cannot
+    # be deleted while Cluster Scoped Capacity Providers are attached to the cluster"; ECS API Reference:
+    # ClusterContainsCapacityProviderException, "You must first delete all capacity providers from the cluster");
+    # FARGATE providers are disassociated by DeleteCluster itself (ECS API Reference, DeleteCapacityProvider)
+    ecs, cluster = sandbox.client("ecs", REGION), name("ecs")
+    ecs.create_cluster(clusterName=cluster, capacityProviders=["FARGATE"])
+    svc = ecs_service(ecs, cluster, "web")
+    provider = name("mi")
+    ecs.create_capacity_provider(name=provider, cluster=cluster, managedInstancesProvider={
+        "infrastructureRoleArn": "arn:aws:iam::123456789012:role/ecs-infra",
+        "instanceLaunchTemplate": {"ec2InstanceProfileArn": "arn:aws:iam::123456789012:instance-profile/ecs",
+                                   "networkConfiguration": {"subnets": []}}})
+    ecs.delete_service(cluster=cluster, service=svc, force=True)
+    assert aws_code(lambda: ecs.delete_cluster(cluster=cluster)) == "ClientException"
+    ecs_service(ecs, cluster, "web2")
+    plan, data, ops = remove(sandbox, run_tool, state_dir, "ecs:cluster", cluster,
+                             scan_as=ecs.describe_clusters(clusters=[cluster])["clusters"][0]["clusterArn"])
+    assert [(a["action"], a["type"]) for a in plan] == [
+        ("scale-to-zero", "ecs:service"), ("delete", "ecs:service"), ("delete", "ecs:capacity-provider"),
+        ("delete", "ecs:cluster")]
+    assert plan[2]["id"] == provider and plan[3]["detail"]["capacity_providers_disassociated"] == ["FARGATE"]
+    assert ops == ["UpdateService", "DeleteService", "DeleteCapacityProvider", "DeleteCluster"]
+    assert ecs.describe_clusters(clusters=[cluster])["clusters"][0]["status"] == "INACTIVE"
+
+
+def test_auto_scaling_capacity_provider_is_disassociated_and_its_group_stays(sandbox, run_tool, state_dir):
+    # issue 18 #14: an Auto Scaling group provider does not stop DeleteCluster ("To remove a capacity provider from a
+    # cluster, you can either use PutClusterCapacityProviders or delete the cluster": ECS API Reference,
+    # DeleteCapacityProvider); the group and its instances stay and bill: the plan says so, with the command
+    asg_client, ecs, cluster = sandbox.client("autoscaling", REGION), sandbox.client("ecs", REGION), name("ecs")
+    group, template = name("asg"), name("lt")
+    ec2 = sandbox.client("ec2", REGION)
+    ec2.create_launch_template(LaunchTemplateName=template, LaunchTemplateData={"ImageId": "ami-12c6146b",
+                                                                                 "InstanceType": "t3.micro"})
+    asg_client.create_auto_scaling_group(AutoScalingGroupName=group, MinSize=0, MaxSize=1, DesiredCapacity=0,
+                                         LaunchTemplate={"LaunchTemplateName": template},
+                                         AvailabilityZones=[f"{REGION}a"])
+    group_arn = asg_client.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"][0][
+        "AutoScalingGroupARN"]
+    provider = ecs.create_capacity_provider(name=name("cp"), autoScalingGroupProvider={
+        "autoScalingGroupArn": group_arn})["capacityProvider"]["name"]
+    ecs.create_cluster(clusterName=cluster)
+    ecs.put_cluster_capacity_providers(cluster=cluster, capacityProviders=[provider],
+                                       defaultCapacityProviderStrategy=[])
+    arn = ecs.describe_clusters(clusters=[cluster])["clusters"][0]["clusterArn"]
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "ecs:cluster", cluster, scan_as=arn)
+    assert [(a["action"], a["type"]) for a in plan] == [("delete", "ecs:cluster")] and ops == ["DeleteCluster"]
+    assert plan[0]["detail"]["capacity_providers_disassociated"] == [provider]
+    assert f"--auto-scaling-group-name {group} --min-size 0" in plan[0]["detail"]["stays_behind"][0]
+    assert asg_client.describe_auto_scaling_groups(AutoScalingGroupNames=[group])["AutoScalingGroups"]
+
+
+def eks_cluster(sandbox, **kw) -> tuple[object, str, list[str], str]:
+    eks, ec2 = sandbox.client("eks", REGION), sandbox.client("ec2", REGION)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    role, cluster = "arn:aws:iam::123456789012:role/eks", name("eks")
+    eks.create_cluster(name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": subnets}, **kw)
+    return eks, cluster, subnets, role
+
+
+@pytest.mark.parametrize("part", ["nodegroup", "fargate-profile"])
+def test_protected_node_group_or_fargate_profile_blocks_the_eks_cluster(sandbox, run_tool, state_dir, part):
+    # issue 19 #8: node groups and Fargate profiles have tags of their own (Amazon EKS API Reference,
+    # DescribeNodegroup / DescribeFargateProfile: `tags`); an untagged cluster's teardown must not delete a
+    # protected one: the whole cluster is refused, nothing is sent
+    eks, cluster, subnets, role = eks_cluster(sandbox)
+    eks.create_nodegroup(clusterName=cluster, nodegroupName="gpu", subnets=subnets, nodeRole=role,
+                         tags={"awswiz:protected": "true"} if part == "nodegroup" else {})
+    eks.create_fargate_profile(clusterName=cluster, fargateProfileName="fp", podExecutionRoleArn=role,
+                               selectors=[{"namespace": "default"}],
+                               tags={"env": "production"} if part == "fargate-profile" else {})
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "eks:cluster", "--id", cluster, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    assert ("gpu (protected" if part == "nodegroup" else "fp (protected") in r.json["errors"][0]["message"]
+    nothing_sent(sandbox, state_dir, mark)
+    assert eks.list_nodegroups(clusterName=cluster)["nodegroups"] == ["gpu"]
+    assert eks.list_fargate_profiles(clusterName=cluster)["fargateProfileNames"] == ["fp"]
+
+
+def test_eks_deletion_protection_blocks_before_anything_is_deleted(sandbox, run_tool, state_dir):
+    # issue 18 #13: "If you try to delete an active cluster that has deletion protection turned on, you will receive
+    # a InvalidRequestException" (Amazon EKS User Guide, Protect EKS clusters from accidental deletion; botocore eks
+    # model Cluster.deletionProtection): the plan refuses it before its node groups go, and says how to lift it
+    eks, cluster, subnets, role = eks_cluster(sandbox, deletionProtection=True)
+    assert eks.describe_cluster(name=cluster)["cluster"]["deletionProtection"] is True
+    eks.create_nodegroup(clusterName=cluster, nodegroupName="gpu", subnets=subnets, nodeRole=role)
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "eks:cluster", "--id", cluster, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    assert (f"aws eks update-cluster-config --region {REGION} --name {cluster} --no-deletion-protection"
+            in r.json["errors"][0]["message"])
+    nothing_sent(sandbox, state_dir, mark)
+    assert eks.list_nodegroups(clusterName=cluster)["nodegroups"] == ["gpu"]
+    eks.delete_nodegroup(clusterName=cluster, nodegroupName="gpu")
+    assert aws_code(lambda: eks.delete_cluster(name=cluster)) == "InvalidRequestException"  # the sandbox, as AWS
+    eks.update_cluster_config(name=cluster, deletionProtection=False)  # lifted: it goes
+    _, _, ops = remove(sandbox, run_tool, state_dir, "eks:cluster", cluster)
+    assert ops == ["DeleteCluster"]
+
+
 # --- SageMaker ---------------------------------------------------------------------------------------
 
 def test_notebook_in_service_is_stopped_then_deleted(sandbox, run_tool, state_dir):
@@ -265,6 +448,19 @@ def test_notebook_in_service_is_stopped_then_deleted(sandbox, run_tool, state_di
     assert aws_code(lambda: sm.delete_notebook_instance(NotebookInstanceName=nb)) == "ValidationException"
     plan, _, ops = remove(sandbox, run_tool, state_dir, "sagemaker:notebook", nb)
     assert [a["action"] for a in plan] == ["stop", "delete"]
+    assert ops == ["StopNotebookInstance", "DeleteNotebookInstance"]
+
+
+def test_notebook_found_by_the_lower_cased_name_its_arn_carries(sandbox, run_tool, state_dir):
+    # issue 18 #9: SageMaker lower-cases the name in a notebook instance's ARN (boto/boto3#4606), so a name read from
+    # an ARN (the Resource Groups Tagging API, reap) is matched case-insensitively; the calls use the real name
+    sm, nb = sandbox.client("sagemaker", REGION), name("MyNb")
+    arn = sm.create_notebook_instance(NotebookInstanceName=nb, InstanceType="ml.t3.medium", Tags=[
+        {"Key": "owner", "Value": "ada"}], RoleArn="arn:aws:iam::123456789012:role/sm")["NotebookInstanceArn"]
+    assert arn.endswith(f"notebook-instance/{nb.lower()}")  # the sandbox spells it as AWS does
+    plan, _, ops = remove(sandbox, run_tool, state_dir, "sagemaker:notebook", nb.lower(), scan_as=nb)
+    assert [(a["action"], a["id"], a["tags"]) for a in plan] == [("stop", nb, {"owner": "ada"}),
+                                                                ("delete", nb, {"owner": "ada"})]
     assert ops == ["StopNotebookInstance", "DeleteNotebookInstance"]
 
 
@@ -308,6 +504,20 @@ def test_user_goes_after_everything_attached_in_aws_order(sandbox, run_tool, sta
     assert iam.get_policy(PolicyArn=policy)["Policy"]  # the managed policy itself stays
 
 
+def test_protected_mfa_device_refuses_its_user(sandbox, run_tool, state_dir):
+    # issue 19: a virtual MFA device has tags of its own (IAM API Reference, ListMFADeviceTags), and deleting its user
+    # deactivates and deletes it: an awswiz:protected device refuses the user; nothing is sent
+    iam = sandbox.client("iam")
+    made = user_with_everything(iam)
+    iam.tag_mfa_device(SerialNumber=made["mfa"], Tags=[{"Key": "awswiz:protected", "Value": "1"}])
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "iam:user", "--id", made["user"])
+    assert r.code == 4 and f"{made['mfa']} (protected" in r.json["errors"][0]["message"], r.stdout + r.stderr
+    nothing_sent(sandbox, state_dir, mark)
+    assert [m["SerialNumber"] for m in iam.list_mfa_devices(UserName=made["user"])["MFADevices"]] == [made["mfa"]]
+    assert iam.list_access_keys(UserName=made["user"])["AccessKeyMetadata"][0]["AccessKeyId"] == made["key"]
+
+
 def test_role_goes_with_its_policies_and_same_named_instance_profile(sandbox, run_tool, state_dir):
     iam, role = sandbox.client("iam"), name("role")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=ROLE_DOC)
@@ -324,6 +534,40 @@ def test_role_goes_with_its_policies_and_same_named_instance_profile(sandbox, ru
     assert ops == ["DeleteRolePolicy", "RemoveRoleFromInstanceProfile", "DeleteInstanceProfile",
                    "RemoveRoleFromInstanceProfile", "DeleteRole"]
     assert iam.get_instance_profile(InstanceProfileName=other)["InstanceProfile"]["Roles"] == []
+
+
+@pytest.mark.parametrize("protect", ["profile", "instance", None])
+def test_role_whose_instance_profile_is_protected_or_in_use(sandbox, run_tool, state_dir, protect):
+    # issue 19 #9: an instance profile has tags of its own (IAM API Reference, ListInstanceProfileTags), and the
+    # instances using it (DescribeInstances filter iam-instance-profile.arn) lose the role's permissions when it is
+    # removed ("Deleting a role or instance profile that is associated with a running instance will break any
+    # applications running on the instance": IAM API Reference, DeleteInstanceProfile): a protected profile or
+    # instance refuses the role; an unprotected instance using it is named in the plan
+    # the instance runs in another region than --region names: a profile is global, so every region is searched
+    where = "ca-central-1" if protect == "instance" else REGION
+    iam, ec2, role = sandbox.client("iam"), sandbox.client("ec2", where), name("role")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=ROLE_DOC)
+    iam.create_instance_profile(InstanceProfileName=role, Tags=[{"Key": "env", "Value": "prod"}]
+                                if protect == "profile" else [])
+    iam.add_role_to_instance_profile(InstanceProfileName=role, RoleName=role)
+    iid = instance(ec2, tags={"Env": "Production"} if protect == "instance" else None,
+                   IamInstanceProfile={"Name": role})
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "iam:role", "--id", role, "--region", REGION)
+    if protect is None:
+        assert r.code == 0, r.stdout + r.stderr
+        step = r.json["data"]["plan"][0]
+        assert step["action"] == "remove-from-instance-profile" and step["detail"]["used_by"] == [
+            f"instance {iid} in {REGION}"] and "without the role's permissions" in step["detail"]["warning"]
+    else:
+        assert r.code == 4, r.stdout + r.stderr
+        message = r.json["errors"][0]["message"]
+        assert ("protected: tag env=prod" if protect == "profile" else f"instance {iid} in {where}") in message
+    nothing_sent(sandbox, state_dir, mark)
+    assert [x["RoleName"] for x in iam.get_instance_profile(InstanceProfileName=role)["InstanceProfile"]["Roles"]] \
+        == [role]
+    assert iam.get_role(RoleName=role)["Role"]
+    assert [p["Arn"] for p in iam.list_instance_profiles_for_role(RoleName=role)["InstanceProfiles"]]
 
 
 def test_service_linked_role_and_own_identity_are_refused(sandbox, run_tool):

@@ -1,6 +1,7 @@
 """elb:load-balancer and elb:target-group (Elastic Load Balancing v2: application, network, gateway).
 
-A load balancer goes with its listeners (AWS deletes them with it); deletion protection blocks it, as AWS
+A load balancer goes with its listeners (AWS deletes them with it: each listener's own tags are in `touches`, so a
+protected listener refuses its load balancer); deletion protection blocks it, as AWS
 refuses DeleteLoadBalancer then. Its target groups stay (they cost nothing, and another load balancer may use
 them) unless --with-target-groups plans those only this load balancer uses, after it. A target group that a
 listener or rule forwards to cannot be deleted (AWS: ResourceInUse): blocked, naming the load balancer.
@@ -90,12 +91,14 @@ def plan_lbs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     all_tgs = _tgs(elb) if lbs else []  # one call for the region, not one per load balancer
     per_lb = {a: [t for t in all_tgs if a in t.get("LoadBalancerArns", [])] for a in arns}
     tg_arns = sorted({t["TargetGroupArn"] for tgs in per_lb.values() for t in tgs})
-    tagged = tags(elb, sorted(arns) + tg_arns)
+    per_listener = {a: [x["ListenerArn"] for x in paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=a)]
+                    for a in sorted(arns)}
+    tagged = tags(elb, sorted(arns) + tg_arns + [x for ls in per_listener.values() for x in ls])
     plan = guard.Plan(actions=[])
     for lb in lbs:
         arn, name = lb["LoadBalancerArn"], lb["LoadBalancerName"]
         attrs = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
-        listeners = [x["ListenerArn"] for x in paginate(elb, "describe_listeners", "Listeners", LoadBalancerArn=arn)]
+        listeners = per_listener[arn]
         protected = attrs.get("deletion_protection.enabled") == "true"
         blocked = (f"deletion protection is on (attribute deletion_protection.enabled=true), so AWS refuses "
                    f"DeleteLoadBalancer; lift it deliberately with: aws elbv2 modify-load-balancer-attributes "
@@ -116,6 +119,7 @@ def plan_lbs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                                     "--with-target-groups", region=region))
         main = guard.Action(
             op="delete", type="elb:load-balancer", id=arn, region=region, name=name, tags=tagged.get(arn, {}),
+            touches={f"listener {x} (deleted with it)": tagged.get(x, {}) for x in listeners},
             state={"state": (lb.get("State") or {}).get("Code"), "listeners": sorted(listeners),
                    "deletion_protection": protected, "target_groups": sorted(t["TargetGroupArn"] for t in tgs)},
             detail=detail, blocked=blocked)

@@ -2,7 +2,9 @@
 
 Its event source mappings do not (AWS Lambda API Reference, DeleteEventSourceMapping is a call of its own;
 a mapping left behind keeps polling its queue or stream for a function that is gone), so they are deleted
-first. Its CloudWatch log group stays, billed per GiB-month stored: the plan names it.
+first. Its CloudWatch log group stays, billed per GiB-month stored: the plan names it. A mapping carries its OWN
+tags (AWS Lambda API Reference, ListTags: "Returns a function, event source mapping, or code signing
+configuration's tags") and its function in `touches`: a protected mapping refuses its function, and the reverse.
 """
 
 from __future__ import annotations
@@ -35,9 +37,12 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             continue
         tags = lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {})
         for m in paginate(lam, "list_event_source_mappings", "EventSourceMappings", FunctionName=name):
+            own = lam.list_tags(Resource=m["EventSourceMappingArn"]).get("Tags", {}) \
+                if m.get("EventSourceMappingArn") else {}
             out.actions.append(guard.Action(
                 op="delete-event-source-mapping", type="lambda:event-source-mapping", id=m["UUID"],
-                region=region, target=name, tags=tags, state={"state": m.get("State")},
+                region=region, target=name, tags=own, touches={f"function {name} (it is mapped to it)": tags},
+                state={"state": m.get("State")},
                 detail={"source": m.get("EventSourceArn"), "why": "a mapping outlives its function"}))
         out.actions.append(guard.Action(
             op="delete", type="lambda:function", id=name, region=region, name=name, tags=tags,

@@ -35,6 +35,7 @@ from .lookup import code
 IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 TAG_VALUE = re.compile(r"^[\w.:/=+@ -]{0,256}$")  # IAM tag values (IAM User Guide, Tagging IAM resources)
 GLOBAL = "global"
+ALIVE = ["pending", "running", "stopping", "stopped", "shutting-down"]
 
 
 def _missing(asked: list[str], found: dict, what: str) -> None:
@@ -48,9 +49,16 @@ def _caller(ctx) -> str:
     return ctx.aws.client("sts").get_caller_identity()["Arn"].split(":", 5)[-1]
 
 
-def _step(op: str, kind: str, item: str, owner: str, tags: dict, **detail) -> guard.Action:
-    return guard.Action(op=op, type=kind, id=item, region=GLOBAL, target=owner, tags=tags,
+def _step(op: str, kind: str, item: str, owner: str, touches: dict, tags: dict | None = None,
+          **detail) -> guard.Action:
+    """A step of a user or role: the item's OWN tags (most items have none: keys, passwords, inline policies),
+    and its user or role in `touches`, so the guard refuses the whole identity when either is protected."""
+    return guard.Action(op=op, type=kind, id=item, region=GLOBAL, target=owner, tags=tags or {}, touches=touches,
                         detail={k: v for k, v in detail.items() if v is not None})
+
+
+def _owner(kind: str, name: str, tags: dict) -> dict:
+    return {f"{kind} {name} (this is part of it)": tags}
 
 
 def _mark(name: str) -> str:
@@ -69,10 +77,15 @@ def marked_mfa(iam) -> dict[str, list[str]]:
     return out
 
 
+def _mfa_tags(iam, serial: str) -> dict:
+    """A virtual MFA device's own tags (ListMFADeviceTags); a hardware device has none."""
+    return tag_map(paginate(iam, "list_mfa_device_tags", "Tags", SerialNumber=serial)) if ":mfa/" in serial else {}
+
+
 def user_steps(iam, name: str, tags: dict, marked: list[str] = ()) -> list[guard.Action]:
     """Everything attached to a user, in the order of the IAM API Reference's DeleteUser list (and its virtual
     MFA devices deactivated by a run that stopped, `marked`)."""
-    steps = []
+    steps, tags = [], _owner("user", name, tags)
     try:
         iam.get_login_profile(UserName=name)
         steps.append(_step("delete-login-profile", "iam:login-profile", name, name, tags,
@@ -92,9 +105,10 @@ def user_steps(iam, name: str, tags: dict, marked: list[str] = ()) -> list[guard
     for m in paginate(iam, "list_mfa_devices", "MFADevices", UserName=name):
         virtual = ":mfa/" in m["SerialNumber"]
         steps.append(_step("deactivate-mfa-device", "iam:mfa-device", m["SerialNumber"], name, tags,
+                           _mfa_tags(iam, m["SerialNumber"]),
                            note="the virtual device is deleted too" if virtual else "a hardware device: deactivated"))
     for serial in marked:
-        steps.append(_step("delete-virtual-mfa-device", "iam:mfa-device", serial, name, tags,
+        steps.append(_step("delete-virtual-mfa-device", "iam:mfa-device", serial, name, tags, _mfa_tags(iam, serial),
                            note="deactivated by a run that stopped half-way"))
     for p in paginate(iam, "list_user_policies", "PolicyNames", UserName=name):
         steps.append(_step("delete-user-policy", "iam:inline-policy", p, name, tags))
@@ -106,19 +120,58 @@ def user_steps(iam, name: str, tags: dict, marked: list[str] = ()) -> list[guard
     return steps
 
 
-def role_steps(iam, name: str, tags: dict) -> list[guard.Action]:
-    """Everything attached to a role, in the order of the IAM API Reference's DeleteRole list."""
-    steps = []
+def _profile_users(ctx, arns: list[str]) -> dict[str, list[tuple[str, dict]]]:
+    """{profile ARN: [(label, tags)]} of the instances (not terminated) using each instance profile, in every enabled
+    region whatever --region says (a profile is global; an instance anywhere loses the role): DescribeInstances
+    with the filter iam-instance-profile.arn (Amazon EC2 API Reference, DescribeInstances filters)."""
+    from ..regional import _fan
+
+    if not arns:
+        return {}
+
+    def region_users(region: str) -> dict[str, list[tuple[str, dict]]]:
+        ec2, out = ctx.aws.client("ec2", region), {}
+        for arn in arns:
+            for r in paginate(ec2, "describe_instances", "Reservations", Filters=[
+                    {"Name": "iam-instance-profile.arn", "Values": [arn]},
+                    {"Name": "instance-state-name", "Values": ALIVE}]):
+                out.setdefault(arn, []).extend((f"instance {i['InstanceId']} in {region} (uses this profile)",
+                                                tag_map(i.get("Tags"))) for i in r["Instances"])
+        return out
+
+    merged: dict[str, list[tuple[str, dict]]] = {}
+    regions = ctx.aws.enabled_regions()[0]
+    for found in _fan(ctx, regions, region_users, "looking up the instances using instance profiles").values():
+        for arn, users in found.items():
+            merged.setdefault(arn, []).extend(users)
+    return merged
+
+
+def role_steps(ctx, iam, name: str, tags: dict) -> list[guard.Action]:
+    """Everything attached to a role, in the order of the IAM API Reference's DeleteRole list. An instance
+    profile's step carries the profile's own tags (ListInstanceProfileTags), and touches the role and every
+    instance using the profile: removing the role (or deleting the profile) leaves them without its permissions
+    (IAM API Reference, DeleteInstanceProfile: "Deleting a role or instance profile that is associated with a
+    running instance will break any applications running on the instance"), so a protected one refuses it."""
+    steps, role = [], _owner("role", name, tags)
     for p in paginate(iam, "list_role_policies", "PolicyNames", RoleName=name):
-        steps.append(_step("delete-role-policy", "iam:inline-policy", p, name, tags))
+        steps.append(_step("delete-role-policy", "iam:inline-policy", p, name, role))
     for p in paginate(iam, "list_attached_role_policies", "AttachedPolicies", RoleName=name):
-        steps.append(_step("detach-role-policy", "iam:policy", p["PolicyArn"], name, tags,
+        steps.append(_step("detach-role-policy", "iam:policy", p["PolicyArn"], name, role,
                            note="the managed policy itself stays"))
-    for ip in paginate(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name):
-        same = ip["InstanceProfileName"] == name
+    profiles = paginate(iam, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=name)
+    users = _profile_users(ctx, [ip["Arn"] for ip in profiles])
+    for ip in profiles:
+        same, used = ip["InstanceProfileName"] == name, users.get(ip["Arn"], [])
+        own = tag_map(paginate(iam, "list_instance_profile_tags", "Tags",
+                               InstanceProfileName=ip["InstanceProfileName"]))
         steps.append(_step("remove-from-instance-profile", "iam:instance-profile", ip["InstanceProfileName"], name,
-                           tags, note="deleted too (it has the role's name)" if same else "it stays, empty"))
-        steps[-1].state = {"delete_profile": same}
+                           {**role, **dict(used)}, own,
+                           note="deleted too (it has the role's name)" if same else "it stays, empty",
+                           used_by=[label.split(" (")[0] for label, _ in used] or None,
+                           warning="AWS does it, and leaves these instances without the role's permissions at once"
+                           if used else None))
+        steps[-1].state = {"delete_profile": same, "used_by": sorted(label for label, _ in used)}
     return steps
 
 
@@ -160,7 +213,7 @@ def plan_roles(ctx, region: str | None, ids: list[str], opts: dict) -> guard.Pla
     for name in dict.fromkeys(ids):
         tags = tag_map(paginate(iam, "list_role_tags", "Tags", RoleName=name))
         refusal = _role_refusal(roles[name], me)
-        steps = [] if refusal else role_steps(iam, name, tags)
+        steps = [] if refusal else role_steps(ctx, iam, name, tags)
         out.actions += steps
         out.actions.append(guard.Action(
             op="delete", type="iam:role", id=name, region=GLOBAL, name=name, tags=tags, blocked=refusal,

@@ -4,6 +4,10 @@ AWS refuses to delete a notebook instance that is not Stopped or Failed (SageMak
 DeleteNotebookInstance: "Before you can delete a notebook instance, you must call the StopNotebookInstance
 API"). Deleting it deletes its ML storage volume: the data on it is lost, as the plan says. One that is
 Pending or Updating cannot be stopped yet: blocked, plan again once it is InService.
+
+A notebook instance's ARN carries its name lower-cased (arn:aws:sagemaker:REGION:ACCOUNT:notebook-instance/mynb for
+MyNb), so a name read from an ARN (the Resource Groups Tagging API, reap) is matched case-insensitively; the calls
+use the name as ListNotebookInstances spells it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from .. import guard
 from ..aws import paginate
 from ..resources import tag_map
 from . import Remover, register
+from .lookup import match, unique
 
 NOTEBOOK_NAME = re.compile(r"^[A-Za-z0-9](?:-*[A-Za-z0-9]){0,62}$")
 DELETABLE = {"Stopped", "Failed"}
@@ -24,17 +29,19 @@ def _notebooks(sm) -> list[dict]:
     return paginate(sm, "list_notebook_instances", "NotebookInstances")
 
 
+def _match(sm, ids: list[str]) -> dict[str, dict]:
+    return match(_notebooks(sm), ids, "NotebookInstanceName", fold=True)
+
+
 def find(ctx, region: str, ids: list[str]) -> set[str]:
-    names = {n["NotebookInstanceName"] for n in _notebooks(ctx.aws.client("sagemaker", region))}
-    return {i for i in ids if i in names}
+    return set(_match(ctx.aws.client("sagemaker", region), ids))
 
 
 def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     sm = ctx.aws.client("sagemaker", region)
-    books = {n["NotebookInstanceName"]: n for n in _notebooks(sm)}
     out = guard.Plan(actions=[])
-    for name in [i for i in dict.fromkeys(ids) if i in books]:
-        nb, arn = books[name], books[name]["NotebookInstanceArn"]
+    for nb in unique(_match(sm, ids), "NotebookInstanceArn"):
+        name, arn = nb["NotebookInstanceName"], nb["NotebookInstanceArn"]
         status = nb.get("NotebookInstanceStatus")
         if status == "Deleting":
             out.skipped.append({"id": name, "region": region, "type": "sagemaker:notebook", "name": name,

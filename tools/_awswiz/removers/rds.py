@@ -5,7 +5,8 @@ FinalDBSnapshotIdentifier). AwsWiz keeps the data: the final snapshot is named a
 (the next free -2, -3, ... if that exists) and the plan says so, with what it costs. No snapshot where AWS allows
 none: a read replica (its source keeps the data), a member of an Aurora cluster (the cluster keeps it), an
 instance in a failed state. Deletion protection blocks it, as AWS refuses then; automated backups go with it
-(AWS's default).
+(AWS's default). A member of a DB cluster carries the cluster (with the cluster's own tags) in `touches`: deleting a
+member shrinks its cluster, so a protected cluster refuses it.
 """
 
 from __future__ import annotations
@@ -56,10 +57,20 @@ def no_snapshot_reason(db: dict) -> str | None:
     return None
 
 
+def _clusters(rds, dbs: list[dict]) -> dict[str, dict]:
+    """{DB cluster id: {label: its tags}} of the clusters these instances belong to (one DescribeDBClusters each)."""
+    out = {}
+    for cid in sorted({d["DBClusterIdentifier"] for d in dbs if d.get("DBClusterIdentifier")}):
+        found = rds.describe_db_clusters(DBClusterIdentifier=cid)["DBClusters"]
+        out[cid] = {f"DB cluster {cid} (it holds this)": tag_map(found[0].get("TagList")) if found else {}}
+    return out
+
+
 def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     rds = ctx.aws.client("rds", region)
     dbs = list({d["DBInstanceIdentifier"]: d for d in match(_dbs(rds), ids, "DBInstanceIdentifier",
                                                              fold=True).values()}.values())
+    clusters = _clusters(rds, dbs)
     out = guard.Plan(actions=[])
     for db in dbs:
         db_id, status = db["DBInstanceIdentifier"], db.get("DBInstanceStatus")
@@ -82,7 +93,8 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                    f"--no-deletion-protection --apply-immediately") if db.get("DeletionProtection") else None
         out.actions.append(guard.Action(
             op="delete", type="rds:db-instance", id=db_id, region=region, name=db_id,
-            tags=tag_map(db.get("TagList")), state={"status": status, "final_snapshot": snapshot,
+            tags=tag_map(db.get("TagList")), touches=clusters.get(db.get("DBClusterIdentifier") or "", {}),
+            state={"status": status, "final_snapshot": snapshot,
                                                     "deletion_protection": bool(db.get("DeletionProtection"))},
             detail=detail, blocked=blocked))
     return out

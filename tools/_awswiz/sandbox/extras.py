@@ -17,3 +17,4 @@ from . import tagging_rules  # noqa: F401,E402 - issue 11 (reap): GetResources l
 from . import mfa_tags  # noqa: F401,E402 - issue 11 (resume): tags on virtual MFA devices (TagMFADevice, ListMFADeviceTags)
 from . import budgets_api  # noqa: F401,E402 - issue 18/19 (costs): Budgets subscriber limits, names, paging, tags
 from . import sg_protocols  # noqa: F401,E402 - issue 18 (security): rules of any protocol number without ports
+from . import cluster_rules  # noqa: F401,E402 - issue 18: EKS deletion protection, ECS Managed Instances providers

@@ -21,16 +21,28 @@ moto's backends in place (this runs inside the sandbox server process), as ec2_r
   parameter"); moto deletes without a snapshot.
 - ListServiceSpecificCredentials: moto lacks it (and CreateServiceSpecificCredential), so a user never has
   any here: answered with an empty list.
+- ListInstanceProfileTags: moto keeps an instance profile's tags (CreateInstanceProfile Tags, TagInstanceProfile)
+  but lacks the call (IAM API Reference, ListInstanceProfileTags: "Lists the tags that are attached to the
+  specified IAM instance profile. The returned list of tags is sorted by tag key"); NoSuchEntity for an unknown one.
+- A SageMaker notebook instance's ARN carries its name lower-cased (arn:...:notebook-instance/mynb for MyNb;
+  SageMaker lower-cases the names in its ARNs: boto/boto3#4606, aws/sagemaker-experiments#172); moto keeps the
+  case. ListTags and the other calls by ARN find it by that lower-cased ARN.
+- DescribeInstances' filter iam-instance-profile.arn ("The instance profile associated with the instance. Specified
+  as an ARN": Amazon EC2 API Reference, DescribeInstances): moto answers NotImplementedError (HTTP 500).
 """
 
 from __future__ import annotations
 
-from .handlers import handles
+from xml.sax.saxutils import escape
+
+from .handlers import ApiError, handles
 
 LIVE_SERVICE = ("ACTIVE", "DRAINING")
 
 
 def _teach_moto() -> None:
+    from moto.ec2.models.instances import Instance
+    from moto.ec2.utils import filter_dict_attribute_mapping
     from moto.ecs.exceptions import ECSException
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.eks.exceptions import ResourceInUseException
@@ -41,6 +53,7 @@ def _teach_moto() -> None:
     from moto.iam.models import IAMBackend
     from moto.rds.exceptions import InvalidParameterCombination
     from moto.rds.models import RDSBackend
+    from moto.sagemaker.models import FakeSagemakerNotebookInstance, SageMakerModelBackend
 
     delete_lb, delete_ecs, delete_eks = (ELBv2Backend.delete_load_balancer, EC2ContainerServiceBackend.delete_cluster,
                                          EKSBackend.delete_cluster)
@@ -99,6 +112,27 @@ def _teach_moto() -> None:
                                               "is specified.")
         return delete_db(self, db_instance_identifier, **kw)
 
+    nb_init, by_arn = FakeSagemakerNotebookInstance.__init__, SageMakerModelBackend._get_resource_from_arn
+
+    def notebook_init(self, *a, **kw):
+        nb_init(self, *a, **kw)
+        self.arn = self.arn.lower()
+
+    def get_resource_from_arn(self, arn: str):
+        head, _, name = arn.rpartition("/")
+        if head.endswith(":notebook-instance"):
+            name = next((n for n in self.notebook_instances if n.lower() == name.lower()), name)
+        return by_arn(self, f"{head}/{name}")
+
+    FakeSagemakerNotebookInstance.__init__ = notebook_init
+    SageMakerModelBackend._get_resource_from_arn = get_resource_from_arn
+
+    def profile_arn(self):  # the instance's profile association, as AWS's iam-instance-profile.arn filter reads it
+        assoc = self.ec2_backend.iam_instance_profile_associations.get(self.id)
+        return assoc.iam_instance_profile.arn if assoc is not None else None
+
+    Instance.awswiz_profile_arn = property(profile_arn)
+    filter_dict_attribute_mapping.setdefault("iam-instance-profile.arn", "awswiz_profile_arn")
     ELBv2Backend.delete_load_balancer = delete_load_balancer
     EC2ContainerServiceBackend.delete_cluster = delete_ecs_cluster
     EKSBackend.delete_cluster = delete_eks_cluster
@@ -113,6 +147,24 @@ def list_service_specific_credentials(params: dict, region: str, state: dict) ->
             "<ListServiceSpecificCredentialsResult><ServiceSpecificCredentials/>"
             "</ListServiceSpecificCredentialsResult><ResponseMetadata><RequestId>sandbox</RequestId>"
             "</ResponseMetadata></ListServiceSpecificCredentialsResponse>")
+
+
+@handles("iam:ListInstanceProfileTags")
+def list_instance_profile_tags(params: dict, region: str, state: dict) -> str:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import iam_backends
+
+    name = params.get("InstanceProfileName", "")
+    profile = next((p for p in iam_backends[DEFAULT_ACCOUNT_ID]["aws"].instance_profiles.values() if p.name == name),
+                   None)
+    if profile is None:
+        raise ApiError("NoSuchEntity", f"Instance Profile {name} cannot be found.", 404)
+    members = "".join(f"<member><Key>{escape(t['Key'])}</Key><Value>{escape(t.get('Value', ''))}</Value></member>"
+                      for t in sorted(profile.tags or [], key=lambda t: t["Key"]))
+    return ('<ListInstanceProfileTagsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+            f"<ListInstanceProfileTagsResult><Tags>{members}</Tags><IsTruncated>false</IsTruncated>"
+            "</ListInstanceProfileTagsResult><ResponseMetadata><RequestId>sandbox</RequestId>"
+            "</ResponseMetadata></ListInstanceProfileTagsResponse>")
 
 
 _teach_moto()
