@@ -268,6 +268,11 @@ def test_world_open_ssh_only_when_explicit_and_warned(sandbox, run_tool):
     (["--type", "g5.xlarge", "--persistent"], "--spot"),
     (["--type", "g5.xlarge", "--spot", "--on-shutdown", "stop"], "one-time spot"),
     (["--type", "g5.xlarge", "--ssh-cidr", "everyone"], "--ssh-cidr"),
+    # EC2 API Reference, SpotMarketOptions.MaxPrice: "it must be more than USD $0.001. Specifying a value below
+    # USD $0.001 will result in an InvalidParameterValue error"; inf and nan are no price (strict JSON has neither)
+    (["--type", "g5.xlarge", "--spot", "--max-price", "0.0005"], "at least 0.001"),
+    (["--type", "g5.xlarge", "--spot", "--max-price", "inf"], "--max-price"),
+    (["--type", "g5.xlarge", "--spot", "--max-price", "nan"], "--max-price"),
 ])
 def test_bad_input_exit_2_creates_nothing(sandbox, run_tool, args, needle):
     before = counts(sandbox)

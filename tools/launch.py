@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import time
 import uuid
 from typing import Annotated
@@ -25,6 +26,7 @@ from _awswiz.output import Result, table
 
 app = cli.make_app(__doc__)
 TYPE_RE = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
+MIN_SPOT_PRICE = 0.001
 
 
 def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, key, ttl, init, ssh_cidr, subnet,
@@ -39,6 +41,11 @@ def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, k
         raise BadInput("--persistent applies to spot only: add --spot", "e.g. --spot --persistent")
     if max_price is not None and not spot:
         raise BadInput("--max-price applies to spot only: add --spot", "e.g. --spot --max-price 0.8")
+    if max_price is not None and not (math.isfinite(max_price) and max_price >= MIN_SPOT_PRICE):
+        # EC2 API Reference, SpotMarketOptions.MaxPrice: "it must be more than USD $0.001. Specifying a value
+        # below USD $0.001 will result in an InvalidParameterValue error"
+        raise BadInput(f"--max-price must be a number of USD per hour, at least {MIN_SPOT_PRICE} (got {max_price})",
+                       "e.g. --max-price 0.8, or leave it out to pay the current spot price")
     if on_shutdown not in ("terminate", "stop"):
         raise BadInput(f"--on-shutdown must be one of: terminate, stop (got {on_shutdown!r})", "")
     if spot and not persistent and on_shutdown == "stop":
@@ -158,8 +165,8 @@ def main(
                                                       "means --spot --persistent).")] = False,
     persistent: Annotated[bool, typer.Option("--persistent", help="With --spot: a persistent request (the box "
                                                                    "can be stopped; interruption stops it).")] = False,
-    max_price: Annotated[float | None, typer.Option("--max-price", metavar="USD", min=0.0001,
-                                                    help="With --spot: the most to pay per hour.")] = None,
+    max_price: Annotated[float | None, typer.Option("--max-price", metavar="USD",
+                                                    help="With --spot: the most to pay per hour (at least 0.001).")] = None,
     ssh_cidr: Annotated[str | None, typer.Option("--ssh-cidr", help="Who may SSH in (default: your public IP "
                                                                      "/32, detected).")] = None,
     init: Annotated[list[str] | None, typer.Option("--init", metavar="FILE", help="Script run at first boot "
