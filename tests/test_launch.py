@@ -282,6 +282,42 @@ def test_bad_input_exit_2_creates_nothing(sandbox, run_tool, args, needle):
     assert counts(sandbox) == before
 
 
+def test_disk_smaller_than_the_image_is_refused_in_the_plan(sandbox, run_tool):
+    # botocore EbsBlockDevice.VolumeSize: "If you specify a snapshot, the default is the snapshot size. You can
+    # specify a volume size that is equal to or larger than the snapshot size"
+    before = counts(sandbox)
+    res = run_tool("launch", "--type", "g5.xlarge", "--disk", "10", "--region", "us-east-1")
+    assert res.code == 2, res.stdout + res.stderr
+    err = res.json["errors"][0]
+    assert "--disk 10 GB is smaller than the image's root snapshot" in err["message"] and "15 GB" in err["message"]
+    assert "--disk 15" in err["hint"]
+    assert counts(sandbox) == before
+    ok = run_tool("launch", "--type", "g5.xlarge", "--disk", "15", "--region", "us-east-1")
+    assert ok.code == 0, ok.stdout + ok.stderr
+
+
+def test_sandbox_refuses_a_root_volume_smaller_than_its_snapshot(sandbox):
+    # AWS answers RunInstances with InvalidBlockDeviceMapping "Volume of size 10GB is smaller than snapshot
+    # 'snap-...', expect size >= 15GB" (botocore EbsBlockDevice.VolumeSize: equal to or larger than the snapshot)
+    from botocore.exceptions import ClientError
+
+    ec2 = sandbox.client("ec2")
+    img = ec2.describe_images(Owners=["amazon"])["Images"][0]
+    root = next(m for m in img["BlockDeviceMappings"] if m["DeviceName"] == img["RootDeviceName"])
+    def every():
+        return [i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+
+    before = every()
+    with pytest.raises(ClientError) as exc:
+        ec2.run_instances(ImageId=img["ImageId"], InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                          BlockDeviceMappings=[{"DeviceName": img["RootDeviceName"], "Ebs": {"VolumeSize": 10}}])
+    assert exc.value.response["Error"]["Code"] == "InvalidBlockDeviceMapping"
+    assert exc.value.response["Error"]["Message"] == (
+        f"Volume of size 10GB is smaller than snapshot '{root['Ebs']['SnapshotId']}', "
+        f"expect size >= {root['Ebs']['VolumeSize']}GB")
+    assert every() == before
+
+
 def test_undetectable_ip_is_bad_input(monkeypatch):
     from _awswiz import launch_plan
     from _awswiz.errors import BadInput

@@ -76,6 +76,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
     if not usable:
         plan.errors.append(lp.no_region_error(ctx, req, views))
         return plan
+    lp.check_disk(req, usable)
     key_name = req.key or lp.new_key_name(ctx, req, [v["region"] for v in usable])
     found["key_name"] = key_name
     best = usable[0]
@@ -156,7 +157,7 @@ def main(
     name: Annotated[str | None, typer.Option("--name", help="Name tag (default: awswiz-TYPE).")] = None,
     count: Annotated[int, typer.Option("--count", min=1, max=100, help="How many instances.")] = 1,
     disk: Annotated[int | None, typer.Option("--disk", metavar="GB", min=8, max=16384,
-                                             help="Root volume size in GB (default: the image's).")] = None,
+                                             help="Root volume size in GB (default and minimum: the image's).")] = None,
     ami: Annotated[str | None, typer.Option("--ami", help="Image id (default: newest PyTorch DLAMI).")] = None,
     key: Annotated[str | None, typer.Option("--key", help="Reuse a key pair AwsWiz saved in .state/keys.")] = None,
     subnet: Annotated[str | None, typer.Option("--subnet", help="Subnet id (default: the default VPC's).")] = None,
@@ -165,8 +166,8 @@ def main(
                                                       "means --spot --persistent).")] = False,
     persistent: Annotated[bool, typer.Option("--persistent", help="With --spot: a persistent request (the box "
                                                                    "can be stopped; interruption stops it).")] = False,
-    max_price: Annotated[float | None, typer.Option("--max-price", metavar="USD",
-                                                    help="With --spot: the most to pay per hour (at least 0.001).")] = None,
+    max_price: Annotated[float | None, typer.Option("--max-price", metavar="USD", help="With --spot: the most to "
+                                                    "pay per hour (at least 0.001).")] = None,
     ssh_cidr: Annotated[str | None, typer.Option("--ssh-cidr", help="Who may SSH in (default: your public IP "
                                                                      "/32, detected).")] = None,
     init: Annotated[list[str] | None, typer.Option("--init", metavar="FILE", help="Script run at first boot "

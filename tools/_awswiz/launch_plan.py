@@ -236,6 +236,18 @@ def image(ctx, region: str, req: Request, spec: dict) -> dict | None:
             "root_gb": size}
 
 
+def check_disk(req: Request, usable: list[dict]) -> None:
+    """--disk below the image's root snapshot is refused by AWS (botocore EbsBlockDevice.VolumeSize: "equal to or
+    larger than the snapshot size"; RunInstances answers InvalidBlockDeviceMapping): bad input, before any launch."""
+    small = [v for v in usable if req.disk and (v["ami"].get("root_gb") or 0) > req.disk]
+    if small:
+        need = max(v["ami"]["root_gb"] for v in small)
+        where = ", ".join(f"{v['ami']['id']} in {v['region']}: {v['ami']['root_gb']} GB" for v in small)
+        raise BadInput(f"--disk {req.disk} GB is smaller than the image's root snapshot ({where}); AWS refuses a "
+                       f"root volume smaller than its snapshot", f"pass --disk {need} or more, or leave out --disk "
+                       "(the image's size)")
+
+
 def ssh_user(ami: dict) -> str:
     """The login of the image: ubuntu on Ubuntu DLAMIs, ec2-user on Amazon Linux ones."""
     return "ubuntu" if "ubuntu" in (ami.get("name") or "").lower() else "ec2-user"
