@@ -350,3 +350,113 @@ def test_key_reuse_imports_nothing_new(sandbox, run_tool, state_dir):
     out = res.json["data"]["results"][0]
     assert out["key"] == first["key"] and counts(sandbox)["keys"] == keys_before
     assert instance(sandbox, out["instances"][0])["KeyName"] == first["key"]
+
+
+def spot_history(sandbox, region: str, itype: str) -> dict[str, float]:
+    hist = sandbox.client("ec2", region).describe_spot_price_history(
+        InstanceTypes=[itype], ProductDescriptions=["Linux/UNIX"])["SpotPriceHistory"]
+    return {p["AvailabilityZone"]: float(p["SpotPrice"]) for p in hist}
+
+
+def test_spot_tries_azs_cheapest_first_and_moves_on_when_the_price_is_too_low(sandbox, run_tool, faults):
+    # a spot price is per AZ (DescribeSpotPriceHistory answers one per AZ); RunInstances answers SpotMaxPriceTooLow
+    # when the AZ's price is above MaxPrice ("Your Spot request price of ... is lower than the minimum required Spot
+    # request fulfillment price of ...", aws/aws-parallelcluster-node#415, which fails over on it): another AZ may
+    # be cheaper, so the launch goes on there, and the box is priced at its own AZ's price
+    args = ("--type", "g5.xlarge", "--name", "t-spot-azs", "--region", "us-east-1", "--spot", "--no-wait")
+    plan = launch(run_tool, *args, confirm=False)
+    detail = plan.json["data"]["plan"][0]["detail"]
+    prices = spot_history(sandbox, "us-east-1", "g5.xlarge")
+    azs = detail["azs"]
+    assert [prices[az] for az in azs] == sorted(prices[az] for az in azs) and len(set(prices.values())) > 1
+    assert detail["spot_prices_by_az"] == {az: prices[az] for az in azs}
+    assert detail["spot_price"] == detail["price_per_hour"] == prices[azs[0]]
+    faults([{"type": "g5.xlarge", "region": "us-east-1", "azs": azs[:1], "code": "SpotMaxPriceTooLow"}])
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    assert [(a["az"], a["code"], a.get("then")) for a in out["attempts"]] == [
+        (azs[0], "SpotMaxPriceTooLow", "next AZ"), (azs[1], "ok", None)]
+    assert out["az"] == azs[1] and out["price_per_hour"] == prices[azs[1]]
+    iid = out["instances"][0]
+    assert instance(sandbox, iid)["Placement"]["AvailabilityZone"] == azs[1]
+    status = run_tool("instance_status", "--region", "us-east-1", "--no-check-ssh")
+    row = next(r for r in status.json["data"]["instances"] if r["id"] == iid)
+    assert row["price_per_hour"] == prices[azs[1]] != min(prices.values())
+
+
+def test_sandbox_refuses_a_max_price_below_the_az_price_or_below_a_tenth_of_a_cent(sandbox):
+    # EC2 API Reference, SpotMarketOptions.MaxPrice: below USD $0.001 is InvalidParameterValue; above it but below
+    # the AZ's spot price RunInstances answers SpotMaxPriceTooLow, and nothing is launched
+    from botocore.exceptions import ClientError
+
+    ec2 = sandbox.client("ec2")
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    az, price = min(spot_history(sandbox, "us-east-1", "g5.xlarge").items(), key=lambda kv: kv[1])
+    before = ec2.describe_instances()["Reservations"]
+    for max_price, code in (("0.0005", "InvalidParameterValue"), (f"{price - 0.01:.4f}", "SpotMaxPriceTooLow")):
+        with pytest.raises(ClientError) as exc:
+            ec2.run_instances(ImageId=ami, InstanceType="g5.xlarge", MinCount=1, MaxCount=1,
+                              Placement={"AvailabilityZone": az}, InstanceMarketOptions={
+                                  "MarketType": "spot", "SpotOptions": {"MaxPrice": max_price}})
+        assert exc.value.response["Error"]["Code"] == code
+    assert f"fulfillment price of {price}" in exc.value.response["Error"]["Message"]
+    assert ec2.describe_instances()["Reservations"] == before
+
+
+def test_sandbox_run_instances_is_idempotent_by_client_token(sandbox):
+    # EC2 Developer Guide, "Ensuring idempotency in Amazon EC2 API requests": a retry with the same client token and
+    # parameters completes without doing anything more; other parameters: IdempotentParameterMismatch
+    from botocore.exceptions import ClientError
+
+    ec2 = sandbox.client("ec2")
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    args = {"ImageId": ami, "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1, "ClientToken": "t-idem-1",
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "awswiz:launch-id", "Value": "x"}]}]}
+    first = ec2.run_instances(**args)
+    again = ec2.run_instances(**args)
+    assert [i["InstanceId"] for i in again["Instances"]] == [i["InstanceId"] for i in first["Instances"]]
+    assert again["ReservationId"] == first["ReservationId"]
+    with pytest.raises(ClientError) as exc:
+        ec2.run_instances(**{**args, "InstanceType": "t3.small"})
+    assert exc.value.response["Error"]["Code"] == "IdempotentParameterMismatch"
+
+
+def launched(sandbox, lid: str, region: str = "us-east-1") -> list[str]:
+    f = [{"Name": "tag:awswiz:launch-id", "Values": [lid]}]
+    return [i["InstanceId"] for r in sandbox.client("ec2", region).describe_instances(Filters=f)["Reservations"]
+            for i in r["Instances"]]
+
+
+@pytest.mark.parametrize("fault, code", [
+    ({"code": "RequestLimitExceeded", "times": 1}, "RequestLimitExceeded"),           # throttled before launching
+    ({"code": "InternalError", "times": 1, "after_launch": True}, "InternalError"),  # launched, answer lost
+])
+def test_run_instances_retries_throttling_and_server_errors_with_the_same_token(sandbox, run_tool, state_dir,
+                                                                                faults, fault, code):
+    # one RequestLimitExceeded or 500 must not roll a launch back: RunInstances is sent again with the same
+    # ClientToken, so a request AWS already carried out launches nothing more (EC2 Developer Guide, "Ensuring
+    # idempotency in Amazon EC2 API requests")
+    args = ("--type", "g5.xlarge", "--name", f"t-retry-{code}", "--region", "us-east-1", "--no-wait")
+    plan = launch(run_tool, *args, confirm=False)
+    faults([{"type": "g5.xlarge", "region": "us-east-1", **fault}])
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    assert [(a["code"], a.get("retried")) for a in out["attempts"]] == [("ok", [code])]
+    assert launched(sandbox, out["launch_id"]) == out["instances"] and len(out["instances"]) == 1
+    sent = [json.loads(line) for line in (state_dir / "audit.jsonl").read_text().splitlines()]
+    tokens = [a["params"]["ClientToken"] for a in sent if a.get("operation") == "RunInstances"
+              and a.get("phase") == "sent" and a.get("confirm") == plan.json["data"]["confirm"]]
+    assert len(tokens) == 2 and len(set(tokens)) == 1
+
+
+def test_persistent_spot_plan_says_the_request_expires_and_a_max_price_below_every_az(sandbox, run_tool):
+    # EC2 API Reference, SpotMarketOptions ValidUntil: a persistent request stays active until ValidUntil,
+    # "Default: 7 days from the current date"
+    res = run_tool("launch", "--type", "g5.xlarge", "--region", "us-east-1", "--spot", "--persistent",
+                   "--max-price", "0.01")
+    assert res.code == 0, res.stdout + res.stderr
+    detail = res.json["data"]["plan"][0]["detail"]
+    assert "7 days after launch" in detail["note"]
+    assert "SpotMaxPriceTooLow" in detail["warnings"][0]

@@ -63,15 +63,22 @@ def region_rows(ctx, region: str, check_ssh: bool, now) -> list[dict]:
     if not insts:
         return []
     types = sorted({i["InstanceType"] for i in insts})
-    spot = pricing.latest_spot(ec2, types) if any(i.get("InstanceLifecycle") == "spot" for i in insts) else {}
+    spot = pricing.spot_by_az(ec2, types) if any(i.get("InstanceLifecycle") == "spot" for i in insts) else {}
     on_demand = {}
     for t in types:
         try:
             on_demand[t] = pricing.fetch_on_demand(ctx.aws.client("pricing", pricing.PRICING_REGION), t).get(region)
         except Exception:  # noqa: BLE001 - the price is an estimate; the rest of the row stands without it
             on_demand[t] = None
-    return [row(ctx, i, region, (spot.get(i["InstanceType"], {}).get("price") if i.get("InstanceLifecycle") == "spot"
-                                 else on_demand.get(i["InstanceType"])), check_ssh, now) for i in insts]
+    return [row(ctx, i, region, price_of(i, spot, on_demand), check_ssh, now) for i in insts]
+
+
+def price_of(inst: dict, spot: dict, on_demand: dict) -> float | None:
+    """A spot box at the spot price of its own AZ (a spot price is per AZ), else the on-demand price."""
+    if inst.get("InstanceLifecycle") != "spot":
+        return on_demand.get(inst["InstanceType"])
+    az = (inst.get("Placement") or {}).get("AvailabilityZone")
+    return spot.get(inst["InstanceType"], {}).get(az, {}).get("price")
 
 
 def render(console, data: dict) -> None:

@@ -95,7 +95,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
         "region": best["region"], "azs": best["azs"], "ami": best["ami"],
         "price_per_hour": price, "price_per_gpu_hour": round(price / gpus, 4) if price and gpus else None,
         "on_demand_price": best.get("on_demand_price"), "spot_price": best.get("spot_price"),
-        "max_price": req.max_price, "quota": best.get("quota"),
+        "spot_prices_by_az": best.get("spot_prices"), "max_price": req.max_price, "quota": best.get("quota"),
         "ttl": f"{req.ttl // 60} min, enforced on the box (systemd timer) and tagged awswiz:expires-at"
         if req.ttl else None,
         "shutdown_behavior": req.shutdown, "ssh_rule": f"tcp/22 from {req.ssh_cidr} ({req.cidr_source})",
@@ -103,7 +103,16 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:
         "fallbacks": [f"{v['region']}: {', '.join(v['azs'])}" for v in usable],
     }
     if req.spot_type == "persistent":
-        detail["note"] = "a persistent spot request relaunches the box after an interruption until terminate.py"
+        # EC2 API Reference, SpotMarketOptions / LaunchTemplateSpotMarketOptionsRequest, ValidUntil: "For a
+        # persistent request, the request remains active until the ValidUntil date and time is reached ...
+        # Default: 7 days from the current date"; an expired request is cancelled (User Guide, "Spot request states")
+        detail["note"] = ("a persistent spot request relaunches the box after an interruption until terminate.py; "
+                          "AWS's default ValidUntil ends the request 7 days after launch: then it is cancelled, the "
+                          "box keeps running but is no longer restarted after an interruption nor stoppable as spot")
+    cheapest = min((best.get("spot_prices") or {}).values(), default=None)
+    if req.max_price is not None and cheapest is not None and req.max_price < cheapest:
+        warnings.append(f"--max-price {req.max_price} is below the spot price of every AZ in {best['region']} "
+                        f"(cheapest {cheapest}): AWS will refuse each one (SpotMaxPriceTooLow)")
     if warnings:
         detail["warnings"] = warnings
     tags = {"awswiz:managed": "true", "awswiz:owner": owner, "Name": req.name}
