@@ -273,6 +273,13 @@ def test_world_open_ssh_only_when_explicit_and_warned(sandbox, run_tool):
     (["--type", "g5.xlarge", "--spot", "--max-price", "0.0005"], "at least 0.001"),
     (["--type", "g5.xlarge", "--spot", "--max-price", "inf"], "--max-price"),
     (["--type", "g5.xlarge", "--spot", "--max-price", "nan"], "--max-price"),
+    # EC2 User Guide, "Persistent Spot Instance requests": the request is opened again after its instance is
+    # terminated, and AWS launches a replacement with the same user data: a TTL or idle stop that terminates the
+    # box would start a new one whose timer is already past (the sandbox does so: test_spot_rules.py)
+    (["--type", "g5.xlarge", "--spot", "--persistent", "--on-shutdown", "terminate", "--ttl", "2h"],
+     "AWS reopens the persistent request"),
+    (["--type", "g5.xlarge", "--spot", "persistent", "--on-shutdown", "terminate", "--init", "idle_stop"],
+     "--init idle_stop"),
 ])
 def test_bad_input_exit_2_creates_nothing(sandbox, run_tool, args, needle):
     before = counts(sandbox)

@@ -106,3 +106,21 @@ def test_status_reads_expiry_tags_at_the_ends_of_the_calendar(sandbox, run_tool)
     assert rows[ids["0001-01-01T00:00:00+00:00"]]["ttl_left_h"] == 0
     for v in values[2:]:
         assert "ttl_left_h" not in rows[ids[v]] and v in rows[ids[v]]["expiry_error"], v
+
+
+def test_persistent_spot_with_a_ttl_stops_and_launches_nothing_new(sandbox, run_tool):
+    # what the refusal of --on-shutdown terminate points at: a persistent box whose TTL stops it. The OS shutdown
+    # stops it ("Change instance initiated shutdown behavior"); its request is disabled, nothing replaces it
+    from test_spot_rules import shutdown_from_instance
+
+    res = launch(run_tool, "--type", "g5.xlarge", "--name", "t-spot-ttl", "--region", REGION, "--spot", "persistent",
+                 "--ttl", "2h", "--ssh-cidr", "192.0.2.14/32", "--no-wait")
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    iid = out["instances"][0]
+    assert shutdown_from_instance(sandbox, iid, REGION)["behaviour"] == "stop"
+    assert leftovers(sandbox, out["launch_id"])["instances"] == [iid]
+    ec2 = sandbox.client("ec2", REGION)
+    assert ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"] == "stopped"
+    req = ec2.describe_spot_instance_requests(Filters=[{"Name": "instance-id", "Values": [iid]}])
+    assert [r["State"] for r in req["SpotInstanceRequests"]] == ["disabled"]

@@ -61,7 +61,19 @@ def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, k
     for flag, value, prefix in (("--subnet", subnet, "subnet-"), ("--vpc", vpc, "vpc-")):
         if value and not re.match(rf"^{prefix}[0-9a-f]{{8,17}}$", value):
             raise BadInput(f"{flag} {value!r} is not an id such as {prefix}0123456789abcdef0", "")
-    return {"ttl": userdata.parse_ttl(ttl), "init": [userdata.resolve_init(f) for f in init or []]}
+    out = {"ttl": userdata.parse_ttl(ttl), "init": [userdata.resolve_init(f) for f in init or []]}
+    powers_off = [w for w, on in (("--ttl", out["ttl"]), ("--init idle_stop", userdata.resolve_init("idle_stop")
+                                                          in out["init"])) if on]
+    if spot and persistent and on_shutdown == "terminate" and powers_off:
+        # EC2 User Guide, "Persistent Spot Instance requests" / "Terminate a Spot Instance": terminating the instance
+        # of a persistent request reopens it and AWS launches a replacement from the same launch specification,
+        # whose user data holds the same timer, already past: it bills (and relaunches) until someone cancels it
+        raise BadInput(f"--spot --persistent --on-shutdown terminate with {' and '.join(powers_off)}: when the box "
+                       "powers itself off it is terminated, AWS reopens the persistent request and launches a "
+                       "replacement whose timer is already past, billing until someone cancels the request",
+                       "use --on-shutdown stop (the default with --persistent: the box stops, its request waits, "
+                       "disabled, until you start it), or a one-time --spot (terminating it ends its request)")
+    return out
 
 
 def build_plan(ctx, req: lp.Request, owner: str, found: dict) -> guard.Plan:

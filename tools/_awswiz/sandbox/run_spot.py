@@ -29,13 +29,20 @@ def _teach_moto() -> None:
 
         def __init__(self, backend, instance, spot_type: str, behaviour: str, price: str | None):
             self._linked = instance
+            # a replacement is launched from the same specification: the same user data (and so the same TTL
+            # timer) and the same shutdown behaviour (moto would drop both)
+            self._shutdown = instance.instance_initiated_shutdown_behavior
             super().__init__(backend, random_spot_request_id(), price, instance.image_id, spot_type, None, None,
-                             None, None, instance.key_name, [], None, instance.instance_type, instance.placement,
-                             None, None, False, instance.subnet_id, {}, None, behaviour)
+                             None, None, instance.key_name, [], instance.user_data, instance.instance_type,
+                             instance.placement, None, None, False, instance.subnet_id, {}, None, behaviour)
 
         def launch_instance(self):
             linked, self._linked = self._linked, None
-            return linked if linked is not None else super().launch_instance()
+            if linked is not None:
+                return linked
+            inst = super().launch_instance()
+            inst.instance_initiated_shutdown_behavior = self._shutdown
+            return inst
 
     filter_value = SpotInstanceRequest.get_filter_value
 
