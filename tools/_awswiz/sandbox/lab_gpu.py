@@ -68,7 +68,7 @@ def persistent_spot_box(lab) -> str:
 
     iid = lab.c("ec2", "eu-west-1").run_instances(
         ImageId=lab.images["eu-west-1"], InstanceType="m5.xlarge", MinCount=1, MaxCount=1, KeyName="lab-key",
-        InstanceInitiatedShutdownBehavior="stop",
+        InstanceInitiatedShutdownBehavior="stop", MetadataOptions={"HttpTokens": "required"},
         TagSpecifications=_spec("instance", "notebook-spot", project="vision"),
         InstanceMarketOptions={"MarketType": "spot", "SpotOptions": {
             "SpotInstanceType": "persistent", "InstanceInterruptionBehavior": "stop"}})["Instances"][0]["InstanceId"]
