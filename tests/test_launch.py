@@ -273,6 +273,18 @@ def test_world_open_ssh_only_when_explicit_and_warned(sandbox, run_tool):
     (["--type", "g5.xlarge", "--persistent"], "--spot"),
     (["--type", "g5.xlarge", "--spot", "--on-shutdown", "stop"], "one-time spot"),
     (["--type", "g5.xlarge", "--ssh-cidr", "everyone"], "--ssh-cidr"),
+    # EC2 API Reference, SpotMarketOptions.MaxPrice: "it must be more than USD $0.001. Specifying a value below
+    # USD $0.001 will result in an InvalidParameterValue error"; inf and nan are no price (strict JSON has neither)
+    (["--type", "g5.xlarge", "--spot", "--max-price", "0.0005"], "at least 0.001"),
+    (["--type", "g5.xlarge", "--spot", "--max-price", "inf"], "--max-price"),
+    (["--type", "g5.xlarge", "--spot", "--max-price", "nan"], "--max-price"),
+    # EC2 User Guide, "Persistent Spot Instance requests": the request is opened again after its instance is
+    # terminated, and AWS launches a replacement with the same user data: a TTL or idle stop that terminates the
+    # box would start a new one whose timer is already past (the sandbox does so: test_spot_rules.py)
+    (["--type", "g5.xlarge", "--spot", "--persistent", "--on-shutdown", "terminate", "--ttl", "2h"],
+     "AWS reopens the persistent request"),
+    (["--type", "g5.xlarge", "--spot", "persistent", "--on-shutdown", "terminate", "--init", "idle_stop"],
+     "--init idle_stop"),
 ])
 def test_bad_input_exit_2_creates_nothing(sandbox, run_tool, args, needle):
     before = counts(sandbox)
@@ -280,6 +292,42 @@ def test_bad_input_exit_2_creates_nothing(sandbox, run_tool, args, needle):
     assert res.code == 2, res.stdout + res.stderr
     assert needle in res.json["errors"][0]["message"]
     assert counts(sandbox) == before
+
+
+def test_disk_smaller_than_the_image_is_refused_in_the_plan(sandbox, run_tool):
+    # botocore EbsBlockDevice.VolumeSize: "If you specify a snapshot, the default is the snapshot size. You can
+    # specify a volume size that is equal to or larger than the snapshot size"
+    before = counts(sandbox)
+    res = run_tool("launch", "--type", "g5.xlarge", "--disk", "10", "--region", "us-east-1")
+    assert res.code == 2, res.stdout + res.stderr
+    err = res.json["errors"][0]
+    assert "--disk 10 GB is smaller than the image's root snapshot" in err["message"] and "15 GB" in err["message"]
+    assert "--disk 15" in err["hint"]
+    assert counts(sandbox) == before
+    ok = run_tool("launch", "--type", "g5.xlarge", "--disk", "15", "--region", "us-east-1")
+    assert ok.code == 0, ok.stdout + ok.stderr
+
+
+def test_sandbox_refuses_a_root_volume_smaller_than_its_snapshot(sandbox):
+    # AWS answers RunInstances with InvalidBlockDeviceMapping "Volume of size 10GB is smaller than snapshot
+    # 'snap-...', expect size >= 15GB" (botocore EbsBlockDevice.VolumeSize: equal to or larger than the snapshot)
+    from botocore.exceptions import ClientError
+
+    ec2 = sandbox.client("ec2")
+    img = ec2.describe_images(Owners=["amazon"])["Images"][0]
+    root = next(m for m in img["BlockDeviceMappings"] if m["DeviceName"] == img["RootDeviceName"])
+    def every():
+        return [i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+
+    before = every()
+    with pytest.raises(ClientError) as exc:
+        ec2.run_instances(ImageId=img["ImageId"], InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                          BlockDeviceMappings=[{"DeviceName": img["RootDeviceName"], "Ebs": {"VolumeSize": 10}}])
+    assert exc.value.response["Error"]["Code"] == "InvalidBlockDeviceMapping"
+    assert exc.value.response["Error"]["Message"] == (
+        f"Volume of size 10GB is smaller than snapshot '{root['Ebs']['SnapshotId']}', "
+        f"expect size >= {root['Ebs']['VolumeSize']}GB")
+    assert every() == before
 
 
 def test_undetectable_ip_is_bad_input(monkeypatch):
@@ -314,3 +362,113 @@ def test_key_reuse_imports_nothing_new(sandbox, run_tool, state_dir):
     out = res.json["data"]["results"][0]
     assert out["key"] == first["key"] and counts(sandbox)["keys"] == keys_before
     assert instance(sandbox, out["instances"][0])["KeyName"] == first["key"]
+
+
+def spot_history(sandbox, region: str, itype: str) -> dict[str, float]:
+    hist = sandbox.client("ec2", region).describe_spot_price_history(
+        InstanceTypes=[itype], ProductDescriptions=["Linux/UNIX"])["SpotPriceHistory"]
+    return {p["AvailabilityZone"]: float(p["SpotPrice"]) for p in hist}
+
+
+def test_spot_tries_azs_cheapest_first_and_moves_on_when_the_price_is_too_low(sandbox, run_tool, faults):
+    # a spot price is per AZ (DescribeSpotPriceHistory answers one per AZ); RunInstances answers SpotMaxPriceTooLow
+    # when the AZ's price is above MaxPrice ("Your Spot request price of ... is lower than the minimum required Spot
+    # request fulfillment price of ...", aws/aws-parallelcluster-node#415, which fails over on it): another AZ may
+    # be cheaper, so the launch goes on there, and the box is priced at its own AZ's price
+    args = ("--type", "g5.xlarge", "--name", "t-spot-azs", "--region", "us-east-1", "--spot", "--no-wait")
+    plan = launch(run_tool, *args, confirm=False)
+    detail = plan.json["data"]["plan"][0]["detail"]
+    prices = spot_history(sandbox, "us-east-1", "g5.xlarge")
+    azs = detail["azs"]
+    assert [prices[az] for az in azs] == sorted(prices[az] for az in azs) and len(set(prices.values())) > 1
+    assert detail["spot_prices_by_az"] == {az: prices[az] for az in azs}
+    assert detail["spot_price"] == detail["price_per_hour"] == prices[azs[0]]
+    faults([{"type": "g5.xlarge", "region": "us-east-1", "azs": azs[:1], "code": "SpotMaxPriceTooLow"}])
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    assert [(a["az"], a["code"], a.get("then")) for a in out["attempts"]] == [
+        (azs[0], "SpotMaxPriceTooLow", "next AZ"), (azs[1], "ok", None)]
+    assert out["az"] == azs[1] and out["price_per_hour"] == prices[azs[1]]
+    iid = out["instances"][0]
+    assert instance(sandbox, iid)["Placement"]["AvailabilityZone"] == azs[1]
+    status = run_tool("instance_status", "--region", "us-east-1", "--no-check-ssh")
+    row = next(r for r in status.json["data"]["instances"] if r["id"] == iid)
+    assert row["price_per_hour"] == prices[azs[1]] != min(prices.values())
+
+
+def test_sandbox_refuses_a_max_price_below_the_az_price_or_below_a_tenth_of_a_cent(sandbox):
+    # EC2 API Reference, SpotMarketOptions.MaxPrice: below USD $0.001 is InvalidParameterValue; above it but below
+    # the AZ's spot price RunInstances answers SpotMaxPriceTooLow, and nothing is launched
+    from botocore.exceptions import ClientError
+
+    ec2 = sandbox.client("ec2")
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    az, price = min(spot_history(sandbox, "us-east-1", "g5.xlarge").items(), key=lambda kv: kv[1])
+    before = ec2.describe_instances()["Reservations"]
+    for max_price, code in (("0.0005", "InvalidParameterValue"), (f"{price - 0.01:.4f}", "SpotMaxPriceTooLow")):
+        with pytest.raises(ClientError) as exc:
+            ec2.run_instances(ImageId=ami, InstanceType="g5.xlarge", MinCount=1, MaxCount=1,
+                              Placement={"AvailabilityZone": az}, InstanceMarketOptions={
+                                  "MarketType": "spot", "SpotOptions": {"MaxPrice": max_price}})
+        assert exc.value.response["Error"]["Code"] == code
+    assert f"fulfillment price of {price}" in exc.value.response["Error"]["Message"]
+    assert ec2.describe_instances()["Reservations"] == before
+
+
+def test_sandbox_run_instances_is_idempotent_by_client_token(sandbox):
+    # EC2 Developer Guide, "Ensuring idempotency in Amazon EC2 API requests": a retry with the same client token and
+    # parameters completes without doing anything more; other parameters: IdempotentParameterMismatch
+    from botocore.exceptions import ClientError
+
+    ec2 = sandbox.client("ec2")
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    args = {"ImageId": ami, "InstanceType": "t3.micro", "MinCount": 1, "MaxCount": 1, "ClientToken": "t-idem-1",
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "awswiz:launch-id", "Value": "x"}]}]}
+    first = ec2.run_instances(**args)
+    again = ec2.run_instances(**args)
+    assert [i["InstanceId"] for i in again["Instances"]] == [i["InstanceId"] for i in first["Instances"]]
+    assert again["ReservationId"] == first["ReservationId"]
+    with pytest.raises(ClientError) as exc:
+        ec2.run_instances(**{**args, "InstanceType": "t3.small"})
+    assert exc.value.response["Error"]["Code"] == "IdempotentParameterMismatch"
+
+
+def launched(sandbox, lid: str, region: str = "us-east-1") -> list[str]:
+    f = [{"Name": "tag:awswiz:launch-id", "Values": [lid]}]
+    return [i["InstanceId"] for r in sandbox.client("ec2", region).describe_instances(Filters=f)["Reservations"]
+            for i in r["Instances"]]
+
+
+@pytest.mark.parametrize("fault, code", [
+    ({"code": "RequestLimitExceeded", "times": 1}, "RequestLimitExceeded"),           # throttled before launching
+    ({"code": "InternalError", "times": 1, "after_launch": True}, "InternalError"),  # launched, answer lost
+])
+def test_run_instances_retries_throttling_and_server_errors_with_the_same_token(sandbox, run_tool, state_dir,
+                                                                                faults, fault, code):
+    # one RequestLimitExceeded or 500 must not roll a launch back: RunInstances is sent again with the same
+    # ClientToken, so a request AWS already carried out launches nothing more (EC2 Developer Guide, "Ensuring
+    # idempotency in Amazon EC2 API requests")
+    args = ("--type", "g5.xlarge", "--name", f"t-retry-{code}", "--region", "us-east-1", "--no-wait")
+    plan = launch(run_tool, *args, confirm=False)
+    faults([{"type": "g5.xlarge", "region": "us-east-1", **fault}])
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    assert [(a["code"], a.get("retried")) for a in out["attempts"]] == [("ok", [code])]
+    assert launched(sandbox, out["launch_id"]) == out["instances"] and len(out["instances"]) == 1
+    sent = [json.loads(line) for line in (state_dir / "audit.jsonl").read_text().splitlines()]
+    tokens = [a["params"]["ClientToken"] for a in sent if a.get("operation") == "RunInstances"
+              and a.get("phase") == "sent" and a.get("confirm") == plan.json["data"]["confirm"]]
+    assert len(tokens) == 2 and len(set(tokens)) == 1
+
+
+def test_persistent_spot_plan_says_the_request_expires_and_a_max_price_below_every_az(sandbox, run_tool):
+    # EC2 API Reference, SpotMarketOptions ValidUntil: a persistent request stays active until ValidUntil,
+    # "Default: 7 days from the current date"
+    res = run_tool("launch", "--type", "g5.xlarge", "--region", "us-east-1", "--spot", "--persistent",
+                   "--max-price", "0.01")
+    assert res.code == 0, res.stdout + res.stderr
+    detail = res.json["data"]["plan"][0]["detail"]
+    assert "7 days after launch" in detail["note"]
+    assert "SpotMaxPriceTooLow" in detail["warnings"][0]

@@ -84,3 +84,43 @@ def test_one_time_spot_launch_cannot_be_stopped(sandbox, run_tool):
     iid = res.json["data"]["results"][0]["instances"][0]
     stop = run_tool("stop", "--id", iid, "--region", REGION)
     assert stop.json["errors"][0]["code"] == "CannotStop" and "one-time" in stop.json["errors"][0]["message"]
+
+
+def test_status_reads_expiry_tags_at_the_ends_of_the_calendar(sandbox, run_tool):
+    # an expiry tag anyone can write (year 9999 or 0001, other zones, no offset) must not fail the listing:
+    # instance_status reads it with reap's reader (expiry.py) and says what it could not read
+    ec2 = sandbox.client("ec2", REGION)
+    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    values = ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59-05:00",
+              "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59", "soon"]
+    ids = {}
+    for v in values:
+        tags = [{"Key": "awswiz:managed", "Value": "true"}, {"Key": "awswiz:expires-at", "Value": v},
+                {"Key": "awswiz:launch-id", "Value": "t-calendar"}]
+        ids[v] = ec2.run_instances(ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, TagSpecifications=[
+            {"ResourceType": "instance", "Tags": tags}])["Instances"][0]["InstanceId"]
+    r = run_tool("instance_status", "--region", REGION, "--no-check-ssh")
+    assert r.code == 0, r.stdout + r.stderr
+    rows = {x["id"]: x for x in r.json["data"]["instances"]}
+    assert rows[ids["9999-12-31T23:59:59+00:00"]]["ttl_left_h"] > 60_000_000
+    assert rows[ids["0001-01-01T00:00:00+00:00"]]["ttl_left_h"] == 0
+    for v in values[2:]:
+        assert "ttl_left_h" not in rows[ids[v]] and v in rows[ids[v]]["expiry_error"], v
+
+
+def test_persistent_spot_with_a_ttl_stops_and_launches_nothing_new(sandbox, run_tool):
+    # what the refusal of --on-shutdown terminate points at: a persistent box whose TTL stops it. The OS shutdown
+    # stops it ("Change instance initiated shutdown behavior"); its request is disabled, nothing replaces it
+    from test_spot_rules import shutdown_from_instance
+
+    res = launch(run_tool, "--type", "g5.xlarge", "--name", "t-spot-ttl", "--region", REGION, "--spot", "persistent",
+                 "--ttl", "2h", "--ssh-cidr", "192.0.2.14/32", "--no-wait")
+    assert res.code == 0, res.stdout + res.stderr
+    out = res.json["data"]["results"][0]
+    iid = out["instances"][0]
+    assert shutdown_from_instance(sandbox, iid, REGION)["behaviour"] == "stop"
+    assert leftovers(sandbox, out["launch_id"])["instances"] == [iid]
+    ec2 = sandbox.client("ec2", REGION)
+    assert ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["State"]["Name"] == "stopped"
+    req = ec2.describe_spot_instance_requests(Filters=[{"Name": "instance-id", "Values": [iid]}])
+    assert [r["State"] for r in req["SpotInstanceRequests"]] == ["disabled"]

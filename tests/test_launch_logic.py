@@ -64,3 +64,21 @@ def test_forget_drops_only_that_address(tmp_path, monkeypatch):
     state.write_text(ssh.known_hosts_path(), "[127.0.0.1]:2222 ssh-ed25519 AAAA\n10.0.0.1 ssh-ed25519 BBBB\n")
     ssh.forget("127.0.0.1", 2222)
     assert ssh.known_hosts_path().read_text() == "10.0.0.1 ssh-ed25519 BBBB\n"
+
+
+@pytest.mark.parametrize("value,expired,why", [
+    ("9999-12-31T23:59:59+00:00", False, "not expired"),
+    ("0001-01-01T00:00:00+00:00", True, None),
+    # the same wall clock in another zone is year 10000 / year 0 in UTC: outside what a date holds, so the tag is
+    # unreadable (kept, as every malformed expiry), never a crash of reap or instance_status
+    ("9999-12-31T23:59:59-05:00", False, "outside the years 1-9999"),
+    ("0001-01-01T00:00:00+05:00", False, "outside the years 1-9999"),
+])
+def test_expiry_at_the_ends_of_the_calendar(value, expired, why):
+    import datetime as dt
+
+    from _awswiz import expiry
+
+    got, reason = expiry.judge({"awswiz:managed": "true", "awswiz:expires-at": value},
+                               dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    assert got is expired and (reason is None if why is None else why in reason)

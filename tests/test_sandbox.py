@@ -34,7 +34,7 @@ def test_lifecycle_and_on_demand_start(tmp_path):
     assert state.stat().st_mode & 0o777 == 0o700
 
     code, doc, _ = sandbox_cli(state, "status")
-    assert code == 0 and doc["data"]["running"] is True and doc["data"]["seeded"]["ec2:instance"] == 6
+    assert code == 0 and doc["data"]["running"] is True and doc["data"]["seeded"]["ec2:instance"] == 7
     # the envelope says it is the sandbox, and names its account, whatever the flags (issue 11 item 6)
     assert doc["sandbox"] is True and doc["account"] == "123456789012"
     status_seeded = doc["data"]["seeded"]
@@ -52,7 +52,7 @@ def test_lifecycle_and_on_demand_start(tmp_path):
                       aws_secret_access_key="testing")
     s3.create_bucket(Bucket="scratch-added-by-test")
     code, doc, _ = sandbox_cli(state, "reset")
-    assert code == 0 and doc["data"]["seeded"]["ec2:instance"] == 6
+    assert code == 0 and doc["data"]["seeded"]["ec2:instance"] == 7
     assert doc["data"]["seeded"] == status_seeded and doc["sandbox"] is True  # one shape for status and reset
     names = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert "scratch-added-by-test" not in names and "awswiz-demo-datasets" in names

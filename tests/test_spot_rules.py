@@ -181,3 +181,69 @@ def test_terminate_deletes_a_maintain_ec2_fleet_first(sandbox, run_tool, state_d
     assert live["Reservations"] == []  # no replacement
     assert [c["action"] for c in mutating_calls(sandbox, mark)] == ["DeleteFleets", "TerminateInstances"]
     assert len(assert_audit_matches_server(sandbox, state_dir, mark)) == 2
+
+
+def shutdown_from_instance(sandbox, iid: str, region: str = REGION) -> dict:
+    """The instance's OS powers off (a TTL timer, shutdown -h): the sandbox's control call (spot_api.py)."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(sandbox.url, data=json.dumps({"instance_id": iid, "region": region}).encode(),
+                                 method="POST", headers={"X-Amz-Target": "AwsWizSandbox.ShutdownFromInstance",
+                                                         "Content-Type": "application/x-amz-json-1.1"})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
+def test_sandbox_instance_initiated_shutdown_applies_the_behaviour_and_reopens_a_persistent_request(sandbox):
+    # EC2 User Guide, "Change instance initiated shutdown behavior": an OS shutdown stops or terminates the instance
+    # as InstanceInitiatedShutdownBehavior says; "Persistent Spot Instance requests": the request "is opened again
+    # after your Spot Instance is terminated" and AWS launches a replacement from the same launch specification
+    # (user data included: a TTL timer already past); a stopped instance's persistent request is disabled
+    ec2 = sandbox.client("ec2", REGION)
+    spot = {"MarketType": "spot", "SpotOptions": {"SpotInstanceType": "persistent",
+                                                  "InstanceInterruptionBehavior": "stop"}}
+
+    def run(behaviour: str, **kw) -> str:
+        return ec2.run_instances(ImageId=image(ec2), InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                 UserData="#!/bin/bash\necho ttl", InstanceInitiatedShutdownBehavior=behaviour,
+                                 **kw)["Instances"][0]["InstanceId"]
+
+    def request_by_instance(iid: str) -> dict:
+        return ec2.describe_spot_instance_requests(Filters=[{"Name": "instance-id", "Values": [iid]}])[
+            "SpotInstanceRequests"][0]
+
+    doomed = run("terminate", InstanceMarketOptions=spot)
+    rid = request_by_instance(doomed)["SpotInstanceRequestId"]
+    out = shutdown_from_instance(sandbox, doomed)
+    assert out["behaviour"] == "terminate" and state(ec2, doomed) == "terminated"
+    again = request_of(ec2, rid)
+    assert again["State"] == "active" and again["InstanceId"] not in (doomed, None)
+    assert out["replacement"] == again["InstanceId"] and state(ec2, again["InstanceId"]) == "running"  # billing
+    attr = ec2.describe_instance_attribute(InstanceId=again["InstanceId"], Attribute="userData")["UserData"]
+    assert attr.get("Value")  # the same user data, and so the same timer
+    behaviour = ec2.describe_instance_attribute(InstanceId=again["InstanceId"],
+                                                Attribute="instanceInitiatedShutdownBehavior")
+    assert behaviour["InstanceInitiatedShutdownBehavior"]["Value"] == "terminate"
+    ec2.cancel_spot_instance_requests(SpotInstanceRequestIds=[rid])
+    ec2.terminate_instances(InstanceIds=[again["InstanceId"]])
+
+    stopping = run("stop", InstanceMarketOptions=spot)
+    srid = request_by_instance(stopping)["SpotInstanceRequestId"]
+    assert shutdown_from_instance(sandbox, stopping)["replacement"] is None
+    assert state(ec2, stopping) == "stopped"
+    after = request_of(ec2, srid)
+    assert after["State"] == "disabled" and after["InstanceId"] == stopping
+
+    on_demand = run("terminate")
+    assert shutdown_from_instance(sandbox, on_demand)["spot_request"] is None
+    assert state(ec2, on_demand) == "terminated"
+
+
+def test_lab_holds_a_running_persistent_spot_box(sandbox):
+    ec2 = sandbox.client("ec2", "eu-west-1")
+    found = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["notebook-spot"]}])
+    inst = found["Reservations"][0]["Instances"][0]
+    assert inst["InstanceLifecycle"] == "spot" and inst["State"]["Name"] == "running"
+    req = ec2.describe_spot_instance_requests(Filters=[{"Name": "instance-id", "Values": [inst["InstanceId"]]}])
+    assert [(r["Type"], r["State"]) for r in req["SpotInstanceRequests"]] == [("persistent", "active")]

@@ -13,7 +13,7 @@ import datetime as _dt
 from typing import Annotated
 
 import typer
-from _awswiz import cli, hints, keys, pricing, ssh
+from _awswiz import cli, expiry, hints, keys, pricing, ssh
 from _awswiz.errors import EXIT_PARTIAL
 from _awswiz.fanout import FanOut
 from _awswiz.launch_plan import local_endpoint
@@ -40,9 +40,13 @@ def row(ctx, inst: dict, region: str, price: float | None, check_ssh: bool, now:
            "launched": launched.isoformat(timespec="seconds") if launched else None,
            "uptime_h": round(hours, 2) if hours is not None else None, "price_per_hour": price,
            "cost_so_far": round(hours * price, 2) if hours is not None and price is not None else None}
-    if tags.get("awswiz:expires-at"):
-        left = (_dt.datetime.fromisoformat(tags["awswiz:expires-at"]) - now).total_seconds() / 3600
-        out.update(expires_at=tags["awswiz:expires-at"], ttl_left_h=round(max(left, 0), 2))
+    if tags.get(expiry.EXPIRES_KEY):
+        when, bad = expiry.parse_expiry(tags[expiry.EXPIRES_KEY])  # reap's reader: what it judges, shown here
+        out.update(expires_at=tags[expiry.EXPIRES_KEY])
+        if bad:
+            out["expiry_error"] = bad
+        else:
+            out["ttl_left_h"] = round(max((when - now).total_seconds() / 3600, 0), 2)
     key = tags.get(ssh.KEY_TAG) or inst.get("KeyName")
     addr = ssh.address(inst, local_endpoint(ctx)) if state == "running" else None
     if addr and key and keys.saved(key):  # a tag never becomes a path unchecked
@@ -59,15 +63,22 @@ def region_rows(ctx, region: str, check_ssh: bool, now) -> list[dict]:
     if not insts:
         return []
     types = sorted({i["InstanceType"] for i in insts})
-    spot = pricing.latest_spot(ec2, types) if any(i.get("InstanceLifecycle") == "spot" for i in insts) else {}
+    spot = pricing.spot_by_az(ec2, types) if any(i.get("InstanceLifecycle") == "spot" for i in insts) else {}
     on_demand = {}
     for t in types:
         try:
             on_demand[t] = pricing.fetch_on_demand(ctx.aws.client("pricing", pricing.PRICING_REGION), t).get(region)
         except Exception:  # noqa: BLE001 - the price is an estimate; the rest of the row stands without it
             on_demand[t] = None
-    return [row(ctx, i, region, (spot.get(i["InstanceType"], {}).get("price") if i.get("InstanceLifecycle") == "spot"
-                                 else on_demand.get(i["InstanceType"])), check_ssh, now) for i in insts]
+    return [row(ctx, i, region, price_of(i, spot, on_demand), check_ssh, now) for i in insts]
+
+
+def price_of(inst: dict, spot: dict, on_demand: dict) -> float | None:
+    """A spot box at the spot price of its own AZ (a spot price is per AZ), else the on-demand price."""
+    if inst.get("InstanceLifecycle") != "spot":
+        return on_demand.get(inst["InstanceType"])
+    az = (inst.get("Placement") or {}).get("AvailabilityZone")
+    return spot.get(inst["InstanceType"], {}).get(az, {}).get("price")
 
 
 def render(console, data: dict) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import time
 import uuid
 from typing import Annotated
@@ -35,6 +36,7 @@ from _awswiz.resources import tag_map
 
 app = cli.make_app(__doc__)
 TYPE_RE = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
+MIN_SPOT_PRICE = 0.001
 
 
 def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, key, ttl, init, ssh_cidr, subnet,
@@ -49,6 +51,11 @@ def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, k
         raise BadInput("--persistent applies to spot only: add --spot", "e.g. --spot --persistent")
     if max_price is not None and not spot:
         raise BadInput("--max-price applies to spot only: add --spot", "e.g. --spot --max-price 0.8")
+    if max_price is not None and not (math.isfinite(max_price) and max_price >= MIN_SPOT_PRICE):
+        # EC2 API Reference, SpotMarketOptions.MaxPrice: "it must be more than USD $0.001. Specifying a value
+        # below USD $0.001 will result in an InvalidParameterValue error"
+        raise BadInput(f"--max-price must be a number of USD per hour, at least {MIN_SPOT_PRICE} (got {max_price})",
+                       "e.g. --max-price 0.8, or leave it out to pay the current spot price")
     if on_shutdown not in ("terminate", "stop"):
         raise BadInput(f"--on-shutdown must be one of: terminate, stop (got {on_shutdown!r})", "")
     if spot and not persistent and on_shutdown == "stop":
@@ -64,7 +71,19 @@ def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, k
     for flag, value, prefix in (("--subnet", subnet, "subnet-"), ("--vpc", vpc, "vpc-")):
         if value and not re.match(rf"^{prefix}[0-9a-f]{{8,17}}$", value):
             raise BadInput(f"{flag} {value!r} is not an id such as {prefix}0123456789abcdef0", "")
-    return {"ttl": userdata.parse_ttl(ttl), "init": [userdata.resolve_init(f) for f in init or []]}
+    out = {"ttl": userdata.parse_ttl(ttl), "init": [userdata.resolve_init(f) for f in init or []]}
+    powers_off = [w for w, on in (("--ttl", out["ttl"]), ("--init idle_stop", userdata.resolve_init("idle_stop")
+                                                          in out["init"])) if on]
+    if spot and persistent and on_shutdown == "terminate" and powers_off:
+        # EC2 User Guide, "Persistent Spot Instance requests" / "Terminate a Spot Instance": terminating the instance
+        # of a persistent request reopens it and AWS launches a replacement from the same launch specification,
+        # whose user data holds the same timer, already past: it bills (and relaunches) until someone cancels it
+        raise BadInput(f"--spot --persistent --on-shutdown terminate with {' and '.join(powers_off)}: when the box "
+                       "powers itself off it is terminated, AWS reopens the persistent request and launches a "
+                       "replacement whose timer is already past, billing until someone cancels the request",
+                       "use --on-shutdown stop (the default with --persistent: the box stops, its request waits, "
+                       "disabled, until you start it), or a one-time --spot (terminating it ends its request)")
+    return out
 
 
 WIDE_PREFIX = 16  # a public range wider than a /16 (65,536 addresses) is warned, like 0.0.0.0/0
@@ -125,6 +144,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
     if not usable:
         plan.errors.append(lp.no_region_error(ctx, req, views))
         return plan
+    lp.check_disk(req, usable)
     key_name = req.key or lp.new_key_name(ctx, req, [v["region"] for v in usable])
     found["key_name"] = key_name
     if not req.key and (left := [p for p in leftover_keys(ctx, [v["region"] for v in usable], of)
@@ -150,7 +170,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         "region": best["region"], "azs": best["azs"], "ami": best["ami"],
         "price_per_hour": price, "price_per_gpu_hour": round(price / gpus, 4) if price and gpus else None,
         "on_demand_price": best.get("on_demand_price"), "spot_price": best.get("spot_price"),
-        "max_price": req.max_price, "quota": best.get("quota"),
+        "spot_prices_by_az": best.get("spot_prices"), "max_price": req.max_price, "quota": best.get("quota"),
         "ttl": f"{req.ttl // 60} min, enforced on the box (systemd timer) and tagged awswiz:expires-at"
         if req.ttl else None,
         "shutdown_behavior": req.shutdown, "ssh_rule": f"tcp/22 from {req.ssh_cidr} ({req.cidr_source})",
@@ -163,7 +183,16 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
                      for label, tags in touches.items() if (why := guard.protection(tags))]
         touches = {}
     if req.spot_type == "persistent":
-        detail["note"] = "a persistent spot request relaunches the box after an interruption until terminate.py"
+        # EC2 API Reference, SpotMarketOptions / LaunchTemplateSpotMarketOptionsRequest, ValidUntil: "For a
+        # persistent request, the request remains active until the ValidUntil date and time is reached ...
+        # Default: 7 days from the current date"; an expired request is cancelled (User Guide, "Spot request states")
+        detail["note"] = ("a persistent spot request relaunches the box after an interruption until terminate.py; "
+                          "AWS's default ValidUntil ends the request 7 days after launch: then it is cancelled, the "
+                          "box keeps running but is no longer restarted after an interruption nor stoppable as spot")
+    cheapest = min((best.get("spot_prices") or {}).values(), default=None)
+    if req.max_price is not None and cheapest is not None and req.max_price < cheapest:
+        warnings.append(f"--max-price {req.max_price} is below the spot price of every AZ in {best['region']} "
+                        f"(cheapest {cheapest}): AWS will refuse each one (SpotMaxPriceTooLow)")
     if warnings:
         detail["warnings"] = warnings
     tags = {"awswiz:managed": "true", "awswiz:owner": owner, "Name": req.name}
@@ -217,7 +246,7 @@ def main(
     name: Annotated[str | None, typer.Option("--name", help="Name tag (default: awswiz-TYPE).")] = None,
     count: Annotated[int, typer.Option("--count", min=1, max=100, help="How many instances.")] = 1,
     disk: Annotated[int | None, typer.Option("--disk", metavar="GB", min=8, max=16384,
-                                             help="Root volume size in GB (default: the image's).")] = None,
+                                             help="Root volume size in GB (default and minimum: the image's).")] = None,
     ami: Annotated[str | None, typer.Option("--ami", help="Image id (default: newest PyTorch DLAMI).")] = None,
     key: Annotated[str | None, typer.Option("--key", help="Reuse a key pair AwsWiz saved in .state/keys.")] = None,
     subnet: Annotated[str | None, typer.Option("--subnet", help="Subnet id (default: the default VPC's).")] = None,
@@ -226,8 +255,8 @@ def main(
                                                       "means --spot --persistent).")] = False,
     persistent: Annotated[bool, typer.Option("--persistent", help="With --spot: a persistent request (the box "
                                                                    "can be stopped; interruption stops it).")] = False,
-    max_price: Annotated[float | None, typer.Option("--max-price", metavar="USD", min=0.0001,
-                                                    help="With --spot: the most to pay per hour.")] = None,
+    max_price: Annotated[float | None, typer.Option("--max-price", metavar="USD", help="With --spot: the most to "
+                                                    "pay per hour (at least 0.001).")] = None,
     ssh_cidr: Annotated[str | None, typer.Option("--ssh-cidr", help="Who may SSH in (default: your public IP "
                                                                      "/32, detected).")] = None,
     init: Annotated[list[str] | None, typer.Option("--init", metavar="FILE", help="Script run at first boot "

@@ -57,7 +57,10 @@ def parse_expiry(value: str | None) -> tuple[_dt.datetime | None, str | None]:
         when = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None, f"{EXPIRES_KEY}={value!r} is not a real date and time: expected {EXPIRES_FORMAT}"
-    return when.astimezone(_dt.UTC), None
+    try:  # 9999-12-31T23:59:59-05:00 is in year 10000 in UTC, 0001-01-01T00:00:00+05:00 in year 0
+        return when.astimezone(_dt.UTC), None
+    except OverflowError:
+        return None, f"{EXPIRES_KEY}={value!r} is outside the years 1-9999 in UTC: expected {EXPIRES_FORMAT}"
 
 
 def judge(tags: dict, now: _dt.datetime) -> tuple[bool, str | None]:

@@ -162,12 +162,12 @@ def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict) -> 
         f_net = pool.submit(_network, ec2, req)
         f_quota = pool.submit(quota_view, ctx, region, req, spec)
         f_image = pool.submit(image, ctx, region, req, spec)
-        f_spot = pool.submit(pricing.latest_spot, ec2, [req.instance_type]) if req.market == "spot" else None
+        f_spot = pool.submit(pricing.spot_by_az, ec2, [req.instance_type]) if req.market == "spot" else None
         f_key = pool.submit(_key_exists, ec2, req.key) if req.key else None
         offered = f_offered.result().get(req.instance_type, [])
         vpc, subnets, groups = f_net.result()
         quota, ami = f_quota.result(), f_image.result()
-        spot = f_spot.result().get(req.instance_type) if f_spot else None
+        spot = f_spot.result().get(req.instance_type, {}) if f_spot else {}
         key_exists = f_key.result() if f_key else None
     if not offered:
         return {**out, "usable": False, "reason": f"{req.instance_type} is not offered in {region}"}
@@ -175,9 +175,11 @@ def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict) -> 
     if not azs:
         why = f"no subnet of {vpc} in the AZs offering the type ({', '.join(offered)})" if vpc else "no default VPC"
         return {**out, "usable": False, "reason": why + " (pass --subnet or --vpc)"}
+    if req.market == "spot":  # a spot price is per AZ: tried cheapest first, the box priced at its own AZ's
+        azs.sort(key=lambda az: (az not in spot, spot.get(az, {}).get("price", 0), az))
+        out["spot_prices"] = {az: spot[az]["price"] for az in azs if az in spot}
+        out["spot_price"] = out["spot_prices"].get(azs[0])
     out.update(vpc=vpc, azs=azs, subnets={az: subnets[az] for az in azs})
-    if req.market == "spot":
-        out["spot_price"] = spot["price"] if spot else None
     out["quota"] = quota
     if quota and quota["headroom"] < quota["needs"]:
         return {**out, "usable": False, "reason": f"vCPU quota {quota['code']} ({quota['name']}): "
@@ -243,6 +245,18 @@ def image(ctx, region: str, req: Request, spec: dict) -> dict | None:
                  if m.get("DeviceName") == root and "Ebs" in m), None)
     return {"id": i["ImageId"], "name": i.get("Name"), "created": i.get("CreationDate"), "root_device": root,
             "root_gb": size}
+
+
+def check_disk(req: Request, usable: list[dict]) -> None:
+    """--disk below the image's root snapshot is refused by AWS (botocore EbsBlockDevice.VolumeSize: "equal to or
+    larger than the snapshot size"; RunInstances answers InvalidBlockDeviceMapping): bad input, before any launch."""
+    small = [v for v in usable if req.disk and (v["ami"].get("root_gb") or 0) > req.disk]
+    if small:
+        need = max(v["ami"]["root_gb"] for v in small)
+        where = ", ".join(f"{v['ami']['id']} in {v['region']}: {v['ami']['root_gb']} GB" for v in small)
+        raise BadInput(f"--disk {req.disk} GB is smaller than the image's root snapshot ({where}); AWS refuses a "
+                       f"root volume smaller than its snapshot", f"pass --disk {need} or more, or leave out --disk "
+                       "(the image's size)")
 
 
 def ssh_user(ami: dict) -> str:

@@ -3,9 +3,14 @@ attempt recorded; what this launch created is removed again when no attempt succ
 
 Errors are classified by what they mean for the next attempt (shared/PATTERNS.md; EC2 API Reference, "Error
 codes for the Amazon EC2 API"): InsufficientInstanceCapacity / Unsupported / UnfulfillableCapacity /
-InsufficientHostCapacity -> the next AZ; VcpuLimitExceeded / InstanceLimitExceeded /
-MaxSpotInstanceCountExceeded -> the next region (quotas are per region); anything else stops the launch.
-RunInstances is sent with botocore's retries off (a capacity error answered 5xx would be sent again).
+InsufficientHostCapacity / SpotMaxPriceTooLow (a spot price is per AZ; AZs are tried cheapest first) -> the next
+AZ; VcpuLimitExceeded / InstanceLimitExceeded / MaxSpotInstanceCountExceeded -> the next region (quotas are per
+region); throttling and transient server errors (RETRY) -> the same request again after a backoff; anything else
+stops the launch. RunInstances is sent with botocore's retries off (a capacity error answered 5xx would be sent
+again in the same AZ) and retried here, always with the same ClientToken: EC2 Developer Guide, "Ensuring
+idempotency in Amazon EC2 API requests": a retry of a request that completed, with the same client token and
+parameters, completes without launching anything more, so a lost answer (a timeout, a 500 after the launch)
+cannot start two boxes.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from . import hints, keys
-from .errors import AwsWizError, classify
+from .errors import THROTTLE_CODES, AwsWizError, classify
 from .launch_plan import Request, sg_name
 
 NEXT_AZ = {"InsufficientInstanceCapacity", "Unsupported", "UnfulfillableCapacity", "InsufficientHostCapacity",
-           "InsufficientCapacity"}
+           "InsufficientCapacity", "SpotMaxPriceTooLow"}
+RETRY = THROTTLE_CODES | {"InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable"}
+RETRIES = 4  # after the first try; backoff with full jitter, at most BACKOFF_CAP seconds each
+BACKOFF_CAP = 20.0
 NEXT_REGION = {"VcpuLimitExceeded", "InstanceLimitExceeded", "MaxSpotInstanceCountExceeded"}
 LAUNCH_TAG = "awswiz:launch-id"
 # the launch asked for (caller, name, type, count, market), the same for every plan and confirm of the same command:
@@ -53,7 +61,8 @@ def no_retry_client(ctx, region: str):
     from botocore.config import Config
 
     c = ctx.aws.session.client("ec2", region_name=region, config=ctx.aws.config.merge(
-        Config(retries={"mode": "standard", "max_attempts": 1})))
+        # total_max_attempts: botocore's max_attempts counts retries after the first try (1 meant one retry)
+        Config(retries={"mode": "standard", "total_max_attempts": 1})))
     if ctx.aws.audit is not None:
         ctx.aws.audit.install(c)
     return c
@@ -213,11 +222,13 @@ class Launcher:
             ec2 = no_retry_client(self.ctx, region)
             for az in view["azs"]:
                 attempt += 1
+                retried: list[str] = []
                 try:
-                    out = ec2.run_instances(**self.run_args(view, az, group, token, attempt))
+                    out = self.send(ec2, self.run_args(view, az, group, token, attempt), retried)
                 except ClientError as exc:
                     err = exc.response["Error"]
                     entry = {"region": region, "az": az, "code": err.get("Code"), "message": err.get("Message")}
+                    entry.update({"retried": retried} if retried else {})
                     self.attempts.append(entry)
                     if err.get("Code") in NEXT_AZ:
                         entry["then"] = "next AZ"
@@ -233,16 +244,44 @@ class Launcher:
                     entry["then"] = "stop"
                     raise
                 ids = [i["InstanceId"] for i in out["Instances"]]
-                self.attempts.append({"region": region, "az": az, "code": "ok", "instances": ids})
+                self.attempts.append({"region": region, "az": az, "code": "ok", "instances": ids,
+                                      **({"retried": retried} if retried else {})})
                 self.made += [{"type": "ec2:instance", "id": i, "region": region} for i in ids]
-                return {"instances": ids, "region": region, "az": az, "security_group": group,
-                        "key": self.key_name, "key_file": str(keys.key_file(self.key_name))}
+                price = ((view.get("spot_prices") or {}).get(az) if self.req.market == "spot"
+                         else view.get("on_demand_price"))
+                return {"instances": ids, "region": region, "az": az, "price_per_hour": price,
+                        "security_group": group, "key": self.key_name,
+                        "key_file": str(keys.key_file(self.key_name))}
             else:
                 continue
         tried = "; ".join(f"{a['region']}/{a['az']}: {a['code']}" for a in self.attempts) or "no usable region"
         asks = [a["request"] for a in self.attempts if a.get("request")]
         raise LaunchFailed(f"no attempt succeeded ({tried})", f"raise the vCPU quota: {asks[0]}" if asks
                            else "try --region auto, another type, or later")
+
+    @staticmethod
+    def send(ec2, args: dict, retried: list[str]) -> dict:
+        """RunInstances, sent again with the same arguments (and so the same ClientToken) after throttling, a
+        transient server error or a lost connection; each retry's code is appended to `retried`."""
+        import random
+        import time
+
+        from botocore.exceptions import ClientError, HTTPClientError
+
+        for n in range(RETRIES + 1):
+            try:
+                return ec2.run_instances(**args)
+            except ClientError as exc:
+                code = exc.response["Error"].get("Code")
+                if code not in RETRY or n == RETRIES:
+                    raise
+            except HTTPClientError as exc:  # a timeout or a closed connection: AWS may have launched; the token knows
+                if n == RETRIES:
+                    raise
+                code = type(exc).__name__
+            retried.append(code)
+            time.sleep(random.random() * min(BACKOFF_CAP, 0.5 * 2 ** n))
+        raise AssertionError("unreachable")
 
     def rollback(self) -> None:
         """Remove what this launch created (not reused groups or keys), newest first; each step audited."""

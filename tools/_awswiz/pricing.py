@@ -55,8 +55,9 @@ def record(doc: dict, instance_type: str, prices: dict[str, float]) -> dict:
     return entry
 
 
-def latest_spot(ec2, types: list[str]) -> dict[str, dict]:
-    """{type: {price, az, at}}: the cheapest current Linux spot price in the client's region."""
+def spot_by_az(ec2, types: list[str]) -> dict[str, dict[str, dict]]:
+    """{type: {az: {price, az, at}}}: the current Linux spot price of each type in each AZ of the client's region
+    (a spot price is per AZ: EC2 User Guide, "Spot Instance pricing history")."""
     if not types:
         return {}
     now = _dt.datetime.now(_dt.UTC)
@@ -68,9 +69,13 @@ def latest_spot(ec2, types: list[str]) -> dict[str, dict]:
             key = (p["InstanceType"], p["AvailabilityZone"])
             if key not in latest or p["Timestamp"] > latest[key]["Timestamp"]:
                 latest[key] = p
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, dict]] = {}
     for (itype, az), p in latest.items():
-        price = float(p["SpotPrice"])
-        if itype not in out or price < out[itype]["price"]:
-            out[itype] = {"price": price, "az": az, "at": p["Timestamp"].isoformat(timespec="seconds")}
+        out.setdefault(itype, {})[az] = {"price": float(p["SpotPrice"]), "az": az,
+                                         "at": p["Timestamp"].isoformat(timespec="seconds")}
     return out
+
+
+def latest_spot(ec2, types: list[str]) -> dict[str, dict]:
+    """{type: {price, az, at}}: the cheapest current Linux spot price in the client's region."""
+    return {t: min(by_az.values(), key=lambda p: p["price"]) for t, by_az in spot_by_az(ec2, types).items()}

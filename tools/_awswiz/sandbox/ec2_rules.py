@@ -7,7 +7,12 @@ place (this runs inside the sandbox server process):
 - an AMI registered from an image manifest (RegisterImage ImageLocation) is instance-store backed, and so are
   its instances; StopInstances on them fails (EC2 API Reference, "StopInstances": "Performing this operation
   on an instance that uses an instance store as its root device returns an error"). moto gives every AMI and
-  instance an EBS root.
+  instance an EBS root;
+- RunInstances refuses an EBS mapping smaller than the snapshot it is made from (the AMI's own snapshot for its
+  root device): botocore's EbsBlockDevice.VolumeSize, "If you specify a snapshot, the default is the snapshot
+  size. You can specify a volume size that is equal to or larger than the snapshot size"; AWS answers
+  InvalidBlockDeviceMapping "Volume of size 8GB is smaller than snapshot 'snap-...', expect size >= 15GB" (its
+  message as users report it, e.g. aws/karpenter-provider-aws#3302). moto launches it.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ def _teach_moto() -> None:
     run, register, stop = InstanceResponse.run_instances, AmisResponse.register_image, InstanceBackend.stop_instances
 
     def run_instances(self):
-        out = run(self)
         image = self.ec2_backend.amis.get(self._get_param("ImageId"))
+        refuse_small_volumes(self, image)
+        out = run(self)
         for inst in out.result.instances:
             if self._get_param("DisableApiTermination") in (True, "true"):
                 inst.disable_api_termination = True
@@ -45,6 +51,19 @@ def _teach_moto() -> None:
                 raise EC2ClientError("UnsupportedOperation", f"The instance '{inst.id}' does not have an 'ebs' "
                                      "root device type and cannot be stopped.")
         return stop(self, instance_ids)
+
+    def refuse_small_volumes(self, image) -> None:
+        for m in self._get_param("BlockDeviceMappings", []) or []:
+            ebs = m.get("Ebs") or {}
+            if not ebs.get("VolumeSize"):
+                continue
+            snap_id = ebs.get("SnapshotId")
+            if not snap_id and image is not None and m.get("DeviceName") == image.root_device_name:
+                snap_id = image.ebs_snapshot.id
+            snap = self.ec2_backend.snapshots.get(snap_id) if snap_id else None
+            if snap is not None and int(ebs["VolumeSize"]) < snap.volume.size:
+                raise EC2ClientError("InvalidBlockDeviceMapping", f"Volume of size {int(ebs['VolumeSize'])}GB is "
+                                     f"smaller than snapshot '{snap.id}', expect size >= {snap.volume.size}GB")
 
     InstanceResponse.run_instances = run_instances
     AmisResponse.register_image = register_image

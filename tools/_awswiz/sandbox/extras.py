@@ -18,3 +18,4 @@ from . import mfa_tags  # noqa: F401,E402 - issue 11 (resume): tags on virtual M
 from . import budgets_api  # noqa: F401,E402 - issue 18/19 (costs): Budgets subscriber limits, names, paging, tags
 from . import sg_protocols  # noqa: F401,E402 - issue 18 (security): rules of any protocol number without ports
 from . import cluster_rules  # noqa: F401,E402 - issue 18: EKS deletion protection, ECS Managed Instances providers
+from . import run_token  # noqa: F401,E402 - issue 18: RunInstances ClientToken idempotency (outside run_spot)

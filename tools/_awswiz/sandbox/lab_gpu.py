@@ -1,7 +1,8 @@
 """The GPU part of the demo lab: Deep Learning AMIs owned by Amazon (older and newer, x86_64 and arm64) with
 their public SSM parameters, one of them behind a Marketplace subscription; and what counts against the GPU
 quotas besides running instances: in us-east-1 an unused Capacity Reservation for one p4d.24xlarge (kept for
-the stopped train-big: 96 P on-demand vCPUs) and an open spot request for a g5.2xlarge (8 G spot vCPUs).
+the stopped train-big: 96 P on-demand vCPUs) and an open spot request for a g5.2xlarge (8 G spot vCPUs); and in
+eu-west-1 a running box of a persistent spot request (notebook-spot, m5.xlarge: no GPU quota).
 
 moto's API cannot register an image as Amazon's, nor date it, so the images go straight into moto's
 backend (this runs inside the sandbox server process); the tools then see them through the real API.
@@ -56,6 +57,24 @@ def seed(lab) -> None:
     lab.count("ec2:capacity-reservation")
     open_spot_request("us-east-1", "g5.2xlarge", lab.images["us-east-1"])
     lab.count("ec2:spot-request")
+    persistent_spot_box(lab)
+
+
+def persistent_spot_box(lab) -> str:
+    """A running box of a persistent spot request (RunInstances SpotInstanceType persistent, interruption and
+    shutdown: stop, as RunInstances requires for persistent: EC2 API Reference, SpotMarketOptions), so stop, terminate
+    and an instance-initiated shutdown (spot_api.py) can be tried on one."""
+    from .lab import _spec
+
+    iid = lab.c("ec2", "eu-west-1").run_instances(
+        ImageId=lab.images["eu-west-1"], InstanceType="m5.xlarge", MinCount=1, MaxCount=1, KeyName="lab-key",
+        InstanceInitiatedShutdownBehavior="stop", MetadataOptions={"HttpTokens": "required"},
+        TagSpecifications=_spec("instance", "notebook-spot", project="vision"),
+        InstanceMarketOptions={"MarketType": "spot", "SpotOptions": {
+            "SpotInstanceType": "persistent", "InstanceInterruptionBehavior": "stop"}})["Instances"][0]["InstanceId"]
+    lab.count("ec2:instance")
+    lab.count("ec2:spot-request")
+    return iid
 
 
 def open_spot_request(region: str, itype: str, image: str) -> str:

@@ -277,6 +277,15 @@ def _indexed(params: dict, prefix: str) -> list[str]:
     return [v for k, v in sorted(params.items()) if k.startswith(prefix + ".")]
 
 
+def spot_price(itype: str, az: str, region: str) -> float | None:
+    """The sandbox's current spot price of a type in an AZ (RunInstances compares a MaxPrice with it)."""
+    od = on_demand(itype, region)
+    if od is None:
+        return None
+    h = int(hashlib.sha1(az.encode() + itype.encode()).hexdigest()[:4], 16)
+    return round(od * (0.30 + (h % 16) / 100), 4)
+
+
 @handles("ec2:DescribeSpotPriceHistory")
 def spot_history(params, region, state):
     types = _indexed(params, "InstanceType")
@@ -289,11 +298,9 @@ def spot_history(params, region, state):
     for o in offerings["availability-zone"].get(region, []):
         if o["InstanceType"] not in types or (zones and o["Location"] != zones):
             continue
-        od = on_demand(o["InstanceType"], region)
-        if od is None:
+        price = spot_price(o["InstanceType"], o["Location"], region)
+        if price is None:
             continue
-        h = int(hashlib.sha1(o["Location"].encode() + o["InstanceType"].encode()).hexdigest()[:4], 16)
-        price = round(od * (0.30 + (h % 16) / 100), 4)
         items.append(f"<item><instanceType>{o['InstanceType']}</instanceType><productDescription>Linux/UNIX"
                      f"</productDescription><spotPrice>{price:.6f}</spotPrice><timestamp>"
                      f"{now.isoformat().replace('+00:00', '.000Z')}</timestamp><availabilityZone>{o['Location']}"

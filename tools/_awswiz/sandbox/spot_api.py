@@ -12,6 +12,13 @@
 - instances and requests launched by a Spot Fleet carry the tag aws:ec2spot:fleet-request-id, those of an EC2
   Fleet aws:ec2:fleet-id, as AWS tags them; moto does not tag them. Only a fleet of type maintain replaces.
 
+- an instance-initiated shutdown (the OS powers off: a TTL timer, `shutdown -h`), which moto has no way to
+  make: the control call `AwsWizSandbox.ShutdownFromInstance` {"instance_id", "region"} applies the instance's
+  InstanceInitiatedShutdownBehavior ("Change instance initiated shutdown behavior": stop or terminate). A
+  terminated instance of a live persistent request reopens it and AWS launches a replacement from the same
+  launch specification (EC2 User Guide, "Persistent Spot Instance requests": "the request is opened again after
+  your Spot Instance is terminated"); a stopped one leaves it disabled until the instance starts again.
+
 The requests live in moto's backend (this runs inside the sandbox server process); each handler adjusts it
 and lets moto answer, except CancelSpotInstanceRequests, answered here so the request is kept.
 """
@@ -105,3 +112,30 @@ def cancel(params, region, state):
     return ('<CancelSpotInstanceRequestsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
             f"<requestId>sandbox</requestId><spotInstanceRequestSet>{''.join(items)}</spotInstanceRequestSet>"
             "</CancelSpotInstanceRequestsResponse>")
+
+
+@handles("AwsWizSandbox.ShutdownFromInstance")
+def shutdown_from_instance(params, region, state):
+    region = params.get("region") or region
+    backend, iid = _backend(region), params.get("instance_id")
+    inst = next((i for i in backend.all_instances() if i.id == iid), None)
+    if inst is None:
+        raise ApiError("InvalidInstanceID.NotFound", f"The instance ID '{iid}' does not exist")
+    if inst.state != "running":
+        raise ApiError("IncorrectInstanceState", f"The instance '{iid}' is not in the 'running' state.")
+    behaviour = inst.instance_initiated_shutdown_behavior or "stop"
+    req = next((r for r in backend.spot_instance_requests.values() if getattr(r, "instance", None) is inst), None)
+    persistent = req is not None and req.type == "persistent" and req.state in LIVE
+    if behaviour == "terminate":
+        backend.terminate_instances([iid])
+        if req is not None:
+            req.state = "open" if persistent else "closed"
+            req._status_code = "instance-terminated-by-user"
+    else:
+        backend.stop_instances([iid])
+        if persistent:
+            req.state, req._status_code = "disabled", "instance-stopped-by-user"
+    reconcile(region)  # a reopened persistent request launches its replacement
+    return {"instance_id": iid, "behaviour": behaviour, "state": inst.state,
+            "spot_request": req.id if req is not None else None,
+            "replacement": req.instance.id if persistent and req.instance is not inst else None}
