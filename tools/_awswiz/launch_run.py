@@ -249,6 +249,8 @@ class Launcher:
                 self.made += [{"type": "ec2:instance", "id": i, "region": region} for i in ids]
                 price = ((view.get("spot_prices") or {}).get(az) if self.req.market == "spot"
                          else view.get("on_demand_price"))
+                if price is not None:  # as the plan's price_per_hour: the box and its public IPv4 address
+                    price = round(price + (view.get("public_ipv4_price") or 0), 4)
                 return {"instances": ids, "region": region, "az": az, "price_per_hour": price,
                         "security_group": group, "key": self.key_name,
                         "key_file": str(keys.key_file(self.key_name))}
