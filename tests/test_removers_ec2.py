@@ -333,3 +333,43 @@ def test_each_row_says_how_it_is_removed_what_goes_first_and_what_it_costs():
         assert row.removal and row.cost and "$" not in row.cost, t  # words, no prices
         assert set(row.first) <= set(BY_TYPE), (t, row.first)
         assert removers.get(t).type == t
+
+
+def test_an_address_of_a_protected_instance_is_not_taken_from_it(sandbox, run_tool, state_dir):
+    # issue 19 (3): releasing an associated address disassociates it first (EC2 API Reference, ReleaseAddress):
+    # the instance loses its public address. The disassociation touches that instance, with the instance's own
+    # tags: an env=prod instance blocks it (exit 4, nothing sent, the address stays associated)
+    ec2 = sandbox.client("ec2", REGION)
+    iid = instance(ec2, tags={"env": "prod"})
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    assoc = ec2.associate_address(AllocationId=alloc, InstanceId=iid)["AssociationId"]
+    msg = refused(sandbox, run_tool, "ec2:elastic-ip", alloc)
+    assert f"instance {iid}" in msg and "protected" in msg
+    addr = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]
+    assert (addr.get("InstanceId"), addr.get("AssociationId")) == (iid, assoc)
+    assert not [s for s in audit_lines(state_dir) if alloc in s["resources"]]
+    ec2.disassociate_address(AssociationId=assoc)
+    ec2.release_address(AllocationId=alloc)
+    ec2.terminate_instances(InstanceIds=[iid])
+
+
+def test_a_route_table_serving_a_protected_subnet_keeps_it(sandbox, run_tool, state_dir):
+    # issue 19 (4): DeleteRouteTable needs the subnets disassociated first (EC2 API Reference), which moves each
+    # subnet to its VPC's main route table: the disassociation touches the subnet, with the subnet's own tags
+    ec2 = sandbox.client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.72.0.0/16")["Vpc"]["VpcId"]
+    free, kept = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.72.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    ec2.create_tags(Resources=[kept], Tags=[{"Key": "awswiz:protected", "Value": "true"}])
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    assocs = {s: ec2.associate_route_table(RouteTableId=rt, SubnetId=s)["AssociationId"] for s in (free, kept)}
+    msg = refused(sandbox, run_tool, "vpc:route-table", rt)
+    assert f"subnet {kept}" in msg and "protected" in msg
+    now = ec2.describe_route_tables(RouteTableIds=[rt])["RouteTables"][0]["Associations"]
+    assert {a["SubnetId"]: a["RouteTableAssociationId"] for a in now} == assocs  # both still served by it
+    assert not [s for s in audit_lines(state_dir) if rt in s["resources"] or set(assocs.values()) & set(s["resources"])]
+    for a in assocs.values():
+        ec2.disassociate_route_table(AssociationId=a)
+    ec2.delete_route_table(RouteTableId=rt)
+    for s in (free, kept):
+        ec2.delete_subnet(SubnetId=s)
+    ec2.delete_vpc(VpcId=vpc)

@@ -8,7 +8,8 @@ plan shows it (Action.blocked, an error, or an extra step) instead of failing ha
   another one ("Terminate a Spot Instance"), so terminate cancels the request or the fleet first;
 - stop protection (disableApiStop), termination protection (disableApiTermination) and instance-store root
   devices (EC2 API Reference, "StopInstances": stopping one returns an error);
-- protection is inherited: a protected volume deleted with the instance blocks its termination.
+- what a termination deletes with the instance (DeleteOnTermination volumes and interfaces) is what it touches
+  (deleted_with, for Action.touches): the guard blocks it when one of them is protected.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import shlex
 
 from . import hints
 from .aws import paginate
-from .guard import protection
 from .resources import tag_map
 
 FLEET_TAGS = ("aws:ec2spot:fleet-request-id", "aws:ec2:fleet-id")
@@ -96,19 +96,23 @@ def attached_parts(ec2, ids: list[str]) -> dict[str, dict]:
             **{n["NetworkInterfaceId"]: tag_map(n.get("TagSet")) for n in enis}}
 
 
-def terminate_blocker(ctx, ec2, inst: dict, region: str, parts: dict[str, dict]) -> str | None:
-    """Why the instance must not be terminated: termination protection, or a protected volume or interface
-    that AWS would delete with it (DeleteOnTermination)."""
+def terminate_blocker(ctx, ec2, inst: dict, region: str) -> str | None:
+    """Why AWS would refuse TerminateInstances: termination protection (disableApiTermination)."""
     iid = inst["InstanceId"]
     if _attribute(ec2, iid, "disableApiTermination"):
         return ("termination protection is on (disableApiTermination); lift it with: "
                 + aws_cli(ctx, "modify-instance-attribute", "--instance-id", iid, "--no-disable-api-termination",
                           region=region))
-    doomed = [(f"volume {m['Ebs']['VolumeId']} ({m.get('DeviceName')})", m["Ebs"]["VolumeId"])
-              for m in inst.get("BlockDeviceMappings", []) if (m.get("Ebs") or {}).get("DeleteOnTermination")]
-    doomed += [(f"network interface {n['NetworkInterfaceId']}", n["NetworkInterfaceId"])
-               for n in inst.get("NetworkInterfaces", []) if (n.get("Attachment") or {}).get("DeleteOnTermination")]
-    for what, part in doomed:
-        if why := protection(parts.get(part, {})):
-            return f"{what} would be deleted with the instance and is {why}"
     return None
+
+
+def deleted_with(inst: dict, parts: dict[str, dict]) -> dict[str, dict]:
+    """Action.touches of a termination: the volumes and interfaces AWS deletes with the instance
+    (DeleteOnTermination), each with its own tags (parts: attached_parts)."""
+    out = {f"volume {m['Ebs']['VolumeId']} ({m.get('DeviceName')}, deleted with the instance)":
+           parts.get(m["Ebs"]["VolumeId"], {})
+           for m in inst.get("BlockDeviceMappings", []) if (m.get("Ebs") or {}).get("DeleteOnTermination")}
+    out |= {f"network interface {n['NetworkInterfaceId']} (deleted with the instance)":
+            parts.get(n["NetworkInterfaceId"], {})
+            for n in inst.get("NetworkInterfaces", []) if (n.get("Attachment") or {}).get("DeleteOnTermination")}
+    return out

@@ -134,9 +134,10 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
 
 
 def _snapshot_delete(s: dict, region: str, iid: str, **extra) -> guard.Action:
-    """The delete of one of AMI iid's snapshots, as a step of that AMI."""
+    """The delete of one of AMI iid's snapshots, as a step of that AMI, with the snapshot's own tags."""
+    tags = tag_map(s.get("Tags"))
     return guard.Action(op="delete", type="ec2:snapshot", id=s["SnapshotId"], region=region, target=iid,
-                        name=tag_map(s.get("Tags")).get("Name"), state={"size_gib": s.get("VolumeSize")},
+                        name=tags.get("Name"), tags=tags, state={"size_gib": s.get("VolumeSize")},
                         detail={"size_gib": s.get("VolumeSize"), "image": iid}, **extra)
 
 
@@ -153,7 +154,7 @@ def _finish(ec2, region: str, gone: list[str], planned: set[str], used: dict[str
             sid = s["SnapshotId"]
             blocked = f"used again by AMI {', '.join(used[sid])}; AWS refuses (InvalidSnapshot.InUse)" \
                 if sid in used else None
-            plan.actions.append(_snapshot_delete(s, region, iid, tags=tag_map(s.get("Tags")), blocked=blocked))
+            plan.actions.append(_snapshot_delete(s, region, iid, blocked=blocked))
         plan.skipped.append({"id": iid, "type": "ec2:image", "region": region, "name": None, "reason":
                              "already deregistered (a run stopped half-way); "
                              + (f"its {len(snaps)} marked snapshot(s) are deleted now" if snaps else "nothing left")})
