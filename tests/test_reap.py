@@ -122,6 +122,36 @@ def test_policy_without_expiry_does_nothing(sandbox, run_tool, state_dir, tmp_pa
     assert not [s for s in audit_lines(state_dir) if set(s["resources"]) & set(ids)]
 
 
+def attach(ec2, iid: str, **tags: str) -> str:
+    """A 1 GiB volume attached to the instance (DeleteOnTermination false: it outlives the instance)."""
+    az = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["Placement"]["AvailabilityZone"]
+    spec = [{"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}] if tags else []
+    vol = ec2.create_volume(Size=1, AvailabilityZone=az, TagSpecifications=spec)["VolumeId"]
+    ec2.attach_volume(VolumeId=vol, InstanceId=iid, Device="/dev/sdf")
+    return vol
+
+
+def test_policy_removes_no_part_that_is_not_itself_managed_and_expired(sandbox, run_tool, state_dir, tmp_path):
+    # issue 19 (2): an unattended policy run deleted an env=prod volume, not managed, attached to an expired
+    # launched box. A policy covers each action on its own resource: the box goes (it is managed and expired);
+    # a volume someone attached, and a volume of the launch that is not itself expired, stay
+    ec2 = sandbox.client("ec2", REGION)
+    lids = name("lid"), name("lid")
+    box, other = (launched(ec2, **{"awswiz:launch-id": lid}) for lid in lids)
+    prod = attach(ec2, box, env="prod")
+    kept = attach(ec2, other, **{"awswiz:managed": "true", "awswiz:launch-id": lids[1], "awswiz:expires-at": future()})
+    r = run_tool("reap", "--policy", str(write_policy(tmp_path, POLICY)), "--no-schedules")
+    assert r.code == 0, r.stdout + r.stderr
+    assert {x["id"] for x in r.json["data"]["results"]} == {box, other}, r.json["data"]
+    assert {state(ec2, box), state(ec2, other)} <= {"shutting-down", "terminated"}
+    said = {x["id"]: x["reason"] for x in r.json["data"]["skipped"]}
+    assert "not itself managed and expired" in said[kept] and "not expired" in said[kept], said
+    for vol in (prod, kept):
+        assert ec2.describe_volumes(VolumeIds=[vol])["Volumes"][0]["VolumeId"] == vol
+        assert not [s for s in audit_lines(state_dir) if vol in s["resources"]]
+        ec2.delete_volume(VolumeId=vol)
+
+
 BAD_POLICIES = {
     "malformed": (POLICY + "max = [", 0o600, "not valid TOML"),
     "too-broad": (POLICY + "unexpired = true\n", 0o600, "only expired, managed, unprotected"),
@@ -261,19 +291,26 @@ def test_policy_outside_names_every_action_it_does_not_cover(tmp_path):
 
     plan = guard.Plan(actions=[
         act("terminate", "i-ok", managed),
-        act("delete-launch-group", "sg-ok", {}, "ec2:security-group", target="i-ok"),
+        act("delete-launch-group", "sg-untagged", {}, "ec2:security-group", target="i-ok"),
         act("terminate", "i-young", {**managed, "awswiz:expires-at": future()}),
         act("terminate", "i-prod", {**managed, "Env": " prod"}),
         act("terminate", "i-elsewhere", managed, region=OTHER),
         act("empty-and-delete", "bucket-x", managed, "s3:bucket"),
         act("delete-launch-group", "sg-orphan", {}, "ec2:security-group", target="i-young"),
         act("stop", "i-sched", {"awswiz:schedule": "stop=00:00;start=23:59;tz=UTC"}, detail={"schedule": "x"}),
+        # a part removed with a covered target must itself be managed and expired (issue 19, item 2)
+        act("delete-launch-volume", "vol-prod", {"env": "prod"}, "ec2:volume", target="i-ok"),
+        act("delete-launch-volume", "vol-young", {**managed, "awswiz:expires-at": future()}, "ec2:volume",
+            target="i-ok"),
+        act("delete-launch-volume", "vol-ok", managed, "ec2:volume", target="i-ok"),
+        act("cancel-spot-request", "sir-ok", {}, "ec2:spot-request", target="i-ok"),
     ])
     out = "\n".join(pol.outside(plan))
-    assert "i-ok" not in out and "sg-ok" not in out
+    assert "i-ok" not in out and "vol-ok" not in out and "sir-ok" not in out
     for rid, why in [("i-young", "not expired"), ("i-prod", "protected"), ("i-elsewhere", "not in regions"),
                      ("bucket-x", "not in types"), ("sg-orphan", "outside the policy"),
-                     ("i-sched", "schedules are not allowed")]:
+                     ("i-sched", "schedules are not allowed"), ("vol-prod", "not managed"),
+                     ("vol-young", "not expired"), ("sg-untagged", "not itself managed and expired")]:
         assert f" {rid}: " in out and why in out.split(f" {rid}: ")[1].split("\n")[0], (rid, out)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 
-from . import expiry, guard, hints, regional, removers, schedules, targets
+from . import expiry, guard, hints, launch_cleanup, regional, removers, schedules, targets
 from . import instance_rules as rules
 from .aws import paginate
 from .errors import BadInput
@@ -166,11 +166,31 @@ class Reaper:
                 main.detail = {**main.detail, "expires_at": self.expires[target]}
                 if isinstance(main.state, dict):
                     main.state = {**main.state, "expires_at": self.expires[target]}
+            if self.policy is not None and (acts := self._policy_parts(kind, target, main, acts, plan)) is None:
+                continue
             for a in acts:
                 self.owner[(a.op, a.id)] = rem.do
             plan.actions += acts
         plan.skipped += part.skipped
         plan.errors += part.errors
+
+    def _policy_parts(self, kind: str, target: str, main: guard.Action, acts: list[guard.Action],
+                      plan: guard.Plan) -> list[guard.Action] | None:
+        """Under a policy, each part removed with a target must itself be managed and expired (policy.part): a
+        launch's leftover part that is not stays behind (skipped, named); any other such step keeps the whole
+        target (None). The guard checks the same again (policy.outside) before anything runs."""
+        now, kept = _dt.datetime.now(_dt.UTC), []
+        for a in acts:
+            if a.id == target or not (why := self.policy.part(a, now)):
+                kept.append(a)
+            elif a.op in launch_cleanup.OPS:
+                plan.skipped.append(skip(a.type, a.id, a.region, a.name, f"left behind by the policy run: {why}"))
+            else:
+                how = hints.command(self.ctx, "terminate", "--type", kind, "--id", target, region=main.region)
+                plan.skipped.append(skip(kind, target, main.region, main.name,
+                                         f"outside the policy: {a.op} {a.id}: {why}; plan it by hand: {how}"))
+                return None
+        return kept
 
     def _plan_region(self, region: str | None, kinds: dict[str, list]) -> guard.Plan:
         plan = guard.Plan(actions=[])
