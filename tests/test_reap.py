@@ -152,6 +152,41 @@ def test_policy_removes_no_part_that_is_not_itself_managed_and_expired(sandbox, 
         ec2.delete_volume(VolumeId=vol)
 
 
+def snapshots_of(ec2, ami: str) -> list[str]:
+    return [m["Ebs"]["SnapshotId"] for m in ec2.describe_images(ImageIds=[ami])["Images"][0]["BlockDeviceMappings"]
+            if (m.get("Ebs") or {}).get("SnapshotId")]
+
+
+def test_a_teardown_marker_never_removes_a_live_or_foreign_ami(sandbox, run_tool, state_dir):
+    # issue 19: anyone who may tag a snapshot could write awswiz:teardown-of=AMI and make reap deregister a live,
+    # unmanaged, unexpired AMI. A marker is trusted only on a snapshot the tools manage (removers/ebs writes
+    # awswiz:managed=true with it), and only for an AMI that is no longer registered
+    ec2 = sandbox.client("ec2", REGION)
+    src = instance(ec2)
+    foreign, live = (ec2.create_image(InstanceId=src, Name=name("t-ami"))["ImageId"] for _ in range(2))
+    snaps = {ami: snapshots_of(ec2, ami) for ami in (foreign, live)}
+    ec2.create_tags(Resources=snaps[foreign], Tags=[{"Key": "awswiz:teardown-of", "Value": foreign}])
+    ec2.create_tags(Resources=snaps[live], Tags=[{"Key": "awswiz:teardown-of", "Value": live},
+                                                 {"Key": "awswiz:managed", "Value": "true"}])
+    plan = run_tool("reap", "--region", REGION, "--no-schedules")
+    assert plan.code == 0, plan.stdout + plan.stderr
+    mine = {foreign, live, *snaps[foreign], *snaps[live]}
+    assert not [a for a in plan.json["data"]["plan"] if a["id"] in mine or a.get("target") in mine]
+    said = {x["id"]: x["reason"] for x in plan.json["data"]["skipped"]}
+    assert "not trusted" in said[snaps[foreign][0]] and "still registered" in said[live], said
+    if plan.json["data"]["confirm"]:  # the rest of the region's plan runs; the AMIs are not part of it
+        r = run_tool("reap", "--region", REGION, "--no-schedules", "--confirm", plan.json["data"]["confirm"])
+        assert r.code == 0, r.stdout + r.stderr
+    assert {i["ImageId"] for i in ec2.describe_images(ImageIds=[foreign, live])["Images"]} == {foreign, live}
+    assert len(ec2.describe_snapshots(SnapshotIds=[*snaps[foreign], *snaps[live]])["Snapshots"]) == 2
+    assert not [s for s in audit_lines(state_dir) if set(s["resources"]) & mine]
+    for ami in (foreign, live):
+        ec2.deregister_image(ImageId=ami)
+    for sid in (*snaps[foreign], *snaps[live]):
+        ec2.delete_snapshot(SnapshotId=sid)
+    ec2.terminate_instances(InstanceIds=[src])
+
+
 BAD_POLICIES = {
     "malformed": (POLICY + "max = [", 0o600, "not valid TOML"),
     "too-broad": (POLICY + "unexpired = true\n", 0o600, "only expired, managed, unprotected"),

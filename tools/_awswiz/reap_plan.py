@@ -22,6 +22,7 @@ from . import expiry, guard, hints, launch_cleanup, regional, removers, schedule
 from . import instance_rules as rules
 from .aws import paginate
 from .errors import BadInput
+from .removers import ebs
 from .resources import BY_TYPE, tag_map
 from .vpc_teardown import TEARDOWN_TAG
 
@@ -85,17 +86,26 @@ class Reaper:
         chosen: dict[str | None, dict[str, list]] = {}
         seen: set[tuple[str, str]] = set()
         self.expires: dict[str, str] = {}
+        self.resumed: set[str] = set()
         for region in self.regions:
-            for item in (found.get(region) or ([], []))[0]:
+            # what is listed by its own tags first: an AMI listed itself is judged by its own tags, not by a marker
+            items = (found.get(region) or ([], []))[0]
+            for item in sorted(items, key=lambda i: TEARDOWN_TAG in tag_map(i.get("Tags"))):
                 tags = tag_map(item.get("Tags"))
                 kind, rid, arn_region = expiry.from_arn(item["ResourceARN"], BY_TYPE)
                 where = arn_region or region
-                resumed = kind == "ec2:snapshot" and str(tags.get(TEARDOWN_TAG, "")).startswith("ami-")
+                marker = kind == "ec2:snapshot" and TEARDOWN_TAG in tags
+                resumed = bool(marker and ebs.trusted_marker(tags))
                 if resumed:  # the snapshot of an AMI a confirmed run deregistered: finish that AMI's removal
                     kind, rid = "ec2:image", tags[TEARDOWN_TAG]
                 if (kind or item["ResourceARN"], rid) in seen:
                     continue
                 seen.add((kind or item["ResourceARN"], rid))
+                if marker and not resumed:
+                    plan.skipped.append(skip(kind, rid, where, tags.get("Name"), f"{TEARDOWN_TAG}="
+                                             f"{tags[TEARDOWN_TAG]!r} on a snapshot AwsWiz does not manage "
+                                             f"(no {expiry.MANAGED_KEY}=true): the marker is not trusted"))
+                    continue
                 if resumed and self.policy is not None:  # a policy covers expired managed resources only
                     plan.skipped.append(skip(kind, rid, where, None, "deregistered by a run that stopped half-way;"
                                              " its marked snapshots are left: finish with " + hints.command(
@@ -110,7 +120,9 @@ class Reaper:
                 if reason:
                     plan.skipped.append(skip(kind, rid, where, tags.get("Name"), reason))
                     continue
-                if not resumed:
+                if resumed:
+                    self.resumed.add(rid)
+                else:
                     self.expires[rid] = tags[expiry.EXPIRES_KEY]
                 key = None if removers.registry()[kind].scope == "global" else where
                 chosen.setdefault(key, {}).setdefault(kind, []).append(rid)
@@ -136,6 +148,12 @@ class Reaper:
         if rem.find is not None and region is not None:  # GetResources also lists "previously tagged" ones
             there = rem.find(self.ctx, region, ids)
             ids = [i for i in ids if i in there]
+        if kind == "ec2:image" and (marked := [i for i in ids if i in self.resumed]):
+            live = ebs.registered(self.ctx, region, marked)  # a marker finishes a deregistered AMI's removal only
+            plan.skipped += [skip(kind, i, region, None, f"still registered, though a snapshot is marked "
+                                  f"{TEARDOWN_TAG}={i}: a marker never removes a live AMI")
+                             for i in marked if i in live]
+            ids = [i for i in ids if i not in live]
         try:
             part = rem.plan(self.ctx, region, ids, {}) if ids and rem.scope != "global" else None
         except BadInput:

@@ -8,14 +8,17 @@
 - image: deregister the AMI, then delete its EBS snapshots, unless another AMI still uses one or it is
   protected (kept, and said so): deregistering alone leaves the snapshots billed (Amazon EC2 User Guide:
   Deregister an Amazon EC2 AMI). A deregistered AMI no longer names its snapshots, so the snapshots it goes with
-  are tagged awswiz:teardown-of=AMI_ID just before DeregisterImage: a run killed in between is finished by
-  planning the same AMI id again (its marked snapshots are deleted, the AMI is said to be gone already).
+  are tagged awswiz:teardown-of=AMI_ID and awswiz:managed=true just before DeregisterImage: a run killed in
+  between is finished by planning the same AMI id again (its marked snapshots are deleted, the AMI is said to be
+  gone already). A marker is trusted only on a snapshot the tools manage (awswiz:managed=true), and only for an
+  AMI that is no longer registered: anyone may tag a snapshot.
 """
 
 from __future__ import annotations
 
 from .. import guard
 from ..aws import paginate
+from ..expiry import MANAGED_KEY
 from ..instance_rules import aws_cli
 from ..resources import tag_map
 from ..vpc_teardown import TEARDOWN_TAG
@@ -83,9 +86,23 @@ def plan_snapshots(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
 
 # --- images (AMIs) ------------------------------------------------------------------------------------------
 
+def trusted_marker(tags: dict) -> str | None:
+    """The AMI id a snapshot's awswiz:teardown-of marker names, when the marker is trusted: on a snapshot the tools
+    manage (awswiz:managed=true, written with the marker), never on anyone's snapshot."""
+    ami = str(tags.get(TEARDOWN_TAG, ""))
+    return ami if ami.startswith("ami-") and tags.get(MANAGED_KEY) == "true" else None
+
+
 def _marked(ec2, ids: list[str]) -> list[dict]:
-    """Snapshots tagged awswiz:teardown-of=one of ids: those of an AMI deregistered by a run that stopped."""
-    return lookup(ec2, "describe_snapshots", "Snapshots", f"tag:{TEARDOWN_TAG}", ids, OwnerIds=["self"])
+    """Snapshots marked (trusted_marker) awswiz:teardown-of=one of ids: an AMI deregistered by a run that stopped."""
+    return [s for s in lookup(ec2, "describe_snapshots", "Snapshots", f"tag:{TEARDOWN_TAG}", ids, OwnerIds=["self"])
+            if trusted_marker(tag_map(s.get("Tags")))]
+
+
+def registered(ctx, region: str, ids: list[str]) -> set[str]:
+    """The AMIs among ids the account still has registered in the region."""
+    ec2 = ctx.aws.client("ec2", region)
+    return {i["ImageId"] for i in lookup(ec2, "describe_images", "Images", "image-id", ids, Owners=["self"])}
 
 
 def find_images(ctx, region: str, ids: list[str]) -> set[str]:
@@ -166,7 +183,8 @@ def do(ctx, action: guard.Action) -> dict:
         ec2.delete_volume(VolumeId=action.id)
     elif action.type == "ec2:image":
         if snaps := action.detail.get("deletes_snapshots"):  # a re-plan finds them by this mark
-            ec2.create_tags(Resources=snaps, Tags=[{"Key": TEARDOWN_TAG, "Value": action.id}])
+            ec2.create_tags(Resources=snaps, Tags=[{"Key": TEARDOWN_TAG, "Value": action.id},
+                                                   {"Key": MANAGED_KEY, "Value": "true"}])
         ec2.deregister_image(ImageId=action.id)
     else:
         ec2.delete_snapshot(SnapshotId=action.id)
