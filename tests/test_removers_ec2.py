@@ -373,3 +373,23 @@ def test_a_route_table_serving_a_protected_subnet_keeps_it(sandbox, run_tool, st
     for s in (free, kept):
         ec2.delete_subnet(SubnetId=s)
     ec2.delete_vpc(VpcId=vpc)
+
+
+def test_a_refusal_never_names_a_protected_key_pair_again_though_given_by_name(sandbox, run_tool):
+    # issue 19: a refusal's `next` left out the protected resource by id only; a key pair named by its name was
+    # named again. The `next` plans the rest; when nothing is left there is no `next`
+    ec2 = sandbox.client("ec2", REGION)
+    kept, free = name("test-key-prod"), name("test-key")
+    ec2.create_key_pair(KeyName=kept, TagSpecifications=[{"ResourceType": "key-pair", "Tags": [
+        {"Key": "stage", "Value": "prod"}]}])
+    ec2.create_key_pair(KeyName=free)
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "ec2:key-pair", "--id", f"{kept},{free}", "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    assert r.json["next"] == [f"uv run tools/terminate.py --type ec2:key-pair --id {free} --region {REGION}"]
+    alone = run_tool("terminate", "--type", "ec2:key-pair", "--id", kept, "--region", REGION)
+    assert alone.code == 4 and alone.json["next"] == []
+    assert mutating_calls(sandbox, mark) == []
+    assert {kept, free} <= {k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]}
+    for k in (kept, free):
+        ec2.delete_key_pair(KeyName=k)

@@ -154,3 +154,18 @@ def test_set_by_tag_skips_protected_and_already_scheduled(sandbox, run_tool, sta
     assert r.code == 0, r.stdout + r.stderr
     assert tags_of(ec2, plain)[KEY] == "stop=19:00;start=07:00;tz=Europe/Paris" and KEY not in tags_of(ec2, prod)
     ec2.terminate_instances(InstanceIds=[plain, prod, done])
+
+
+@pytest.mark.parametrize("args", [
+    ("schedule", "list", "--region", REGION),
+    ("schedule", "set", "--id", "i-0123456789abcdef0", "--stop", "20:00", "--start", "08:00", "--region", REGION),
+    ("terminate", "--type", "ec2", "--id", "i-0123456789abcdef0", "--region", REGION),
+    ("reap", "--region", REGION, "--no-schedules"),
+])
+def test_every_run_that_asked_aws_names_the_account(sandbox, run_tool, args):
+    # issue 19: several tools printed "account": null after making calls (DESIGN.md: the envelope's account)
+    mark = sandbox.mark()
+    r = run_tool(*args)
+    assert r.code in (0, 2), r.stdout + r.stderr
+    assert [c for c in sandbox.calls(mark) if c["service"] != "sts"]  # it asked AWS
+    assert r.json["account"] == "123456789012", r.stdout
