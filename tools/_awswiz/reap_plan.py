@@ -129,8 +129,7 @@ class Reaper:
         return chosen
 
     def _refusal(self, kind: str | None, arn: str, tags: dict) -> str | None:
-        if why := guard.protection(tags):
-            return why
+        """Why an expired resource cannot be planned (protection is the guard's: it skips a protected target)."""
         if kind is None:
             return f"expired, but AwsWiz's resource table has no type for {arn}: remove it by hand"
         rem = removers.registry().get(kind)
@@ -234,10 +233,7 @@ class Reaper:
                 "start" if (want, state) == ("running", "stopped") else None
             if op is None:
                 continue
-            if why := guard.protection(tags):
-                plan.skipped.append(skip("ec2:instance", iid, region, tags.get("Name"), why))
-                continue
-            blocked = None
+            blocked = None  # a protected instance: the guard skips it (the action carries its tags)
             if op == "stop":
                 if inst.get("InstanceLifecycle") == "spot" and \
                         (refusal := rules.spot_stop_refusal(inst, requests.get(iid))):
