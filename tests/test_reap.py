@@ -187,6 +187,23 @@ def test_a_teardown_marker_never_removes_a_live_or_foreign_ami(sandbox, run_tool
     ec2.terminate_instances(InstanceIds=[src])
 
 
+def test_expiry_at_the_ends_of_the_calendar_does_not_crash_reap(sandbox, run_tool, state_dir):
+    # issue 18 (9): an expiry tag in year 9999 or 0001 (valid ISO 8601, the ends of Python's datetime range) must
+    # not crash reap: 0001 has long passed (reaped), 9999 has not (skipped, not expired)
+    ec2 = sandbox.client("ec2", REGION)
+    old, far = launched(ec2, expires="0001-01-01T00:00:00Z"), launched(ec2, expires="9999-12-31T00:00:00Z")
+    plan = run_tool("reap", "--region", REGION, "--no-schedules")
+    assert plan.code == 0, plan.stdout + plan.stderr
+    data = plan.json["data"]
+    assert [(a["action"], a["id"]) for a in data["plan"] if a["id"] in (old, far)] == [("terminate", old)]
+    assert "not expired" in {s["id"]: s["reason"] for s in data["skipped"]}[far]
+    r = run_tool("reap", "--region", REGION, "--no-schedules", "--confirm", data["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert state(ec2, old) in ("shutting-down", "terminated") and state(ec2, far) == "running"
+    assert [d["resources"] for d in deletes(state_dir) if set(d["resources"]) & {old, far}] == [[old]]
+    ec2.terminate_instances(InstanceIds=[far])
+
+
 BAD_POLICIES = {
     "malformed": (POLICY + "max = [", 0o600, "not valid TOML"),
     "too-broad": (POLICY + "unexpired = true\n", 0o600, "only expired, managed, unprotected"),
