@@ -393,3 +393,31 @@ def test_a_refusal_never_names_a_protected_key_pair_again_though_given_by_name(s
     assert {kept, free} <= {k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]}
     for k in (kept, free):
         ec2.delete_key_pair(KeyName=k)
+
+
+def test_an_ami_with_deregistration_protection_is_blocked_naming_the_command_that_lifts_it(sandbox, run_tool,
+                                                                                             state_dir):
+    # issue 18 (9): EC2 API Reference, EnableImageDeregistrationProtection: "When deregistration protection is
+    # enabled, the AMI can't be deregistered"; DescribeImages reports it (botocore Image.DeregistrationProtection).
+    # moto lacks it: the sandbox answers it (sandbox/ami_rules.py) and refuses DeregisterImage as AWS does
+    ec2 = sandbox.client("ec2", REGION)
+    iid = instance(ec2)
+    ami = ec2.create_image(InstanceId=iid, Name=name("test-ami-kept"))["ImageId"]
+    snaps = [m["Ebs"]["SnapshotId"] for m in ec2.describe_images(ImageIds=[ami])["Images"][0]["BlockDeviceMappings"]]
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["DeregistrationProtection"] == "disabled"
+    ec2.enable_image_deregistration_protection(ImageId=ami)
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["DeregistrationProtection"] == "enabled"
+    aws_refuses("OperationNotPermitted", ec2.deregister_image, ImageId=ami)
+    msg = refused(sandbox, run_tool, "ec2:image", ami)
+    assert f"aws ec2 disable-image-deregistration-protection --image-id {ami} --region {REGION}" in msg, msg
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["State"] == "available"
+    assert len(ec2.describe_snapshots(SnapshotIds=snaps)["Snapshots"]) == len(snaps)
+    assert not [s for s in audit_lines(state_dir) if ami in s["resources"] or set(snaps) & set(s["resources"])]
+    # with the 24-hour cooldown, disabling leaves it protected until the cooldown ends (DisableImageDeregistration-
+    # Protection): still blocked in the plan, still refused by AWS
+    ec2.enable_image_deregistration_protection(ImageId=ami, WithCooldown=True)
+    ec2.disable_image_deregistration_protection(ImageId=ami)
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["DeregistrationProtection"].startswith("disabled after ")
+    assert "cooldown" in refused(sandbox, run_tool, "ec2:image", ami)
+    aws_refuses("OperationNotPermitted", ec2.deregister_image, ImageId=ami)
+    ec2.terminate_instances(InstanceIds=[iid])

@@ -5,7 +5,8 @@
   unmounted): detaching a mounted volume under a running program loses writes, so it is never planned.
 - snapshot: one that a registered AMI uses cannot be deleted (EC2 API Reference: DeleteSnapshot,
   InvalidSnapshot.InUse): blocked, naming the AMI and the command that removes the AMI with its snapshots.
-- image: deregister the AMI, then delete its EBS snapshots, unless another AMI still uses one or it is
+- image: deregister the AMI (one with deregistration protection is blocked, naming the command that lifts it),
+  then delete its EBS snapshots, unless another AMI still uses one or it is
   protected (kept, and said so): deregistering alone leaves the snapshots billed (Amazon EC2 User Guide:
   Deregister an Amazon EC2 AMI). A deregistered AMI no longer names its snapshots, so the snapshots it goes with
   are tagged awswiz:teardown-of=AMI_ID and awswiz:managed=true just before DeregisterImage: a run killed in
@@ -131,6 +132,7 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     for img in going:
         iid, tags = img["ImageId"], tag_map(img.get("Tags"))
         mine = _snapshots_of(img)
+        blocked = _protection_blocker(ctx, img, region)
         kept = {sid: f"also used by AMI {', '.join(others[sid])}" for sid in mine if sid in others}
         kept |= {sid: "not owned by this account" for sid in mine if sid not in snaps and sid not in kept}
         kept |= {sid: why for sid in mine
@@ -141,13 +143,29 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             detail={"created": img.get("CreationDate"), "root_device_type": img.get("RootDeviceType"),
                     "deletes_snapshots": [s for s in mine if s not in kept],
                     **({"keeps_snapshots": kept} if kept else {}),
-                    "note": "instances launched from it keep running"}))
+                    "note": "instances launched from it keep running"}, blocked=blocked))
         deletes += [_snapshot_delete(snaps[sid], region, iid)
                     for sid in dict.fromkeys(mine) if sid not in kept and owner[sid] == iid]
     plan = settle(actions + deletes)
     if gone := [i for i in dict.fromkeys(ids) if i not in {img["ImageId"] for img in going}]:
         _finish(ec2, region, gone, {a.id for a in deletes}, others, plan)
     return plan
+
+
+def _protection_blocker(ctx, img: dict, region: str) -> str | None:
+    """Deregistration protection (DescribeImages Image.DeregistrationProtection: disabled, enabled,
+    enabled-with-cooldown, or "disabled after TIME" while a 24-hour cooldown runs): AWS refuses DeregisterImage
+    until it is disabled (EC2 API Reference: EnableImageDeregistrationProtection,
+    DisableImageDeregistrationProtection)."""
+    value = str(img.get("DeregistrationProtection") or "disabled")
+    if value == "disabled":
+        return None
+    if value.startswith("disabled after"):
+        return (f"deregistration protection was disabled with a cooldown ({value}): AWS refuses DeregisterImage "
+                "until then; plan again after it")
+    lift = aws_cli(ctx, "disable-image-deregistration-protection", "--image-id", img["ImageId"], region=region)
+    cooldown = "; with its cooldown AWS allows deregistering 24 hours after that" if "cooldown" in value else ""
+    return f"deregistration protection is {value}: AWS refuses DeregisterImage; lift it with: {lift}{cooldown}"
 
 
 def _snapshot_delete(s: dict, region: str, iid: str, **extra) -> guard.Action:

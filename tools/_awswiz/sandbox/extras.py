@@ -15,3 +15,4 @@ from . import list_prices_api  # noqa: F401,E402 - issue 11: Pricing API for sto
 from . import service_rules  # noqa: F401,E402 - issue 11: ELB/ECS/EKS/IAM/RDS deletion rules
 from . import tagging_rules  # noqa: F401,E402 - issue 11 (reap): GetResources lists a bucket in its own region only
 from . import mfa_tags  # noqa: F401,E402 - issue 11 (resume): tags on virtual MFA devices (TagMFADevice, ListMFADeviceTags)
+from . import ami_rules  # noqa: F401,E402 - issue 18 (9): AMI deregistration protection
