@@ -4,6 +4,7 @@ plan shows it (Action.blocked, an error, or an extra step) instead of failing ha
 - spot: AWS stops a spot instance only if its request is persistent and not cancelled and the instance is not
   part of a fleet, launch group or Availability Zone group (EC2 User Guide, "Stop a Spot Instance"); the
   interruption behaviour plays no part in a stop the user asks for;
+- spot: a spot instance EC2 stopped on an interruption is restarted by EC2 only, never by the user;
 - spot: terminating the instance of a persistent request (or of a fleet of type maintain) makes AWS launch
   another one ("Terminate a Spot Instance"), so terminate cancels the request or the fleet first;
 - stop protection (disableApiStop), termination protection (disableApiTermination) and instance-store root
@@ -49,6 +50,18 @@ def spot_requests(ec2, insts: list[dict]) -> dict[str, dict]:
     reqs = paginate(ec2, "describe_spot_instance_requests", "SpotInstanceRequests",
                     Filters=[{"Name": "instance-id", "Values": ids}])
     return {r["InstanceId"]: r for r in reqs if r.get("InstanceId")}
+
+
+# StateReason.Code of a spot instance EC2 stopped on an interruption (botocore ec2 StateReason.Message); "Only Amazon
+# EC2 can restart an interrupted stopped Spot Instance" (EC2 User Guide, "Behavior of Spot Instance interruptions")
+SPOT_INTERRUPTED = "Server.SpotInstanceShutdown"
+SPOT_START_RULE = ("only Amazon EC2 restarts a spot instance it stopped on an interruption, when capacity is back "
+                   "(EC2 User Guide, \"Behavior of Spot Instance interruptions\")")
+
+
+def spot_interrupted(inst: dict) -> bool:
+    """A spot instance EC2 stopped on an interruption (its StateReason code says so)."""
+    return inst.get("InstanceLifecycle") == "spot" and (inst.get("StateReason") or {}).get("Code") == SPOT_INTERRUPTED
 
 
 def spot_stop_refusal(inst: dict, req: dict | None) -> str | None:

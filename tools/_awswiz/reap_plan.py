@@ -233,6 +233,11 @@ class Reaper:
                 "start" if (want, state) == ("running", "stopped") else None
             if op is None:
                 continue
+            if op == "start" and rules.spot_interrupted(inst):
+                plan.skipped.append(skip("ec2:instance", iid, region, tags.get("Name"),
+                                         f"scheduled to start, but stopped by a spot interruption: "
+                                         f"{rules.SPOT_START_RULE}"))
+                continue
             blocked = None  # a protected instance: the guard skips it (the action carries its tags)
             if op == "stop":
                 if inst.get("InstanceLifecycle") == "spot" and \
