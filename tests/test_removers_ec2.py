@@ -421,3 +421,22 @@ def test_an_ami_with_deregistration_protection_is_blocked_naming_the_command_tha
     assert "cooldown" in refused(sandbox, run_tool, "ec2:image", ami)
     aws_refuses("OperationNotPermitted", ec2.deregister_image, ImageId=ami)
     ec2.terminate_instances(InstanceIds=[iid])
+
+
+def test_the_parts_of_a_protected_vpc_are_refused_naming_it(sandbox, run_tool, state_dir):
+    # DESIGN.md, Guard rules: what a protected resource contains is protected too. Each remover names the VPC in
+    # Action.touches with the VPC's own tags, and the guard refuses (the rule in the core, not in the remover)
+    ec2 = sandbox.client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.73.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": [
+        {"Key": "Env", "Value": " Prod"}]}])["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.73.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName=name("in-prod"), Description="x", VpcId=vpc)["GroupId"]
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    for type_, rid in (("vpc:subnet", sub), ("vpc:security-group", sg), ("vpc:route-table", rt)):
+        assert f"VPC {vpc} is protected" in refused(sandbox, run_tool, type_, rid), type_
+    assert ec2.describe_subnets(SubnetIds=[sub])["Subnets"] and ec2.describe_security_groups(GroupIds=[sg])
+    assert not [s for s in audit_lines(state_dir) if {sub, sg, rt} & set(s["resources"])]
+    ec2.delete_security_group(GroupId=sg)
+    ec2.delete_route_table(RouteTableId=rt)
+    ec2.delete_subnet(SubnetId=sub)
+    ec2.delete_vpc(VpcId=vpc)
