@@ -86,7 +86,7 @@ def test_protected_instance_protects_its_volumes(sandbox, run_tool):
     r = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION, "--snapshot")
     assert r.code == 4, r.stdout + r.stderr
     snap = next(a for a in r.json["data"]["plan"] if a["action"] == "snapshot")
-    assert snap["blocked"].startswith("protected")
+    assert snap["blocked"] == f"instance {iid} is protected: tag env=prod"  # the volume's own tags, the instance's
     assert mutating_calls(sandbox, mark) == [] and state(ec2, iid) == "running"
 
 

@@ -122,6 +122,88 @@ def test_policy_without_expiry_does_nothing(sandbox, run_tool, state_dir, tmp_pa
     assert not [s for s in audit_lines(state_dir) if set(s["resources"]) & set(ids)]
 
 
+def attach(ec2, iid: str, **tags: str) -> str:
+    """A 1 GiB volume attached to the instance (DeleteOnTermination false: it outlives the instance)."""
+    az = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["Placement"]["AvailabilityZone"]
+    spec = [{"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}] if tags else []
+    vol = ec2.create_volume(Size=1, AvailabilityZone=az, TagSpecifications=spec)["VolumeId"]
+    ec2.attach_volume(VolumeId=vol, InstanceId=iid, Device="/dev/sdf")
+    return vol
+
+
+def test_policy_removes_no_part_that_is_not_itself_managed_and_expired(sandbox, run_tool, state_dir, tmp_path):
+    # issue 19 (2): an unattended policy run deleted an env=prod volume, not managed, attached to an expired
+    # launched box. A policy covers each action on its own resource: the box goes (it is managed and expired);
+    # a volume someone attached, and a volume of the launch that is not itself expired, stay
+    ec2 = sandbox.client("ec2", REGION)
+    lids = name("lid"), name("lid")
+    box, other = (launched(ec2, **{"awswiz:launch-id": lid}) for lid in lids)
+    prod = attach(ec2, box, env="prod")
+    kept = attach(ec2, other, **{"awswiz:managed": "true", "awswiz:launch-id": lids[1], "awswiz:expires-at": future()})
+    r = run_tool("reap", "--policy", str(write_policy(tmp_path, POLICY)), "--no-schedules")
+    assert r.code == 0, r.stdout + r.stderr
+    assert {x["id"] for x in r.json["data"]["results"]} == {box, other}, r.json["data"]
+    assert {state(ec2, box), state(ec2, other)} <= {"shutting-down", "terminated"}
+    said = {x["id"]: x["reason"] for x in r.json["data"]["skipped"]}
+    assert "not itself managed and expired" in said[kept] and "not expired" in said[kept], said
+    for vol in (prod, kept):
+        assert ec2.describe_volumes(VolumeIds=[vol])["Volumes"][0]["VolumeId"] == vol
+        assert not [s for s in audit_lines(state_dir) if vol in s["resources"]]
+        ec2.delete_volume(VolumeId=vol)
+
+
+def snapshots_of(ec2, ami: str) -> list[str]:
+    return [m["Ebs"]["SnapshotId"] for m in ec2.describe_images(ImageIds=[ami])["Images"][0]["BlockDeviceMappings"]
+            if (m.get("Ebs") or {}).get("SnapshotId")]
+
+
+def test_a_teardown_marker_never_removes_a_live_or_foreign_ami(sandbox, run_tool, state_dir):
+    # issue 19: anyone who may tag a snapshot could write awswiz:teardown-of=AMI and make reap deregister a live,
+    # unmanaged, unexpired AMI. A marker is trusted only on a snapshot the tools manage (removers/ebs writes
+    # awswiz:managed=true with it), and only for an AMI that is no longer registered
+    ec2 = sandbox.client("ec2", REGION)
+    src = instance(ec2)
+    foreign, live = (ec2.create_image(InstanceId=src, Name=name("t-ami"))["ImageId"] for _ in range(2))
+    snaps = {ami: snapshots_of(ec2, ami) for ami in (foreign, live)}
+    ec2.create_tags(Resources=snaps[foreign], Tags=[{"Key": "awswiz:teardown-of", "Value": foreign}])
+    ec2.create_tags(Resources=snaps[live], Tags=[{"Key": "awswiz:teardown-of", "Value": live},
+                                                 {"Key": "awswiz:managed", "Value": "true"}])
+    plan = run_tool("reap", "--region", REGION, "--no-schedules")
+    assert plan.code == 0, plan.stdout + plan.stderr
+    mine = {foreign, live, *snaps[foreign], *snaps[live]}
+    assert not [a for a in plan.json["data"]["plan"] if a["id"] in mine or a.get("target") in mine]
+    said = {x["id"]: x["reason"] for x in plan.json["data"]["skipped"]}
+    assert "not trusted" in said[snaps[foreign][0]] and "still registered" in said[live], said
+    if plan.json["data"]["confirm"]:  # the rest of the region's plan runs; the AMIs are not part of it
+        r = run_tool("reap", "--region", REGION, "--no-schedules", "--confirm", plan.json["data"]["confirm"])
+        assert r.code == 0, r.stdout + r.stderr
+    assert {i["ImageId"] for i in ec2.describe_images(ImageIds=[foreign, live])["Images"]} == {foreign, live}
+    assert len(ec2.describe_snapshots(SnapshotIds=[*snaps[foreign], *snaps[live]])["Snapshots"]) == 2
+    assert not [s for s in audit_lines(state_dir) if set(s["resources"]) & mine]
+    for ami in (foreign, live):
+        ec2.deregister_image(ImageId=ami)
+    for sid in (*snaps[foreign], *snaps[live]):
+        ec2.delete_snapshot(SnapshotId=sid)
+    ec2.terminate_instances(InstanceIds=[src])
+
+
+def test_expiry_at_the_ends_of_the_calendar_does_not_crash_reap(sandbox, run_tool, state_dir):
+    # issue 18 (9): an expiry tag in year 9999 or 0001 (valid ISO 8601, the ends of Python's datetime range) must
+    # not crash reap: 0001 has long passed (reaped), 9999 has not (skipped, not expired)
+    ec2 = sandbox.client("ec2", REGION)
+    old, far = launched(ec2, expires="0001-01-01T00:00:00Z"), launched(ec2, expires="9999-12-31T00:00:00Z")
+    plan = run_tool("reap", "--region", REGION, "--no-schedules")
+    assert plan.code == 0, plan.stdout + plan.stderr
+    data = plan.json["data"]
+    assert [(a["action"], a["id"]) for a in data["plan"] if a["id"] in (old, far)] == [("terminate", old)]
+    assert "not expired" in {s["id"]: s["reason"] for s in data["skipped"]}[far]
+    r = run_tool("reap", "--region", REGION, "--no-schedules", "--confirm", data["confirm"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert state(ec2, old) in ("shutting-down", "terminated") and state(ec2, far) == "running"
+    assert [d["resources"] for d in deletes(state_dir) if set(d["resources"]) & {old, far}] == [[old]]
+    ec2.terminate_instances(InstanceIds=[far])
+
+
 BAD_POLICIES = {
     "malformed": (POLICY + "max = [", 0o600, "not valid TOML"),
     "too-broad": (POLICY + "unexpired = true\n", 0o600, "only expired, managed, unprotected"),
@@ -261,19 +343,26 @@ def test_policy_outside_names_every_action_it_does_not_cover(tmp_path):
 
     plan = guard.Plan(actions=[
         act("terminate", "i-ok", managed),
-        act("delete-launch-group", "sg-ok", {}, "ec2:security-group", target="i-ok"),
+        act("delete-launch-group", "sg-untagged", {}, "ec2:security-group", target="i-ok"),
         act("terminate", "i-young", {**managed, "awswiz:expires-at": future()}),
         act("terminate", "i-prod", {**managed, "Env": " prod"}),
         act("terminate", "i-elsewhere", managed, region=OTHER),
         act("empty-and-delete", "bucket-x", managed, "s3:bucket"),
         act("delete-launch-group", "sg-orphan", {}, "ec2:security-group", target="i-young"),
         act("stop", "i-sched", {"awswiz:schedule": "stop=00:00;start=23:59;tz=UTC"}, detail={"schedule": "x"}),
+        # a part removed with a covered target must itself be managed and expired (issue 19, item 2)
+        act("delete-launch-volume", "vol-prod", {"env": "prod"}, "ec2:volume", target="i-ok"),
+        act("delete-launch-volume", "vol-young", {**managed, "awswiz:expires-at": future()}, "ec2:volume",
+            target="i-ok"),
+        act("delete-launch-volume", "vol-ok", managed, "ec2:volume", target="i-ok"),
+        act("cancel-spot-request", "sir-ok", {}, "ec2:spot-request", target="i-ok"),
     ])
     out = "\n".join(pol.outside(plan))
-    assert "i-ok" not in out and "sg-ok" not in out
+    assert "i-ok" not in out and "vol-ok" not in out and "sir-ok" not in out
     for rid, why in [("i-young", "not expired"), ("i-prod", "protected"), ("i-elsewhere", "not in regions"),
                      ("bucket-x", "not in types"), ("sg-orphan", "outside the policy"),
-                     ("i-sched", "schedules are not allowed")]:
+                     ("i-sched", "schedules are not allowed"), ("vol-prod", "not managed"),
+                     ("vol-young", "not expired"), ("sg-untagged", "not itself managed and expired")]:
         assert f" {rid}: " in out and why in out.split(f" {rid}: ")[1].split("\n")[0], (rid, out)
 
 

@@ -297,8 +297,9 @@ def test_a_policy_reap_leaves_a_stopped_runs_ami_snapshots_to_a_human(sandbox, r
     the whole run: the snapshot's step was planned for an AMI the plan did not remove)."""
     ec2 = sandbox.client("ec2", REAP_REGION)
     vol = ec2.create_volume(AvailabilityZone=f"{REAP_REGION}a", Size=1)["VolumeId"]
-    snap = ec2.create_snapshot(VolumeId=vol, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [
-        {"Key": "awswiz:teardown-of", "Value": "ami-0123456789abcdef0"}]}])["SnapshotId"]
+    snap = ec2.create_snapshot(VolumeId=vol, TagSpecifications=[{"ResourceType": "snapshot", "Tags": [  # as ebs marks
+        {"Key": "awswiz:teardown-of", "Value": "ami-0123456789abcdef0"}, {"Key": "awswiz:managed", "Value": "true"}]}])[
+        "SnapshotId"]
     ec2.delete_volume(VolumeId=vol)
     iid = instance(ec2, tags=MANAGED)
     policy = tmp_path / "policy.toml"

@@ -333,3 +333,110 @@ def test_each_row_says_how_it_is_removed_what_goes_first_and_what_it_costs():
         assert row.removal and row.cost and "$" not in row.cost, t  # words, no prices
         assert set(row.first) <= set(BY_TYPE), (t, row.first)
         assert removers.get(t).type == t
+
+
+def test_an_address_of_a_protected_instance_is_not_taken_from_it(sandbox, run_tool, state_dir):
+    # issue 19 (3): releasing an associated address disassociates it first (EC2 API Reference, ReleaseAddress):
+    # the instance loses its public address. The disassociation touches that instance, with the instance's own
+    # tags: an env=prod instance blocks it (exit 4, nothing sent, the address stays associated)
+    ec2 = sandbox.client("ec2", REGION)
+    iid = instance(ec2, tags={"env": "prod"})
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    assoc = ec2.associate_address(AllocationId=alloc, InstanceId=iid)["AssociationId"]
+    msg = refused(sandbox, run_tool, "ec2:elastic-ip", alloc)
+    assert f"instance {iid}" in msg and "protected" in msg
+    addr = ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]
+    assert (addr.get("InstanceId"), addr.get("AssociationId")) == (iid, assoc)
+    assert not [s for s in audit_lines(state_dir) if alloc in s["resources"]]
+    ec2.disassociate_address(AssociationId=assoc)
+    ec2.release_address(AllocationId=alloc)
+    ec2.terminate_instances(InstanceIds=[iid])
+
+
+def test_a_route_table_serving_a_protected_subnet_keeps_it(sandbox, run_tool, state_dir):
+    # issue 19 (4): DeleteRouteTable needs the subnets disassociated first (EC2 API Reference), which moves each
+    # subnet to its VPC's main route table: the disassociation touches the subnet, with the subnet's own tags
+    ec2 = sandbox.client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.72.0.0/16")["Vpc"]["VpcId"]
+    free, kept = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.72.{i}.0/24")["Subnet"]["SubnetId"] for i in (1, 2)]
+    ec2.create_tags(Resources=[kept], Tags=[{"Key": "awswiz:protected", "Value": "true"}])
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    assocs = {s: ec2.associate_route_table(RouteTableId=rt, SubnetId=s)["AssociationId"] for s in (free, kept)}
+    msg = refused(sandbox, run_tool, "vpc:route-table", rt)
+    assert f"subnet {kept}" in msg and "protected" in msg
+    now = ec2.describe_route_tables(RouteTableIds=[rt])["RouteTables"][0]["Associations"]
+    assert {a["SubnetId"]: a["RouteTableAssociationId"] for a in now} == assocs  # both still served by it
+    assert not [s for s in audit_lines(state_dir) if rt in s["resources"] or set(assocs.values()) & set(s["resources"])]
+    for a in assocs.values():
+        ec2.disassociate_route_table(AssociationId=a)
+    ec2.delete_route_table(RouteTableId=rt)
+    for s in (free, kept):
+        ec2.delete_subnet(SubnetId=s)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+def test_a_refusal_never_names_a_protected_key_pair_again_though_given_by_name(sandbox, run_tool):
+    # issue 19: a refusal's `next` left out the protected resource by id only; a key pair named by its name was
+    # named again. The `next` plans the rest; when nothing is left there is no `next`
+    ec2 = sandbox.client("ec2", REGION)
+    kept, free = name("test-key-prod"), name("test-key")
+    ec2.create_key_pair(KeyName=kept, TagSpecifications=[{"ResourceType": "key-pair", "Tags": [
+        {"Key": "stage", "Value": "prod"}]}])
+    ec2.create_key_pair(KeyName=free)
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "ec2:key-pair", "--id", f"{kept},{free}", "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    assert r.json["next"] == [f"uv run tools/terminate.py --type ec2:key-pair --id {free} --region {REGION}"]
+    alone = run_tool("terminate", "--type", "ec2:key-pair", "--id", kept, "--region", REGION)
+    assert alone.code == 4 and alone.json["next"] == []
+    assert mutating_calls(sandbox, mark) == []
+    assert {kept, free} <= {k["KeyName"] for k in ec2.describe_key_pairs()["KeyPairs"]}
+    for k in (kept, free):
+        ec2.delete_key_pair(KeyName=k)
+
+
+def test_an_ami_with_deregistration_protection_is_blocked_naming_the_command_that_lifts_it(sandbox, run_tool,
+                                                                                             state_dir):
+    # issue 18 (9): EC2 API Reference, EnableImageDeregistrationProtection: "When deregistration protection is
+    # enabled, the AMI can't be deregistered"; DescribeImages reports it (botocore Image.DeregistrationProtection).
+    # moto lacks it: the sandbox answers it (sandbox/ami_rules.py) and refuses DeregisterImage as AWS does
+    ec2 = sandbox.client("ec2", REGION)
+    iid = instance(ec2)
+    ami = ec2.create_image(InstanceId=iid, Name=name("test-ami-kept"))["ImageId"]
+    snaps = [m["Ebs"]["SnapshotId"] for m in ec2.describe_images(ImageIds=[ami])["Images"][0]["BlockDeviceMappings"]]
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["DeregistrationProtection"] == "disabled"
+    ec2.enable_image_deregistration_protection(ImageId=ami)
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["DeregistrationProtection"] == "enabled"
+    aws_refuses("OperationNotPermitted", ec2.deregister_image, ImageId=ami)
+    msg = refused(sandbox, run_tool, "ec2:image", ami)
+    assert f"aws ec2 disable-image-deregistration-protection --image-id {ami} --region {REGION}" in msg, msg
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["State"] == "available"
+    assert len(ec2.describe_snapshots(SnapshotIds=snaps)["Snapshots"]) == len(snaps)
+    assert not [s for s in audit_lines(state_dir) if ami in s["resources"] or set(snaps) & set(s["resources"])]
+    # with the 24-hour cooldown, disabling leaves it protected until the cooldown ends (DisableImageDeregistration-
+    # Protection): still blocked in the plan, still refused by AWS
+    ec2.enable_image_deregistration_protection(ImageId=ami, WithCooldown=True)
+    ec2.disable_image_deregistration_protection(ImageId=ami)
+    assert ec2.describe_images(ImageIds=[ami])["Images"][0]["DeregistrationProtection"].startswith("disabled after ")
+    assert "cooldown" in refused(sandbox, run_tool, "ec2:image", ami)
+    aws_refuses("OperationNotPermitted", ec2.deregister_image, ImageId=ami)
+    ec2.terminate_instances(InstanceIds=[iid])
+
+
+def test_the_parts_of_a_protected_vpc_are_refused_naming_it(sandbox, run_tool, state_dir):
+    # DESIGN.md, Guard rules: what a protected resource contains is protected too. Each remover names the VPC in
+    # Action.touches with the VPC's own tags, and the guard refuses (the rule in the core, not in the remover)
+    ec2 = sandbox.client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.73.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": [
+        {"Key": "Env", "Value": " Prod"}]}])["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.73.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName=name("in-prod"), Description="x", VpcId=vpc)["GroupId"]
+    rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    for type_, rid in (("vpc:subnet", sub), ("vpc:security-group", sg), ("vpc:route-table", rt)):
+        assert f"VPC {vpc} is protected" in refused(sandbox, run_tool, type_, rid), type_
+    assert ec2.describe_subnets(SubnetIds=[sub])["Subnets"] and ec2.describe_security_groups(GroupIds=[sg])
+    assert not [s for s in audit_lines(state_dir) if {sub, sg, rt} & set(s["resources"])]
+    ec2.delete_security_group(GroupId=sg)
+    ec2.delete_route_table(RouteTableId=rt)
+    ec2.delete_subnet(SubnetId=sub)
+    ec2.delete_vpc(VpcId=vpc)

@@ -154,3 +154,43 @@ def test_set_by_tag_skips_protected_and_already_scheduled(sandbox, run_tool, sta
     assert r.code == 0, r.stdout + r.stderr
     assert tags_of(ec2, plain)[KEY] == "stop=19:00;start=07:00;tz=Europe/Paris" and KEY not in tags_of(ec2, prod)
     ec2.terminate_instances(InstanceIds=[plain, prod, done])
+
+
+@pytest.mark.parametrize("args", [
+    ("schedule", "list", "--region", REGION),
+    ("schedule", "set", "--id", "i-0123456789abcdef0", "--stop", "20:00", "--start", "08:00", "--region", REGION),
+    ("terminate", "--type", "ec2", "--id", "i-0123456789abcdef0", "--region", REGION),
+    ("reap", "--region", REGION, "--no-schedules"),
+])
+def test_every_run_that_asked_aws_names_the_account(sandbox, run_tool, args):
+    # issue 19: several tools printed "account": null after making calls (DESIGN.md: the envelope's account)
+    mark = sandbox.mark()
+    r = run_tool(*args)
+    assert r.code in (0, 2), r.stdout + r.stderr
+    assert [c for c in sandbox.calls(mark) if c["service"] != "sts"]  # it asked AWS
+    assert r.json["account"] == "123456789012", r.stdout
+
+
+def test_a_spot_instance_stopped_by_an_interruption_is_never_started_by_its_schedule():
+    """In-process (the sandbox cannot interrupt a spot instance: AWS does that through capacity, or FIS). EC2 User
+    Guide, "Behavior of Spot Instance interruptions": "Only Amazon EC2 can restart an interrupted stopped Spot
+    Instance"; botocore ec2 StateReason: Server.SpotInstanceShutdown is such a stop. A spot instance the user
+    stopped (Client.UserInitiatedShutdown) and an on-demand one are started as their schedule says."""
+    import types
+
+    from _awswiz import guard, reap_plan
+
+    def inst(iid: str, code: str, spot: bool = True) -> dict:
+        return {"InstanceId": iid, "State": {"Name": "stopped"}, "StateReason": {"Code": code, "Message": code},
+                "Tags": [{"Key": KEY, "Value": "stop=00:00;start=06:00;tz=UTC"}],
+                **({"InstanceLifecycle": "spot"} if spot else {})}
+
+    reaper = reap_plan.Reaper(types.SimpleNamespace(aws=types.SimpleNamespace(client=lambda *a: None)), [REGION])
+    plan = guard.Plan(actions=[])
+    reaper._schedule_actions(REGION, [inst("i-interrupted", "Server.SpotInstanceShutdown"),
+                                      inst("i-user", "Client.UserInitiatedShutdown"),
+                                      inst("i-ondemand", "Client.UserInitiatedShutdown", spot=False)],
+                             _dt.datetime(2026, 11, 24, 12, 0, tzinfo=_dt.UTC), plan)
+    assert [(a.op, a.id) for a in plan.actions] == [("start", "i-user"), ("start", "i-ondemand")]
+    (why,) = [s["reason"] for s in plan.skipped if s["id"] == "i-interrupted"]
+    assert "spot interruption" in why and "only Amazon EC2 restarts" in why

@@ -98,3 +98,60 @@ def test_bad_input_is_exit_2_and_changes_nothing(sandbox, run_tool, state_dir, a
     if "other" in args:
         assert "ec2" in r.json["errors"][0]["message"] and "s3" in r.json["errors"][0]["message"]
     assert mutating_calls(sandbox, mark) == [] and not (state_dir / "audit.jsonl").exists()
+
+
+def launched_box(ec2, *, volume_tags: dict) -> tuple[str, str, str]:
+    """(instance, launch id, data volume): an instance tagged as launch.py tags it, with a data volume attached
+    (attached volumes keep DeleteOnTermination false: EC2 API Reference, AttachVolume / BlockDeviceMapping)."""
+    lid = name("lid")
+    box = instance(ec2, tags={"awswiz:managed": "true", "awswiz:launch-id": lid})
+    az = ec2.describe_instances(InstanceIds=[box])["Reservations"][0]["Instances"][0]["Placement"]["AvailabilityZone"]
+    tags = [{"Key": k, "Value": v.replace("LID", lid)} for k, v in volume_tags.items()]
+    vol = ec2.create_volume(Size=1, AvailabilityZone=az, TagSpecifications=[{"ResourceType": "volume", "Tags": tags}]
+                            if tags else [])["VolumeId"]
+    ec2.attach_volume(VolumeId=vol, InstanceId=box, Device="/dev/sdf")
+    return box, lid, vol
+
+
+def volume_ops(state_dir, vol: str) -> list[str]:
+    from mutation_helpers import audit_lines
+
+    return [s["operation"] for s in audit_lines(state_dir) if vol in s["resources"]]
+
+
+def test_a_launched_box_leaves_a_data_volume_that_is_not_its_launchs(sandbox, run_tool, state_dir):
+    # issue 19 (1): a protected data volume someone attached to a launched box was deleted with it. Only what the
+    # launch made (awswiz:managed=true with the box's awswiz:launch-id) goes; the rest stays, as the plan says
+    # (EC2 User Guide, "Preserve data when an instance is terminated": DeleteOnTermination false volumes stay)
+    ec2 = sandbox.client("ec2", REGION)
+    box, _, vol = launched_box(ec2, volume_tags={"awswiz:protected": "true"})
+    plan, r = confirm(run_tool, "terminate", "--type", "ec2", "--id", box, "--region", REGION)
+    assert [a["action"] for a in plan["plan"]] == ["terminate"], plan["plan"]
+    assert vol in " ".join(plan["plan"][0]["detail"]["stays_behind"])
+    assert r.code == 0, r.stdout + r.stderr
+    assert state(ec2, box) in ("shutting-down", "terminated")
+    assert ec2.describe_volumes(VolumeIds=[vol])["Volumes"][0]["VolumeId"] == vol  # still there
+    assert volume_ops(state_dir, vol) == []
+    ec2.delete_volume(VolumeId=vol)
+
+
+def test_a_protected_volume_of_the_launch_blocks_the_box(sandbox, run_tool, state_dir):
+    # issue 19 (1): the plan listed delete-launch-volume unblocked for an awswiz:protected volume: each step
+    # carries its resource's own tags, and the guard blocks the whole target (exit 4, nothing sent)
+    ec2 = sandbox.client("ec2", REGION)
+    box, _, vol = launched_box(ec2, volume_tags={"awswiz:managed": "true", "awswiz:launch-id": "LID",
+                                                 "awswiz:protected": "true"})
+    mark = sandbox.mark()
+    r = run_tool("terminate", "--type", "ec2", "--id", box, "--region", REGION)
+    assert r.code == 4, r.stdout + r.stderr
+    assert vol in r.json["errors"][0]["message"] and "protected" in r.json["errors"][0]["message"]
+    assert r.json["data"]["confirm"] is None and mutating_calls(sandbox, mark) == []
+    assert state(ec2, box) == "running"
+    assert ec2.describe_volumes(VolumeIds=[vol])["Volumes"][0]["State"] == "in-use"
+    assert not (state_dir / "audit.jsonl").exists()
+    ec2.create_tags(Resources=[vol], Tags=[{"Key": "awswiz:protected", "Value": "false"}])
+    plan, done = confirm(run_tool, "terminate", "--type", "ec2", "--id", box, "--region", REGION)
+    assert [(a["action"], a["id"]) for a in plan["plan"]] == [("terminate", box), ("delete-launch-volume", vol)]
+    assert done.code == 0, done.stdout + done.stderr
+    assert not ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [vol]}])["Volumes"]
+    assert volume_ops(state_dir, vol) == ["DeleteVolume"]

@@ -251,6 +251,25 @@ def test_nat_gateway_and_load_balancer_without_traffic(sb, run_tool):
     assert lbs[1]["LoadBalancerArn"] not in items
 
 
+def test_no_next_points_at_what_a_protected_vpc_holds(sb, run_tool):
+    # issue 19: waste suggested removing a NAT gateway in a protected VPC, which the guard then refused (DESIGN.md:
+    # what a protected resource contains is protected too); the item stays, without a command, saying why. And the
+    # envelope names the account it asked (it printed "account": null)
+    ec2 = sb.client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.78.0.0/16", TagSpecifications=[{"ResourceType": "vpc", "Tags": [
+        {"Key": "Environment", "Value": "Production"}]}])["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.78.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=sub, AllocationId=alloc)["NatGateway"]["NatGatewayId"]
+    doc, items = waste(run_tool, "--region", REGION)
+    assert doc["account"] == "123456789012"
+    n = items[nat]
+    assert n["kind"] == "idle-nat-gateway" and n["next"] is None
+    assert f"VPC {vpc} is protected" in n["why"], n["why"]
+    assert not [c for c in doc["next"] if nat in c]
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+
+
 def test_old_ami_by_age_and_min_usd_filter(sb, run_tool):
     ec2 = sb.client("ec2", REGION)
     vol = ec2.create_volume(AvailabilityZone=f"{REGION}a", Size=200, VolumeType="gp3")["VolumeId"]

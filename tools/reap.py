@@ -35,7 +35,8 @@ def main(
     awswiz:managed=true whose awswiz:expires-at (ISO 8601 with offset) has passed, each removed as terminate.py
     removes its type. Unmanaged, unexpired, protected and malformed-expiry resources are never touched (the
     last are listed in skipped with the reason). Instances tagged by schedule.py are stopped or started as
-    their schedule says now (a spot instance AWS cannot stop is skipped, with why)."""
+    their schedule says now (a spot instance AWS cannot stop, or one a spot interruption stopped: only EC2
+    restarts it, is skipped, with why)."""
     from _awswiz import policy as policies
     from _awswiz import reap_plan
     from _awswiz.resources import BY_TYPE

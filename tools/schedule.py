@@ -59,6 +59,7 @@ def listing(ctx) -> Result:
     from _awswiz.fanout import FanOut
 
     regions, skipped = ctx.regions(default="all")
+    ctx.aws.account_id()  # the envelope names the account it listed (DESIGN.md: account)
     fan = FanOut(min(ctx.aws.workers, len(regions)))
     for r in regions:
         fan.submit(r, lambda r=r: targets.instances(ctx.aws.client("ec2", r), filters=[

@@ -312,7 +312,9 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
                                                 if plan.actions else ""))
     if blocked:
         names = "; ".join(f"{a.id} ({a.blocked})" for a in blocked)
-        rest = command_line(drop_ids={a.target_id for a in blocked}) if explicit else None
+        # the targets as the user may have named them: by id, or by name (a key pair, a load balancer)
+        named = {a.target_id for a in blocked} | {a.name for a in blocked if a.name and a.id == a.target_id}
+        rest = command_line(drop_ids=named) if explicit else None
         return refuse(f"protected or blocked: {names}", "protected or blocked resources are never changed by "
                       "AwsWiz; leave them out (next), or remove the blocker (or the protection tag, deliberately)",
                       [rest] if rest else [])

@@ -4,11 +4,13 @@ plan shows it (Action.blocked, an error, or an extra step) instead of failing ha
 - spot: AWS stops a spot instance only if its request is persistent and not cancelled and the instance is not
   part of a fleet, launch group or Availability Zone group (EC2 User Guide, "Stop a Spot Instance"); the
   interruption behaviour plays no part in a stop the user asks for;
+- spot: a spot instance EC2 stopped on an interruption is restarted by EC2 only, never by the user;
 - spot: terminating the instance of a persistent request (or of a fleet of type maintain) makes AWS launch
   another one ("Terminate a Spot Instance"), so terminate cancels the request or the fleet first;
 - stop protection (disableApiStop), termination protection (disableApiTermination) and instance-store root
   devices (EC2 API Reference, "StopInstances": stopping one returns an error);
-- protection is inherited: a protected volume deleted with the instance blocks its termination.
+- what a termination deletes with the instance (DeleteOnTermination volumes and interfaces) is what it touches
+  (deleted_with, for Action.touches): the guard blocks it when one of them is protected.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import shlex
 
 from . import hints
 from .aws import paginate
-from .guard import protection
 from .resources import tag_map
 
 FLEET_TAGS = ("aws:ec2spot:fleet-request-id", "aws:ec2:fleet-id")
@@ -49,6 +50,18 @@ def spot_requests(ec2, insts: list[dict]) -> dict[str, dict]:
     reqs = paginate(ec2, "describe_spot_instance_requests", "SpotInstanceRequests",
                     Filters=[{"Name": "instance-id", "Values": ids}])
     return {r["InstanceId"]: r for r in reqs if r.get("InstanceId")}
+
+
+# StateReason.Code of a spot instance EC2 stopped on an interruption (botocore ec2 StateReason.Message); "Only Amazon
+# EC2 can restart an interrupted stopped Spot Instance" (EC2 User Guide, "Behavior of Spot Instance interruptions")
+SPOT_INTERRUPTED = "Server.SpotInstanceShutdown"
+SPOT_START_RULE = ("only Amazon EC2 restarts a spot instance it stopped on an interruption, when capacity is back "
+                   "(EC2 User Guide, \"Behavior of Spot Instance interruptions\")")
+
+
+def spot_interrupted(inst: dict) -> bool:
+    """A spot instance EC2 stopped on an interruption (its StateReason code says so)."""
+    return inst.get("InstanceLifecycle") == "spot" and (inst.get("StateReason") or {}).get("Code") == SPOT_INTERRUPTED
 
 
 def spot_stop_refusal(inst: dict, req: dict | None) -> str | None:
@@ -96,19 +109,23 @@ def attached_parts(ec2, ids: list[str]) -> dict[str, dict]:
             **{n["NetworkInterfaceId"]: tag_map(n.get("TagSet")) for n in enis}}
 
 
-def terminate_blocker(ctx, ec2, inst: dict, region: str, parts: dict[str, dict]) -> str | None:
-    """Why the instance must not be terminated: termination protection, or a protected volume or interface
-    that AWS would delete with it (DeleteOnTermination)."""
+def terminate_blocker(ctx, ec2, inst: dict, region: str) -> str | None:
+    """Why AWS would refuse TerminateInstances: termination protection (disableApiTermination)."""
     iid = inst["InstanceId"]
     if _attribute(ec2, iid, "disableApiTermination"):
         return ("termination protection is on (disableApiTermination); lift it with: "
                 + aws_cli(ctx, "modify-instance-attribute", "--instance-id", iid, "--no-disable-api-termination",
                           region=region))
-    doomed = [(f"volume {m['Ebs']['VolumeId']} ({m.get('DeviceName')})", m["Ebs"]["VolumeId"])
-              for m in inst.get("BlockDeviceMappings", []) if (m.get("Ebs") or {}).get("DeleteOnTermination")]
-    doomed += [(f"network interface {n['NetworkInterfaceId']}", n["NetworkInterfaceId"])
-               for n in inst.get("NetworkInterfaces", []) if (n.get("Attachment") or {}).get("DeleteOnTermination")]
-    for what, part in doomed:
-        if why := protection(parts.get(part, {})):
-            return f"{what} would be deleted with the instance and is {why}"
     return None
+
+
+def deleted_with(inst: dict, parts: dict[str, dict]) -> dict[str, dict]:
+    """Action.touches of a termination: the volumes and interfaces AWS deletes with the instance
+    (DeleteOnTermination), each with its own tags (parts: attached_parts)."""
+    out = {f"volume {m['Ebs']['VolumeId']} ({m.get('DeviceName')}, deleted with the instance)":
+           parts.get(m["Ebs"]["VolumeId"], {})
+           for m in inst.get("BlockDeviceMappings", []) if (m.get("Ebs") or {}).get("DeleteOnTermination")}
+    out |= {f"network interface {n['NetworkInterfaceId']} (deleted with the instance)":
+            parts.get(n["NetworkInterfaceId"], {})
+            for n in inst.get("NetworkInterfaces", []) if (n.get("Attachment") or {}).get("DeleteOnTermination")}
+    return out

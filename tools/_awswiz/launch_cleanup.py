@@ -1,7 +1,9 @@
 """What terminate.py removes after an instance launch.py made (no leaks): its awswiz-ssh-* security group once
 no other network interface holds it, its key pair once no other live instance uses it, and volumes of the
-launch that would stay behind (DeleteOnTermination false). Only resources tagged awswiz:managed=true; each
-step is an Action of the same plan (protection applies), run after the instance's terminate action.
+launch that would stay behind (DeleteOnTermination false). Only resources tagged awswiz:managed=true (a volume:
+also the instance's awswiz:launch-id); a volume someone attached stays, as the plan says. Each step is an Action
+of the same plan, with that resource's OWN tags and the VPC a group sits in as what it touches (the guard
+blocks the whole instance when one of them is protected), run after the instance's terminate action.
 
 AWS refuses to delete a group that a network interface still uses (DependencyViolation) and an instance's
 interfaces go only once it is terminated ("Delete a security group", EC2 User Guide), so each step first
@@ -15,6 +17,7 @@ import time
 
 from . import guard
 from .aws import paginate
+from .launch_run import LAUNCH_TAG
 from .resources import tag_map
 
 OPS = ("delete-launch-group", "delete-launch-key", "delete-launch-volume")
@@ -32,8 +35,11 @@ def _groups(inst: dict) -> list[dict]:
     return inst.get("SecurityGroups", []) + [g for n in inst.get("NetworkInterfaces", []) for g in n.get("Groups", [])]
 
 
-def actions(ec2, found: list[dict], region: str) -> list[guard.Action]:
-    launched = [i for i in found if _mine(tag_map(i.get("Tags"))) and tag_map(i.get("Tags")).get("awswiz:launch-id")]
+def actions(ec2, found: list[dict], region: str, parts: dict[str, dict]) -> list[guard.Action]:
+    """The steps after terminating `found`; parts: {volume id: its tags} of what is attached to them."""
+    from .removers.ec2_common import in_vpc, vpc_guard
+
+    launched = [i for i in found if _mine(tag_map(i.get("Tags"))) and tag_map(i.get("Tags")).get(LAUNCH_TAG)]
     if not launched:
         return []
     going = {i["InstanceId"] for i in found}
@@ -41,6 +47,7 @@ def actions(ec2, found: list[dict], region: str) -> list[guard.Action]:
     group_ids = sorted({g["GroupId"] for i in launched for g in _groups(i)
                         if g.get("GroupName", "").startswith(GROUP_PREFIX)})
     groups = paginate(ec2, "describe_security_groups", "SecurityGroups", GroupIds=group_ids) if group_ids else []
+    vpcs = vpc_guard(ec2, groups)
     for g in groups:
         tags = tag_map(g.get("Tags"))
         if not _mine(tags):
@@ -53,6 +60,7 @@ def actions(ec2, found: list[dict], region: str) -> list[guard.Action]:
         if not others:
             out.append(guard.Action(op="delete-launch-group", type="vpc:security-group", id=g["GroupId"],
                                     region=region, name=g.get("GroupName"), tags=tags, target=users[-1],
+                                    touches=in_vpc(g.get("VpcId"), vpcs),
                                     state={"users": users}, detail={"why": "made by launch.py; nothing else uses it"}))
     for name in sorted({i.get("KeyName") for i in launched if i.get("KeyName")}):
         pairs = paginate(ec2, "describe_key_pairs", "KeyPairs", Filters=[{"Name": "key-name", "Values": [name]}])
@@ -68,10 +76,14 @@ def actions(ec2, found: list[dict], region: str) -> list[guard.Action]:
                                     state={"users": users}, detail={"why": "made by launch.py; no other instance "
                                                                            "uses it (the .pem file is kept)"}))
     for inst in launched:
+        lid = tag_map(inst.get("Tags"))[LAUNCH_TAG]
         for m in inst.get("BlockDeviceMappings", []):
-            if "Ebs" in m and not m["Ebs"].get("DeleteOnTermination"):
-                out.append(guard.Action(op="delete-launch-volume", type="ec2:volume", id=m["Ebs"]["VolumeId"],
-                                        region=region, target=inst["InstanceId"], state={"device": m["DeviceName"]},
+            vid = (m.get("Ebs") or {}).get("VolumeId")
+            vtags = parts.get(vid, {})
+            if vid and not m["Ebs"].get("DeleteOnTermination") and _mine(vtags) and vtags.get(LAUNCH_TAG) == lid:
+                out.append(guard.Action(op="delete-launch-volume", type="ec2:volume", id=vid, region=region,
+                                        name=vtags.get("Name"), tags=vtags, target=inst["InstanceId"],
+                                        state={"device": m["DeviceName"]},
                                         detail={"why": "a volume of the launch that would stay behind"}))
     return out
 

@@ -6,8 +6,9 @@
     max = 10                                # refuse the whole run when it would touch more
     schedules = true                        # optional: also apply awswiz:schedule (stop/start); default false
 
-A policy only ever pre-approves expired, managed, unprotected resources (expiry.judge, guard.protection):
-nothing in the file can widen that, and a file that tries (a key such as `unexpired` or `protected`), that
+A policy only ever pre-approves expired, managed, unprotected resources (expiry.judge, guard.protection), each
+action on its own resource: a part removed with its target (a launch's volume) must itself be managed and expired.
+Nothing in the file can widen that, and a file that tries (a key such as `unexpired` or `protected`), that
 does not parse, that names an unknown key, type or region, that is a symbolic link, not a regular file, or
 that others may write (world-writable) is bad input: nothing runs. guard.run(preapproved=policy) checks
 every action of the plan against it (`outside`); one action outside refuses the whole run.
@@ -31,6 +32,9 @@ WIDENING = {"unexpired", "unmanaged", "protected", "include_protected", "include
             "ignore_protection", "ignore_expiry", "expired", "managed", "unprotected", "force", "all", "any"}
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 SCHEDULE_OPS = {"stop": "stopped", "start": "running"}
+# steps on a resource of the target's own that carries no tags of its own: the spot request AWS made for the
+# instance (cancelled first, or AWS relaunches it: EC2 User Guide, "Terminate a Spot Instance")
+TARGET_STEPS = {"cancel-spot-request"}
 HINT = "see the policy format in uv run tools/reap.py --help (types, regions, max, schedules)"
 
 
@@ -65,9 +69,19 @@ class Policy:
         expired, why = expiry.judge(a.tags, now)
         return None if expired else (why or f"no {expiry.EXPIRES_KEY} tag")
 
+    @staticmethod
+    def part(a: guard.Action, now: _dt.datetime) -> str | None:
+        """Why a step on another resource than its target (a launch's volume or group, an AMI's snapshot, a rule
+        of another group) is outside any policy: that resource must itself be managed and expired."""
+        if a.op in TARGET_STEPS:
+            return None
+        expired, why = expiry.judge(a.tags, now)
+        return None if expired else f"{a.type} {a.id} is not itself managed and expired ({why or 'no expiry'})"
+
     def outside(self, plan: guard.Plan) -> list[str]:
         """Every action of the plan the policy does not cover, as "op id: why". A step planned for another
-        target (a launch's security group, removed with its instance) is covered when that target is."""
+        target (a launch's security group, removed with its instance) is covered when that target is and
+        the step's own resource is itself managed and expired (part)."""
         now = _dt.datetime.now(_dt.UTC)
         own = {a.id: self._own(a, now) for a in plan.actions if a.target_id == a.id}
         out = []
@@ -81,6 +95,8 @@ class Policy:
                 why = f"it is planned for {a.target_id}, which the plan does not remove"
             elif own[a.target_id]:
                 why = f"its target {a.target_id} is outside the policy"
+            else:
+                why = self.part(a, now)
             if why:
                 out.append(f"{a.op} {a.id}: {why}")
         return out

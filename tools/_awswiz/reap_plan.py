@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable
 
-from . import expiry, guard, hints, regional, removers, schedules, targets
+from . import expiry, guard, hints, launch_cleanup, regional, removers, schedules, targets
 from . import instance_rules as rules
 from .aws import paginate
 from .errors import BadInput
+from .removers import ebs
 from .resources import BY_TYPE, tag_map
 from .vpc_teardown import TEARDOWN_TAG
 
@@ -85,17 +86,26 @@ class Reaper:
         chosen: dict[str | None, dict[str, list]] = {}
         seen: set[tuple[str, str]] = set()
         self.expires: dict[str, str] = {}
+        self.resumed: set[str] = set()
         for region in self.regions:
-            for item in (found.get(region) or ([], []))[0]:
+            # what is listed by its own tags first: an AMI listed itself is judged by its own tags, not by a marker
+            items = (found.get(region) or ([], []))[0]
+            for item in sorted(items, key=lambda i: TEARDOWN_TAG in tag_map(i.get("Tags"))):
                 tags = tag_map(item.get("Tags"))
                 kind, rid, arn_region = expiry.from_arn(item["ResourceARN"], BY_TYPE)
                 where = arn_region or region
-                resumed = kind == "ec2:snapshot" and str(tags.get(TEARDOWN_TAG, "")).startswith("ami-")
+                marker = kind == "ec2:snapshot" and TEARDOWN_TAG in tags
+                resumed = bool(marker and ebs.trusted_marker(tags))
                 if resumed:  # the snapshot of an AMI a confirmed run deregistered: finish that AMI's removal
                     kind, rid = "ec2:image", tags[TEARDOWN_TAG]
                 if (kind or item["ResourceARN"], rid) in seen:
                     continue
                 seen.add((kind or item["ResourceARN"], rid))
+                if marker and not resumed:
+                    plan.skipped.append(skip(kind, rid, where, tags.get("Name"), f"{TEARDOWN_TAG}="
+                                             f"{tags[TEARDOWN_TAG]!r} on a snapshot AwsWiz does not manage "
+                                             f"(no {expiry.MANAGED_KEY}=true): the marker is not trusted"))
+                    continue
                 if resumed and self.policy is not None:  # a policy covers expired managed resources only
                     plan.skipped.append(skip(kind, rid, where, None, "deregistered by a run that stopped half-way;"
                                              " its marked snapshots are left: finish with " + hints.command(
@@ -110,15 +120,16 @@ class Reaper:
                 if reason:
                     plan.skipped.append(skip(kind, rid, where, tags.get("Name"), reason))
                     continue
-                if not resumed:
+                if resumed:
+                    self.resumed.add(rid)
+                else:
                     self.expires[rid] = tags[expiry.EXPIRES_KEY]
                 key = None if removers.registry()[kind].scope == "global" else where
                 chosen.setdefault(key, {}).setdefault(kind, []).append(rid)
         return chosen
 
     def _refusal(self, kind: str | None, arn: str, tags: dict) -> str | None:
-        if why := guard.protection(tags):
-            return why
+        """Why an expired resource cannot be planned (protection is the guard's: it skips a protected target)."""
         if kind is None:
             return f"expired, but AwsWiz's resource table has no type for {arn}: remove it by hand"
         rem = removers.registry().get(kind)
@@ -136,6 +147,12 @@ class Reaper:
         if rem.find is not None and region is not None:  # GetResources also lists "previously tagged" ones
             there = rem.find(self.ctx, region, ids)
             ids = [i for i in ids if i in there]
+        if kind == "ec2:image" and (marked := [i for i in ids if i in self.resumed]):
+            live = ebs.registered(self.ctx, region, marked)  # a marker finishes a deregistered AMI's removal only
+            plan.skipped += [skip(kind, i, region, None, f"still registered, though a snapshot is marked "
+                                  f"{TEARDOWN_TAG}={i}: a marker never removes a live AMI")
+                             for i in marked if i in live]
+            ids = [i for i in ids if i not in live]
         try:
             part = rem.plan(self.ctx, region, ids, {}) if ids and rem.scope != "global" else None
         except BadInput:
@@ -166,11 +183,31 @@ class Reaper:
                 main.detail = {**main.detail, "expires_at": self.expires[target]}
                 if isinstance(main.state, dict):
                     main.state = {**main.state, "expires_at": self.expires[target]}
+            if self.policy is not None and (acts := self._policy_parts(kind, target, main, acts, plan)) is None:
+                continue
             for a in acts:
                 self.owner[(a.op, a.id)] = rem.do
             plan.actions += acts
         plan.skipped += part.skipped
         plan.errors += part.errors
+
+    def _policy_parts(self, kind: str, target: str, main: guard.Action, acts: list[guard.Action],
+                      plan: guard.Plan) -> list[guard.Action] | None:
+        """Under a policy, each part removed with a target must itself be managed and expired (policy.part): a
+        launch's leftover part that is not stays behind (skipped, named); any other such step keeps the whole
+        target (None). The guard checks the same again (policy.outside) before anything runs."""
+        now, kept = _dt.datetime.now(_dt.UTC), []
+        for a in acts:
+            if a.id == target or not (why := self.policy.part(a, now)):
+                kept.append(a)
+            elif a.op in launch_cleanup.OPS:
+                plan.skipped.append(skip(a.type, a.id, a.region, a.name, f"left behind by the policy run: {why}"))
+            else:
+                how = hints.command(self.ctx, "terminate", "--type", kind, "--id", target, region=main.region)
+                plan.skipped.append(skip(kind, target, main.region, main.name,
+                                         f"outside the policy: {a.op} {a.id}: {why}; plan it by hand: {how}"))
+                return None
+        return kept
 
     def _plan_region(self, region: str | None, kinds: dict[str, list]) -> guard.Plan:
         plan = guard.Plan(actions=[])
@@ -196,10 +233,12 @@ class Reaper:
                 "start" if (want, state) == ("running", "stopped") else None
             if op is None:
                 continue
-            if why := guard.protection(tags):
-                plan.skipped.append(skip("ec2:instance", iid, region, tags.get("Name"), why))
+            if op == "start" and rules.spot_interrupted(inst):
+                plan.skipped.append(skip("ec2:instance", iid, region, tags.get("Name"),
+                                         f"scheduled to start, but stopped by a spot interruption: "
+                                         f"{rules.SPOT_START_RULE}"))
                 continue
-            blocked = None
+            blocked = None  # a protected instance: the guard skips it (the action carries its tags)
             if op == "stop":
                 if inst.get("InstanceLifecycle") == "spot" and \
                         (refusal := rules.spot_stop_refusal(inst, requests.get(iid))):

@@ -33,7 +33,8 @@ IMAGE_ROW = dataclasses.replace(_IMAGE, fields={
 # The table's snapshot row, with the description (which names the AMI a snapshot was made for)
 SNAPSHOT_ROW = dataclasses.replace(BY_TYPE["ec2:snapshot"],
                                    fields={**BY_TYPE["ec2:snapshot"].fields, "description": "Description"})
-TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb:load-balancer")
+# vpc:vpc: the VPCs' own tags, for the protection a VPC passes on to what is in it (no item of its own)
+TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb:load-balancer", "vpc:vpc")
 AMI_ID = re.compile(r"\bami-[0-9a-f]+\b")
 KINDS = {
     "idle-gpu": "running GPU instance idle for --idle-hours (CloudWatch CPU, or GPU where the agent publishes it)",
@@ -65,6 +66,7 @@ class Finder:
         for r in records:
             self.by_type.setdefault(r["type"], []).append(r)
         self.volumes = {r["id"]: r for r in self.of("ec2:volume")}
+        self.vpcs = {r["id"]: r.get("tags") or {} for r in self.of("vpc:vpc")}
         self.items: list[dict] = []
 
     def of(self, rtype: str) -> list[dict]:
@@ -73,12 +75,25 @@ class Finder:
     def remove(self, rtype: str, rec: dict) -> str:
         return command(self.ctx, "terminate", "--type", rtype, "--id", rec["id"], region=rec["region"])
 
+    def touches(self, rec: dict, removal: bool) -> dict[str, dict]:
+        """What the change `next` names reaches, each with its own tags (as the removers fill Action.touches):
+        the VPC the resource sits in; the volumes of an instance that is to be terminated (those deleted with it
+        are not told apart here: any protected one withholds the command)."""
+        out = {f"VPC {v}": self.vpcs.get(v, {}) for v in [rec.get("vpc")] if v}
+        if removal and rec["type"] == "ec2:instance":
+            out |= {f"volume {v}": self.volumes[v].get("tags") or {} for v in rec.get("volumes") or []
+                    if v in self.volumes}
+        return out
+
     def add(self, kind: str, rec: dict, why: str, next_cmd: str | None, charges: list[tuple[str, float]] = (),
             usd: float | None = None, basis: str = "", date: str | None = None) -> None:
-        """charges: [(list_prices key, GiB or count)], priced later (price()); or usd, basis and date (instances)."""
-        from .guard import protection
+        """charges: [(list_prices key, GiB or count)], priced later (price()); or usd, basis and date (instances).
+        A `next` never points at something protected, nor at what a protected resource contains (the guard
+        would refuse it): the item stays, without a command."""
+        from .guard import inherited_protection
 
-        if reason := protection(rec.get("tags")):
+        removal = bool(next_cmd) and next_cmd.startswith("uv run tools/terminate.py")
+        if reason := inherited_protection(rec.get("tags"), self.touches(rec, removal)):
             why, next_cmd = f"{why}; not removed by AwsWiz: {reason}", None
         self.items.append({"kind": kind, "type": rec["type"], "id": rec["id"], "region": rec["region"],
                            "name": rec.get("name"), "why": why, "monthly_usd": usd, "price_basis": basis,

@@ -5,17 +5,21 @@
   unmounted): detaching a mounted volume under a running program loses writes, so it is never planned.
 - snapshot: one that a registered AMI uses cannot be deleted (EC2 API Reference: DeleteSnapshot,
   InvalidSnapshot.InUse): blocked, naming the AMI and the command that removes the AMI with its snapshots.
-- image: deregister the AMI, then delete its EBS snapshots, unless another AMI still uses one or it is
+- image: deregister the AMI (one with deregistration protection is blocked, naming the command that lifts it),
+  then delete its EBS snapshots, unless another AMI still uses one or it is
   protected (kept, and said so): deregistering alone leaves the snapshots billed (Amazon EC2 User Guide:
   Deregister an Amazon EC2 AMI). A deregistered AMI no longer names its snapshots, so the snapshots it goes with
-  are tagged awswiz:teardown-of=AMI_ID just before DeregisterImage: a run killed in between is finished by
-  planning the same AMI id again (its marked snapshots are deleted, the AMI is said to be gone already).
+  are tagged awswiz:teardown-of=AMI_ID and awswiz:managed=true just before DeregisterImage: a run killed in
+  between is finished by planning the same AMI id again (its marked snapshots are deleted, the AMI is said to be
+  gone already). A marker is trusted only on a snapshot the tools manage (awswiz:managed=true), and only for an
+  AMI that is no longer registered: anyone may tag a snapshot.
 """
 
 from __future__ import annotations
 
 from .. import guard
 from ..aws import paginate
+from ..expiry import MANAGED_KEY
 from ..instance_rules import aws_cli
 from ..resources import tag_map
 from ..vpc_teardown import TEARDOWN_TAG
@@ -83,9 +87,23 @@ def plan_snapshots(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
 
 # --- images (AMIs) ------------------------------------------------------------------------------------------
 
+def trusted_marker(tags: dict) -> str | None:
+    """The AMI id a snapshot's awswiz:teardown-of marker names, when the marker is trusted: on a snapshot the tools
+    manage (awswiz:managed=true, written with the marker), never on anyone's snapshot."""
+    ami = str(tags.get(TEARDOWN_TAG, ""))
+    return ami if ami.startswith("ami-") and tags.get(MANAGED_KEY) == "true" else None
+
+
 def _marked(ec2, ids: list[str]) -> list[dict]:
-    """Snapshots tagged awswiz:teardown-of=one of ids: those of an AMI deregistered by a run that stopped."""
-    return lookup(ec2, "describe_snapshots", "Snapshots", f"tag:{TEARDOWN_TAG}", ids, OwnerIds=["self"])
+    """Snapshots marked (trusted_marker) awswiz:teardown-of=one of ids: an AMI deregistered by a run that stopped."""
+    return [s for s in lookup(ec2, "describe_snapshots", "Snapshots", f"tag:{TEARDOWN_TAG}", ids, OwnerIds=["self"])
+            if trusted_marker(tag_map(s.get("Tags")))]
+
+
+def registered(ctx, region: str, ids: list[str]) -> set[str]:
+    """The AMIs among ids the account still has registered in the region."""
+    ec2 = ctx.aws.client("ec2", region)
+    return {i["ImageId"] for i in lookup(ec2, "describe_images", "Images", "image-id", ids, Owners=["self"])}
 
 
 def find_images(ctx, region: str, ids: list[str]) -> set[str]:
@@ -114,6 +132,7 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     for img in going:
         iid, tags = img["ImageId"], tag_map(img.get("Tags"))
         mine = _snapshots_of(img)
+        blocked = _protection_blocker(ctx, img, region)
         kept = {sid: f"also used by AMI {', '.join(others[sid])}" for sid in mine if sid in others}
         kept |= {sid: "not owned by this account" for sid in mine if sid not in snaps and sid not in kept}
         kept |= {sid: why for sid in mine
@@ -124,7 +143,7 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             detail={"created": img.get("CreationDate"), "root_device_type": img.get("RootDeviceType"),
                     "deletes_snapshots": [s for s in mine if s not in kept],
                     **({"keeps_snapshots": kept} if kept else {}),
-                    "note": "instances launched from it keep running"}))
+                    "note": "instances launched from it keep running"}, blocked=blocked))
         deletes += [_snapshot_delete(snaps[sid], region, iid)
                     for sid in dict.fromkeys(mine) if sid not in kept and owner[sid] == iid]
     plan = settle(actions + deletes)
@@ -133,10 +152,27 @@ def plan_images(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     return plan
 
 
+def _protection_blocker(ctx, img: dict, region: str) -> str | None:
+    """Deregistration protection (DescribeImages Image.DeregistrationProtection: disabled, enabled,
+    enabled-with-cooldown, or "disabled after TIME" while a 24-hour cooldown runs): AWS refuses DeregisterImage
+    until it is disabled (EC2 API Reference: EnableImageDeregistrationProtection,
+    DisableImageDeregistrationProtection)."""
+    value = str(img.get("DeregistrationProtection") or "disabled")
+    if value == "disabled":
+        return None
+    if value.startswith("disabled after"):
+        return (f"deregistration protection was disabled with a cooldown ({value}): AWS refuses DeregisterImage "
+                "until then; plan again after it")
+    lift = aws_cli(ctx, "disable-image-deregistration-protection", "--image-id", img["ImageId"], region=region)
+    cooldown = "; with its cooldown AWS allows deregistering 24 hours after that" if "cooldown" in value else ""
+    return f"deregistration protection is {value}: AWS refuses DeregisterImage; lift it with: {lift}{cooldown}"
+
+
 def _snapshot_delete(s: dict, region: str, iid: str, **extra) -> guard.Action:
-    """The delete of one of AMI iid's snapshots, as a step of that AMI."""
+    """The delete of one of AMI iid's snapshots, as a step of that AMI, with the snapshot's own tags."""
+    tags = tag_map(s.get("Tags"))
     return guard.Action(op="delete", type="ec2:snapshot", id=s["SnapshotId"], region=region, target=iid,
-                        name=tag_map(s.get("Tags")).get("Name"), state={"size_gib": s.get("VolumeSize")},
+                        name=tags.get("Name"), tags=tags, state={"size_gib": s.get("VolumeSize")},
                         detail={"size_gib": s.get("VolumeSize"), "image": iid}, **extra)
 
 
@@ -153,7 +189,7 @@ def _finish(ec2, region: str, gone: list[str], planned: set[str], used: dict[str
             sid = s["SnapshotId"]
             blocked = f"used again by AMI {', '.join(used[sid])}; AWS refuses (InvalidSnapshot.InUse)" \
                 if sid in used else None
-            plan.actions.append(_snapshot_delete(s, region, iid, tags=tag_map(s.get("Tags")), blocked=blocked))
+            plan.actions.append(_snapshot_delete(s, region, iid, blocked=blocked))
         plan.skipped.append({"id": iid, "type": "ec2:image", "region": region, "name": None, "reason":
                              "already deregistered (a run stopped half-way); "
                              + (f"its {len(snaps)} marked snapshot(s) are deleted now" if snaps else "nothing left")})
@@ -165,7 +201,8 @@ def do(ctx, action: guard.Action) -> dict:
         ec2.delete_volume(VolumeId=action.id)
     elif action.type == "ec2:image":
         if snaps := action.detail.get("deletes_snapshots"):  # a re-plan finds them by this mark
-            ec2.create_tags(Resources=snaps, Tags=[{"Key": TEARDOWN_TAG, "Value": action.id}])
+            ec2.create_tags(Resources=snaps, Tags=[{"Key": TEARDOWN_TAG, "Value": action.id},
+                                                   {"Key": MANAGED_KEY, "Value": "true"}])
         ec2.deregister_image(ImageId=action.id)
     else:
         ec2.delete_snapshot(SnapshotId=action.id)

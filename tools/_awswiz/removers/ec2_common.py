@@ -1,5 +1,5 @@
 """What the EC2 and VPC removers share: id patterns, one Filters call per region to find or read ids, the
-protection a VPC passes on to what is in it, and the commands a blocked action names."""
+VPC an action touches (Action.touches: the guard applies its protection), and the commands a blocked action names."""
 
 from __future__ import annotations
 
@@ -41,8 +41,10 @@ def vpc_guard(ec2, items: list[dict]) -> dict[str, dict]:
     return {v["VpcId"]: tag_map(v.get("Tags")) for v in lookup(ec2, "describe_vpcs", "Vpcs", "vpc-id", vpcs)}
 
 
-def inherited(tags: dict, vpc: str | None, vpc_tags: dict[str, dict]) -> str | None:
-    return guard.inherited_protection(tags, {f"VPC {vpc}": vpc_tags.get(vpc, {})} if vpc else None)
+def in_vpc(vpc: str | None, vpc_tags: dict[str, dict]) -> dict[str, dict]:
+    """Action.touches for a part of a VPC: the VPC with its own tags (a protected VPC protects its parts; the
+    guard applies it)."""
+    return {f"VPC {vpc}": vpc_tags.get(vpc, {})} if vpc else {}
 
 
 def terminate(ctx, type_: str, rid: str, region: str) -> str:
@@ -55,7 +57,7 @@ def settle(actions: list[guard.Action]) -> guard.Plan:
     reason, as vpc_teardown does: steps that cannot all run are not listed one by one."""
     reasons: dict[str, list[str]] = {}
     for a in actions:
-        why = a.blocked or guard.protection(a.tags)
+        why = a.blocked or guard.inherited_protection(a.tags, a.touches)
         if why and why not in reasons.setdefault(a.target_id, []):
             reasons[a.target_id].append(why)
     last = {a.target_id: a for a in actions}

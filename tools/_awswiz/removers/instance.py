@@ -34,10 +34,12 @@ def fleets(ec2, insts: list[dict]) -> dict[str, dict]:
         for f in paginate(ec2, "describe_spot_fleet_requests", "SpotFleetRequestConfigs",
                           SpotFleetRequestIds=ids["spot-fleet"]):
             out[f["SpotFleetRequestId"]] = {"kind": "spot-fleet", "state": f.get("SpotFleetRequestState"),
-                                            "type": f.get("SpotFleetRequestConfig", {}).get("Type") or "maintain"}
+                                            "type": f.get("SpotFleetRequestConfig", {}).get("Type") or "maintain",
+                                            "tags": tag_map(f.get("Tags"))}
     if ids["ec2-fleet"]:
         for f in paginate(ec2, "describe_fleets", "Fleets", FleetIds=ids["ec2-fleet"]):
-            out[f["FleetId"]] = {"kind": "ec2-fleet", "state": f.get("FleetState"), "type": f.get("Type") or "maintain"}
+            out[f["FleetId"]] = {"kind": "ec2-fleet", "state": f.get("FleetState"), "type": f.get("Type") or "maintain",
+                                 "tags": tag_map(f.get("Tags"))}
     return out
 
 
@@ -50,14 +52,15 @@ def relaunch_guard(inst: dict, req: dict | None, fleet: dict, region: str, done:
             return None
         done.add(f[1])
         return guard.Action(
-            op="cancel-fleet", type=f"ec2:{info['kind']}", id=f[1], region=region, target=iid, state=info,
+            op="cancel-fleet", type=f"ec2:{info['kind']}", id=f[1], region=region, target=iid, tags=info["tags"],
+            state={k: v for k, v in info.items() if k != "tags"},
             detail={"why": f"a fleet of type maintain replaces {iid} when it is terminated",
                     "terminate_instances": False,
                     "note": "the fleet's other instances keep running, but are no longer replaced"})
     if req and req.get("Type") == "persistent" and req.get("State") in rules.LIVE_REQUEST:
         return guard.Action(
             op="cancel-spot-request", type="ec2:spot-request", id=req["SpotInstanceRequestId"], region=region,
-            target=iid, state={"type": "persistent", "state": req.get("State")},
+            target=iid, tags=tag_map(req.get("Tags")), state={"type": "persistent", "state": req.get("State")},
             detail={"why": f"a persistent spot request launches a new instance when {iid} is terminated"})
     return None
 
@@ -68,33 +71,37 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     eips = paginate(ec2, "describe_addresses", "Addresses", Filters=[{"Name": "instance-id", "Values": ids}])
     parts = rules.attached_parts(ec2, ids)
     requests, fleet, cancelled = rules.spot_requests(ec2, found), fleets(ec2, found), set()
+    cleanup = launch_cleanup.actions(ec2, found, region, parts)  # what launch.py made for them (issue 9)
+    deleted = {a.id for a in cleanup if a.op == "delete-launch-volume"}
     plan = guard.Plan(actions=[])
     for inst in found:
         iid, tags = inst["InstanceId"], tag_map(inst.get("Tags"))
-        blocked = rules.terminate_blocker(ctx, ec2, inst, region, parts)
+        blocked = rules.terminate_blocker(ctx, ec2, inst, region)
         ebs = [(m["DeviceName"], m["Ebs"]) for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]
         mine = [a for a in eips if a.get("InstanceId") == iid]
         stays = [f"volume {e['VolumeId']} ({dev}): DeleteOnTermination is false, it stays and is billed"
-                 for dev, e in ebs if not e.get("DeleteOnTermination")]
+                 for dev, e in ebs if not e.get("DeleteOnTermination") and e["VolumeId"] not in deleted]
         stays += [f"Elastic IP {a.get('PublicIp')} ({a.get('AllocationId')}) stays allocated and is billed"
                   for a in mine]
         if snapshot:
-            for dev, e in ebs:  # the volumes of a protected instance are protected with it
+            for dev, e in ebs:  # each volume with its own tags; it touches its instance (protection reaches it)
                 plan.actions.append(guard.Action(
                     op="snapshot", type="ec2:volume", id=e["VolumeId"], region=region, target=iid,
+                    tags=parts.get(e["VolumeId"], {}), touches={f"instance {iid}": tags},
                     state={"attached_to": iid, "device": dev}, detail={"device": dev, "instance": iid},
-                    blocked=blocked or guard.protection(tags)))
+                    blocked=blocked))
         if step := relaunch_guard(inst, requests.get(iid), fleet, region, cancelled):
             plan.actions.append(step)
         plan.actions.append(guard.Action(
             op="terminate", type="ec2:instance", id=iid, region=region, name=tags.get("Name"), tags=tags,
+            touches=rules.deleted_with(inst, parts),
             state={"state": inst["State"]["Name"], "volumes": [(d, e["VolumeId"], e.get("DeleteOnTermination"))
                                                               for d, e in ebs],
                    "eips": sorted(a.get("AllocationId", "") for a in mine)},
             detail={"instance_type": inst.get("InstanceType"), "state": inst["State"]["Name"],
                     "deletes_volumes": [e["VolumeId"] for _, e in ebs if e.get("DeleteOnTermination")],
                     "stays_behind": stays}, blocked=blocked))
-    plan.actions += launch_cleanup.actions(ec2, found, region)  # what launch.py made for them (issue 9)
+    plan.actions += cleanup
     return plan
 
 

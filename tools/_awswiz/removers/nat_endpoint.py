@@ -13,7 +13,7 @@ from .. import guard, vpc_apply
 from ..resources import tag_map
 from ..vpc_teardown import state_of
 from . import Remover, register
-from .ec2_common import finder, id_pattern, inherited, lookup, settle, terminate, vpc_guard
+from .ec2_common import finder, id_pattern, in_vpc, lookup, settle, terminate, vpc_guard
 
 GONE = ("deleted",)
 
@@ -23,7 +23,7 @@ def _action(op_state: str, type_: str, rid: str, region: str, item: dict, vpcs: 
     deleting = op_state in ("deleting",)
     return guard.Action(op="wait-deleted" if deleting else "delete-and-wait", type=type_, id=rid, region=region,
                         name=tags.get("Name"), tags=tags, state=None if deleting else op_state, detail=detail,
-                        blocked=inherited(tags, item.get("VpcId"), vpcs))
+                        touches=in_vpc(item.get("VpcId"), vpcs))
 
 
 def plan_nats(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
@@ -50,7 +50,7 @@ def plan_nats(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                                **({"keeps_addresses": kept} if kept else {}),
                                note="routes to it stop working (blackhole) until they are changed"))
         actions += [guard.Action(op="release", type="ec2:elastic-ip", id=aid, region=region, target=nid,
-                                 state={"ip": eips[aid].get("PublicIp")},
+                                 tags=tag_map(eips[aid].get("Tags")), state={"ip": eips[aid].get("PublicIp")},
                                  detail={"public_ip": eips[aid].get("PublicIp"), "why": "made by AwsWiz for the NAT"})
                     for aid in releases]
     return settle(actions)

@@ -20,13 +20,21 @@ from ..instance_rules import aws_cli
 from ..resources import tag_map
 from ..vpc_teardown import _deletable_eni, attached_to
 from . import Remover, register
-from .ec2_common import finder, id_pattern, inherited, lookup, settle, terminate, vpc_guard
+from .ec2_common import finder, id_pattern, in_vpc, lookup, settle, terminate, vpc_guard
 
 
-def _act(op: str, type_: str, rid: str, region: str, item: dict, vpcs: dict, **kw) -> guard.Action:
+def _act(op: str, type_: str, rid: str, region: str, item: dict, vpcs: dict, touches: dict | None = None,
+         **kw) -> guard.Action:
+    """An action on item with its own tags; it touches its VPC (and `touches`), each with their own tags."""
     tags = tag_map(item.get("Tags", item.get("TagSet")))
     return guard.Action(op=op, type=type_, id=rid, region=region, name=tags.get("Name"), tags=tags,
-                        blocked=inherited(tags, item.get("VpcId"), vpcs), **kw)
+                        touches={**in_vpc(item.get("VpcId"), vpcs), **(touches or {})}, **kw)
+
+
+def _tags_by_id(ec2, call: str, key: str, filter_name: str, id_field: str, ids) -> dict[str, dict]:
+    """{id: its own tags} for these ids (one describe call)."""
+    ids = sorted(set(ids))
+    return {i[id_field]: tag_map(i.get("Tags")) for i in lookup(ec2, call, key, filter_name, ids)} if ids else {}
 
 
 def _eni_user(e: dict) -> str:
@@ -108,6 +116,13 @@ def plan_route_tables(ctx, region: str, ids: list[str], opts: dict) -> guard.Pla
     ec2 = ctx.aws.client("ec2", region)
     rts = lookup(ec2, "describe_route_tables", "RouteTables", "route-table-id", ids)
     vpcs = vpc_guard(ec2, rts)
+    assocs = [a for rt in rts for a in rt.get("Associations", [])]
+    # what a disassociation changes: the subnet (it falls back to the main route table) or the gateway
+    subnets = _tags_by_id(ec2, "describe_subnets", "Subnets", "subnet-id", "SubnetId",
+                          [a["SubnetId"] for a in assocs if a.get("SubnetId")])
+    gateways = _tags_by_id(ec2, "describe_internet_gateways", "InternetGateways", "internet-gateway-id",
+                           "InternetGatewayId", [a["GatewayId"] for a in assocs
+                                                 if str(a.get("GatewayId", "")).startswith("igw-")])
     actions = []
     for rt in rts:
         rid, assoc = rt["RouteTableId"], rt.get("Associations", [])
@@ -118,13 +133,21 @@ def plan_route_tables(ctx, region: str, ids: list[str], opts: dict) -> guard.Pla
                              f"({terminate(ctx, 'vpc:vpc', rt.get('VpcId'), region)})")
         else:
             actions += [_act("disassociate", "vpc:route-table", rid, region, rt, vpcs, target=rid,
-                             state={"association": a["RouteTableAssociationId"]},
+                             touches=_served(a, subnets, gateways), state={"association": a["RouteTableAssociationId"]},
                              detail={"from": a.get("SubnetId") or a.get("GatewayId"),
                                      "then": "the subnet uses its VPC's main route table"})
                         for a in assoc
                         if a.get("RouteTableAssociationId") and (a.get("SubnetId") or a.get("GatewayId"))]
         actions.append(final)
     return settle(actions)
+
+
+def _served(assoc: dict, subnets: dict, gateways: dict) -> dict[str, dict]:
+    """What a route table association serves, with its own tags (Action.touches of the disassociation)."""
+    if sid := assoc.get("SubnetId"):
+        return {f"subnet {sid} (the route table serves it)": subnets.get(sid, {})}
+    gid = assoc.get("GatewayId")
+    return {f"gateway {gid} (the route table serves it)": gateways.get(gid, {})} if gid else {}
 
 
 # --- internet gateways ------------------------------------------------------------------------------------

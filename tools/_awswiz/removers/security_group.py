@@ -9,7 +9,7 @@ from .. import guard, sg_rules
 from ..aws import paginate
 from ..resources import tag_map
 from . import Remover, register
-from .ec2_common import finder, id_pattern, inherited, settle, terminate, vpc_guard
+from .ec2_common import finder, id_pattern, in_vpc, settle, terminate, vpc_guard
 
 
 def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
@@ -23,19 +23,18 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     for g in referring:  # rules of other groups (and of the other groups going) that refer to ours
         among = set(ids) - {g["GroupId"]}
         for a in sg_rules.revoke_actions([g], among, region, target=lambda g, a=among: min(sg_rules.refs(g) & a)):
-            a.tags = tag_map(g.get("Tags"))
-            a.blocked = inherited(a.tags, g.get("VpcId"), vpcs)  # a protected group's rules are not changed
+            a.tags = tag_map(g.get("Tags"))  # the group whose rules change, with its own tags (and its VPC's)
+            a.touches = in_vpc(g.get("VpcId"), vpcs)
             revokes.append(a)
     for g in going:
         a = sg_rules.delete_action(g, region)
+        a.touches = in_vpc(g.get("VpcId"), vpcs)
         if g.get("GroupName") == "default":
             a.blocked = (f"the default group of VPC {g.get('VpcId')}: AWS never deletes it; it goes with its VPC ("
                          f"{terminate(ctx, 'vpc:vpc', g.get('VpcId'), region)})")
         elif user := used.get(g["GroupId"]):
             a.blocked = (f"in use by {user}; AWS refuses (DependencyViolation): move that resource to another group "
                          "or delete it first")
-        else:
-            a.blocked = inherited(a.tags, g.get("VpcId"), vpcs)
         deletes.append(a)
     return settle(revokes + deletes)
 

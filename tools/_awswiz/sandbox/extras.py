@@ -19,3 +19,4 @@ from . import budgets_api  # noqa: F401,E402 - issue 18/19 (costs): Budgets subs
 from . import sg_protocols  # noqa: F401,E402 - issue 18 (security): rules of any protocol number without ports
 from . import cluster_rules  # noqa: F401,E402 - issue 18: EKS deletion protection, ECS Managed Instances providers
 from . import run_token  # noqa: F401,E402 - issue 18: RunInstances ClientToken idempotency (outside run_spot)
+from . import ami_rules  # noqa: F401,E402 - issue 18 (9): AMI deregistration protection
