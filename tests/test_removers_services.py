@@ -328,6 +328,7 @@ def test_protected_service_in_an_untagged_ecs_cluster_blocks_the_cluster(sandbox
     assert r.code == 4, r.stdout + r.stderr
     message = r.json["errors"][0]["message"]
     assert f"{svc} (protected: tag env=prod)" in message and r.json["data"]["confirm"] is None
+    assert "(None)" not in message  # only what is blocked is named, not the cluster's other steps
     nothing_sent(sandbox, state_dir, mark)
     live = {s["serviceArn"]: s for s in ecs.describe_services(cluster=cluster, services=[svc, other])["services"]}
     assert [(live[a]["status"], live[a]["desiredCount"]) for a in (svc, other)] == [("ACTIVE", 2), ("ACTIVE", 2)]

@@ -311,7 +311,7 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
         return refuse(problem[0], problem[1] + ("; here is the plan as it stands now, with a fresh token"
                                                 if plan.actions else ""))
     if blocked:
-        names = "; ".join(f"{a.id} ({a.blocked})" for a in blocked)
+        names = "; ".join(f"{a.id} ({a.blocked})" for a in blocked if a.blocked)  # not its unblocked siblings
         # the targets as the user may have named them: by id, or by name (a key pair, a load balancer)
         named = {a.target_id for a in blocked} | {a.name for a in blocked if a.name and a.id == a.target_id}
         rest = command_line(drop_ids=named) if explicit else None
