@@ -210,7 +210,7 @@ def sequential_loop(endpoint: str) -> dict:
     from botocore.config import Config
 
     sys.path.insert(0, str(TOOLS))
-    from _awswiz.resources import ROWS
+    from _awswiz.inventory.table import ROWS
 
     os.environ.update(clean_env(AWS_ENDPOINT_URL=endpoint))  # this process only talks to the proxy
     t0, c0 = time.perf_counter(), time.process_time()

@@ -24,7 +24,7 @@ import jmespath
 from botocore.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from _awswiz.resources import ROWS  # noqa: E402 - data only: the rows the scan lists
+from _awswiz.inventory.table import ROWS
 
 
 def main() -> None:

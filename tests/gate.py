@@ -16,7 +16,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from _awswiz.audit import is_mutating
+from _awswiz.guard.audit import is_mutating
 from conftest import TOOLS, clean_env
 
 

@@ -6,7 +6,7 @@ import json
 import uuid
 from pathlib import Path
 
-from _awswiz.audit import is_mutating
+from _awswiz.guard.audit import is_mutating
 
 READ_METHODS = {"GET", "HEAD"}
 

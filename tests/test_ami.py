@@ -76,8 +76,8 @@ def test_pick_default_for_launch(sandbox, monkeypatch):
     for k, v in {"AWS_ENDPOINT_URL": sandbox.url, "AWS_ACCESS_KEY_ID": "testing",
                  "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(k, v)
-    from _awswiz import amis
-    from _awswiz.aws import Aws
+    from _awswiz.aws.client import Aws
+    from _awswiz.compute import amis
 
     img = amis.pick_default(Aws(), "us-east-1", "pytorch", "x86_64")
     assert img["name"].endswith("20261110") and img["launch"]["status"] == "subscribed"

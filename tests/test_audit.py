@@ -6,7 +6,7 @@ import json
 
 import boto3
 import pytest
-from _awswiz import audit
+from _awswiz.guard import audit
 from botocore.config import Config
 from mutation_helpers import instance, mutating_calls, name
 

@@ -306,7 +306,7 @@ def test_two_peered_vpcs_go_together_and_the_peering_is_deleted_once(sandbox, ru
 def test_interfaces_of_other_services_block_and_the_plans_owners_do_not():
     """Pure logic on AWS's shapes (botocore ec2 NetworkInterfaceType; Amazon EC2 User Guide: Requester-managed
     network interfaces, whose example shows endpoint interfaces typed both "vpc_endpoint" and "interface")."""
-    from _awswiz import vpc_teardown
+    from _awswiz.removal import vpc_teardown
 
     def eni(i, kind, status="in-use", rm=True, desc=""):
         return {"NetworkInterfaceId": i, "VpcId": "vpc-1", "InterfaceType": kind, "Status": status,

@@ -223,7 +223,7 @@ def test_forecast_bought_only_when_some_month_is_left(monkeypatch, tmp_path, day
     # Each Cost Explorer request costs $0.01 (AWS Cost Management pricing): no forecast on the month's last day
     # (nothing left to forecast) nor on its first (no month to date to add it to); when asked, the metric is
     # NET_UNBLENDED_COST (GetCostForecast Metric), net like the month to date.
-    from _awswiz import costs_core
+    from _awswiz.money import explorer as costs_core
 
     monkeypatch.setenv("AWSWIZ_TODAY", day)
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "state"))

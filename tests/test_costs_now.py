@@ -151,7 +151,7 @@ def test_launch_price_counts_the_public_ipv4_address_it_asks_for(sandbox, run_to
 def test_an_in_use_address_is_priced_from_an_older_cache_too():
     # Amazon VPC pricing: an in-use public IPv4 address costs what an idle one does; a price cache written before
     # the in-use usage type was read holds only the idle one, which then prices both (not the us-east-1 table)
-    from _awswiz import list_prices as lp
+    from _awswiz.compute import list_prices as lp
 
     doc = {"ipv4": {"date": "2026-11-10", "prices": {"eu-west-1": {"ipv4": 0.0056}}}}
     assert lp.rate(doc, "ipv4:in-use", "eu-west-1") == (0.0056, "Pricing API eu-west-1 (AmazonVPC)", "2026-11-10")

@@ -109,7 +109,7 @@ def test_existing_user_is_not_planned(sandbox, run_tool):
 
 def test_fellows_file_round_trip(monkeypatch, tmp_path):
     # TOML v1.0: an array of tables [[fellow]]; tomli-w writes what tomllib reads back unchanged.
-    from _awswiz import fellows
+    from _awswiz.money import fellows
 
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
     a = {"name": "ada", "account": "210987654321", "role_arn": "arn:aws:iam::210987654321:role/a",

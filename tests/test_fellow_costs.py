@@ -163,7 +163,7 @@ def test_html_page_draws_its_chart_offline(sandbox, run_tool, state_dir, tmp_pat
 def test_csv_cells_never_start_a_formula(name):
     # OWASP CSV Injection: cells starting with = + - @ tab or carriage return are formulas to a spreadsheet;
     # a quote in front keeps them text. The amounts stay numbers (a minus sign there is a number's).
-    from _awswiz import reports
+    from _awswiz.money import reports
 
     doc = {"fellows": [{"name": name, "account": "210987654321", "groups": [
         {"key": name, "net": {"2026-10": -1.5}, "gross": {"2026-10": 2.0}}]}]}

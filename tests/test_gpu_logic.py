@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from _awswiz import cache, instance_types, pricing, quota_codes
-from _awswiz.errors import BadInput
+from _awswiz.compute import pricing, quota_codes
+from _awswiz.inventory import instance_types
+from _awswiz.shell import cache
+from _awswiz.shell.errors import BadInput
 
 
 # "Amazon EC2 instance type quotas": a quota covers the families its name lists (Standard (A, C, D, H, I, M, R, T,

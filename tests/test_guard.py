@@ -10,7 +10,7 @@ import sys
 import time
 
 from _awswiz import guard
-from _awswiz.resources import tag_map
+from _awswiz.inventory.table import tag_map
 from conftest import TOOLS, clean_env
 from mutation_helpers import assert_audit_matches_server, audit_lines, instance, mutating_calls, state
 

@@ -146,7 +146,7 @@ def test_confirming_twice_starts_no_second_box(sandbox, run_tool):
 def test_idempotent_by_launch_id(sandbox):
     """A launch whose id already tags an instance returns it instead of starting another (the tag lookup,
     not only the single-use token)."""
-    from _awswiz.launch_run import LAUNCH_TAG, find_launched
+    from _awswiz.compute.launch_run import LAUNCH_TAG, find_launched
 
     ec2 = sandbox.client("ec2")
     ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
@@ -331,8 +331,8 @@ def test_sandbox_refuses_a_root_volume_smaller_than_its_snapshot(sandbox):
 
 
 def test_undetectable_ip_is_bad_input(monkeypatch):
-    from _awswiz import launch_plan
-    from _awswiz.errors import BadInput
+    from _awswiz.compute import launch_plan
+    from _awswiz.shell.errors import BadInput
 
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setattr(launch_plan, "public_ip", lambda: None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from _awswiz import userdata
+from _awswiz.compute import userdata
 
 
 def run_user_data(text: str, workdir) -> subprocess.CompletedProcess:
@@ -54,8 +54,8 @@ def test_key_names_from_tags_never_leave_the_keys_folder(tmp_path, monkeypatch):
     import shlex
 
     import pytest
-    from _awswiz import keys, ssh
-    from _awswiz.errors import BadInput
+    from _awswiz.compute import keys, ssh
+    from _awswiz.shell.errors import BadInput
 
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
     (tmp_path / "st").mkdir(mode=0o700)
@@ -120,7 +120,7 @@ def test_connect_never_downloads_into_the_state_directory(sandbox, run_tool, sta
 
 
 def test_ssh_include_follows_a_symlinked_config(tmp_path, monkeypatch):
-    from _awswiz import ssh
+    from _awswiz.compute import ssh
 
     home = tmp_path / "home"
     (home / ".ssh").mkdir(parents=True)
@@ -136,7 +136,7 @@ def test_ssh_include_follows_a_symlinked_config(tmp_path, monkeypatch):
     dangling.unlink()
     dangling.symlink_to(home / "nowhere")
     import pytest
-    from _awswiz.errors import BadInput
+    from _awswiz.shell.errors import BadInput
 
     with pytest.raises(BadInput, match="not a file"):
         ssh.include_in_user_config("/st/ssh_config")
@@ -145,8 +145,9 @@ def test_ssh_include_follows_a_symlinked_config(tmp_path, monkeypatch):
 
 def test_a_damaged_known_hosts_is_a_clear_error_naming_the_file(tmp_path, monkeypatch):
     import pytest
-    from _awswiz import ssh, state
-    from _awswiz.errors import AwsWizError
+    from _awswiz.compute import ssh
+    from _awswiz.shell import state
+    from _awswiz.shell.errors import AwsWizError
 
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
     for damage in ("[127.0.0.1]:2222 ssh-ed25519 !!!notbase64\n", "10.0.0.1 ssh-ed25519 QUFBQQ==\n", "garbage\n"):
@@ -357,7 +358,7 @@ def test_a_confirm_killed_after_the_group_reuses_it_and_adds_the_rule(sandbox, r
 
 
 def test_a_malformed_sandbox_ssh_tag_is_no_address():
-    from _awswiz import ssh
+    from _awswiz.compute import ssh
 
     def inst(value: str) -> dict:
         return {"Tags": [{"Key": "awswiz:sandbox-ssh", "Value": value}], "PublicIpAddress": None}

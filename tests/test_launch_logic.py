@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from _awswiz import keys, userdata
-from _awswiz.errors import BadInput
+from _awswiz.compute import keys, userdata
+from _awswiz.shell.errors import BadInput
 
 
 @pytest.mark.parametrize("value,seconds", [("90m", 5400), ("2h", 7200), ("1d12h", 129600), ("1h30m", 5400)])
@@ -58,7 +58,8 @@ def test_key_file_is_0600_and_never_overwritten(tmp_path, monkeypatch):
 
 
 def test_forget_drops_only_that_address(tmp_path, monkeypatch):
-    from _awswiz import ssh, state
+    from _awswiz.compute import ssh
+    from _awswiz.shell import state
 
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
     state.write_text(ssh.known_hosts_path(), "[127.0.0.1]:2222 ssh-ed25519 AAAA\n10.0.0.1 ssh-ed25519 BBBB\n")
@@ -77,7 +78,7 @@ def test_forget_drops_only_that_address(tmp_path, monkeypatch):
 def test_expiry_at_the_ends_of_the_calendar(value, expired, why):
     import datetime as dt
 
-    from _awswiz import expiry
+    from _awswiz.removal import expiry
 
     got, reason = expiry.judge({"awswiz:managed": "true", "awswiz:expires-at": value},
                                dt.datetime(2026, 12, 1, tzinfo=dt.UTC))

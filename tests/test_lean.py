@@ -13,7 +13,9 @@ from __future__ import annotations
 import boto3
 import jmespath
 import pytest
-from _awswiz import lean, resources, snapshot
+from _awswiz.aws import lean
+from _awswiz.inventory import collect as snapshot
+from _awswiz.inventory import table as resources
 from botocore.parsers import ResponseParserFactory
 
 NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"'

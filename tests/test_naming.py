@@ -1,6 +1,6 @@
 """Issue 11 item 6, one naming: every type a tool prints (scan's resources and findings, security findings,
 the plans, skipped entries and results of the changing tools, the burn rate) is the resource table's name
-(tools/_awswiz/resources.py). A few things that are not resources of the table (an account setting, a
+(tools/_awswiz/inventory/table.py). A few things that are not resources of the table (an account setting, a
 quota, a route table association) have names of their own, listed here; none of them may be a second
 name for a table type (the issue's `ec2:security-group` beside `vpc:security-group`)."""
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from _awswiz import audit, resources
+from _awswiz.guard import audit
+from _awswiz.inventory import table as resources
 from test_hints import use_running_sandbox
 from test_views import launch_and_terminate
 

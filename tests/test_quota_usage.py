@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 
 import boto3
-from _awswiz import quotas
+from _awswiz.compute import quotas
 from botocore.stub import Stubber
 
 

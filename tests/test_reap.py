@@ -265,7 +265,8 @@ def test_two_policy_reaps_at_once_apply_once(sandbox, state_dir, tmp_path):
 
 def test_the_claim_of_an_action_is_won_once(state_dir, monkeypatch):
     """In-process: two runs that planned the same action on the same state claim it once between them."""
-    from _awswiz import guard, plans
+    from _awswiz import guard
+    from _awswiz.guard import tokens as plans
 
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(state_dir))
     a = guard.Action(op="terminate", type="ec2:instance", id="i-0123456789abcdef0", region=REGION,
@@ -286,7 +287,8 @@ def test_a_claim_left_by_a_killed_run_is_taken_over(state_dir, monkeypatch):
     """A run killed between claiming and applying leaves "held ..." in the claim file but no lock (the kernel
     drops a dead process's locks): the next run takes it over. An old one-line claim (a time) counts as
     applied. A link planted as a claim file is refused, never followed."""
-    from _awswiz import plans, state
+    from _awswiz.guard import tokens as plans
+    from _awswiz.shell import state
 
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(state_dir))
     left = plans.state_dir("plans") / "a1b2c3d4e5f60718.claim"
@@ -332,8 +334,9 @@ def test_an_expired_bucket_is_reaped_once_and_only_in_the_regions_asked(sandbox,
 def test_policy_outside_names_every_action_it_does_not_cover(tmp_path):
     """In-process: the guard's backstop. Each action is judged on its own tags, a step planned for another
     target by that target, and schedules only with schedules = true."""
-    from _awswiz import guard, policy
-    from _awswiz.resources import BY_TYPE
+    from _awswiz import guard
+    from _awswiz.inventory.table import BY_TYPE
+    from _awswiz.removal import policy
 
     pol = policy.load(str(write_policy(tmp_path, POLICY)), BY_TYPE)
     managed = {"awswiz:managed": "true", "awswiz:expires-at": PAST}
@@ -386,7 +389,7 @@ NOW = _dt.datetime(2026, 11, 24, 12, 0, tzinfo=_dt.UTC)
     ({"awswiz:managed": "true ", "awswiz:expires-at": "2020-01-01T00:00:00Z"}, False, "not managed"),
 ])
 def test_expiry_is_read_strictly_and_in_utc(tags, expired, why):
-    from _awswiz import expiry
+    from _awswiz.removal import expiry
 
     got, reason = expiry.judge(tags, NOW)
     assert got is expired and (reason is None if why is None else why in reason), reason
@@ -395,8 +398,8 @@ def test_expiry_is_read_strictly_and_in_utc(tags, expired, why):
 def test_the_readme_policy_sample_is_a_valid_policy(tmp_path):
     import re
 
-    from _awswiz import policy
-    from _awswiz.resources import BY_TYPE
+    from _awswiz.inventory.table import BY_TYPE
+    from _awswiz.removal import policy
     from conftest import ROOT
 
     sample = re.search(r"```toml\n(# \.github/reap-policy\.toml\n.*?)```", (ROOT / "README.md").read_text(), re.S)

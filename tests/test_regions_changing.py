@@ -205,8 +205,8 @@ def test_an_id_found_in_two_regions_is_bad_input_never_two_actions():
     promise that the same id never appears in another Region, and moto draws ids at random, so the sandbox
     cannot make one: the lookup is tested here with a fake. An id in two regions is bad input asking for
     --region, never one id acting on two resources."""
-    from _awswiz import regional
-    from _awswiz.errors import BadInput
+    from _awswiz.guard import regional
+    from _awswiz.shell.errors import BadInput
 
     ctx = FakeCtx(["eu-west-1", "us-east-1", "us-west-2"])
     held = {"us-east-1": {"i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb"}, "us-west-2": {"i-0aaaaaaaaaaaaaaaa"}}

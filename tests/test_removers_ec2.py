@@ -306,7 +306,7 @@ def test_a_snapshot_another_ami_uses_is_kept():
     # won't be deleted ... although the AMI will still be deregistered"
     import types
 
-    from _awswiz.removers import ebs
+    from _awswiz.removal.removers import ebs
 
     ctx = types.SimpleNamespace(aws=types.SimpleNamespace(client=lambda service, region: _StubEc2()))
     plan = ebs.plan_images(ctx, REGION, ["ami-0000000000000000a"], {})
@@ -325,8 +325,8 @@ MINE = ["ec2:instance", "ec2:volume", "ec2:snapshot", "ec2:image", "ec2:elastic-
 
 
 def test_each_row_says_how_it_is_removed_what_goes_first_and_what_it_costs():
-    from _awswiz import removers
-    from _awswiz.resources import BY_TYPE
+    from _awswiz.inventory.table import BY_TYPE
+    from _awswiz.removal import removers
 
     for t in MINE:
         row = BY_TYPE[t]

@@ -11,7 +11,9 @@ import sys
 import time
 
 import pytest
-from _awswiz import guard, output, plans, settings
+from _awswiz import guard
+from _awswiz.guard import tokens as plans
+from _awswiz.shell import output, settings
 from conftest import ROOT, TOOLS, clean_env
 from mutation_helpers import audit_lines, instance, mutating_calls, state
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 
 import pytest
-from _awswiz import schedules
+from _awswiz.removal import schedules
 from mutation_helpers import audit_lines, instance, state
 
 REGION = "ap-northeast-3"  # no other test uses it: reap sees only these tests' resources
@@ -178,7 +178,8 @@ def test_a_spot_instance_stopped_by_an_interruption_is_never_started_by_its_sche
     stopped (Client.UserInitiatedShutdown) and an on-demand one are started as their schedule says."""
     import types
 
-    from _awswiz import guard, reap_plan
+    from _awswiz import guard
+    from _awswiz.removal import reap as reap_plan
 
     def inst(iid: str, code: str, spot: bool = True) -> dict:
         return {"InstanceId": iid, "State": {"Name": "stopped"}, "StateReason": {"Code": code, "Message": code},

@@ -47,7 +47,7 @@ def flagged(doc: dict, check: str) -> set[str]:
 
 
 # check -> (bad names it must flag, good names it must not): the rules come from the AWS documents named in
-# checks.py beside each row (e.g. "Amazon EC2 User Guide: Security group rules for different use cases",
+# security/table.py beside each row (e.g. "Amazon EC2 User Guide: Security group rules for different use cases",
 # "Amazon S3 User Guide: Blocking public access to your Amazon S3 storage", "IAM User Guide: AWS
 # Multi-factor authentication in IAM", "IAM User Guide: Manage access keys for IAM users").
 CASES = {
@@ -85,7 +85,7 @@ CASES = {
 
 
 def test_every_check_of_the_table_is_tested():
-    from _awswiz.checks import CHECKS
+    from _awswiz.security.table import CHECKS
 
     assert {c.id for c in CHECKS} == set(CASES)
 
@@ -99,7 +99,7 @@ def test_check_fires_on_bad_and_is_quiet_on_good(lab, check):
 
 
 def test_findings_carry_what_the_issue_asks(lab):
-    from _awswiz.checks import BY_ID
+    from _awswiz.security.table import BY_ID
 
     assert lab["ok"] and lab["errors"] == [] and set(lab["data"]["checks_run"]) == set(CASES)
     for f in lab["data"]["findings"]:
@@ -420,7 +420,7 @@ def test_fix_turns_on_ebs_default_encryption_in_the_region_only(sandbox, run_too
 
 def _s3control(sandbox):
     c = sandbox.client("s3control")
-    # S3 Control prefixes the account id to the host; the sandbox is one host (security_checks/s3.py)
+    # S3 Control prefixes the account id to the host; the sandbox is one host (security/s3.py)
     c.meta.events.register("before-sign.s3-control",
                            lambda request, **_: setattr(request, "url", request.url.replace(f"://{ACCOUNT}.", "://")))
     return c

@@ -16,8 +16,8 @@ def rule(proto, lo=None, hi=None, v4=(), v6=()):
 
 
 def fired(perms) -> dict:
-    from _awswiz.open_rules import open_ports
-    from _awswiz.security_checks.network import sg_open
+    from _awswiz.inventory.open_rules import open_ports
+    from _awswiz.security.network import sg_open
 
     return sg_open(open_ports(perms))
 
@@ -41,7 +41,7 @@ def fired(perms) -> dict:
     (rule("tcp", 22, 22, v4=["10.0.0.0/8"]), []),
 ])
 def test_odd_rules_are_labelled_never_parsed_as_ports(perm, labels):
-    from _awswiz.open_rules import covers, open_ports
+    from _awswiz.inventory.open_rules import covers, open_ports
 
     assert open_ports([perm]) == labels
     assert covers(labels, 22) == (labels in (["0-65535"], ["all"]))
@@ -70,13 +70,13 @@ def test_icmp_and_udp_fire_no_tcp_port_check():
     ([rule("tcp", 22, 22, v4=["0.0.0.0/1"], v6=["8000::/1"])], []),
 ])
 def test_the_internet_in_pieces_is_the_internet(perms, labels):
-    from _awswiz.open_rules import open_ports
+    from _awswiz.inventory.open_rules import open_ports
 
     assert open_ports(perms) == labels
 
 
 def test_the_fix_revokes_the_pieces_and_keeps_the_office():
-    from _awswiz.open_rules import open_ports, pieces
+    from _awswiz.inventory.open_rules import open_ports, pieces
 
     perms = [rule("tcp", 22, 22, v4=["0.0.0.0/1", "128.0.0.0/1", "10.0.0.0/8"], v6=["2001:db8::/32"]),
              rule("tcp", 443, 443, v4=["0.0.0.0/0"])]
@@ -118,7 +118,7 @@ PROWLER_SEVERITY = {
 
 
 def test_severities_are_prowlers():
-    from _awswiz.checks import CHECKS
+    from _awswiz.security.table import CHECKS
 
     mine = {c.id: (c.prowler, c.severity) for c in CHECKS if c.prowler}
     assert {i: s for i, (p, s) in mine.items()} == {i: PROWLER_SEVERITY[p] for i, (p, _) in mine.items()}
@@ -130,7 +130,7 @@ def test_where_ours_differs_from_prowler_is_said():
     1 day (maximum_access_days), s3_account_level_public_access_blocks and s3_bucket_level_public_access_block pass
     with IgnorePublicAcls and RestrictPublicBuckets only; its security-group checks count only 0.0.0.0/0 and ::/0
     (check_security_group(..., any_address=True))."""
-    from _awswiz.checks import BY_ID
+    from _awswiz.security.table import BY_ID
 
     assert "45" in BY_ID["iam-key-unused"].differs and "1 day" in BY_ID["iam-root-recent-use"].differs
     assert all("two" in BY_ID[c].differs for c in ("s3-account-pab-off", "s3-bucket-pab-off"))
@@ -172,7 +172,7 @@ def _policy(condition=None, principal="*"):
     ({"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}, False),
 ])
 def test_a_bucket_policy_is_public_as_s3_reads_it(condition, public):
-    from _awswiz.security_checks.s3 import public_statements
+    from _awswiz.security.s3 import public_statements
 
     assert bool(public_statements(_policy(condition))) is public
     assert bool(public_statements(_policy(condition, {"AWS": ["*"]}))) is public

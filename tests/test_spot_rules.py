@@ -89,7 +89,7 @@ def test_which_spot_instances_stop(sandbox, run_tool, state_dir):
 
 
 def test_hint_repeats_sandbox_profile_and_region():
-    from _awswiz.hints import command as tool_command
+    from _awswiz.shell.hints import command as tool_command
 
     ctx = types.SimpleNamespace(sandbox=True, profile="lab")
     assert tool_command(ctx, "terminate", "--type", "ec2", "--id", "i-0abc", region="eu-west-1") == (

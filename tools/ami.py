@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
@@ -30,8 +30,8 @@ class Arch(enum.StrEnum):
 
 
 def render(console, data) -> None:
-    from _awswiz.fit import Col
-    from _awswiz.output import table
+    from _awswiz.shell.fit import Col
+    from _awswiz.shell.output import table
 
     colour = {"subscribed": "green", "needs-subscription": "yellow", "unknown": "dim"}
     rows = []
@@ -57,8 +57,8 @@ def main(
     limit: Annotated[int, typer.Option("--limit", min=1, max=20, help="Images per region, newest first.")] = 5,
 ) -> Result:
     """The latest Deep Learning AMIs (default: the home region) and whether this account can launch them."""
-    from _awswiz import amis
-    from _awswiz.errors import BadInput
+    from _awswiz.compute import amis
+    from _awswiz.shell.errors import BadInput
 
     if type_ is not None and "." not in type_:
         raise BadInput(f"--type must be an instance type such as g5.xlarge (got {type_!r})",
@@ -66,7 +66,7 @@ def main(
     check_type = type_ or amis.CHECK_TYPE[arch.value]
     regions, skipped = ctx.regions(default=ctx.aws.home_region)
 
-    from _awswiz.fanout import FanOut
+    from _awswiz.aws.fanout import FanOut
 
     with ctx.progress("finding images", 0) as bar:
         fan = FanOut(ctx.aws.workers, bar)

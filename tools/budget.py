@@ -16,8 +16,8 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli, guard
-from _awswiz.errors import BadInput, error_entry
-from _awswiz.output import Result
+from _awswiz.shell.errors import BadInput, error_entry
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 ACTIONS = ["create", "list", "delete"]
@@ -46,13 +46,13 @@ def arn(account: str, name: str) -> str:
 
 def every_budget(budgets, account: str) -> list[dict]:
     """DescribeBudgets pages (MaxResults default 100, NextToken): every page."""
-    from _awswiz.aws import paginate
+    from _awswiz.aws.client import paginate
 
     return paginate(budgets, "describe_budgets", "Budgets", AccountId=account)
 
 
 def render(console, data) -> None:
-    from _awswiz.output import table
+    from _awswiz.shell.output import table
 
     console.print(table("Budgets", ["name", "limit", "counts", "spent this month", "forecast", "alerts"],
                         [[b["name"], b["limit"], b["counts"], b["actual"], b["forecast"], ", ".join(b["alerts"])]
@@ -72,7 +72,7 @@ def thresholds(value: str) -> list[float]:
 
 def describe(budgets, account: str) -> list[dict]:
     """Every budget with its limit, spend, forecast and alerts (DescribeBudgets, DescribeNotificationsForBudget)."""
-    from _awswiz.aws import paginate
+    from _awswiz.aws.client import paginate
 
     out = []
     for b in every_budget(budgets, account):
@@ -106,7 +106,7 @@ def main(
                                                 help="Apply the plan printed by the run without --confirm.")] = None,
 ) -> Result:
     """list: every budget; create --name --amount --email [--threshold]; delete --name. Changes are guarded."""
-    from _awswiz import hints
+    from _awswiz.shell import hints
 
     if action not in ACTIONS:
         raise BadInput(f"the action must be one of: {', '.join(ACTIONS)} (got {action!r})", "e.g. budget.py list")

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, regional, sg_rules
-from _awswiz.aws import paginate
-from _awswiz.output import Result
-from _awswiz.resources import tag_map
+from _awswiz import cli, guard
+from _awswiz.aws.client import paginate
+from _awswiz.guard import regional
+from _awswiz.inventory.table import tag_map
+from _awswiz.security import sg_rules
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 

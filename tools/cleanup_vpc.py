@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, regional, targets, vpc_apply, vpc_teardown
-from _awswiz.aws import paginate
-from _awswiz.errors import BadInput
-from _awswiz.output import Result
+from _awswiz import cli, guard
+from _awswiz.aws.client import paginate
+from _awswiz.guard import regional, targets
+from _awswiz.removal import vpc_apply, vpc_teardown
+from _awswiz.shell.errors import BadInput
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 

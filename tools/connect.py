@@ -13,11 +13,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, keys, ssh, state, targets
-from _awswiz.errors import BadInput
-from _awswiz.launch_plan import local_endpoint
-from _awswiz.output import Result
-from _awswiz.resources import tag_map
+from _awswiz import cli
+from _awswiz.compute import keys, ssh
+from _awswiz.compute.launch_plan import local_endpoint
+from _awswiz.guard import targets
+from _awswiz.inventory.table import tag_map
+from _awswiz.shell import state
+from _awswiz.shell.errors import BadInput
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
@@ -30,8 +30,8 @@ def _pct(v) -> str:
 
 
 def render(console, data) -> None:
-    from _awswiz.fit import Col
-    from _awswiz.output import table
+    from _awswiz.shell.fit import Col
+    from _awswiz.shell.output import table
 
     if "burn" in data:
         return render_now(console, data)
@@ -64,7 +64,7 @@ def render(console, data) -> None:
 
 
 def render_now(console, data) -> None:
-    from _awswiz.output import table
+    from _awswiz.shell.output import table
 
     rows = [[b["region"], b["type"], b["id"], b.get("name"), b["what"], _rate(b["per_hour"]), _usd(b["per_month"]),
              b["price_source"]] for b in data["burn"]]
@@ -90,15 +90,15 @@ def main(
 ) -> Result:
     """Spend per month by service (or --group-by), net (after credits and refunds) and gross, month-over-month
     change, month to date with a forecast; --now: what is running costs per hour and per month."""
-    from _awswiz import costs_core, hints
+    from _awswiz.money import explorer as costs_core
+    from _awswiz.shell import hints
 
     if now:
-        from _awswiz import burn
+        from _awswiz.money import burn
 
-        result = burn.run(ctx)
-        result.render = render
-        result.next = [f"uv run tools/scan.py --region {ctx.region_spec or 'all'}{hints.scope(ctx)}"]
-        return result
+        data, errors = burn.run(ctx)
+        return Result(data=data, errors=errors, render=render,
+                      next=[f"uv run tools/scan.py --region {ctx.region_spec or 'all'}{hints.scope(ctx)}"])
     group = costs_core.group_spec(group_by)
     ex = costs_core.Explorer(ctx.aws.client("ce", "us-east-1"), ctx.aws.account_id(), refresh)
     rows, groups = costs_core.monthly(ex, months, group)

@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli, guard
-from _awswiz.errors import BadInput
-from _awswiz.output import Result
+from _awswiz.shell.errors import BadInput
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 POLICY_NAME = "awswiz-cost-read"
@@ -54,7 +54,7 @@ def build(iam, name: str, mode: str, trusted: str | None) -> guard.Plan:
     plan = guard.Plan(actions=[], scope={"ids": [name], "mode": mode, "trusted_account": trusted})
     found = _exists(iam.get_user, UserName=name) if mode == "user" else _exists(iam.get_role, RoleName=name)
     if found:
-        from _awswiz.errors import error_entry
+        from _awswiz.shell.errors import error_entry
 
         plan.errors.append(error_entry("AlreadyExists", f"{kind} {name} already exists; nothing planned",
                                        "choose another --name, or use the existing auditor"))
@@ -84,7 +84,8 @@ def main(
         "--confirm", metavar="TOKEN", help="Apply the plan printed by the run without --confirm.")] = None,
 ) -> Result:
     """Create a cost auditor (ce:Get*/Describe*/List*, budgets:View*/Describe* only). Without --confirm: the plan."""
-    from _awswiz import fellows, hints
+    from _awswiz.money import fellows
+    from _awswiz.shell import hints
 
     if not NAME_RE.fullmatch(name):
         raise BadInput(f"--name must be 1-64 ASCII letters, digits or +=,.@_- (got {name!r})",

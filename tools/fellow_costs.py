@@ -13,13 +13,13 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
 
 def render(console, data) -> None:
-    from _awswiz.output import table
+    from _awswiz.shell.output import table
 
     def usd(v):
         return "-" if v is None else f"${v:,.2f}"
@@ -43,9 +43,10 @@ def main(
                                                             "are cached.")] = False,
 ) -> Result:
     """Statements for every fellow (.state/fellows.toml); one failing fellow is reported, the rest still appear."""
-    from _awswiz import costs_core, fellows, reports, statements
-    from _awswiz.errors import EXIT_FAILED, EXIT_PARTIAL, BadInput, error_entry
-    from _awswiz.fanout import FanOut
+    from _awswiz.aws.fanout import FanOut
+    from _awswiz.money import explorer as costs_core
+    from _awswiz.money import fellows, reports, statements
+    from _awswiz.shell.errors import EXIT_FAILED, EXIT_PARTIAL, BadInput, error_entry
 
     people = fellows.load()
     if not people:

@@ -13,12 +13,15 @@ import datetime as _dt
 from typing import Annotated
 
 import typer
-from _awswiz import cli, expiry, hints, keys, pricing, ssh
-from _awswiz.errors import EXIT_PARTIAL
-from _awswiz.fanout import FanOut
-from _awswiz.launch_plan import local_endpoint
-from _awswiz.output import Result, table
-from _awswiz.resources import tag_map
+from _awswiz import cli
+from _awswiz.aws.fanout import FanOut
+from _awswiz.compute import keys, pricing, ssh
+from _awswiz.compute.launch_plan import local_endpoint
+from _awswiz.inventory.table import tag_map
+from _awswiz.removal import expiry
+from _awswiz.shell import hints
+from _awswiz.shell.errors import EXIT_PARTIAL
+from _awswiz.shell.output import Result, table
 
 app = cli.make_app(__doc__)
 LIVE = ["pending", "running", "stopping", "stopped"]

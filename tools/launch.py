@@ -18,10 +18,10 @@ import uuid
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, hints, keys, ssh, userdata
-from _awswiz import launch_plan as lp
-from _awswiz.errors import BadInput, Refused, classify
-from _awswiz.launch_run import (
+from _awswiz import cli, guard
+from _awswiz.compute import keys, ssh, userdata
+from _awswiz.compute import launch_plan as lp
+from _awswiz.compute.launch_run import (
     LAUNCH_OF,
     LAUNCH_TAG,
     Launcher,
@@ -31,8 +31,10 @@ from _awswiz.launch_run import (
     leftover_keys,
     resumable_id,
 )
-from _awswiz.output import Result, table
-from _awswiz.resources import tag_map
+from _awswiz.inventory.table import tag_map
+from _awswiz.shell import hints
+from _awswiz.shell.errors import BadInput, Refused, classify
+from _awswiz.shell.output import Result, table
 
 app = cli.make_app(__doc__)
 TYPE_RE = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"

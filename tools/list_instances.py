@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
@@ -24,7 +24,7 @@ def _cheapest(regions: dict, key: str) -> dict | None:
 
 def assemble(spec: dict, offered: dict[str, list], spot: dict[str, dict], od: dict | None) -> dict:
     """One type's entry: its spec, and per offered region the AZ count, latest spot and on-demand price."""
-    from _awswiz.instance_types import gpu_count
+    from _awswiz.inventory.instance_types import gpu_count
 
     regions = {}
     for region, azs in sorted(offered.items()):
@@ -58,8 +58,8 @@ COLUMNS = [("Type", 100), ("vCPU", 70), ("Mem GiB", 65), ("GPU", 80), ("GPUs", 7
 
 
 def render(console, data) -> None:
-    from _awswiz.fit import Col
-    from _awswiz.output import table
+    from _awswiz.shell.fit import Col
+    from _awswiz.shell.output import table
 
     rows = []
     for e in data["types"]:
@@ -87,7 +87,7 @@ def main(
     gpu: Annotated[bool, typer.Option("--gpu", help="Accelerated types only (GPU, Trainium, Inferentia).")] = False,
 ) -> Result:
     """Instance types by name or GPU model with specs, offerings and prices (default --region all)."""
-    from _awswiz.errors import BadInput
+    from _awswiz.shell.errors import BadInput
 
     needles = [s.strip() for s in (filter_ or "").split(",") if s.strip()]
     if not needles and not gpu:
@@ -95,8 +95,10 @@ def main(
                        "e.g. uv run tools/list_instances.py --filter H100 --region all")
     regions, skipped = ctx.regions()
 
-    from _awswiz import cache, instance_types, pricing
-    from _awswiz.fanout import FanOut
+    from _awswiz.aws.fanout import FanOut
+    from _awswiz.compute import pricing
+    from _awswiz.inventory import instance_types
+    from _awswiz.shell import cache
 
     specs = instance_types.all_specs(ctx.aws.client("ec2"))
     found = [s for s in specs.values() if (not needles or instance_types.matches(s, needles))
@@ -134,7 +136,7 @@ def main(
             "pricing": {"cached": len(cached), "fetched": len(fetched)}}
     nxt = []
     if out and out[0]["gpu"]:
-        from _awswiz.hints import scope
+        from _awswiz.shell.hints import scope
 
         where = ctx.region_spec or "all"
         nxt.append(f"uv run tools/quota_check.py --need {out[0]['type']} --family {_family(out[0]['type'])} "
@@ -143,7 +145,7 @@ def main(
 
 
 def _family(itype: str) -> str:
-    from _awswiz.quota_codes import group_of
+    from _awswiz.compute.quota_codes import group_of
 
     return group_of(itype) or "standard"
 

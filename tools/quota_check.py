@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
@@ -27,7 +27,7 @@ def _fits(rows: list[dict], region: str, code: str | None, vcpus: int) -> dict |
 
 
 def answer_need(itype: str, count: int, spec: dict, rows: list[dict], offered: dict[str, list]) -> dict:
-    from _awswiz.quota_codes import group_of, quota_for_type
+    from _awswiz.compute.quota_codes import group_of, quota_for_type
 
     vcpus = (spec.get("vcpus") or 0) * count
     codes = {m: (q.code if (q := quota_for_type(itype, m)) else None) for m in ("on-demand", "spot")}
@@ -70,7 +70,7 @@ def _next(need: dict | None, scope: str) -> list[str]:
 
 
 def render(console, data) -> None:
-    from _awswiz.output import table
+    from _awswiz.shell.output import table
 
     cells: dict[tuple, dict] = {}
     for r in data["quotas"]:
@@ -116,9 +116,9 @@ def main(
 ) -> Result:
     """EC2 vCPU quotas by family and market in every enabled region (default --region all), usage as AWS counts
     it (running instances, unused Capacity Reservations, open spot requests), headroom, open increase requests."""
-    from _awswiz.errors import BadInput
-    from _awswiz.instance_types import parse_need
-    from _awswiz.quota_codes import FAMILY_ALIASES, GROUPS, MARKETS, quota_for_type
+    from _awswiz.compute.quota_codes import FAMILY_ALIASES, GROUPS, MARKETS, quota_for_type
+    from _awswiz.inventory.instance_types import parse_need
+    from _awswiz.shell.errors import BadInput
 
     aliases = cli.parse_list(family.lower() if family else None, list(GROUPS) + sorted(
         set(FAMILY_ALIASES) - set(GROUPS)), "--family")
@@ -128,8 +128,10 @@ def main(
         groups = sorted(set(groups) | {q.group for m in MARKETS if (q := quota_for_type(want[0], m))})
     regions, skipped = ctx.regions()
 
-    from _awswiz import hints, instance_types, quotas
-    from _awswiz.fanout import FanOut
+    from _awswiz.aws.fanout import FanOut
+    from _awswiz.compute import quotas
+    from _awswiz.inventory import instance_types
+    from _awswiz.shell import hints
 
     spec = instance_types.lookup(ctx.aws, want[0]) if want else None
     if want:

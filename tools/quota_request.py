@@ -14,14 +14,14 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 CODE_RE = re.compile(r"^L-[0-9A-F]{8}$")
 
 
 def _known_codes() -> str:
-    from _awswiz.quota_codes import QUOTAS
+    from _awswiz.compute.quota_codes import QUOTAS
 
     return ", ".join(f"{q.code} ({q.group} {q.market})" for q in QUOTAS)
 
@@ -33,7 +33,7 @@ MAX_QUOTA_VALUE = 10_000_000_000
 
 def check_value(value: float, whole: bool = True) -> None:
     """--value: finite, positive, within the API's range, and whole where the quota is a count."""
-    from _awswiz.errors import BadInput
+    from _awswiz.shell.errors import BadInput
 
     if not math.isfinite(value) or not 0 < value <= MAX_QUOTA_VALUE:
         raise BadInput(f"--value must be a positive, finite number at most {MAX_QUOTA_VALUE} (got {value!r})",
@@ -46,9 +46,10 @@ def check_value(value: float, whole: bool = True) -> None:
 def build_plan(sq, region: str, service: str, code: str, value: float):
     """Look up the quota (unknown code or a value not above the current one is BadInput) and plan the request;
     a request already open for this quota is reported in skipped and nothing is planned."""
-    from _awswiz import guard, quotas
-    from _awswiz.errors import BadInput
-    from _awswiz.quota_codes import BY_CODE
+    from _awswiz import guard
+    from _awswiz.compute import quotas
+    from _awswiz.compute.quota_codes import BY_CODE
+    from _awswiz.shell.errors import BadInput
     from botocore.exceptions import ClientError
 
     try:
@@ -91,7 +92,7 @@ def main(
         "--confirm", metavar="TOKEN", help="Send the request planned by the run without --confirm.")] = None,
 ) -> Result:
     """Request a quota increase in one region (--region, default the home region). Without --confirm: the plan."""
-    from _awswiz.errors import BadInput
+    from _awswiz.shell.errors import BadInput
 
     code = code.strip().upper()
     if not CODE_RE.match(code):
@@ -102,8 +103,9 @@ def main(
         raise BadInput(f"--service must be a Service Quotas service code such as ec2 (got {service!r})",
                        "e.g. --service ec2")
 
-    from _awswiz import guard, quotas
-    from _awswiz.targets import one_region
+    from _awswiz import guard
+    from _awswiz.compute import quotas
+    from _awswiz.guard.targets import one_region
 
     region = one_region(ctx)
     sq = ctx.aws.client("service-quotas", region)

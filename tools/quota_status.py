@@ -12,13 +12,13 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
 
 def render(console, data) -> None:
-    from _awswiz.output import table
+    from _awswiz.shell.output import table
 
     rows = [[r["region"], r["code"], r["name"], r["desired"], r["status"], (r["created"] or "")[:10],
              (r["updated"] or "")[:10], r["id"], r["case_id"], r.get("case_console") or r["console"]]
@@ -36,15 +36,15 @@ def main(
         "--service", help="Only this Service Quotas service code, e.g. ec2 (default: every service).")] = None,
 ) -> Result:
     """Pending (and with --all, historical) quota requests in every enabled region (default --region all)."""
-    from _awswiz.errors import BadInput
+    from _awswiz.shell.errors import BadInput
 
     if service is not None and not service.replace("-", "").isalnum():
         raise BadInput(f"--service must be a Service Quotas service code such as ec2 (got {service!r})",
                        "e.g. --service ec2")
     regions, skipped = ctx.regions()
 
-    from _awswiz import quotas
-    from _awswiz.fanout import FanOut
+    from _awswiz.aws.fanout import FanOut
+    from _awswiz.compute import quotas
 
     with ctx.progress("reading quota requests", 0) as bar:
         fan = FanOut(ctx.aws.workers, bar)

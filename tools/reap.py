@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli, guard
-from _awswiz.errors import BadInput
-from _awswiz.output import Result
+from _awswiz.shell.errors import BadInput
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
@@ -37,9 +37,9 @@ def main(
     last are listed in skipped with the reason). Instances tagged by schedule.py are stopped or started as
     their schedule says now (a spot instance AWS cannot stop, or one a spot interruption stopped: only EC2
     restarts it, is skipped, with why)."""
-    from _awswiz import policy as policies
-    from _awswiz import reap_plan
-    from _awswiz.resources import BY_TYPE
+    from _awswiz.inventory.table import BY_TYPE
+    from _awswiz.removal import policy as policies
+    from _awswiz.removal import reap as reap_plan
 
     if policy is not None and confirm is not None:
         raise BadInput("--policy and --confirm do not go together: a policy run applies at once, a confirm "

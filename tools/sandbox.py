@@ -18,11 +18,12 @@ import urllib.request
 from typing import Annotated
 
 import typer
-from _awswiz import cli, state
-from _awswiz.errors import AwsWizError
-from _awswiz.output import Result
-from _awswiz.sandbox_client import health, info_path, read_info, running
-from _awswiz.state import state_dir
+from _awswiz import cli
+from _awswiz.shell import state
+from _awswiz.shell.errors import AwsWizError
+from _awswiz.shell.output import Result
+from _awswiz.shell.sandbox_client import health, info_path, read_info, running
+from _awswiz.shell.state import state_dir
 
 app = cli.make_app(__doc__)
 
@@ -47,8 +48,8 @@ def _view(info: dict, seeded: dict | None = None) -> dict:
 def _serve_foreground(port: int, seed: bool) -> None:
     import logging
 
-    from _awswiz import settings
     from _awswiz.sandbox.server import serve
+    from _awswiz.shell import settings
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
 

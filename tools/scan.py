@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
@@ -27,22 +27,22 @@ def main(
         help="Only resources with this tag, KEY=VALUE (repeatable: all must match).")] = None,
 ) -> Result:
     """Snapshot the account across all enabled regions (default --region all); JSON, or tables with --pretty."""
-    from _awswiz import resources
-    from _awswiz.scan_view import render
+    from _awswiz.inventory import table as resources
+    from _awswiz.scan.view import render
 
     wanted_tags = cli.parse_tags(tag)
     services = cli.parse_list(service, resources.GROUPS + list(resources.BY_TYPE), "--service")
     rows = resources.select(services)
     regions, skipped = ctx.regions()
 
-    from _awswiz.findings import findings, stop_refusals
-    from _awswiz.snapshot import collect
+    from _awswiz.inventory.collect import collect
+    from _awswiz.scan.findings import findings, stop_refusals
 
     with ctx.progress("scanning", 0) as bar:
         records, errors, succeeded = collect(ctx.aws, regions, rows, bar, tags=bool(wanted_tags))
     if wanted_tags:
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
-    from _awswiz.hints import scope
+    from _awswiz.shell.hints import scope
 
     found = findings(records, scope(ctx), stop_refusals(ctx.aws, records))
     counts: dict[str, int] = {}

@@ -12,10 +12,12 @@ import datetime as _dt
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, regional, schedules, targets
-from _awswiz.errors import BadInput
-from _awswiz.output import Result, table
-from _awswiz.resources import tag_map
+from _awswiz import cli, guard
+from _awswiz.guard import regional, targets
+from _awswiz.inventory.table import tag_map
+from _awswiz.removal import schedules
+from _awswiz.shell.errors import BadInput
+from _awswiz.shell.output import Result, table
 
 app = cli.make_app(__doc__)
 ACTIONS = ("set", "list", "remove")
@@ -56,7 +58,7 @@ def do(ctx, action: guard.Action) -> dict:
 
 
 def listing(ctx) -> Result:
-    from _awswiz.fanout import FanOut
+    from _awswiz.aws.fanout import FanOut
 
     regions, skipped = ctx.regions(default="all")
     ctx.aws.account_id()  # the envelope names the account it listed (DESIGN.md: account)

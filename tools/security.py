@@ -12,15 +12,15 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 FORMATS = ["json", "sarif"]
 
 
 def _render(console, data: dict) -> None:
-    from _awswiz.fit import Col
-    from _awswiz.output import plural, table
+    from _awswiz.shell.fit import Col
+    from _awswiz.shell.output import plural, table
     from rich.markup import escape
 
     if "checks" in data:
@@ -52,16 +52,16 @@ def _short(ev: dict) -> str:
 
 
 def _choose(check: str | None, severity: str | None) -> list[str]:
-    from _awswiz.checks import BY_ID, CHECKS, SEVERITIES
+    from _awswiz.security.table import BY_ID, CHECKS, SEVERITIES
 
     if severity is not None and severity not in SEVERITIES:
-        from _awswiz.errors import BadInput
+        from _awswiz.shell.errors import BadInput
 
         raise BadInput(f"--severity must be one of: {', '.join(SEVERITIES)} (got {severity!r})",
                        "e.g. --severity high (high and critical)")
     ids = cli.parse_list(check, list(BY_ID), "--check")
     if check is not None and not ids:
-        from _awswiz.errors import BadInput
+        from _awswiz.shell.errors import BadInput
 
         raise BadInput("--check was given but names no check", "e.g. --check sg-open-ssh (see --list)")
     ids = ids or [c.id for c in CHECKS]
@@ -97,9 +97,9 @@ def main(
 ) -> Result:
     """Run the security checks across the account (default --region all) concurrently; each finding names its
     check, severity, resource, region, evidence, Prowler id and the command that fixes it."""
-    from _awswiz import hints
-    from _awswiz.checks import CHECKS, FIXABLE, SEVERITIES, public
-    from _awswiz.errors import BadInput
+    from _awswiz.security.table import CHECKS, FIXABLE, SEVERITIES, public
+    from _awswiz.shell import hints
+    from _awswiz.shell.errors import BadInput
 
     if fmt not in FORMATS:
         raise BadInput(f"--format must be one of: {', '.join(FORMATS)} (got {fmt!r})", "e.g. --format sarif")
@@ -119,7 +119,7 @@ def main(
         return _fix(ctx, fix, id_, cidr, confirm, max_, scope)
     wanted = _choose(check, severity)
     regions, skipped = ctx.regions()
-    from _awswiz.security_checks import gather
+    from _awswiz.security.checks import gather
 
     with ctx.progress("checking", 0) as bar:
         found, errors, notes = gather(ctx.aws, regions, set(wanted), scope, bar)
@@ -139,24 +139,25 @@ def _print_sarif(ctx, found, wanted, errors) -> None:
     """--format sarif: stdout carries the SARIF document instead of the envelope; errors go to stderr."""
     import sys
 
-    from _awswiz import sarif
-    from _awswiz.output import dumps, warn
+    from _awswiz.security import sarif
+    from _awswiz.shell.output import dumps, warn
 
     sys.stdout.write(dumps(sarif.document(found, ctx.account, wanted)) + "\n")
     sys.stdout.flush()
     for err in errors:
         warn(f"security: {err['code']}: {err['message']}")
-    from _awswiz.fanout import STATS
+    from _awswiz.aws.fanout import STATS
 
     # the envelope's exit codes: 0 all answered, 3 some regions failed (the rest is in the document), 1 none did
     raise SystemExit(0 if not errors else (3 if STATS["ok"] else 1))
 
 
 def _fix(ctx, check, ids, cidr, confirm, max_, scope) -> Result:
-    from _awswiz import guard, targets
-    from _awswiz.checks import FIXABLE
-    from _awswiz.errors import BadInput
-    from _awswiz.security_checks import fixes
+    from _awswiz import guard
+    from _awswiz.guard import targets
+    from _awswiz.security import fixes
+    from _awswiz.security.table import FIXABLE
+    from _awswiz.shell.errors import BadInput
 
     if check not in FIXABLE:
         raise BadInput(f"--fix must be one of: {', '.join(FIXABLE)} (got {check!r})",

@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, hints, regional, targets
-from _awswiz import instance_rules as rules
-from _awswiz.errors import BadInput, error_entry
-from _awswiz.output import Result
-from _awswiz.resources import tag_map
+from _awswiz import cli, guard
+from _awswiz.compute import instance_rules as rules
+from _awswiz.guard import regional, targets
+from _awswiz.inventory.table import tag_map
+from _awswiz.shell import hints
+from _awswiz.shell.errors import BadInput, error_entry
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 STOPPED = {"stopped", "stopping"}

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from _awswiz import cli, guard, regional, removers, targets
-from _awswiz.errors import BadInput
-from _awswiz.output import Result
+from _awswiz import cli, guard
+from _awswiz.guard import regional, targets
+from _awswiz.removal import removers
+from _awswiz.shell.errors import BadInput
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 OPTION_FLAGS = {"snapshot": "--snapshot", "target_groups": "--with-target-groups"}

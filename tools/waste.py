@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.output import Result
+from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 
@@ -37,8 +37,8 @@ def main(
     answer, from a dated table of us-east-1 list prices (each item's price_basis and price_date say which).
     Traffic-based charges are left out: a floor. JSON, or a table sorted by money with --pretty. Default
     --region all."""
-    from _awswiz.waste_find import find
-    from _awswiz.waste_view import render
+    from _awswiz.money.waste import find
+    from _awswiz.money.waste_view import render
 
     ctx.aws.account_id()  # the envelope names the account it looked at (DESIGN.md: account)
     data, errors = find(ctx, idle_hours, ami_days, min_usd)

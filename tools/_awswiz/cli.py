@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 
-from .errors import EXIT_BAD_INPUT, EXIT_FAILED, AwsWizError, BadInput, classify, is_expected
-from .output import Result, emit_json, emit_pretty, envelope, warn
+from _awswiz.shell.errors import EXIT_BAD_INPUT, EXIT_FAILED, AwsWizError, BadInput, classify, is_expected
+from _awswiz.shell.output import Result, emit_json, emit_pretty, envelope, warn
 
 COMMON = [
     inspect.Parameter("profile", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
@@ -49,7 +49,7 @@ class Ctx:
     @property
     def aws(self):
         if self._aws is None:
-            from .aws import Aws
+            from _awswiz.aws.client import Aws
 
             self._aws = Aws(profile=None if self.sandbox else self.profile)
         return self._aws
@@ -64,7 +64,7 @@ class Ctx:
 
     def progress(self, description: str, total: int):
         """A progress bar on stderr with --pretty, a no-op otherwise."""
-        from .progress import make_progress
+        from _awswiz.shell.progress import make_progress
 
         return make_progress(description, total, enabled=self.pretty)
 
@@ -99,7 +99,7 @@ def command(app: typer.Typer, tool: str):
 
 
 def _activate_sandbox() -> None:
-    from .sandbox_client import ensure_sandbox
+    from _awswiz.shell.sandbox_client import ensure_sandbox
 
     endpoint = ensure_sandbox()
     for k in list(os.environ):
@@ -116,7 +116,7 @@ def _activate_sandbox() -> None:
 def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> None:
     ctx = Ctx(tool, **common)
     try:
-        from . import deadline, settings
+        from _awswiz.shell import deadline, settings
 
         settings.check_all()  # a bad AWSWIZ_* variable is bad input before anything is sent
         if ctx.sandbox:
@@ -161,7 +161,7 @@ def with_scope(cmd: str, ctx: Ctx) -> str:
 def _nothing_answered(result: Result) -> Result:
     """A fan-out in which every call failed (expired credentials everywhere, a dead endpoint) is a
     failure (exit 1), not a partial result (exit 3)."""
-    from .fanout import STATS
+    from _awswiz.aws.fanout import STATS
 
     if result.exit_code is None and result.errors and STATS["failed"] and not STATS["ok"]:
         result.exit_code = EXIT_FAILED
@@ -179,7 +179,7 @@ def finish(tool: str, result: Result, account: str | None = None, sandbox: bool 
         for err in result.errors:
             hint = f" ({err['hint']})" if err.get("hint") else ""
             warn(f"{tool}: {err['code']}: {err['message']}{hint}")
-    from .deadline import was_hit
+    from _awswiz.shell.deadline import was_hit
 
     if was_hit():  # threads still blocked on a dead endpoint would hold the exit: leave without them
         sys.stdout.flush()

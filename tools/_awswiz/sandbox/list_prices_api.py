@@ -12,8 +12,6 @@ pricing_api's Price List API answers them, with the instances, from one catalogu
 
 from __future__ import annotations
 
-from . import pricing_api
-
 # (service code, product family, usagetype after the region prefix, unit, USD in us-east-1, extra attributes)
 PRODUCTS = [
     *[("AmazonEC2", "Storage", f"EBS:VolumeUsage.{api}", "GB-Mo", usd, {"volumeApiName": api})
@@ -42,11 +40,12 @@ def prefix(region: str) -> str:
     return f"{area[:2].upper()}{where[0].upper()}{n}-"
 
 
-def price(service: str, family: str, usage: str, region: str) -> float | None:
-    """The sandbox's price for a product in a region (what its GetProducts answers)."""
+def price(service: str, family: str, usage: str, region: str, factor: float) -> float | None:
+    """The sandbox's price for a product in a region (what its GetProducts answers): the us-east-1 price times
+    the region's factor (pricing_api.region_factor, as for instances)."""
     for s, f, u, _, usd, _ in PRODUCTS:
         if (s, f, u) == (service, family, usage):
-            return round(usd * pricing_api.region_factor(region), 6)
+            return round(usd * factor, 6)
     return None
 
 

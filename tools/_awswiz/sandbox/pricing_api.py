@@ -106,9 +106,10 @@ def catalogue() -> list[tuple[str, str, dict, str, float]]:
                 "operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA", "capacitystatus": "Used",
                 "licenseModel": "No License required", "usagetype": f"{lpa.prefix(region)}BoxUsage:{itype}"},
                 "Hrs", usd))
+        factor = region_factor(region)
         for service, family, usage, unit, _, extra in lpa.PRODUCTS:
             out.append((service, family, {"servicecode": service, **where, "usagetype": lpa.prefix(region) + usage,
-                                          **extra}, unit, lpa.price(service, family, usage, region)))
+                                          **extra}, unit, lpa.price(service, family, usage, region, factor)))
     _catalogue.extend(out)
     return _catalogue
 

@@ -1,0 +1,99 @@
+"""The fellows file, .state/fellows.toml: who to audit and how to reach their account. Read with tomllib,
+written with tomli-w through state (0600, no links). A secret in it is never printed.
+
+    [[fellow]]
+    name = "ada"
+    account = "210987654321"
+    role_arn = "arn:aws:iam::210987654321:role/awswiz-auditor"   # or profile = "ada", or the two keys
+    monthly_budget = 400.0                                       # optional, USD
+    credits = 5000.0                                             # optional, USD granted
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from _awswiz.shell import state
+from _awswiz.shell.errors import BadInput
+
+FILE = "fellows.toml"
+SECRET_KEYS = {"secret_access_key", "aws_secret_access_key"}
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+TEMPLATE = """# .state/fellows.toml: one [[fellow]] table per account to audit
+[[fellow]]
+name = "ada"
+account = "210987654321"
+role_arn = "arn:aws:iam::210987654321:role/awswiz-auditor"  # made by create_auditor.py --mode role
+monthly_budget = 400.0
+credits = 5000.0
+
+[[fellow]]
+name = "grace"
+account = "345678901234"
+profile = "grace-auditor"  # or access_key_id = "..." and secret_access_key = "..."
+"""
+
+
+def path():
+    return state.state_dir() / FILE
+
+
+def _line_of(exc: tomllib.TOMLDecodeError) -> str:
+    m = re.search(r"line (\d+)", str(exc))
+    return m.group(1) if m else "?"
+
+
+def load(required: bool = True) -> list[dict]:
+    p = path()
+    if not p.exists():
+        if not required:
+            return []
+        raise BadInput(f"{p} does not exist; write one [[fellow]] table per account (template in data.template)",
+                       "make an auditor in each fellow's account: uv run tools/create_auditor.py --name NAME",
+                       data={"template": TEMPLATE})
+    text = state.read_text(p)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{p} is not valid TOML at line {_line_of(exc)}: {exc}",
+                       f"fix line {_line_of(exc)} of {p}") from None
+    fellows = doc.get("fellow", [])
+    if not isinstance(fellows, list):
+        raise BadInput(f"{p}: 'fellow' must be an array of tables ([[fellow]])", "see data.template",
+                       data={"template": TEMPLATE})
+    for i, f in enumerate(fellows, 1):
+        problem = check(f)
+        if problem:
+            raise BadInput(f"{p}: fellow #{i} ({f.get('name', 'unnamed')}): {problem}", "see data.template",
+                           data={"template": TEMPLATE})
+    return fellows
+
+
+def check(f: dict) -> str | None:
+    if not f.get("name"):
+        return "needs a name"
+    if not ACCOUNT_RE.match(str(f.get("account", ""))):
+        return "account must be a 12-digit AWS account id"
+    ways = [bool(f.get("role_arn")), bool(f.get("profile")), bool(f.get("access_key_id"))]
+    if sum(ways) != 1:
+        return "needs exactly one of role_arn, profile, or access_key_id with secret_access_key"
+    if f.get("access_key_id") and not f.get("secret_access_key"):
+        return "access_key_id needs secret_access_key"
+    for k in ("monthly_budget", "credits"):
+        if k in f and (not isinstance(f[k], (int, float)) or f[k] < 0):
+            return f"{k} must be a number >= 0"
+    return None
+
+
+def upsert(entry: dict) -> None:
+    """Add the fellow, or replace the one of the same name; written atomically, 0600."""
+    import tomli_w
+
+    fellows = [f for f in load(required=False) if f.get("name") != entry["name"]] + [entry]
+    state.replace_text(path(), tomli_w.dumps({"fellow": fellows}))
+
+
+def public(f: dict) -> dict:
+    """The entry without its secret (what may be printed)."""
+    return {k: ("***" if k in SECRET_KEYS else v) for k, v in f.items()}

@@ -1,0 +1,109 @@
+"""What terminate.py removes after an instance launch.py made (no leaks): its awswiz-ssh-* security group once
+no other network interface holds it, its key pair once no other live instance uses it, and volumes of the
+launch that would stay behind (DeleteOnTermination false). Only resources tagged awswiz:managed=true (a volume:
+also the instance's awswiz:launch-id); a volume someone attached stays, as the plan says. Each step is an Action
+of the same plan, with that resource's OWN tags and the VPC a group sits in as what it touches (the guard
+blocks the whole instance when one of them is protected), run after the instance's terminate action.
+
+AWS refuses to delete a group that a network interface still uses (DependencyViolation) and an instance's
+interfaces go only once it is terminated ("Delete a security group", EC2 User Guide), so each step first
+waits for the instance to be terminated (the instance_terminated waiter), then retries DependencyViolation
+for a bounded time (shared/PATTERNS.md).
+"""
+
+from __future__ import annotations
+
+import time
+
+from _awswiz import guard
+from _awswiz.aws.client import paginate
+from _awswiz.inventory.table import LAUNCH_TAG, tag_map
+
+OPS = ("delete-launch-group", "delete-launch-key", "delete-launch-volume")
+GROUP_PREFIX = "awswiz-ssh-"
+DEAD = ("terminated", "shutting-down")
+
+
+def _mine(tags: dict) -> bool:
+    return tags.get("awswiz:managed") == "true"
+
+
+def _groups(inst: dict) -> list[dict]:
+    """The instance's groups, from the instance and its interfaces (moto fills only the interfaces' when the
+    instance was launched with NetworkInterfaces; AWS fills both)."""
+    return inst.get("SecurityGroups", []) + [g for n in inst.get("NetworkInterfaces", []) for g in n.get("Groups", [])]
+
+
+def actions(ec2, found: list[dict], region: str, parts: dict[str, dict]) -> list[guard.Action]:
+    """The steps after terminating `found`; parts: {volume id: its tags} of what is attached to them."""
+    from _awswiz.removal.removers.ec2_common import in_vpc, vpc_guard
+
+    launched = [i for i in found if _mine(tag_map(i.get("Tags"))) and tag_map(i.get("Tags")).get(LAUNCH_TAG)]
+    if not launched:
+        return []
+    going = {i["InstanceId"] for i in found}
+    out: list[guard.Action] = []
+    group_ids = sorted({g["GroupId"] for i in launched for g in _groups(i)
+                        if g.get("GroupName", "").startswith(GROUP_PREFIX)})
+    groups = paginate(ec2, "describe_security_groups", "SecurityGroups", GroupIds=group_ids) if group_ids else []
+    vpcs = vpc_guard(ec2, groups)
+    for g in groups:
+        tags = tag_map(g.get("Tags"))
+        if not _mine(tags):
+            continue
+        enis = paginate(ec2, "describe_network_interfaces", "NetworkInterfaces",
+                        Filters=[{"Name": "group-id", "Values": [g["GroupId"]]}])
+        others = sorted(n["NetworkInterfaceId"] for n in enis if (n.get("Attachment") or {}).get("InstanceId")
+                        not in going)
+        users = [i["InstanceId"] for i in launched if any(x["GroupId"] == g["GroupId"] for x in _groups(i))]
+        if not others:
+            out.append(guard.Action(op="delete-launch-group", type="vpc:security-group", id=g["GroupId"],
+                                    region=region, name=g.get("GroupName"), tags=tags, target=users[-1],
+                                    touches=in_vpc(g.get("VpcId"), vpcs),
+                                    state={"users": users}, detail={"why": "made by launch.py; nothing else uses it"}))
+    for name in sorted({i.get("KeyName") for i in launched if i.get("KeyName")}):
+        pairs = paginate(ec2, "describe_key_pairs", "KeyPairs", Filters=[{"Name": "key-name", "Values": [name]}])
+        if not pairs or not _mine(tag_map(pairs[0].get("Tags"))):
+            continue
+        live = [i["InstanceId"] for i in paginate(ec2, "describe_instances", "Reservations[].Instances[]",
+                                                  Filters=[{"Name": "key-name", "Values": [name]}])
+                if i["State"]["Name"] not in DEAD and i["InstanceId"] not in going]
+        if not live:
+            users = [i["InstanceId"] for i in launched if i.get("KeyName") == name]
+            out.append(guard.Action(op="delete-launch-key", type="ec2:key-pair", id=pairs[0]["KeyPairId"],
+                                    region=region, name=name, tags=tag_map(pairs[0].get("Tags")), target=users[-1],
+                                    state={"users": users}, detail={"why": "made by launch.py; no other instance "
+                                                                           "uses it (the .pem file is kept)"}))
+    for inst in launched:
+        lid = tag_map(inst.get("Tags"))[LAUNCH_TAG]
+        for m in inst.get("BlockDeviceMappings", []):
+            vid = (m.get("Ebs") or {}).get("VolumeId")
+            vtags = parts.get(vid, {})
+            if vid and not m["Ebs"].get("DeleteOnTermination") and _mine(vtags) and vtags.get(LAUNCH_TAG) == lid:
+                out.append(guard.Action(op="delete-launch-volume", type="ec2:volume", id=vid, region=region,
+                                        name=vtags.get("Name"), tags=vtags, target=inst["InstanceId"],
+                                        state={"device": m["DeviceName"]},
+                                        detail={"why": "a volume of the launch that would stay behind"}))
+    return out
+
+
+def do(ec2, action: guard.Action, wait_s: float = 300) -> dict:
+    from botocore.exceptions import ClientError
+
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=list(action.state.get("users") or [action.target]),
+                                               WaiterConfig={"Delay": 5, "MaxAttempts": 120})
+    end = time.time() + wait_s
+    while True:
+        try:
+            if action.op == "delete-launch-group":
+                ec2.delete_security_group(GroupId=action.id)
+            elif action.op == "delete-launch-key":
+                ec2.delete_key_pair(KeyName=action.name)  # by name: AWS takes either, moto ignores KeyPairId
+            else:
+                ec2.get_waiter("volume_available").wait(VolumeIds=[action.id])
+                ec2.delete_volume(VolumeId=action.id)
+            return {"deleted": action.id}
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "DependencyViolation" or time.time() > end:
+                raise
+            time.sleep(5)

@@ -1,0 +1,163 @@
+"""What an agent should notice in a snapshot: money burning, things left behind, doors left open.
+
+The doors left open are security checks of the one check table (security/table.py): the security-group checks and
+ec2-public-open-sg run here on the snapshot's records with the same tests security.py uses
+(security/network.py), and their findings carry the check id as `kind`, its severity and Prowler id,
+and the security.py --fix command."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from _awswiz.compute.list_prices import EBS_GB_MONTH, HOURS_PER_MONTH, NAT_GATEWAY_HOUR, PUBLIC_IPV4_HOUR
+from _awswiz.security.network import exposed, prowler_id, sg_open
+from _awswiz.security.table import BY_ID, SEVERITIES, fix_command
+
+RUNNING = ("running", "pending")
+
+
+def _age(launched) -> str:
+    if not launched:
+        return ""
+    if isinstance(launched, str):
+        launched = dt.datetime.fromisoformat(launched.replace("Z", "+00:00"))
+    secs = (dt.datetime.now(dt.UTC) - launched).total_seconds()
+    if secs < 3600:
+        return f" for {int(secs // 60)} min"
+    if secs < 86400:
+        return f" for {secs / 3600:.0f} h"
+    return f" for {secs / 86400:.0f} d"
+
+
+def _finding(kind: str, rec: dict, message: str, next_cmd: str | None = None, why_no_next: str | None = None,
+             per_month: float | None = None) -> dict:
+    """Every finding names the command that fixes it (`next`), or says why there is none (`why_no_next`)."""
+    f = {"kind": kind, "type": rec["type"], "id": rec["id"], "region": rec["region"], "message": message}
+    if next_cmd:
+        f["next"] = next_cmd
+    else:
+        f["why_no_next"] = why_no_next or "no AwsWiz tool changes this"
+    if per_month is not None:
+        f["per_month"] = round(per_month, 2)
+    return f
+
+
+def _check(check_id: str, rec: dict, detail: str, scope: str, ports: list[str] | None = None) -> dict:
+    c = BY_ID[check_id]
+    f = _finding(check_id, rec, f"{c.title}: {rec.get('name') or rec['id']} ({detail})",
+                 fix_command(check_id, rec["id"], rec["region"], scope),
+                 f"security.py cannot fix {check_id}: {c.remedy or c.title}")
+    f.update(check=c.id, severity=c.severity, prowler=prowler_id(check_id, ports) if ports else c.prowler)
+    return f
+
+
+def security(records: list[dict], scope: str = "") -> list[dict]:
+    """The findings of the security checks a snapshot holds the evidence for."""
+    out = []
+    open_by_group = {r["id"]: r.get("open_to_world", []) for r in records if r["type"] == "vpc:security-group"}
+    for r in records:
+        if r["type"] == "vpc:security-group":
+            for check, ports in sg_open(r.get("open_to_world", [])).items():
+                out.append(_check(check, r, f"{', '.join(ports)} open to the internet", scope, ports))
+        elif r["type"] == "ec2:instance":
+            ev = exposed(r.get("public_ip"), r.get("state"), r.get("security_groups") or [], open_by_group)
+            if ev:
+                out.append(_check("ec2-public-open-sg", r, f"public IP {ev['public_ip']} behind "
+                                  f"{', '.join(ev['open_groups'])}", scope,
+                                  [p for ps in ev["open_groups"].values() for p in ps]))
+    return out
+
+
+def stop_refusals(aws, records: list[dict]) -> dict[str, str]:
+    """{instance id: why AWS would refuse to stop it} for the running spot GPU instances (one
+    DescribeSpotInstanceRequests per region that has any). AWS stops a spot instance only if its request is
+    persistent and in no fleet, launch group or AZ group (EC2 User Guide, "Stop a Spot Instance"): a one-time
+    spot instance can only be terminated. A region whose requests cannot be read is left out (stop.py itself
+    checks again and refuses)."""
+    from _awswiz.compute.instance_rules import spot_requests, spot_stop_refusal
+
+    spots = [r for r in records if r["type"] == "ec2:instance" and r.get("market") == "spot"
+             and r.get("state") in RUNNING and r.get("gpus")]
+    out: dict[str, str] = {}
+    for region in sorted({r["region"] for r in spots}):
+        insts = [{"InstanceId": r["id"], "InstanceLifecycle": "spot", "Tags": r.get("tags")}
+                 for r in spots if r["region"] == region]
+        try:
+            reqs = spot_requests(aws.client("ec2", region), insts)
+        except Exception:  # noqa: BLE001 - unknown: keep the stop hint, stop.py refuses with the reason
+            continue
+        for inst in insts:
+            if why := spot_stop_refusal(inst, reqs.get(inst["InstanceId"])):
+                out[inst["InstanceId"]] = why
+    return out
+
+
+def _gpu_running(r: dict, name: str, where: str, refusal: str | None) -> dict:
+    message = (f"{r['gpus']}x {r.get('gpu_model', 'GPU')} ({r['instance_type']}, {r.get('market')}) {name} "
+               f"running{_age(r.get('launch_time'))}")
+    if refusal:  # AWS cannot stop it: the only way to end the bill is to terminate it
+        return _finding("gpu-running", r, f"{message}; AWS cannot stop it ({refusal}): terminate it",
+                        f"uv run tools/terminate.py --type ec2 --id {r['id']} {where}")
+    return _finding("gpu-running", r, message, f"uv run tools/stop.py --id {r['id']} {where}")
+
+
+def _volume_month(rec: dict | None) -> float:
+    if not rec:
+        return 0.0
+    return EBS_GB_MONTH.get(rec.get("volume_type") or "gp2", EBS_GB_MONTH["gp2"]) * (rec.get("size_gib") or 0)
+
+
+def findings(records: list[dict], scope: str = "", refusals: dict[str, str] | None = None) -> list[dict]:
+    """scope: the run's --sandbox/--profile (hints.scope), repeated in every next command; refusals: from
+    stop_refusals(). Ordered by money and risk (order())."""
+    out: list[dict] = []
+    by_id = {r["id"]: r for r in records}
+    for r in records:
+        t, state, name = r["type"], r.get("state"), r.get("name") or r["id"]
+        where = f"--region {r['region']}{scope}"
+        if t == "ec2:instance" and state in RUNNING and r.get("gpus"):
+            out.append(_gpu_running(r, name, where, (refusals or {}).get(r["id"])))
+        elif t == "ec2:instance" and state == "stopped" and r.get("volumes"):
+            sizes = [by_id[v].get("size_gib", 0) for v in r["volumes"] if v in by_id]
+            gib = f", {sum(sizes)} GiB" if sizes else ""
+            out.append(_finding("stopped-with-volumes", r, f"{name} is stopped but still holds "
+                                f"{len(r['volumes'])} volume(s){gib}, billed while stopped",
+                                f"uv run tools/terminate.py --type ec2 --id {r['id']} {where}",
+                                per_month=sum(_volume_month(by_id.get(v)) for v in r["volumes"])))
+        elif t == "ec2:volume" and state == "available":
+            out.append(_finding("unattached-volume", r, f"{r.get('size_gib')} GiB {r.get('volume_type', '')} volume "
+                                f"{name} is attached to nothing",
+                                f"uv run tools/terminate.py --type ec2:volume --id {r['id']} {where}",
+                                per_month=_volume_month(r)))
+        elif t == "ec2:elastic-ip" and not r.get("association"):
+            out.append(_finding("unassociated-eip", r, f"Elastic IP {r.get('public_ip')} ({name}) is not associated"
+                                " and is billed by the hour",
+                                f"uv run tools/terminate.py --type ec2:elastic-ip --id {r['id']} {where}",
+                                per_month=PUBLIC_IPV4_HOUR * HOURS_PER_MONTH))
+        elif t == "vpc:vpc" and not r.get("default"):
+            out.append(_finding("non-default-vpc", r, f"non-default VPC {name} ({r.get('cidr')})",
+                                f"uv run tools/cleanup_vpc.py --id {r['id']} {where}"))
+        elif t == "vpc:nat-gateway" and state == "available":
+            out.append(_finding("nat-gateway", r, f"NAT gateway {name} is billed by the hour and per GB",
+                                f"uv run tools/terminate.py --type vpc:nat-gateway --id {r['id']} {where}",
+                                per_month=NAT_GATEWAY_HOUR * HOURS_PER_MONTH))
+    return order(out + security(records, scope), by_id)
+
+
+def order(found: list[dict], by_id: dict[str, dict]) -> list[dict]:
+    """Money and risk first, deterministically: running GPU instances (most GPUs first), then other running
+    money (NAT gateways), then doors open to the world (by severity), then what is left behind by its
+    monthly cost; ties by kind, region and id."""
+
+    def key(f: dict):
+        if f["kind"] == "gpu-running":
+            tier, rank = 0, -(by_id.get(f["id"], {}).get("gpus") or 0)
+        elif f["kind"] == "nat-gateway":
+            tier, rank = 1, -f.get("per_month", 0)
+        elif f.get("check"):
+            tier, rank = 2, SEVERITIES.index(f["severity"]) if f.get("severity") in SEVERITIES else len(SEVERITIES)
+        else:
+            tier, rank = 3, -f.get("per_month", 0)
+        return tier, rank, f["kind"], f["region"], str(f["id"])
+
+    return sorted(found, key=key)
