@@ -45,7 +45,10 @@ def test_window(stop, start, tz, now, want, since):
 @pytest.mark.parametrize("value", ["stop=20:00;start=08:00;tz=UTC ", "stop=20:00; start=08:00;tz=UTC",
                                    "STOP=20:00;start=08:00;tz=UTC", "stop=24:00;start=08:00;tz=UTC",
                                    "stop=8:00;start=20:00;tz=UTC", "stop=20:00;start=20:00;tz=UTC",
-                                   "stop=20:00;start=08:00;tz=Mars/Olympus", "stop=20:00;start=08:00"])
+                                   "stop=20:00;start=08:00;tz=Mars/Olympus", "stop=20:00;start=08:00",
+                                   # a zone whose meaning is the reaping machine's, not one place (issue 19)
+                                   "stop=20:00;start=08:00;tz=localtime", "stop=20:00;start=08:00;tz=posixrules",
+                                   "stop=20:00;start=08:00;tz=Factory"])
 def test_hand_edited_schedules_do_not_parse(value):
     with pytest.raises(schedules.Invalid):
         schedules.parse(value)

@@ -43,11 +43,18 @@ def parse_time(text: str, what: str = "time") -> _dt.time:
     return _dt.time(int(m[1]), int(m[2]))
 
 
+# names in the zone database that are not a place: their rules are the machine's (localtime links to /etc/localtime)
+MACHINE_ZONES = {"localtime", "posixrules", "Factory"}
+
+
 def zone(name: str):
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     if name in ("UTC", "Z"):
         return _dt.UTC
+    if name in MACHINE_ZONES or name.startswith(("posix/", "right/")):
+        raise Invalid(f"tz {name!r} means whatever the machine that reaps is set to, not one zone: name an IANA "
+                      "time zone (e.g. UTC, Europe/Paris, America/New_York)")
     try:
         if not name or name.startswith(("/", ".")) or ".." in name:
             raise ValueError
