@@ -14,19 +14,19 @@ from pathlib import Path
 
 import pytest
 
-ADA = '''[[fellow]]
-name = "ada"
-account = "210987654321"
-role_arn = "arn:aws:iam::210987654321:role/awswiz-auditor"
-monthly_budget = 2500.0
-credits = 20000.0
-'''
-GRACE = '''[[fellow]]
-name = "grace"
-account = "345678901234"
-role_arn = "arn:aws:iam::345678901234:role/awswiz-auditor"
-credits = 2000.0
-'''
+
+def fellow(name: str, account: str, credits: float, budget: float | None = None) -> str:
+    """A [[fellow]] entry whose auditor role the sandbox lets the lab assume (account ids: the sandbox's ledger)."""
+    return (f'[[fellow]]\nname = "{name}"\naccount = "{account}"\n'
+            f'role_arn = "arn:aws:iam::{account}:role/awswiz-auditor"\n'
+            + (f"monthly_budget = {budget}\n" if budget is not None else "") + f"credits = {credits}\n")
+
+
+ADA = fellow("ada", "210987654321", 20000.0, budget=2500.0)
+GRACE = fellow("grace", "345678901234", 2000.0)
+YOUNG = fellow("linus", "456789012345", 1000.0)       # 9 days of history: no forecast
+NO_CE = fellow("mary", "567890123456", 1000.0)        # Cost Explorer refused to the member account
+HIDDEN = fellow("kath", "678901234567", 3000.0)       # credits not shown to the member account
 BROKEN = '''[[fellow]]
 name = "broken"
 account = "111111111111"
@@ -169,26 +169,6 @@ def test_csv_cells_never_start_a_formula(name):
         {"key": name, "net": {"2026-10": -1.5}, "gross": {"2026-10": 2.0}}]}]}
     rows = list(csv.reader(io.StringIO(reports.csv_text(doc), newline="")))
     assert rows[1] == ["'" + name, "210987654321", "2026-10", "'" + name, "-1.50", "2.00"]
-
-
-YOUNG = '''[[fellow]]
-name = "linus"
-account = "456789012345"
-role_arn = "arn:aws:iam::456789012345:role/awswiz-auditor"
-credits = 1000.0
-'''
-NO_CE = '''[[fellow]]
-name = "mary"
-account = "567890123456"
-role_arn = "arn:aws:iam::567890123456:role/awswiz-auditor"
-credits = 1000.0
-'''
-HIDDEN = '''[[fellow]]
-name = "kath"
-account = "678901234567"
-role_arn = "arn:aws:iam::678901234567:role/awswiz-auditor"
-credits = 3000.0
-'''
 
 
 def test_young_fellow_is_reported_without_a_forecast(sandbox, run_tool, state_dir):
