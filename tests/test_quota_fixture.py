@@ -2,7 +2,7 @@
 answers against the sandbox's data. Source for both: "Amazon EC2 instance type quotas" (On-Demand Instance
 quotas, Spot Instance quotas), checked 2026-11-23.
 
-This file imports nothing of _awswiz but the sandbox's fixture; quota_codes.py is read as data (executed from
+This file imports nothing of _awswiz but the sandbox's fixture; compute/quota_codes.py is read as data (executed from
 its file), so the sandbox never depends on the tools and a change to one table without the other fails here.
 """
 
@@ -18,7 +18,7 @@ import quota_fixture as fixture  # noqa: E402 - the sandbox's own module, loaded
 
 
 def _tools_table():
-    spec = importlib.util.spec_from_file_location("quota_codes_as_data", TOOLS / "_awswiz" / "quota_codes.py")
+    spec = importlib.util.spec_from_file_location("quota_codes_as_data", TOOLS / "_awswiz" / "compute" / "quota_codes.py")
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod  # dataclasses look their module up while building the class
     spec.loader.exec_module(mod)
