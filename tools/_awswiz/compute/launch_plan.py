@@ -266,10 +266,14 @@ def ssh_user(ami: dict) -> str:
     return "ubuntu" if "ubuntu" in (ami.get("name") or "").lower() else "ec2-user"
 
 
-def price_of(view: dict, req: Request) -> float | None:
+def price_of(view: dict, req: Request, az: str | None = None) -> float | None:
     """USD per hour of one box: the instance and its public IPv4 address (launch_run asks for one,
-    AssociatePublicIpAddress; Amazon VPC pricing bills it per hour), priced by list_prices as costs --now is."""
-    base = view.get("spot_price") if req.market == "spot" else view.get("on_demand_price")
+    AssociatePublicIpAddress; Amazon VPC pricing bills it per hour), priced by list_prices as costs --now is.
+    A spot box in a known AZ is priced at that AZ's price (a spot price is per AZ), else at the cheapest."""
+    if req.market == "spot":
+        base = (view.get("spot_prices") or {}).get(az) if az else view.get("spot_price")
+    else:
+        base = view.get("on_demand_price")
     return None if base is None else round(base + (view.get("public_ipv4_price") or 0), 4)
 
 

@@ -21,7 +21,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from _awswiz.compute import keys
-from _awswiz.compute.launch_plan import Request, sg_name
+from _awswiz.compute.launch_plan import Request, price_of, sg_name
 from _awswiz.inventory.table import LAUNCH_TAG
 from _awswiz.shell import hints
 from _awswiz.shell.errors import THROTTLE_CODES, AwsWizError, classify
@@ -248,11 +248,7 @@ class Launcher:
                 self.attempts.append({"region": region, "az": az, "code": "ok", "instances": ids,
                                       **({"retried": retried} if retried else {})})
                 self.made += [{"type": "ec2:instance", "id": i, "region": region} for i in ids]
-                price = ((view.get("spot_prices") or {}).get(az) if self.req.market == "spot"
-                         else view.get("on_demand_price"))
-                if price is not None:  # as the plan's price_per_hour: the box and its public IPv4 address
-                    price = round(price + (view.get("public_ipv4_price") or 0), 4)
-                return {"instances": ids, "region": region, "az": az, "price_per_hour": price,
+                return {"instances": ids, "region": region, "az": az, "price_per_hour": price_of(view, self.req, az),
                         "security_group": group, "key": self.key_name,
                         "key_file": str(keys.key_file(self.key_name))}
             else:
