@@ -59,19 +59,14 @@ from _awswiz.guard import audit
 from _awswiz.guard import tokens as plans
 from _awswiz.guard.actions import (  # noqa: F401 - the guard's vocabulary, used as guard.X by every tool
     DEFAULT_MAX,
-    ENV_KEYS,
-    PROD_VALUES,
-    PROTECTED_KEY,
-    SELECTOR_KEYS,
     SHOWN_WHEN_REFUSED,
-    TRUE_VALUES,
     Action,
     Plan,
     check_selector,
     inherited_protection,
     protection,
 )
-from _awswiz.guard.view import SKIPPED_KEYS, iso, plan_data, render_plan, render_results, skipped_view  # noqa: F401
+from _awswiz.guard.view import iso, plan_data, render_plan, render_results, skipped_view  # noqa: F401
 from _awswiz.shell import deadline
 from _awswiz.shell.errors import (
     EXIT_FAILED,
