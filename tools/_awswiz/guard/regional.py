@@ -39,7 +39,7 @@ def searched(ctx) -> list[str]:
     return found
 
 
-def _fan(ctx, region_list: list[str], fn: Callable[[str], object], what: str, strict: bool = True):
+def fan_out(ctx, region_list: list[str], fn: Callable[[str], object], what: str, strict: bool = True):
     """fn(region) for every region at once. strict: a region that fails fails the run (a plan must see all
     it names): an AwsWiz error (bad input found in one region) is raised as it is, any other error names
     its region. Not strict: (results, errors) with one error entry per failed region (BadInput is still
@@ -85,7 +85,7 @@ def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
     A region that cannot be asked (denied by a policy, say) does not matter once every id is found
     elsewhere; otherwise the lookup fails naming it (the id may live there)."""
     scope = searched(ctx)
-    found, errors = _fan(ctx, scope, lambda r: set(find(r, ids)), f"looking up {what} ids", strict=False)
+    found, errors = fan_out(ctx, scope, lambda r: set(find(r, ids)), f"looking up {what} ids", strict=False)
     out = {r: [i for i in ids if i in found[r]] for r in scope if found.get(r)}
     twice = {i: [r for r in out if i in out[r]] for i in ids}
     twice = {i: rs for i, rs in twice.items() if len(rs) > 1}
@@ -148,7 +148,7 @@ def plan(ctx, per_region: dict[str, list[str]] | list[str], build: Callable[[str
 
     if isinstance(per_region, list):
         per_region = {r: [] for r in per_region}
-    parts = _fan(ctx, list(per_region), lambda r: build(r, per_region[r]), "planning")
+    parts = fan_out(ctx, list(per_region), lambda r: build(r, per_region[r]), "planning")
     merged = guard.Plan(actions=[], scope={**(scope or {}), "regions": list(per_region)})
     merged.skipped += list(getattr(per_region, "gone", {}).values())
     for r in per_region:
@@ -178,7 +178,7 @@ def elsewhere(ctx, result, count: Callable[[str], int], confirm: str | None = No
         return result
     home = ctx.aws.home_region
     others = [r for r in ctx.aws.enabled_regions()[0] if r != home]
-    counts, errors = _fan(ctx, others, count, f"counting {what}", strict=False) if others else ({}, [])
+    counts, errors = fan_out(ctx, others, count, f"counting {what}", strict=False) if others else ({}, [])
     data["elsewhere"] = {r: counts[r] for r in others if counts.get(r)}
     unchecked = {e.get("region") or "?": f"{e['code']}: {e['message']}" for e in errors}
     if unchecked:

@@ -124,7 +124,7 @@ def _profile_users(ctx, arns: list[str]) -> dict[str, list[tuple[str, dict]]]:
     """{profile ARN: [(label, tags)]} of the instances (not terminated) using each instance profile, in every enabled
     region whatever --region says (a profile is global; an instance anywhere loses the role): DescribeInstances
     with the filter iam-instance-profile.arn (Amazon EC2 API Reference, DescribeInstances filters)."""
-    from _awswiz.guard.regional import _fan
+    from _awswiz.guard.regional import fan_out
 
     if not arns:
         return {}
@@ -141,7 +141,7 @@ def _profile_users(ctx, arns: list[str]) -> dict[str, list[tuple[str, dict]]]:
 
     merged: dict[str, list[tuple[str, dict]]] = {}
     regions = ctx.aws.enabled_regions()[0]
-    for found in _fan(ctx, regions, region_users, "looking up the instances using instance profiles").values():
+    for found in fan_out(ctx, regions, region_users, "looking up the instances using instance profiles").values():
         for arn, users in found.items():
             merged.setdefault(arn, []).extend(users)
     return merged
