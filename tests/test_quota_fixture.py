@@ -18,7 +18,8 @@ import quota_fixture as fixture  # noqa: E402 - the sandbox's own module, loaded
 
 
 def _tools_table():
-    spec = importlib.util.spec_from_file_location("quota_codes_as_data", TOOLS / "_awswiz" / "compute" / "quota_codes.py")
+    path = TOOLS / "_awswiz" / "compute" / "quota_codes.py"
+    spec = importlib.util.spec_from_file_location("quota_codes_as_data", path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod  # dataclasses look their module up while building the class
     spec.loader.exec_module(mod)
