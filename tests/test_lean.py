@@ -14,7 +14,6 @@ import boto3
 import jmespath
 import pytest
 from _awswiz.aws import lean
-from _awswiz.inventory import collect as snapshot
 from _awswiz.inventory import table as resources
 from botocore.parsers import ResponseParserFactory
 
@@ -170,7 +169,7 @@ def parse_both(ec2, row, body: str):
     response = {"body": body.encode(), "headers": {}, "status_code": 200}
     parser = ResponseParserFactory().create_parser("ec2")
     full = parser.parse(dict(response), op.output_shape)
-    cut = lean._cut(op.output_shape, lean.tree(row.items, snapshot.item_reads(row)))
+    cut = lean._cut(op.output_shape, lean.tree(row.items, resources.reads(row)))
     return full, parser.parse(dict(response), cut)
 
 
@@ -181,8 +180,8 @@ def test_an_aws_answer_parsed_lean_gives_the_same_records(ec2, type_, body):
     full, cut = parse_both(ec2, row, body)
     full_items, lean_items = jmespath.search(row.items, full), jmespath.search(row.items, cut)
     assert len(full_items) == len(lean_items) >= 1
-    assert [snapshot._shape(row, i, "eu-west-1") for i in lean_items] == \
-        [snapshot._shape(row, i, "eu-west-1") for i in full_items]
+    assert [resources.to_record(row, i, "eu-west-1") for i in lean_items] == \
+        [resources.to_record(row, i, "eu-west-1") for i in full_items]
     # less was parsed: members nobody reads are absent from the lean items (and present in the full ones)
     assert sum(map(len, lean_items)) < sum(map(len, full_items))
 
@@ -197,7 +196,7 @@ def test_lean_instances_drop_what_the_scan_does_not_read_and_keep_the_page_token
     assert first["BlockDeviceMappings"] == [{"Ebs": {"VolumeId": "vol-1234567890abcdef0"}},
                                             {"Ebs": {"VolumeId": "vol-0fedcba9876543210"}}]
     assert first["LaunchTime"] == first_full["LaunchTime"]  # the same datetime, parsed the same way
-    rec = snapshot._shape(row, first, "eu-west-1")
+    rec = resources.to_record(row, first, "eu-west-1")
     assert rec["market"] == "spot" and rec["tags"]["Name"] == "trainer " and rec["public_ip"] == "54.194.252.215"
 
 
@@ -207,7 +206,7 @@ def test_lean_groups_keep_every_rule(ec2):
     g_full, g = full["SecurityGroups"][0], cut["SecurityGroups"][0]
     assert g["IpPermissions"] == g_full["IpPermissions"]
     assert "IpPermissionsEgress" not in g and "OwnerId" not in g
-    rec = snapshot._shape(resources.BY_TYPE["vpc:security-group"], g, "eu-west-1")
+    rec = resources.to_record(resources.BY_TYPE["vpc:security-group"], g, "eu-west-1")
     assert rec["open_to_world"] == ["22", "8000-8100"] and rec["references"] == ["sg-9z8y7x6w"]
 
 

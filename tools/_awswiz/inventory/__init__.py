@@ -1,3 +1,3 @@
-"""Floor 3, what the account holds: the resource-type table, the collector that fans it out, instance-type specs,
-security-group rule reading. (README.md, Layout: the floor plan.)
+"""Floor 3, what the account holds: the resource types (types/, one file each, walked by table.py), the collector
+that fans them out, instance-type specs, security-group rule reading. (README.md, Layout: the floor plan.)
 """

@@ -10,7 +10,6 @@ from _awswiz.aws import lean
 from _awswiz.aws.client import paginate
 from _awswiz.aws.fanout import FanOut
 from _awswiz.inventory import instance_types
-from _awswiz.inventory.open_rules import open_ports
 from _awswiz.inventory.table import Row, reads, tag_map, to_record
 from _awswiz.shell.errors import DENIED_CODES
 
@@ -49,32 +48,6 @@ def gpu_specs(client, types: list[str]) -> dict[str, dict]:
                 "gpu_model": " ".join(x for x in (acc.get("maker"), acc.get("model")) if x) or None,
             }
     return out
-
-
-# what _shape reads of an item beyond the row's own paths (resources.reads)
-SHAPE_READS = {"ec2:instance": ("InstanceLifecycle",), "ec2:elastic-ip": ("AssociationId",),
-               "vpc:security-group": ("GroupName", "IpPermissions", "GroupId")}
-
-
-def item_reads(row: Row) -> list[str]:
-    """Every path the scan reads within an item of the row: the list call's answer is parsed for these only."""
-    return reads(row) + list(SHAPE_READS.get(row.type, ()))
-
-
-def _shape(row: Row, item, region: str) -> dict:
-    rec = to_record(row, item, region)
-    if row.type == "ec2:instance":
-        rec["market"] = "spot" if item.get("InstanceLifecycle") == "spot" else "on-demand"
-    elif row.type == "ec2:elastic-ip":
-        rec["state"] = "associated" if item.get("AssociationId") else "unassociated"
-    elif row.type == "vpc:security-group":
-        rec["default"] = item.get("GroupName") == "default"
-        if ports := open_ports(item.get("IpPermissions")):
-            rec["open_to_world"] = ports
-        refs = {g["GroupId"] for p in item.get("IpPermissions", []) for g in p.get("UserIdGroupPairs", [])}
-        if refs - {item["GroupId"]}:
-            rec["references"] = sorted(refs - {item["GroupId"]})
-    return rec
 
 
 def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool = False) \
@@ -131,9 +104,9 @@ def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_c
     def task(row: Row, region: str):
         def run():
             client = aws.client(row.service, None if region == GLOBAL else region)
-            with lean.only(client, row.call, row.items, item_reads(row)):
+            with lean.only(client, row.call, row.items, reads(row)):
                 items = paginate(client, row.call, row.items, **row.kwargs)
-            recs = [_shape(row, i, region) for i in items]
+            recs = [to_record(row, i, region) for i in items]
             if row.type == "ec2:instance" and recs:
                 fan.submit(("gpu", region), lambda: _add_gpus(client, recs), region, "ec2:DescribeInstanceTypes")
             if tags and row.type in ELB_TAGGED:

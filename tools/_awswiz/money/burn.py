@@ -9,24 +9,17 @@ provisioned IOPS/throughput above a volume's baseline: a floor, not a bill.
 
 from __future__ import annotations
 
-import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
 from _awswiz.aws.fanout import FanOut
 from _awswiz.compute import list_prices as lp
 from _awswiz.compute import pricing
 from _awswiz.inventory.collect import collect
-from _awswiz.inventory.table import BY_TYPE, ROWS
+from _awswiz.inventory.table import ROWS, costed
 from _awswiz.shell import cache
 
 TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb:load-balancer")
 RUNNING = {"running", "pending"}
-# The table's load balancer row, with what decides its public IPv4 addresses: its AZs, those whose address is
-# an Elastic IP of the account (an NLB's SubnetMappings AllocationId: priced as that address), and its
-# IpAddressType (elbv2 IpAddressType: "dualstack-without-public-ipv4" holds none).
-LB_ROW = dataclasses.replace(BY_TYPE["elb:load-balancer"], fields={
-    **BY_TYPE["elb:load-balancer"].fields, "azs": "AvailabilityZones[].ZoneName", "ip_type": "IpAddressType",
-    "eip_azs": "AvailabilityZones[?LoadBalancerAddresses[?AllocationId]].ZoneName"})
 LB_PUBLIC = {"application", "network"}  # a gateway load balancer has no public address
 
 
@@ -145,7 +138,7 @@ def lines(records: list[dict], on_demand: dict, spot: dict, doc: dict) -> tuple[
 def run(ctx) -> tuple[dict, list[dict]]:
     """(what runs now and its price per hour and month, errors per region): data, never the envelope."""
     regions, skipped = ctx.regions()
-    rows = [LB_ROW if row.type == LB_ROW.type else row for row in ROWS if row.type in TYPES]
+    rows = [costed(row) for row in ROWS if row.type in TYPES]  # with the load balancers' AZs (types/)
     with ctx.progress("listing what runs", 0) as bar:
         records, errors, _ = collect(ctx.aws, regions, rows, bar)
     with ThreadPoolExecutor(1) as pool:  # the list prices and the instance prices at once

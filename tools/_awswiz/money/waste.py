@@ -12,27 +12,16 @@ command that removes it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 from _awswiz.compute import list_prices as lp
-from _awswiz.inventory.table import BY_TYPE, Row
+from _awswiz.inventory.table import BY_TYPE, costed
 from _awswiz.money import waste_metrics as wm
-from _awswiz.money.burn import LB_ROW, eip_addresses, public_ipv4
+from _awswiz.money.burn import eip_addresses, public_ipv4
 from _awswiz.shell.hints import command
 
-# The account's own AMIs (an AMI is billed through the snapshots its block devices hold): the table's row (once
-# the table has one) with the sizes of its snapshots.
-_IMAGE = BY_TYPE.get("ec2:image") or Row("ec2:image", "ec2", "describe_images", "Images[]", "ImageId", name="Name",
-                                         state="State", kwargs={"Owners": ["self"]})
-IMAGE_ROW = dataclasses.replace(_IMAGE, fields={
-    **_IMAGE.fields, "created": "CreationDate", "snapshots": "BlockDeviceMappings[].Ebs.SnapshotId",
-    "sizes": "BlockDeviceMappings[].Ebs.VolumeSize"})
-# The table's snapshot row, with the description (which names the AMI a snapshot was made for)
-SNAPSHOT_ROW = dataclasses.replace(BY_TYPE["ec2:snapshot"],
-                                   fields={**BY_TYPE["ec2:snapshot"].fields, "description": "Description"})
 # vpc:vpc: the VPCs' own tags, for the protection a VPC passes on to what is in it (no item of its own)
 TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb:load-balancer", "vpc:vpc")
 AMI_ID = re.compile(r"\bami-[0-9a-f]+\b")
@@ -327,7 +316,8 @@ def find(ctx, idle_hours: int, ami_days: int, min_usd: float) -> tuple[dict, lis
     from _awswiz.inventory.collect import collect
 
     regions, skipped = ctx.regions()
-    rows = [LB_ROW if t == LB_ROW.type else BY_TYPE[t] for t in TYPES] + [SNAPSHOT_ROW, IMAGE_ROW]
+    # with the load balancers' AZs, the snapshots' descriptions, the AMIs' snapshot sizes (their types' cost_fields)
+    rows = [costed(BY_TYPE[t]) for t in (*TYPES, "ec2:snapshot", "ec2:image")]
     with ctx.progress("looking for waste", 0) as bar:
         records, errors, _ = collect(ctx.aws, regions, rows, bar, tags=True)
     finder = Finder(ctx, records, {e.get("region") for e in errors}, idle_hours, ami_days)

@@ -11,7 +11,9 @@ error is as clear as the table (resources.Row.removal says the same).
             do=lambda ctx, action: {...result...})
 
 Every module of this package is imported by registry() (found by walking the package: adding a type is adding
-a module that calls register); two removers of one type are an error.
+a module that calls register); two removers of one type are an error. Each type of inventory/types/ has one here
+(or one with `unsupported`), in a module named as its type file (ec2_instance.py) or its family's (ebs.py): the
+remover stays a floor up from its type, as it needs the guard and the teardown orders. tests/test_types.py pairs them.
 """
 
 from __future__ import annotations

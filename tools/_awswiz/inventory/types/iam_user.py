@@ -1,0 +1,17 @@
+"""iam:user: how scan lists and reads it, what goes before it, what it costs. Its remover: removal/removers/iam.py."""
+
+from __future__ import annotations
+
+from _awswiz.inventory.table import Row
+
+ROW = Row(
+    type="iam:user", order=160, service="iam", call="list_users",
+    items="Users[]", id="UserName",
+    name="UserName", scope="global",
+    fields={"arn": "Arn", "created": "CreateDate", "password_last_used": "PasswordLastUsed"},
+    removal=(
+        "terminate removes its password, access keys, certificates, SSH keys, service credentials, MFA devices, "
+        "policies and group memberships, then the user; never the identity AwsWiz runs as"
+    ),
+    cost="free",
+)

@@ -1,0 +1,19 @@
+"""vpc:network-interface: how scan lists and reads it, what goes before it, what it costs.
+Its remover: removal/removers/network.py."""
+
+from __future__ import annotations
+
+from _awswiz.inventory.table import Row
+
+ROW = Row(
+    type="vpc:network-interface", order=130, service="ec2", call="describe_network_interfaces",
+    items="NetworkInterfaces[]", id="NetworkInterfaceId",
+    state="Status", tags="TagSet",
+    fields={
+        "vpc": "VpcId", "subnet": "SubnetId", "attached_to": "Attachment.InstanceId", "interface_type": "InterfaceType",
+        "description": "Description",
+    },
+    first=("ec2:instance",),
+    removal="terminate.py, once detached; one another service manages goes with its owner",
+    cost="free itself; a public IPv4 address on it per hour",
+)
