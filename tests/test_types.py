@@ -78,11 +78,11 @@ def test_a_remover_of_one_type_is_named_as_its_type_file():
 
 
 def test_scan_lists_every_type_of_the_package(sandbox, run_tool):
-    # the lab holds one of each type but a target group: made here (Elastic Load Balancing API Reference,
-    # CreateTargetGroup: a target group of instance targets names its VPC) and deleted after
+    # the lab holds one of each type but a target group: made here, in the lab's default VPC (Elastic Load
+    # Balancing API Reference, CreateTargetGroup: a target group of instance targets names its VPC), deleted after
     ec2 = sandbox.client("ec2", REGION)
     elb = sandbox.client("elbv2", REGION)
-    vpc = ec2.create_vpc(CidrBlock="10.93.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
     tg = elb.create_target_group(Name="types-walk", Protocol="HTTP", Port=80, VpcId=vpc,
                                  TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
     try:
@@ -93,4 +93,3 @@ def test_scan_lists_every_type_of_the_package(sandbox, run_tool):
         assert tg in {x["id"] for x in r.json["data"]["resources"] if x["type"] == "elb:target-group"}
     finally:
         elb.delete_target_group(TargetGroupArn=tg)
-        ec2.delete_vpc(VpcId=vpc)
