@@ -46,6 +46,15 @@ def test_a_file_without_a_row_a_misnamed_file_and_a_shared_order_are_errors():
     assert [r.type for r in rows] == ["ec2:image", "ec2:volume"]  # by order, not by file name
 
 
+def test_the_cost_readers_get_a_types_cost_fields_after_its_own():
+    lb = table.BY_TYPE["elb:load-balancer"]
+    assert list(table.costed(lb).fields) == [*lb.fields, "azs", "ip_type", "eip_azs"]
+    assert "description" in table.costed(table.BY_TYPE["ec2:snapshot"]).fields
+    assert "sizes" in table.costed(table.BY_TYPE["ec2:image"]).fields
+    volume = table.BY_TYPE["ec2:volume"]
+    assert table.costed(volume) is volume
+
+
 def test_every_type_has_a_remover_and_every_remover_a_type():
     found = removers.registry()
     assert set(found) - set(table.BY_TYPE) == set(), "a remover without a type file in inventory/types/"
@@ -91,5 +100,8 @@ def test_scan_lists_every_type_of_the_package(sandbox, run_tool):
         counts = r.json["data"]["counts"]
         assert set(table.BY_TYPE) - set(counts) == set(), "seed one in the sandbox lab (or make it in this test)"
         assert tg in {x["id"] for x in r.json["data"]["resources"] if x["type"] == "elb:target-group"}
+        for rec in r.json["data"]["resources"]:  # what only costs --now and waste read stays out of scan's JSON
+            row = table.BY_TYPE[rec["type"]]
+            assert not set(rec) & (set(row.cost_fields) - set(row.fields)), rec
     finally:
         elb.delete_target_group(TargetGroupArn=tg)
