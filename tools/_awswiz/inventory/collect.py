@@ -1,53 +1,20 @@
 """Collect one snapshot of the account: every (region x resource type) list call on one pool.
 
-Follow-up calls that depend on a first answer (GPU details for the instance types a region runs,
-each bucket's region and tags) join the same pool as soon as that answer arrives.
+Follow-up calls that depend on a first answer (GPU details for the instance types a region runs, each bucket's
+region and tags: each type's Row.follow, in its file of types/) join the same pool as soon as that answer arrives.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
 from _awswiz.aws import lean
 from _awswiz.aws.client import paginate
 from _awswiz.aws.fanout import FanOut
-from _awswiz.inventory import instance_types
 from _awswiz.inventory.table import Row, reads, tag_map, to_record
-from _awswiz.shell.errors import DENIED_CODES
 
 GLOBAL = "global"
-
-
-def _described_types(client, types: list[str]) -> list[dict]:
-    """DescribeInstanceTypes for up to 100 types. AWS fails the whole call with InvalidInstanceType when one
-    type is unknown in the region (a retired or previous-generation type an old instance still runs), naming
-    them: "The following supplied instance types do not exist: [m3.medium]". Those are left out (their
-    instances get no GPU details) and the call is made once more for the rest."""
-    import re
-
-    try:
-        return client.describe_instance_types(InstanceTypes=types)["InstanceTypes"]
-    except Exception as exc:
-        err = getattr(exc, "response", {}).get("Error", {})
-        named = re.search(r"\[([^\]]*)\]", err.get("Message", "")) if err.get("Code") == "InvalidInstanceType" else None
-        unknown = {t.strip() for t in named.group(1).split(",")} if named else set()
-        rest = [t for t in types if t not in unknown]
-        if not unknown or len(rest) == len(types):
-            raise
-        return client.describe_instance_types(InstanceTypes=rest)["InstanceTypes"] if rest else []
-
-
-def gpu_specs(client, types: list[str]) -> dict[str, dict]:
-    """Accelerator count and model (GPUs, Trainium, Inferentia: instance_types.spec, the one reader of
-    DescribeInstanceTypes), and vCPUs, for instance types (one call per 100 types)."""
-    out: dict[str, dict] = {}
-    for i in range(0, len(types), 100):
-        for t in _described_types(client, types[i:i + 100]):
-            acc = instance_types.spec(t)["gpu"] or {}
-            out[t["InstanceType"]] = {
-                "vcpus": t["VCpuInfo"]["DefaultVCpus"],
-                "gpus": acc.get("count") or 0,
-                "gpu_model": " ".join(x for x in (acc.get("maker"), acc.get("model")) if x) or None,
-            }
-    return out
 
 
 def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool = False) \
@@ -77,9 +44,9 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
         error_groups.append(errs)
         succeeded += n
     errors = shard.merge_errors(error_groups) if children else errors
-    # buckets live in one region each: keep those of the regions asked for
+    # a record a follow-up placed elsewhere (a bucket lives in one region) is kept only in the regions asked for
     wanted = set(regions)
-    records = [r for r in records if r["type"] != "s3:bucket" or r["region"] in wanted | {GLOBAL}]
+    records = [r for r in records if r["region"] in wanted | {GLOBAL}]
     records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
     mark_defaults(records)
     return records, errors, succeeded
@@ -107,33 +74,8 @@ def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_c
             with lean.only(client, row.call, row.items, reads(row)):
                 items = paginate(client, row.call, row.items, **row.kwargs)
             recs = [to_record(row, i, region) for i in items]
-            if row.type == "ec2:instance" and recs:
-                fan.submit(("gpu", region), lambda: _add_gpus(client, recs), region, "ec2:DescribeInstanceTypes")
-            if tags and row.type in ELB_TAGGED:
-                for i in range(0, len(recs), ELB_TAG_BATCH):
-                    batch = recs[i:i + ELB_TAG_BATCH]
-                    fan.submit(("elb-tags", region, i), lambda b=batch: _elb_tags(client, b), region,
-                               "elbv2:DescribeTags")
-            if row.type == "ecs:cluster" and recs:
-                fan.submit(("ecs-status", region), lambda: _ecs_status(client, recs), region, "ecs:DescribeClusters")
-            if tags and row.type in IAM_TAGS:
-                for rec in recs:
-                    fan.submit(("iam-tags", row.type, rec["id"]), lambda rec=rec: _iam_tags(client, rec), None,
-                               f"{row.type} {rec['id']} tags")
-            if row.type == "s3:bucket":
-                by_region: dict[str, list] = {}
-                for rec in recs:
-                    if rec.get("bucket_region"):
-                        rec["region"] = rec.pop("bucket_region")
-                        by_region.setdefault(rec["region"], []).append(rec)
-                    else:  # an answer without BucketRegion: the bucket's own calls
-                        fan.submit(("bucket", rec["id"]), lambda rec=rec: _bucket_details(aws, rec), None,
-                                   f"s3 bucket {rec['id']}")
-                for where, group in by_region.items():
-                    if where not in wanted:  # dropped by collect(): placed, not asked
-                        continue
-                    fan.submit(("bucket-tags", where), lambda w=where, g=group: _bucket_tags(aws, w, g), where,
-                               "tagging:GetResources (s3 buckets)")
+            if row.follow and recs:
+                row.follow(Job(aws, client, region, tags, wanted, fan.submit), recs)
             return recs
 
         return run
@@ -163,25 +105,33 @@ def mark_defaults(records: list[dict]) -> None:
             r["default"] = True
 
 
-def _add_gpus(client, recs: list[dict]) -> None:
-    specs = gpu_specs(client, sorted({r["instance_type"] for r in recs if r.get("instance_type")}))
-    for r in recs:
-        spec = specs.get(r.get("instance_type"), {})
-        r["vcpus"] = spec.get("vcpus")
-        r["gpus"] = spec.get("gpus", 0)
-        if spec.get("gpu_model"):
-            r["gpu_model"] = spec["gpu_model"]
+@dataclass(frozen=True)
+class Job:
+    """What a type's follow-up (Row.follow: (job, records)) gets: the client that answered, its region (GLOBAL
+    for a global row), whether tags are wanted (a tag filter), the scan's regions (in the parent process), and
+    submit(key, fn, region, what) to add a call to the same pool (a key's first item is never a type)."""
+
+    aws: object
+    client: object
+    region: str
+    tags: bool
+    wanted: Collection[str]
+    submit: Callable
 
 
 # "ResourceArns: The Amazon Resource Names (ARN) of the resources. You can specify up to 20 resources in a
 # single call." (Elastic Load Balancing API Reference, DescribeTags)
 ELB_TAG_BATCH = 20
-ELB_TAGGED = ("elb:load-balancer", "elb:target-group")  # DescribeTags takes load balancer and target group ARNs
-# IAM's list calls leave tags out ("This operation does not return the following attributes, even though
-# they are an attribute of the returned object: PermissionsBoundary, RoleLastUsed, Tags": IAM API
-# Reference, ListRoles; the same for ListUsers), and IAM has no batch tag call: one ListRoleTags or
-# ListUserTags per role or user, made only when a tag filter needs them.
-IAM_TAGS = {"iam:user": ("list_user_tags", "UserName"), "iam:role": ("list_role_tags", "RoleName")}
+
+
+def elb_tags(job: Job, recs: list[dict]) -> None:
+    """Follow-up of load balancers and target groups (DescribeTags takes both ARNs), for a tag filter."""
+    if not job.tags:
+        return
+    for i in range(0, len(recs), ELB_TAG_BATCH):
+        batch = recs[i:i + ELB_TAG_BATCH]
+        job.submit(("elb-tags", job.region, i), lambda b=batch: _elb_tags(job.client, b), job.region,
+                   "elbv2:DescribeTags")
 
 
 def _elb_tags(client, recs: list[dict]) -> None:
@@ -191,54 +141,19 @@ def _elb_tags(client, recs: list[dict]) -> None:
         r["tags"] = by_arn.get(r["id"], {})
 
 
-def _ecs_status(client, recs: list[dict]) -> None:
-    """Each ECS cluster's status (ListClusters names no status); deleted (INACTIVE) clusters are left out: they
-    "might remain discoverable in your account for a period of time" (Amazon ECS API Reference, DeleteCluster)."""
-    status = {}
-    for i in range(0, len(recs), 100):  # DescribeClusters takes up to 100 clusters
-        for c in client.describe_clusters(clusters=[r["id"] for r in recs[i:i + 100]])["clusters"]:
-            status[c["clusterArn"]] = c.get("status")
-    for r in recs:
-        r["state"] = status.get(r["id"])
-    recs[:] = [r for r in recs if r["state"] != "INACTIVE"]
-
-
-def _iam_tags(client, rec: dict) -> None:
-    call, param = IAM_TAGS[rec["type"]]
-    rec["tags"] = tag_map(paginate(client, call, "Tags", **{param: rec["id"]}))
-
-
-def _bucket_tags(aws, region: str, recs: list[dict]) -> None:
-    """The tags of a region's buckets from one paginated GetResources (Resource Groups Tagging API: "all the
-    tagged or previously tagged resources that are located in the specified Region", 100 a page), rather than
-    a GetBucketTagging per bucket (~4 ms of client CPU each). A bucket it does not list has no tags. Where the
-    caller may not call it, each bucket is asked itself, as before."""
-    try:
-        found = paginate(aws.client("resourcegroupstaggingapi", region), "get_resources", "ResourceTagMappingList",
-                         ResourceTypeFilters=["s3"])
-    except Exception as exc:  # noqa: BLE001 - sorted below
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") not in DENIED_CODES:
-            raise
+def iam_tags(call: str, param: str) -> Callable[[Job, list[dict]], None]:
+    """Follow-up of IAM users or roles, for a tag filter. IAM's list calls leave tags out ("This operation does
+    not return the following attributes, even though they are an attribute of the returned object:
+    PermissionsBoundary, RoleLastUsed, Tags": IAM API Reference, ListRoles; the same for ListUsers), and IAM has
+    no batch tag call: one `call` (ListUserTags, ListRoleTags) per user or role, made only when a filter needs it."""
+    def follow(job: Job, recs: list[dict]) -> None:
+        if not job.tags:
+            return
         for rec in recs:
-            _bucket_details(aws, rec)
-        return
-    # arn:<partition>:s3:::<bucket>; objects (".../key") and access points (arn:...:s3:<region>:...) are not buckets
-    tags = {m["ResourceARN"].split(":::", 1)[1]: tag_map(m.get("Tags")) for m in found
-            if ":s3:::" in m["ResourceARN"] and "/" not in m["ResourceARN"]}
-    for rec in recs:
-        rec["tags"] = tags.get(rec["id"], {})
+            job.submit(("iam-tags", rec["type"], rec["id"]), lambda rec=rec: read(job.client, rec), None,
+                       f"{rec['type']} {rec['id']} tags")
 
+    def read(client, rec: dict) -> None:
+        rec["tags"] = tag_map(paginate(client, call, "Tags", **{param: rec["id"]}))
 
-def _bucket_details(aws, rec: dict) -> None:
-    """A bucket's region (when ListBuckets did not say) and its tags."""
-    region = rec["region"] if rec["region"] != GLOBAL else None  # from ListBuckets' BucketRegion, when it said
-    if not region:
-        region = aws.client("s3").get_bucket_location(Bucket=rec["id"]).get("LocationConstraint") or "us-east-1"
-    rec["region"] = region
-    try:
-        tags = aws.client("s3", region).get_bucket_tagging(Bucket=rec["id"])["TagSet"]
-        rec["tags"] = tag_map(tags)
-    except Exception as exc:  # noqa: BLE001 - NoSuchTagSet is the normal answer for an untagged bucket
-        if getattr(exc, "response", {}).get("Error", {}).get("Code") != "NoSuchTagSet":
-            exc.awswiz_region = region
-            raise
+    return follow

@@ -2,10 +2,11 @@
 
 Each type is one file of inventory/types/, named after the type (ec2:key-pair -> types/ec2_key_pair.py), holding
 `ROW = Row(...)`: where the type is listed (service, call, JMESPath to the items), how an item is read (id, name,
-state, tags, a few fields of its own, and `shape` for what a path cannot say), what must go before it, what it
-costs and how it is removed. rows() finds them by walking the package (no hand-kept list; a duplicate type or a
-file without a ROW is an error) and orders them by `order`. The remover of each type lives one floor up, in
-removal/removers/ (it needs the guard and the teardown orders); tests/test_types.py pairs them.
+state, tags, a few fields of its own, `shape` for what a path cannot say, `follow` for the calls an answer needs
+next), what must go before it, what it costs and how it is removed. rows() finds them by walking the package (no
+hand-kept list; a duplicate type or a file without a ROW is an error) and orders them by `order`. The remover of
+each type lives one floor up, in removal/removers/ (it needs the guard and the teardown orders);
+tests/test_types.py pairs them.
 
 Adding a type is adding one file here, its remover and its test.
 """
@@ -38,6 +39,7 @@ class Row:
     scope: str = "regional"  # or "global" (listed once, from the home region)
     shape: Callable[[dict, dict], None] | None = None  # (record, item): what a path cannot say, set on the record
     shape_reads: tuple[str, ...] = ()  # the item's keys `shape` reads (lean parsing keeps them)
+    follow: Callable | None = None  # (collect.Job, records): calls an answer needs next, on the scan's pool
     # How it is removed (terminate.py --type <type>; removal/removers/), or why AwsWiz does not remove it
     removal: str | None = None
     first: tuple[str, ...] = ()  # types that must go before it (what the remover plans first)

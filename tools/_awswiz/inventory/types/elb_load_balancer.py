@@ -3,12 +3,13 @@ Its remover: removal/removers/elb.py."""
 
 from __future__ import annotations
 
+from _awswiz.inventory.collect import elb_tags
 from _awswiz.inventory.table import Row
 
 ROW = Row(
     type="elb:load-balancer", order=180, service="elbv2", call="describe_load_balancers",
     items="LoadBalancers[]", id="LoadBalancerArn",
-    name="LoadBalancerName", state="State.Code", tags=None,
+    name="LoadBalancerName", state="State.Code", tags=None, follow=elb_tags,
     fields={"lb_type": "Type", "scheme": "Scheme", "vpc": "VpcId", "dns": "DNSName"},
     # costs --now and waste also read what decides its public IPv4 addresses: its AZs, those whose address is an
     # Elastic IP of the account (an NLB's SubnetMappings AllocationId: priced as that address), and its IpAddressType

@@ -3,12 +3,13 @@ Its remover: removal/removers/elb.py."""
 
 from __future__ import annotations
 
+from _awswiz.inventory.collect import elb_tags
 from _awswiz.inventory.table import Row
 
 ROW = Row(
     type="elb:target-group", order=190, service="elbv2", call="describe_target_groups",
     items="TargetGroups[]", id="TargetGroupArn",
-    name="TargetGroupName", tags=None,
+    name="TargetGroupName", tags=None, follow=elb_tags,
     fields={
         "protocol": "Protocol", "port": "Port", "vpc": "VpcId", "target_type": "TargetType",
         "load_balancers": "LoadBalancerArns",

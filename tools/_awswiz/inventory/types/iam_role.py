@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from _awswiz.inventory.collect import iam_tags
 from _awswiz.inventory.table import Row
 
 ROW = Row(
     type="iam:role", order=170, service="iam", call="list_roles",
     items="Roles[]", id="RoleName",
-    name="RoleName", scope="global",
+    name="RoleName", scope="global", follow=iam_tags("list_role_tags", "RoleName"),
     fields={"arn": "Arn", "path": "Path", "created": "CreateDate"},
     removal=(
         "terminate deletes its policies and takes it out of its instance profiles, then the role; service-linked and "

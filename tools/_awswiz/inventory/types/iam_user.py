@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from _awswiz.inventory.collect import iam_tags
 from _awswiz.inventory.table import Row
 
 ROW = Row(
     type="iam:user", order=160, service="iam", call="list_users",
     items="Users[]", id="UserName",
-    name="UserName", scope="global",
+    name="UserName", scope="global", follow=iam_tags("list_user_tags", "UserName"),
     fields={"arn": "Arn", "created": "CreateDate", "password_last_used": "PasswordLastUsed"},
     removal=(
         "terminate removes its password, access keys, certificates, SSH keys, service credentials, MFA devices, "
