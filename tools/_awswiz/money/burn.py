@@ -48,34 +48,53 @@ def eip_addresses(records: list[dict]) -> set[str]:
     return {r["public_ip"] for r in records if r["type"] == "ec2:elastic-ip" and r.get("public_ip")}
 
 
-def _line(rec: dict, parts: list[tuple[str, float, str]]) -> dict:
-    """One line per resource: its charges [(what, USD per hour, price source)] summed."""
-    per_hour = sum(p[1] for p in parts)
+def charges(rec: dict, eips: set[str]) -> list[tuple[str, float, str]]:
+    """What a resource is billed at besides an instance's own hour: [(list_prices key, GiB or count, what)]. The one
+    definition of a resource's list-priced charges: costs --now prices each line from it, and scan and waste price
+    each leftover from it (money/leftovers.py), so the same resource has the same price in all three. An Elastic
+    IP is its own resource, priced as itself, never on what it is associated with (a NAT gateway, an instance)."""
+    out: list[tuple[str, float, str]] = []
+    t = rec["type"]
+    if t == "ec2:volume":
+        vt, size = rec.get("volume_type") or "gp2", rec.get("size_gib") or 0
+        out.append((f"ebs:{vt}", size, f"{vt} {size} GiB ({rec.get('state')})"))
+    elif t == "ec2:elastic-ip":
+        key = "ipv4:in-use" if rec.get("association") else "ipv4"
+        out.append((key, 1, f"public IPv4 {rec.get('public_ip')} ({rec.get('state')})"))
+    elif t == "vpc:nat-gateway" and rec.get("state") in ("available", "pending"):
+        out.append(("nat", 1, "NAT gateway (hours only)"))
+    elif t == "elb:load-balancer":
+        kind = rec.get("lb_type") or "application"
+        out.append((f"lb:{kind}", 1, f"{kind} load balancer (hours only)"))
+    if n := public_ipv4(rec, eips):
+        per_az = " (one per AZ)" if t == "elb:load-balancer" else ""
+        out.append(("ipv4:in-use", n, f"{n} public IPv4{per_az}"))
+    return out
+
+
+def _line(rec: dict, parts: list[tuple[str, float, float, str]]) -> dict:
+    """One line per resource: its charges [(what, USD per hour, USD per month, price source)] summed."""
     return {"type": rec["type"], "id": rec["id"], "region": rec["region"], "name": rec.get("name"),
-            "what": " + ".join(p[0] for p in parts), "per_hour": round(per_hour, 4),
-            "per_month": round(per_hour * lp.HOURS_PER_MONTH, 2),
-            "price_source": "; ".join(dict.fromkeys(p[2] for p in parts))}
+            "what": " + ".join(p[0] for p in parts), "per_hour": round(sum(p[1] for p in parts), 4),
+            "per_month": round(sum(p[2] for p in parts), 2),
+            "price_source": "; ".join(dict.fromkeys(p[3] for p in parts))}
 
 
-def _listed(doc: dict, key: str, qty: float, region: str, what: str) -> tuple[str, float, str] | None:
-    """(what, USD per hour, source) of qty of a list_prices charge key in a region, or None if unpriced."""
+def _listed(doc: dict, key: str, qty: float, region: str, what: str) -> tuple[str, float, float, str] | None:
+    """(what, USD per hour, USD per month, source) of qty of a list_prices charge key in a region, or None if
+    unpriced."""
     found = lp.rate(doc, key, region)
     if found is None:
         return None
     usd, basis, date = found
-    per_hour = usd * qty / (lp.HOURS_PER_MONTH if key.split(":")[0] in lp.PER_GB_MONTH else 1)
-    return what, per_hour, basis if date in basis else f"{basis}, fetched {date}"
+    return (what, lp.per_hour(usd, key, qty), lp.per_month(usd, key, qty),
+            basis if date in basis else f"{basis}, fetched {date}")
 
 
 def list_price_kinds(records: list[dict]) -> set[str]:
     """The list_prices queries the records need."""
-    kinds = {lp.kind_of(f"ebs:{r.get('volume_type') or 'gp2'}") for r in records if r["type"] == "ec2:volume"}
     eips = eip_addresses(records)
-    if any(r["type"] == "ec2:elastic-ip" or public_ipv4(r, eips) for r in records):
-        kinds.add("ipv4")
-    kinds |= {"nat" for r in records if r["type"] == "vpc:nat-gateway"}
-    kinds |= {f"lb:{r.get('lb_type')}" for r in records if r["type"] == "elb:load-balancer"} & set(lp.QUERIES)
-    return kinds
+    return {lp.kind_of(key) for r in records for key, _, _ in charges(r, eips)} & set(lp.QUERIES)
 
 
 def instance_prices(ctx, regions: list[str], records: list[dict]) -> tuple[dict, dict, list[dict]]:
@@ -104,6 +123,18 @@ def instance_prices(ctx, regions: list[str], records: list[dict]) -> tuple[dict,
     return on_demand, spot, errors
 
 
+def instance_hour(rec: dict, on_demand: dict, spot: dict) -> tuple[float, str] | None:
+    """(USD per hour, source) of a running instance: its region's current spot price if it is a spot instance
+    (and one is known), else the Pricing API's on-demand price; None if neither is known."""
+    t, region = rec["instance_type"], rec["region"]
+    if rec.get("market") == "spot" and (region, t) in spot:
+        s = spot[(region, t)]
+        return s["price"], f"spot price {s['az']} at {s['at']}"
+    if (od := on_demand.get(t, {}).get(region)) is not None:
+        return od, "Pricing API on-demand (Linux)"
+    return None
+
+
 def lines(records: list[dict], on_demand: dict, spot: dict, doc: dict) -> tuple[list[dict], list[dict]]:
     """(priced lines, unpriced resources) for the records; doc: list_prices' Pricing API answers."""
     out, unpriced = [], []
@@ -113,27 +144,13 @@ def lines(records: list[dict], on_demand: dict, spot: dict, doc: dict) -> tuple[
         region = r["region"]
         if r["type"] == "ec2:instance" and r.get("state") in RUNNING:
             t = r["instance_type"]
-            if r["market"] == "spot" and (region, t) in spot:
-                s = spot[(region, t)]
-                parts.append((f"{t} spot", s["price"], f"spot price {s['az']} at {s['at']}"))
-            elif (od := on_demand.get(t, {}).get(region)) is not None:
-                parts.append((f"{t} on-demand", od, "Pricing API on-demand (Linux)"))
+            if found := instance_hour(r, on_demand, spot):
+                usd, source = found
+                parts.append((f"{t} {'spot' if source.startswith('spot') else 'on-demand'}", usd,
+                              usd * lp.HOURS_PER_MONTH, source))
             else:
                 unpriced.append({"id": r["id"], "region": region, "reason": f"no price found for {t}"})
-        elif r["type"] == "ec2:volume":
-            vt, size = r.get("volume_type") or "gp2", r.get("size_gib") or 0
-            parts.append(_listed(doc, f"ebs:{vt}", size, region, f"{vt} {size} GiB ({r.get('state')})"))
-        elif r["type"] == "ec2:elastic-ip":
-            key = "ipv4:in-use" if r.get("association") else "ipv4"
-            parts.append(_listed(doc, key, 1, region, f"public IPv4 {r.get('public_ip')} ({r.get('state')})"))
-        elif r["type"] == "vpc:nat-gateway" and r.get("state") in ("available", "pending"):
-            parts.append(_listed(doc, "nat", 1, region, "NAT gateway (hours only)"))
-        elif r["type"] == "elb:load-balancer":
-            kind = r.get("lb_type") or "application"
-            parts.append(_listed(doc, f"lb:{kind}", 1, region, f"{kind} load balancer (hours only)"))
-        if n := public_ipv4(r, eips):
-            per_az = " (one per AZ)" if r["type"] == "elb:load-balancer" else ""
-            parts.append(_listed(doc, "ipv4:in-use", n, region, f"{n} public IPv4{per_az}"))
+        parts += [_listed(doc, key, qty, region, what) for key, qty, what in charges(r, eips)]
         if None in parts:
             unpriced.append({"id": r["id"], "region": region, "reason": f"no list price for {r['type']}"})
         elif parts:
