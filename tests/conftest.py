@@ -106,6 +106,9 @@ def sandbox(tmp_path_factory) -> Sandbox:
     """The seeded demo lab, shared by the tests of one worker. Tests that change things create their own
     resources (or use names of their own) rather than alter the lab."""
     sb = start_sandbox(tmp_path_factory.mktemp("sandbox-state"))
+    # the sandbox builds its price catalogue on its first GetProducts (seconds, holding its GIL); scan asks the
+    # Pricing API on a cold cache: built here, so that no test's --timeout pays for it
+    sb.client("pricing", "us-east-1").get_products(ServiceCode="AmazonVPC", MaxResults=1)
     yield sb
     sb.proc.terminate()
     sb.proc.wait(10)

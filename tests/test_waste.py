@@ -138,17 +138,24 @@ def test_stopped_instance_pays_for_its_volume_and_elastic_ip(sb, run_tool):
                             )["Instances"][0]["InstanceId"]
     alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
     ec2.associate_address(AllocationId=alloc, InstanceId=iid)
-    running, _ = waste(run_tool, "--region", REGION)
-    assert iid not in {i["id"] for i in running["data"]["items"]}
+    _, running = waste(run_tool, "--region", REGION)
+    assert iid not in running and alloc not in running  # a running instance and its address are in use
     ec2.stop_instances(InstanceIds=[iid])
     _, items = waste(run_tool, "--region", REGION)
     item = items[iid]
     assert (item["kind"], item["type"]) == ("stopped-instance", "ec2:instance")
-    # EBS volumes are billed while the instance is stopped; its Elastic IP is a public IPv4 address, billed too
-    assert item["monthly_usd"] == round(60 * gp3(sb) + ipv4(sb) * HOURS, 2)
-    assert "Elastic IP" in item["why"]
+    # EC2 API Reference, StopInstances: "We don't charge hourly usage for a stopped instance ... you are charged for
+    # Amazon EBS volume usage": the item is its volume's price
+    assert item["monthly_usd"] == round(60 * gp3(sb), 2)
     assert item["next"] == remove_cmd("ec2:instance", iid)
-    assert alloc not in items  # associated: not an idle address
+    # its Elastic IP is a public IPv4 address, billed too (Amazon VPC pricing), and a resource of its own: terminating
+    # the instance does not release it (an address stays allocated until ReleaseAddress), so it is its own item,
+    # priced as costs --now prices it (an associated address: PublicIPv4:InUseAddress), named on the instance's
+    assert "Elastic IP" in item["why"] and "does not release" in item["why"]
+    e = items[alloc]
+    assert (e["kind"], e["type"]) == ("stopped-instance-eip", "ec2:elastic-ip")
+    assert e["monthly_usd"] == round(ipv4_in_use(sb) * HOURS, 2)
+    assert e["next"] == remove_cmd("ec2:elastic-ip", alloc)
 
 
 def put_hourly(cw, namespace: str, name: str, dims: list[dict], value: float, hours: int = 48) -> None:
@@ -233,10 +240,13 @@ def test_nat_gateway_and_load_balancer_without_traffic(sb, run_tool):
     _, items = waste(run_tool, "--region", REGION)
     n = items[nats[0]]
     assert (n["kind"], n["type"]) == ("idle-nat-gateway", "vpc:nat-gateway")
-    # Amazon VPC pricing: the NAT gateway's hour (not its data processed, nor a regional NAT gateway's hour)
-    # and its public IPv4 address's hour
+    # Amazon VPC pricing: the NAT gateway's hour (not its data processed, nor a regional NAT gateway's hour). Its
+    # Elastic IP is priced as itself, not on the NAT gateway: "Deleting a NAT gateway disassociates its Elastic IP
+    # address, but does not release the address from your account" (EC2 API Reference, DeleteNatGateway)
     nat_hour = api_price(sb, "AmazonEC2", "NatGateway-Hours", productFamily="NAT Gateway")
-    assert n["monthly_usd"] == round((nat_hour + ipv4(sb)) * HOURS, 2)
+    assert n["monthly_usd"] == round(nat_hour * HOURS, 2)
+    held = ec2.describe_nat_gateways(NatGatewayIds=[nats[0]])["NatGateways"][0]["NatGatewayAddresses"][0]
+    assert held["AllocationId"] in n["why"] and "does not release it" in n["why"]
     assert n["next"] == remove_cmd("vpc:nat-gateway", nats[0])
     assert nats[1] not in items
     arn = lbs[0]["LoadBalancerArn"]

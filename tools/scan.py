@@ -36,15 +36,23 @@ def main(
     regions, skipped = ctx.regions()
 
     from _awswiz.inventory.collect import collect
+    from _awswiz.money import leftovers
     from _awswiz.scan.findings import findings, stop_refusals
 
+    prices: dict = {}
+
+    def ask_prices(fan) -> None:  # the leftovers' list prices: cached, or asked at once with the collection
+        if {r.type for r in rows} & leftovers.PRICED_TYPES:
+            prices["doc"], prices["stale"] = leftovers.ask_prices(ctx, fan)
+
     with ctx.progress("scanning", 0) as bar:
-        records, errors, succeeded = collect(ctx.aws, regions, rows, bar, tags=bool(wanted_tags))
+        records, errors, succeeded = collect(ctx.aws, regions, rows, bar, tags=bool(wanted_tags), also=ask_prices)
+    leftovers.keep_prices(prices.get("doc", {}), prices.get("stale", []))
     if wanted_tags:
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
     from _awswiz.shell.hints import scope
 
-    found = findings(records, scope(ctx), stop_refusals(ctx.aws, records))
+    found = findings(records, scope(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
     counts: dict[str, int] = {}
     for r in records:
         counts[r["type"]] = counts.get(r["type"], 0) + 1

@@ -179,16 +179,32 @@ def rate(doc: dict, key: str, region: str) -> tuple[float, str, str] | None:
     return TABLE[key], basis(PAGE[key.split(":")[0]]), DATE
 
 
-def price(doc: dict, charges: list[tuple[str, float]], region: str) -> tuple[float | None, str, str | None]:
-    """(USD per month, basis, date) of charges [(key, GiB or count)]: per GiB-month keys times their GiB, hourly
-    keys times 730 h. The date is the oldest of the rates used; None when a key has no price anywhere."""
+def per_month(usd: float, key: str, qty: float) -> float:
+    """USD a month (unrounded) of qty of a charge key at rate usd: per GiB-month keys times their GiB, hourly keys
+    times 730 h. The one formula: costs --now, waste and scan add these up the same way, so they agree to the cent."""
+    return usd * qty * (1 if key.split(":")[0] in PER_GB_MONTH else HOURS_PER_MONTH)
+
+
+def per_hour(usd: float, key: str, qty: float) -> float:
+    return per_month(usd, key, qty) / HOURS_PER_MONTH
+
+
+def exact(doc: dict, charges, region: str) -> tuple[float | None, str, str | None]:
+    """price() unrounded, for a caller that adds another part (an instance's hour) before rounding."""
     total, bases, dates = 0.0, [], []
-    for key, qty in charges:
+    for key, qty, *_ in charges:
         found = rate(doc, key, region)
         if found is None:
             return None, f"unpriced: {key} is in neither the Pricing API's answer nor the list-price table", None
         usd, why, date = found
-        total += usd * qty * (1 if key.split(":")[0] in PER_GB_MONTH else HOURS_PER_MONTH)
+        total += per_month(usd, key, qty)
         bases.append(why)
         dates.append(date)
-    return round(total, 2), "; ".join(dict.fromkeys(bases)), min(dates) if dates else None
+    return total, "; ".join(dict.fromkeys(bases)), min(dates) if dates else None
+
+
+def price(doc: dict, charges, region: str) -> tuple[float | None, str, str | None]:
+    """(USD per month, basis, date) of charges [(key, GiB or count, ...)] (per_month() each, summed, rounded to the
+    cent). The date is the oldest of the rates used; None when a key has no price anywhere."""
+    total, why, date = exact(doc, charges, region)
+    return (None if total is None else round(total, 2)), why, date

@@ -17,13 +17,15 @@ from _awswiz.inventory.table import Row, reads, tag_map, to_record
 GLOBAL = "global"
 
 
-def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool = False) \
+def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool = False, also=None) \
         -> tuple[list[dict], list[dict], int]:
     """All records of the rows in the regions (global rows once), the error entries, and how many
     calls succeeded (none at all means the run failed, rather than was partial).
 
     tags: also fetch the tags that list calls do not return (load balancers: one call per 20; IAM users
     and roles: one call each), for a tag filter; otherwise those records keep empty tags.
+    also(fan): submits a caller's own questions to the parent's pool at the start, so they are asked at once with
+    the collection (scan's list prices); they keep their answers themselves (not in the records).
     A scan of many regions is sharded over worker processes (shard.py); the result is the same."""
     from _awswiz.aws import shard
 
@@ -36,7 +38,7 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
                                                                             in_child=True), progress))
     else:
         parts = [regions]
-    records, errors, succeeded = _gather(aws, parts[0], rows, progress, tags, wanted=regions)
+    records, errors, succeeded = _gather(aws, parts[0], rows, progress, tags, wanted=regions, also=also)
     error_groups = [errors]
     for child in children:
         recs, errs, n = child.join()
@@ -53,7 +55,7 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
 
 
 def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_child: bool = False,
-            wanted: list[str] = ()) -> tuple[list[dict], list[dict], int]:
+            wanted: list[str] = (), also=None) -> tuple[list[dict], list[dict], int]:
     """One process's share: its regions' rows (and the global rows and the account, in the parent, with
     `wanted` the scan's regions: the buckets of other regions are left out, so their tags are not asked)."""
     if in_child:
@@ -61,6 +63,8 @@ def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_c
     fan = FanOut(aws.workers, progress)
     if not in_child:
         fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
+    if also:  # after the shards are forked: no thread of ours exists before a fork
+        also(fan)
     offered: dict[str, set] = {}
 
     def in_service(service: str, region: str) -> bool:

@@ -4,7 +4,8 @@ their region; volumes, public IPv4 addresses (Elastic IPs, instances' own, inter
 gateways and load balancers from list_prices.py (the Pricing API, cached with its date, else its dated table:
 the same source waste.py and launch.py price from). Cost Explorer lags about a day; this does not. It leaves
 out what depends on traffic (data transfer, NAT data processing, load balancer capacity units, S3 requests) and
-provisioned IOPS/throughput above a volume's baseline: a floor, not a bill.
+provisioned IOPS/throughput above a volume's baseline: a floor, not a bill. RDS instances, EKS clusters and
+SageMaker notebooks are listed in `unpriced`, each with what it is billed for (not priced here yet).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from _awswiz.inventory.table import ROWS, costed
 from _awswiz.shell import cache
 
 TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb:load-balancer")
+# Billed while they exist, and not priced here yet: each is listed in `unpriced`, saying what it is billed for (the
+# type table's `cost`) and whose price list that is (the Pricing API's service code), rather than left out silently
+# or priced with invented figures. (The sandbox's Pricing API serves none of these three service codes either.)
+UNPRICED = {"rds:db-instance": "AmazonRDS", "eks:cluster": "AmazonEKS", "sagemaker:notebook": "AmazonSageMaker"}
 RUNNING = {"running", "pending"}
 LB_PUBLIC = {"application", "network"}  # a gateway load balancer has no public address
 
@@ -41,34 +46,53 @@ def eip_addresses(records: list[dict]) -> set[str]:
     return {r["public_ip"] for r in records if r["type"] == "ec2:elastic-ip" and r.get("public_ip")}
 
 
-def _line(rec: dict, parts: list[tuple[str, float, str]]) -> dict:
-    """One line per resource: its charges [(what, USD per hour, price source)] summed."""
-    per_hour = sum(p[1] for p in parts)
+def charges(rec: dict, eips: set[str]) -> list[tuple[str, float, str]]:
+    """What a resource is billed at besides an instance's own hour: [(list_prices key, GiB or count, what)]. The one
+    definition of a resource's list-priced charges: costs --now prices each line from it, and scan and waste price
+    each leftover from it (money/leftovers.py), so the same resource has the same price in all three. An Elastic
+    IP is its own resource, priced as itself, never on what it is associated with (a NAT gateway, an instance)."""
+    out: list[tuple[str, float, str]] = []
+    t = rec["type"]
+    if t == "ec2:volume":
+        vt, size = rec.get("volume_type") or "gp2", rec.get("size_gib") or 0
+        out.append((f"ebs:{vt}", size, f"{vt} {size} GiB ({rec.get('state')})"))
+    elif t == "ec2:elastic-ip":
+        key = "ipv4:in-use" if rec.get("association") else "ipv4"
+        out.append((key, 1, f"public IPv4 {rec.get('public_ip')} ({rec.get('state')})"))
+    elif t == "vpc:nat-gateway" and rec.get("state") in ("available", "pending"):
+        out.append(("nat", 1, "NAT gateway (hours only)"))
+    elif t == "elb:load-balancer":
+        kind = rec.get("lb_type") or "application"
+        out.append((f"lb:{kind}", 1, f"{kind} load balancer (hours only)"))
+    if n := public_ipv4(rec, eips):
+        per_az = " (one per AZ)" if t == "elb:load-balancer" else ""
+        out.append(("ipv4:in-use", n, f"{n} public IPv4{per_az}"))
+    return out
+
+
+def _line(rec: dict, parts: list[tuple[str, float, float, str]]) -> dict:
+    """One line per resource: its charges [(what, USD per hour, USD per month, price source)] summed."""
     return {"type": rec["type"], "id": rec["id"], "region": rec["region"], "name": rec.get("name"),
-            "what": " + ".join(p[0] for p in parts), "per_hour": round(per_hour, 4),
-            "per_month": round(per_hour * lp.HOURS_PER_MONTH, 2),
-            "price_source": "; ".join(dict.fromkeys(p[2] for p in parts))}
+            "what": " + ".join(p[0] for p in parts), "per_hour": round(sum(p[1] for p in parts), 4),
+            "per_month": round(sum(p[2] for p in parts), 2),
+            "price_source": "; ".join(dict.fromkeys(p[3] for p in parts))}
 
 
-def _listed(doc: dict, key: str, qty: float, region: str, what: str) -> tuple[str, float, str] | None:
-    """(what, USD per hour, source) of qty of a list_prices charge key in a region, or None if unpriced."""
+def _listed(doc: dict, key: str, qty: float, region: str, what: str) -> tuple[str, float, float, str] | None:
+    """(what, USD per hour, USD per month, source) of qty of a list_prices charge key in a region, or None if
+    unpriced."""
     found = lp.rate(doc, key, region)
     if found is None:
         return None
     usd, basis, date = found
-    per_hour = usd * qty / (lp.HOURS_PER_MONTH if key.split(":")[0] in lp.PER_GB_MONTH else 1)
-    return what, per_hour, basis if date in basis else f"{basis}, fetched {date}"
+    return (what, lp.per_hour(usd, key, qty), lp.per_month(usd, key, qty),
+            basis if date in basis else f"{basis}, fetched {date}")
 
 
 def list_price_kinds(records: list[dict]) -> set[str]:
     """The list_prices queries the records need."""
-    kinds = {lp.kind_of(f"ebs:{r.get('volume_type') or 'gp2'}") for r in records if r["type"] == "ec2:volume"}
     eips = eip_addresses(records)
-    if any(r["type"] == "ec2:elastic-ip" or public_ipv4(r, eips) for r in records):
-        kinds.add("ipv4")
-    kinds |= {"nat" for r in records if r["type"] == "vpc:nat-gateway"}
-    kinds |= {f"lb:{r.get('lb_type')}" for r in records if r["type"] == "elb:load-balancer"} & set(lp.QUERIES)
-    return kinds
+    return {lp.kind_of(key) for r in records for key, _, _ in charges(r, eips)} & set(lp.QUERIES)
 
 
 def instance_prices(ctx, regions: list[str], records: list[dict]) -> tuple[dict, dict, list[dict]]:
@@ -97,6 +121,18 @@ def instance_prices(ctx, regions: list[str], records: list[dict]) -> tuple[dict,
     return on_demand, spot, errors
 
 
+def instance_hour(rec: dict, on_demand: dict, spot: dict) -> tuple[float, str] | None:
+    """(USD per hour, source) of a running instance: its region's current spot price if it is a spot instance
+    (and one is known), else the Pricing API's on-demand price; None if neither is known."""
+    t, region = rec["instance_type"], rec["region"]
+    if rec.get("market") == "spot" and (region, t) in spot:
+        s = spot[(region, t)]
+        return s["price"], f"spot price {s['az']} at {s['at']}"
+    if (od := on_demand.get(t, {}).get(region)) is not None:
+        return od, "Pricing API on-demand (Linux)"
+    return None
+
+
 def lines(records: list[dict], on_demand: dict, spot: dict, doc: dict) -> tuple[list[dict], list[dict]]:
     """(priced lines, unpriced resources) for the records; doc: list_prices' Pricing API answers."""
     out, unpriced = [], []
@@ -104,31 +140,24 @@ def lines(records: list[dict], on_demand: dict, spot: dict, doc: dict) -> tuple[
     for r in records:
         parts: list = []
         region = r["region"]
+        if r["type"] in UNPRICED:
+            unpriced.append({"type": r["type"], "id": r["id"], "region": region, "reason": (
+                f"billed {BY_TYPE[r['type']].cost}; costs --now does not read the Pricing API's {UNPRICED[r['type']]} "
+                "prices yet")})
+            continue
         if r["type"] == "ec2:instance" and r.get("state") in RUNNING:
             t = r["instance_type"]
-            if r["market"] == "spot" and (region, t) in spot:
-                s = spot[(region, t)]
-                parts.append((f"{t} spot", s["price"], f"spot price {s['az']} at {s['at']}"))
-            elif (od := on_demand.get(t, {}).get(region)) is not None:
-                parts.append((f"{t} on-demand", od, "Pricing API on-demand (Linux)"))
+            if found := instance_hour(r, on_demand, spot):
+                usd, source = found
+                parts.append((f"{t} {'spot' if source.startswith('spot') else 'on-demand'}", usd,
+                              usd * lp.HOURS_PER_MONTH, source))
             else:
-                unpriced.append({"id": r["id"], "region": region, "reason": f"no price found for {t}"})
-        elif r["type"] == "ec2:volume":
-            vt, size = r.get("volume_type") or "gp2", r.get("size_gib") or 0
-            parts.append(_listed(doc, f"ebs:{vt}", size, region, f"{vt} {size} GiB ({r.get('state')})"))
-        elif r["type"] == "ec2:elastic-ip":
-            key = "ipv4:in-use" if r.get("association") else "ipv4"
-            parts.append(_listed(doc, key, 1, region, f"public IPv4 {r.get('public_ip')} ({r.get('state')})"))
-        elif r["type"] == "vpc:nat-gateway" and r.get("state") in ("available", "pending"):
-            parts.append(_listed(doc, "nat", 1, region, "NAT gateway (hours only)"))
-        elif r["type"] == "elb:load-balancer":
-            kind = r.get("lb_type") or "application"
-            parts.append(_listed(doc, f"lb:{kind}", 1, region, f"{kind} load balancer (hours only)"))
-        if n := public_ipv4(r, eips):
-            per_az = " (one per AZ)" if r["type"] == "elb:load-balancer" else ""
-            parts.append(_listed(doc, "ipv4:in-use", n, region, f"{n} public IPv4{per_az}"))
+                unpriced.append({"type": r["type"], "id": r["id"], "region": region,
+                                 "reason": f"no price found for {t}"})
+        parts += [_listed(doc, key, qty, region, what) for key, qty, what in charges(r, eips)]
         if None in parts:
-            unpriced.append({"id": r["id"], "region": region, "reason": f"no list price for {r['type']}"})
+            unpriced.append({"type": r["type"], "id": r["id"], "region": region,
+                             "reason": f"no list price for {r['type']}"})
         elif parts:
             out.append(_line(r, parts))
     out.sort(key=lambda x: -x["per_hour"])
@@ -138,7 +167,7 @@ def lines(records: list[dict], on_demand: dict, spot: dict, doc: dict) -> tuple[
 def run(ctx) -> tuple[dict, list[dict]]:
     """(what runs now and its price per hour and month, errors per region): data, never the envelope."""
     regions, skipped = ctx.regions()
-    rows = [costed(row) for row in ROWS if row.type in TYPES]  # with the load balancers' AZs (types/)
+    rows = [costed(row) for row in ROWS if row.type in TYPES or row.type in UNPRICED]  # LB AZs: types/
     with ctx.progress("listing what runs", 0) as bar:
         records, errors, _ = collect(ctx.aws, regions, rows, bar)
     with ThreadPoolExecutor(1) as pool:  # the list prices and the instance prices at once

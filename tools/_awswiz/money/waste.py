@@ -6,8 +6,9 @@ command that removes it.
 2. At once on a second pool: per region, the CloudWatch questions (waste_metrics: one ListMetrics for GPU series
    where GPUs run, then GetMetricData in batches of 500), the spot requests of running GPU spot instances, and
    the on-demand/spot prices of the running GPU types (burn.instance_prices: Pricing API, cached with its date).
-3. The rules below, each item priced from list_prices.py (storage, addresses, gateways, load balancers) or the
-   instance price, and totals per region, per kind and overall.
+3. The rules: what is left behind (money/leftovers.py, the rule set scan's findings use too) and the rules below
+   that need CloudWatch evidence or the account's AMIs; each item priced as costs --now prices the same resource
+   (burn.charges through list_prices.py, and the instance price), and totals per region, per kind and overall.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from _awswiz.compute import list_prices as lp
 from _awswiz.inventory.table import BY_TYPE, costed
+from _awswiz.money import leftovers
 from _awswiz.money import waste_metrics as wm
-from _awswiz.money.burn import eip_addresses, public_ipv4
+from _awswiz.money.burn import charges, eip_addresses, instance_hour
 from _awswiz.shell.hints import command
 
 # vpc:vpc: the VPCs' own tags, for the protection a VPC passes on to what is in it (no item of its own)
@@ -27,9 +29,7 @@ TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb
 AMI_ID = re.compile(r"\bami-[0-9a-f]+\b")
 KINDS = {
     "idle-gpu": "running GPU instance idle for --idle-hours (CloudWatch CPU, or GPU where the agent publishes it)",
-    "stopped-instance": "stopped instance still paying for its volumes and Elastic IPs",
-    "unattached-volume": "EBS volume attached to nothing",
-    "unassociated-eip": "Elastic IP associated with nothing (every public IPv4 is billed since 2024-02-01)",
+    **leftovers.KINDS,
     "orphaned-snapshot": "snapshot whose volume and AMI are both gone",
     "idle-nat-gateway": "NAT gateway that moved no bytes in --idle-hours",
     "idle-load-balancer": "application/network load balancer with no traffic in --idle-hours",
@@ -90,33 +90,36 @@ class Finder:
 
     def kinds(self) -> set[str]:
         """The Pricing API queries the items need."""
-        return {lp.kind_of(k) for i in self.items for k, _ in i["charges"]}
+        return {lp.kind_of(c[0]) for i in self.items for c in i["charges"]}
 
     def price(self, doc: dict) -> None:
         """Monthly USD of every item with charges, from the Pricing API's answers (doc) or the table; an item
-        priced already (an instance) gets its charges (its public IPv4 address) on top."""
+        priced already (an instance's hour) gets its charges (its public IPv4 address) on top, rounded once, as
+        costs --now rounds its line (list_prices.per_month)."""
         for i in self.items:
             charges = i.pop("charges")
-            if not charges or (i["price_basis"] and i["monthly_usd"] is None):  # nothing to add, or unpriced
+            if i["price_basis"] and i["monthly_usd"] is None:  # unpriced
                 continue
-            usd, basis, date = lp.price(doc, charges, i["region"])
-            if i["monthly_usd"] is not None and usd is not None:
-                usd, basis = round(i["monthly_usd"] + usd, 2), f"{i['price_basis']}; {basis}"
-                date = min(filter(None, (i["price_date"], date)), default=None)
-            i["monthly_usd"], i["price_basis"], i["price_date"] = usd, basis, date
+            if charges:
+                usd, basis, date = lp.exact(doc, charges, i["region"])
+                if i["monthly_usd"] is not None and usd is not None:
+                    usd, basis = i["monthly_usd"] + usd, f"{i['price_basis']}; {basis}"
+                    date = min(filter(None, (i["price_date"], date)), default=None)
+                i["monthly_usd"], i["price_basis"], i["price_date"] = usd, basis, date
+            if i["monthly_usd"] is not None:
+                i["monthly_usd"] = round(i["monthly_usd"], 2)
 
     # --- rules that need no metrics -------------------------------------------------------------------
 
-    def storage(self) -> None:
-        for v in self.of("ec2:volume"):
-            if v.get("state") == "available":
-                self.add("unattached-volume", v, f"{v.get('size_gib')} GiB {v.get('volume_type') or ''} volume "
-                         "attached to nothing", self.remove("ec2:volume", v), [_volume_charge(v)])
-        for e in self.of("ec2:elastic-ip"):
-            if not e.get("association"):
-                self.add("unassociated-eip", e, f"Elastic IP {e.get('public_ip')} is associated with nothing; AWS "
-                         "bills every public IPv4 address, idle or in use, since 2024-02-01",
-                         self.remove("ec2:elastic-ip", e), [("ipv4", 1)])
+    def left_behind(self) -> None:
+        """The leftovers (money/leftovers.py: the rules scan's findings use too)."""
+        records = [r for t in TYPES for r in self.of(t)]
+        for item in leftovers.find(records):
+            unpriced = {} if item.complete else {"basis": leftovers.price({}, item)[1]}
+            self.add(item.kind, item.rec, item.why, self.remove(item.rec["type"], item.rec), item.charges,
+                     **unpriced)
+
+    def old_amis(self) -> None:
         images = self.of("ec2:image")
         for i in images:
             age = _age_days(i.get("created"))
@@ -143,24 +146,6 @@ class Finder:
                      "which is gone, used by no AMI (billed for the blocks it holds: at most this)",
                      self.remove("ec2:snapshot", s), [("snapshot", s.get("size_gib") or 0)])
 
-    def stopped(self) -> None:
-        eips: dict[str, list[dict]] = {}
-        for e in self.of("ec2:elastic-ip"):
-            if e.get("instance"):
-                eips.setdefault(e["instance"], []).append(e)
-        for inst in self.of("ec2:instance"):
-            if inst.get("state") != "stopped":
-                continue
-            vols = [self.volumes[v] for v in inst.get("volumes") or [] if v in self.volumes]
-            ips = len(eips.get(inst["id"], []))
-            if not vols and not ips:
-                continue
-            sizes = ", ".join(f"{v.get('size_gib')} GiB {v.get('volume_type') or ''}".strip() for v in vols)
-            self.add("stopped-instance", inst, f"{inst.get('instance_type')} stopped, still paying for "
-                     f"{len(vols)} volume(s) ({sizes or 'none'})" + (f" and {ips} Elastic IP(s)" if ips else ""),
-                     self.remove("ec2:instance", inst),
-                     [_volume_charge(v) for v in vols] + ([("ipv4", ips)] if ips else []))
-
     # --- rules on CloudWatch evidence --------------------------------------------------------------------
 
     def gpus_running(self) -> list[dict]:
@@ -178,43 +163,40 @@ class Finder:
                 continue
             t, region = inst["instance_type"], inst["region"]
             usd, basis, date = None, f"unpriced: no price found for {t} in {region}", None
-            if inst.get("market") == "spot" and (region, t) in spot:
-                s = spot[(region, t)]
-                usd, basis, date = lp.monthly(s["price"]), f"spot price {s['az']} at {s['at']}", s["at"][:10]
-            elif (od := on_demand.get(t, {}).get(region)) is not None:
-                usd, basis, date = lp.monthly(od), "Pricing API on-demand (Linux)", _price_date(t)
+            if found := instance_hour(inst, on_demand, spot):  # as costs --now prices it
+                usd, basis = found[0] * lp.HOURS_PER_MONTH, found[1]
+                date = spot[(region, t)]["at"][:10] if basis.startswith("spot") else _price_date(t)
             nxt = command(self.ctx, "stop", "--id", iid, region=region)
             if inst.get("market") == "spot":
                 refusal = spot_stop_refusal({"InstanceId": iid, "Tags": inst.get("tags")}, spot_reqs.get(iid))
                 if refusal:  # AWS cannot stop it ("Stop a Spot Instance", EC2 User Guide): terminate is the fix
                     why += f"; AWS cannot stop this spot instance ({refusal})"
                     nxt = self.remove("ec2:instance", inst)
-            ips = public_ipv4(inst, eip_addresses(self.of("ec2:elastic-ip")))  # its own address, billed too
             self.add("idle-gpu", inst, f"{inst['gpus']}x {inst.get('gpu_model') or 'GPU'} ({t}, "
-                     f"{inst.get('market')}): {why}", nxt, [("ipv4:in-use", ips)] if ips else [], usd=usd,
-                     basis=basis, date=date)
+                     f"{inst.get('market')}): {why}", nxt, charges(inst, self.eips()),  # its own address, billed too
+                     usd=usd, basis=basis, date=date)
 
-    def idle_network(self, metrics: dict) -> None:
+    def eips(self) -> set[str]:
+        return eip_addresses(self.of("ec2:elastic-ip"))
+
+    def idle_network(self, metrics: dict, doc: dict) -> None:
+        """doc: list_prices' answers, for the price of the Elastic IP a NAT gateway holds (leftovers.held)."""
         for n in self.of("vpc:nat-gateway"):
             if n.get("state") == "available" and not sum(wm.traffic(metrics.get(("nat", n["id"], m)))
                                                          for m in wm.NAT_METRICS):
-                ip = 1 if n.get("public_ip") else 0
+                # its own hours only: the Elastic IP it holds is priced as itself (money/leftovers.py)
                 self.add("idle-nat-gateway", n, f"NAT gateway moved no bytes in the last {self.hours} h "
-                         f"({', '.join(wm.NAT_METRICS)})" + (" and holds a public IPv4 address" if ip else ""),
-                         self.remove("vpc:nat-gateway", n), [("nat", 1)] + ([("ipv4", 1)] if ip else []))
+                         f"({', '.join(wm.NAT_METRICS)})" + leftovers.held(n, self.of("ec2:elastic-ip"), doc),
+                         self.remove("vpc:nat-gateway", n), charges(n, self.eips()))
         for lb in self.of("elb:load-balancer"):
             kind = lb.get("lb_type") or "application"
             if lb.get("state") == "active" and kind in wm.LB_METRICS and not wm.traffic(metrics.get(("lb", lb["id"]))):
                 ns, metric = wm.LB_METRICS[kind]
-                ips = public_ipv4(lb, eip_addresses(self.of("ec2:elastic-ip")))  # internet-facing: one per AZ
+                lb_charges = charges(lb, self.eips())  # internet-facing: a public IPv4 address per AZ
+                ips = sum(q for k, q, _ in lb_charges if k.startswith("ipv4"))
                 held = f" and holds {ips} public IPv4 address(es)" if ips else ""
                 self.add("idle-load-balancer", lb, f"{kind} load balancer with no traffic in the last {self.hours} h "
-                         f"({ns} {metric}: no data points){held}", self.remove("elb:load-balancer", lb),
-                         [(f"lb:{kind}", 1)] + ([("ipv4:in-use", ips)] if ips else []))
-
-
-def _volume_charge(v: dict) -> tuple[str, float]:
-    return f"ebs:{v.get('volume_type') or 'gp2'}", v.get("size_gib") or 0
+                         f"({ns} {metric}: no data points){held}", self.remove("elb:load-balancer", lb), lb_charges)
 
 
 def _price_date(itype: str) -> str | None:
@@ -321,13 +303,13 @@ def find(ctx, idle_hours: int, ami_days: int, min_usd: float) -> tuple[dict, lis
     with ctx.progress("looking for waste", 0) as bar:
         records, errors, _ = collect(ctx.aws, regions, rows, bar, tags=True)
     finder = Finder(ctx, records, {e.get("region") for e in errors}, idle_hours, ami_days)
-    finder.storage()
-    finder.stopped()
+    finder.left_behind()
+    finder.old_amis()
     start, end = wm.window(idle_hours)
     metrics, prices, reqs, live_amis, unknown, doc, more = evidence(ctx, finder, regions, start, end)
     finder.orphaned(live_amis)
     finder.idle_gpus(metrics, start, prices, reqs)
-    finder.idle_network(metrics)
+    finder.idle_network(metrics, doc)
     finder.price(doc)
     # no data means no traffic only where CloudWatch answered: a region whose metrics failed has no idle items
     items = [i for i in finder.items if not (i["kind"].startswith("idle-") and i["region"] in unknown)]

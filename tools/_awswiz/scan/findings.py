@@ -1,5 +1,9 @@
 """What an agent should notice in a snapshot: money burning, things left behind, doors left open.
 
+What is left behind is money/leftovers.py's rule set, the one waste.py uses: the same kinds, the same words, and
+each priced as waste.py and costs --now price the same resource (list_prices on the Pricing API's answers, cached,
+else the dated table: `prices`, which scan.py asks for while it collects).
+
 The doors left open are security checks of the one check table (security/table.py): the security-group checks and
 ec2-public-open-sg run here on the snapshot's records with the same tests security.py uses
 (security/network.py), and their findings carry the check id as `kind`, its severity and Prowler id,
@@ -9,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from _awswiz.compute.list_prices import EBS_GB_MONTH, HOURS_PER_MONTH, NAT_GATEWAY_HOUR, PUBLIC_IPV4_HOUR
+from _awswiz.compute import list_prices as lp
+from _awswiz.money import leftovers
+from _awswiz.money.burn import charges
 from _awswiz.security.network import exposed, prowler_id, sg_open
 from _awswiz.security.table import BY_ID, SEVERITIES, fix_command
 
@@ -101,46 +107,33 @@ def _gpu_running(r: dict, name: str, where: str, refusal: str | None) -> dict:
     return _finding("gpu-running", r, message, f"uv run tools/stop.py --id {r['id']} {where}")
 
 
-def _volume_month(rec: dict | None) -> float:
-    if not rec:
-        return 0.0
-    return EBS_GB_MONTH.get(rec.get("volume_type") or "gp2", EBS_GB_MONTH["gp2"]) * (rec.get("size_gib") or 0)
-
-
-def findings(records: list[dict], scope: str = "", refusals: dict[str, str] | None = None) -> list[dict]:
+def findings(records: list[dict], scope: str = "", refusals: dict[str, str] | None = None,
+             prices: dict | None = None) -> list[dict]:
     """scope: the run's --sandbox/--profile (hints.scope), repeated in every next command; refusals: from
-    stop_refusals(). Ordered by money and risk (order())."""
+    stop_refusals(); prices: list_prices' Pricing API answers (list_prices.answers; without them, the dated
+    table). Ordered by money and risk (order())."""
+    prices = prices or {}
     out: list[dict] = []
     by_id = {r["id"]: r for r in records}
+    for item in leftovers.find(records):
+        r = item.rec
+        rtype = "ec2" if r["type"] == "ec2:instance" else r["type"]
+        out.append(_finding(item.kind, r, item.why,
+                            f"uv run tools/terminate.py --type {rtype} --id {r['id']} --region {r['region']}{scope}",
+                            per_month=leftovers.price(prices, item)[0]))
     for r in records:
         t, state, name = r["type"], r.get("state"), r.get("name") or r["id"]
         where = f"--region {r['region']}{scope}"
         if t == "ec2:instance" and state in RUNNING and r.get("gpus"):
             out.append(_gpu_running(r, name, where, (refusals or {}).get(r["id"])))
-        elif t == "ec2:instance" and state == "stopped" and r.get("volumes"):
-            sizes = [by_id[v].get("size_gib", 0) for v in r["volumes"] if v in by_id]
-            gib = f", {sum(sizes)} GiB" if sizes else ""
-            out.append(_finding("stopped-with-volumes", r, f"{name} is stopped but still holds "
-                                f"{len(r['volumes'])} volume(s){gib}, billed while stopped",
-                                f"uv run tools/terminate.py --type ec2 --id {r['id']} {where}",
-                                per_month=sum(_volume_month(by_id.get(v)) for v in r["volumes"])))
-        elif t == "ec2:volume" and state == "available":
-            out.append(_finding("unattached-volume", r, f"{r.get('size_gib')} GiB {r.get('volume_type', '')} volume "
-                                f"{name} is attached to nothing",
-                                f"uv run tools/terminate.py --type ec2:volume --id {r['id']} {where}",
-                                per_month=_volume_month(r)))
-        elif t == "ec2:elastic-ip" and not r.get("association"):
-            out.append(_finding("unassociated-eip", r, f"Elastic IP {r.get('public_ip')} ({name}) is not associated"
-                                " and is billed by the hour",
-                                f"uv run tools/terminate.py --type ec2:elastic-ip --id {r['id']} {where}",
-                                per_month=PUBLIC_IPV4_HOUR * HOURS_PER_MONTH))
         elif t == "vpc:vpc" and not r.get("default"):
             out.append(_finding("non-default-vpc", r, f"non-default VPC {name} ({r.get('cidr')})",
                                 f"uv run tools/cleanup_vpc.py --id {r['id']} {where}"))
-        elif t == "vpc:nat-gateway" and state == "available":
-            out.append(_finding("nat-gateway", r, f"NAT gateway {name} is billed by the hour and per GB",
+        elif t == "vpc:nat-gateway" and state == "available":  # running money, priced as waste and costs --now do
+            out.append(_finding("nat-gateway", r, f"NAT gateway {name} is billed by the hour and per GB"
+                                + leftovers.held(r, records, prices),
                                 f"uv run tools/terminate.py --type vpc:nat-gateway --id {r['id']} {where}",
-                                per_month=NAT_GATEWAY_HOUR * HOURS_PER_MONTH))
+                                per_month=lp.price(prices, charges(r, set()), r["region"])[0]))
     return order(out + security(records, scope), by_id)
 
 
