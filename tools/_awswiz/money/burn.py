@@ -16,7 +16,7 @@ from _awswiz.aws.fanout import FanOut
 from _awswiz.compute import list_prices as lp
 from _awswiz.compute import pricing
 from _awswiz.inventory.collect import collect
-from _awswiz.inventory.table import ROWS, costed
+from _awswiz.inventory.table import BY_TYPE, ROWS, costed
 from _awswiz.shell import cache
 
 TYPES = ("ec2:instance", "ec2:volume", "ec2:elastic-ip", "vpc:nat-gateway", "elb:load-balancer")
