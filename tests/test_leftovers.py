@@ -77,3 +77,17 @@ def test_scan_waste_and_costs_now_name_and_price_every_leftover_the_same(sandbox
     for rid, item in items.items():
         if rid in lines and item["kind"] != "stopped-instance":
             assert item["monthly_usd"] == lines[rid]["per_month"], (item, lines[rid])
+
+
+def test_scan_without_the_pricing_api_prices_from_the_table_and_is_not_partial(faulty, run_tool):
+    """A read-only role may lack pricing:GetProducts (the Pricing API's own action: "Actions defined by AWS Price
+    List", Service Authorization Reference). The inventory is whole, so the scan is not partial (exit 0, not 3):
+    the findings fall back to the dated list-price table, say so in their price basis through `price_errors`."""
+    url, _ = faulty(fail={"GetProducts": ("AccessDeniedException", 400)})
+    r = run_tool("scan", "--region", "us-east-1", endpoint=url)
+    assert r.code == 0, (r.stdout[-2000:], r.stderr[-2000:])
+    data = r.json["data"]
+    assert not r.json["errors"]
+    assert data["price_errors"] and all(e["code"] == "AccessDeniedException" for e in data["price_errors"])
+    volumes = [f for f in data["findings"] if f["kind"] == "unattached-volume"]
+    assert volumes and all(f["per_month"] is not None for f in volumes)  # priced from the table

@@ -48,6 +48,10 @@ def main(
     with ctx.progress("scanning", 0) as bar:
         records, errors, succeeded = collect(ctx.aws, regions, rows, bar, tags=bool(wanted_tags), also=ask_prices)
     leftovers.keep_prices(prices.get("doc", {}), prices.get("stale", []))
+    # a Pricing API that does not answer (no pricing:GetProducts, a timeout) costs the findings their fresh prices,
+    # not the inventory: they fall back to the dated table (each says its basis) and the scan is not partial for it
+    price_errors = [e for e in errors if e.get("message", "").startswith(leftovers.PRICE_CALL)]
+    errors = [e for e in errors if e not in price_errors]
     if wanted_tags:
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
     from _awswiz.shell.hints import scope
@@ -57,7 +61,7 @@ def main(
     for r in records:
         counts[r["type"]] = counts.get(r["type"], 0) + 1
     data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "resources": records,
-            "findings": found}
+            "findings": found, **({"price_errors": price_errors} if price_errors else {})}
     nxt = list(dict.fromkeys(f["next"] for f in found if f.get("next")))[:5]
     failed = errors and not succeeded  # nothing answered (no credentials, no network): a failure, not partial
     return Result(data=data, errors=errors, next=nxt, render=render, exit_code=1 if failed else None)

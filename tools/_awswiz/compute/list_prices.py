@@ -78,6 +78,7 @@ QUERIES = {
 ALSO = {"ipv4": {"PublicIPv4:InUseAddress": "ipv4:in-use"}}
 REGION_PREFIX = re.compile(r"^[A-Z]{2,5}[0-9]?-")  # EUC1-, USE1-, CAN1- (us-east-1 often has none)
 _lock = threading.Lock()
+PRICE_CALL = "Pricing GetProducts"  # how an error of these queries begins (scan tells them from the inventory's)
 
 
 def kind_of(key: str) -> str:
@@ -135,7 +136,7 @@ def submit(ctx, kinds: set[str], fan) -> tuple[dict, list[str]]:
     api = ctx.aws.client("pricing", PRICING_REGION) if stale else None
     for k in stale:
         fan.submit(("list-price", k), lambda k=k: record(doc, k, fetch(api, k)), PRICING_REGION,
-                   f"Pricing GetProducts {QUERIES[k][0]} {k}")
+                   f"{PRICE_CALL} {QUERIES[k][0]} {k}")
     return doc, stale
 
 

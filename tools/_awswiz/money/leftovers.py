@@ -81,6 +81,9 @@ def find(records: list[dict]) -> list[Leftover]:
     return out
 
 
+PRICE_CALL = lp.PRICE_CALL
+
+
 def ask_prices(ctx, fan) -> tuple[dict, list[str]]:
     """(the cached Pricing API answers of PRICE_KINDS, the kinds asked on fan because the cache has them stale)."""
     return lp.submit(ctx, PRICE_KINDS, fan)
