@@ -135,18 +135,36 @@ class SandboxApp:
         return _json(start_response, 404, {"ok": False}, "application/json")
 
 
+def load_services() -> list[str]:
+    """Import every module of the service folders (ec2/, pricing/, ...: each registers its handlers and seeders and
+    teaches moto in place), found by walking the package, in name order; a module whose handler chains in front of
+    another's imports that one first. The lab is no service: build() seeds it."""
+    import importlib
+    import pkgutil
+
+    here = os.path.dirname(__file__)
+    names = [f"{__package__}.{folder.name}.{m.name}" for folder in pkgutil.iter_modules([here])
+             if folder.ispkg and folder.name != "lab"
+             for m in pkgutil.iter_modules([os.path.join(here, folder.name)])]
+    for name in names:
+        importlib.import_module(name)
+    return names
+
+
 def build(url_holder: dict):
     """The wrapped WSGI app; seeding talks to the server itself over HTTP once it listens."""
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     from moto.moto_api._internal.models import moto_api_backend
     from moto.server import DomainDispatcherApplication, create_backend_app
 
-    from . import extras, lab  # noqa: F401 - extras imports every module that registers handlers and seeders
+    from .lab import demo
+
+    load_services()
 
     def reseed():
         moto_api_backend.reset()
         H.reset()
-        return lab.seed(url_holder["url"])
+        return demo.seed(url_holder["url"])
 
     return SandboxApp(DomainDispatcherApplication(create_backend_app), reseed)
 
@@ -174,9 +192,9 @@ def serve(port: int, seed: bool, on_ready, idle_stop: int = 0) -> None:
     thread.start()
     H.reset()
     if seed:
-        from . import lab
+        from .lab import demo
 
-        app.lab = lab.seed(holder["url"])
+        app.lab = demo.seed(holder["url"])
     app.seeded.set()
     on_ready(holder["url"], server.server_port)
     if idle_stop > 0:
