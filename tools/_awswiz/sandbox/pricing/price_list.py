@@ -7,6 +7,7 @@ load balancer products, in every region moto knows.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 
@@ -21,22 +22,26 @@ from ..prices import PRICE_DATE, PRODUCTS, moto_types, on_demand, prefix, price,
 # "Europe (X)" is "EU (X)" in the price list ("EU (Ireland)", as the AWS price list files spell it).
 FORMAT = "aws_v1"
 FILTER_TYPES = ("TERM_MATCH", "EQUALS", "CONTAINS", "ANY_OF", "NONE_OF")  # botocore pricing FilterType
-_catalogue: list[tuple[str, str, dict, str, float]] = []  # (service, family, attributes, unit, USD), built once
+EXACT = ("TERM_MATCH", "EQUALS")  # the filter types the index answers (the field's value equals the filter's)
+Product = tuple[str, str, dict, str, float]  # (service, family, attributes, unit, USD)
+
+
+@functools.cache
+def _region_names() -> dict[str, dict]:
+    import botocore.session
+
+    return botocore.session.get_session().get_data("endpoints")["partitions"][0]["regions"]
 
 
 def location(region: str) -> str:
-    import botocore.session
-
-    regions = botocore.session.get_session().get_data("endpoints")["partitions"][0]["regions"]
-    name = regions.get(region, {}).get("description") or region
+    name = _region_names().get(region, {}).get("description") or region
     return name.replace("Europe (", "EU (")
 
 
-def catalogue() -> list[tuple[str, str, dict, str, float]]:
+@functools.cache
+def catalogue() -> list[Product]:
     """Every product the sandbox prices: Linux shared-tenancy instances where moto offers the type, and the
     storage, address, gateway and load balancer products of prices.PRODUCTS, in every region moto knows."""
-    if _catalogue:
-        return _catalogue
     types, offerings = moto_types()
     out = []
     for region in sorted(offerings["region"]):
@@ -57,8 +62,49 @@ def catalogue() -> list[tuple[str, str, dict, str, float]]:
         for service, family, usage, unit, _, extra in PRODUCTS:
             out.append((service, family, {"servicecode": service, **where, "usagetype": prefix(region) + usage,
                                           **extra}, unit, price(service, family, usage, region, factor)))
-    _catalogue.extend(out)
-    return _catalogue
+    return out
+
+
+class Index:
+    """The catalogue by service code, and by (service code, field, value) for each field a filter can name
+    (productFamily and every attribute): the positions of the products that have that value, in catalogue order."""
+
+    def __init__(self, products: list[Product]):
+        self.by_service: dict[str, list[int]] = {}
+        self.by_value: dict[tuple[str, str], dict[str, list[int]]] = {}
+        for i, (service, family, attrs, _, _) in enumerate(products):
+            self.by_service.setdefault(service, []).append(i)
+            for field, value in (("productFamily", family), *attrs.items()):
+                self.by_value.setdefault((service, field), {}).setdefault(value, []).append(i)
+        self.names = {s: sorted({f for svc, f in self.by_value if svc == s}) for s in sorted(self.by_service)}
+
+    def candidates(self, service: str, filters: list[tuple]) -> list[int]:
+        """The positions of the service's products that every exact filter (TERM_MATCH, EQUALS) admits, in
+        catalogue order: a field no product of the service has admits none, as its value is missing."""
+        found: set[int] | None = None
+        for kind, field, value, _ in filters:
+            if kind not in EXACT:
+                continue
+            if field == "ServiceCode":
+                if value != service:
+                    return []
+                continue
+            hits = self.by_value.get((service, field), {}).get(value, [])
+            found = set(hits) if found is None else found & set(hits)
+            if not found:
+                return []
+        every = self.by_service.get(service, [])
+        return every if found is None else sorted(found)
+
+
+@functools.cache
+def index() -> Index:
+    return Index(catalogue())
+
+
+@functools.lru_cache(maxsize=4096)
+def _entry(i: int) -> str:
+    return _doc(*catalogue()[i])
 
 
 def _doc(service: str, family: str, attrs: dict, unit: str, usd: float) -> str:
@@ -81,10 +127,7 @@ def _doc(service: str, family: str, attrs: dict, unit: str, usd: float) -> str:
 
 def _services() -> dict[str, list[str]]:
     """{service code: its attribute names} (productFamily is one, as in AWS's list)."""
-    names: dict[str, set] = {}
-    for service, _, attrs, _, _ in catalogue():
-        names.setdefault(service, {"productFamily"}).update(attrs)
-    return {s: sorted(n) for s, n in sorted(names.items())}
+    return index().names
 
 
 def _service(params: dict, required: bool = True) -> str | None:
@@ -102,10 +145,8 @@ def _format(params: dict) -> None:
         raise ApiError("InvalidParameterException", f"FormatVersion must be {FORMAT}.")
 
 
-def _matcher(filters: list):
-    """A test of (service, family, attributes) for GetProducts filters: each of the five FilterTypes on a product
-    attribute, productFamily or ServiceCode (botocore pricing Filter: "Valid values include: ServiceCode, and all
-    attribute names"); ANY_OF and NONE_OF take comma-separated values."""
+def _checks(filters: list) -> list[tuple[str, str, str, set[str]]]:
+    """GetProducts filters, checked: (type, field, value, the comma-separated values of ANY_OF and NONE_OF)."""
     if len(filters) > 50:
         raise ApiError("InvalidParameterException", "At most 50 filters.")
     checks = []
@@ -115,6 +156,17 @@ def _matcher(filters: list):
             raise ApiError("InvalidParameterException", f"Each filter needs Field, Value and a Type of "
                            f"{', '.join(FILTER_TYPES)}.")
         checks.append((kind, field, value, {v.strip() for v in value.split(",")}))
+    return checks
+
+
+def _matcher(checks: list[tuple[str, str, str, set[str]]]):
+    """A test of (service, family, attributes) for GetProducts filters: each of the five FilterTypes on a product
+    attribute, productFamily or ServiceCode (botocore pricing Filter: "Valid values include: ServiceCode, and all
+    attribute names"); ANY_OF and NONE_OF take comma-separated values. AWS Price List API Reference, Filter.Type:
+    "TERM_MATCH: Returns only products that match both the given filter field and the given value"; "EQUALS: Returns
+    products that have a field value exactly matching the provided value"; "CONTAINS: ... the field value contains
+    the provided value as a substring"; "ANY_OF: ... the field value is any of the provided values"; "NONE_OF: ...
+    the field value is not any of the provided values"."""
 
     def match(service: str, family: str, attrs: dict) -> bool:
         for kind, field, value, values in checks:
@@ -147,8 +199,7 @@ def get_attribute_values(params, region, state):
     service, name = _service(params), params.get("AttributeName")
     if name not in _services()[service]:
         raise ApiError("NotFoundException", f"Attribute {name!r} not found for {service}.")
-    values = sorted({family if name == "productFamily" else attrs.get(name) for s, family, attrs, _, _ in catalogue()
-                     if s == service} - {None})
+    values = sorted(index().by_value.get((service, name), {}))
     return page(params, [{"Value": v} for v in values], 10000, "AttributeValues")
 
 
@@ -158,12 +209,13 @@ def get_products(params, region, state):
     filter is required; a service the sandbox does not price matches nothing)."""
     _format(params)
     state["pricing"]["calls"] += 1
-    service, match = params.get("ServiceCode"), _matcher(params.get("Filters") or [])
+    service, checks = params.get("ServiceCode"), _checks(params.get("Filters") or [])
     if not service:
         raise ApiError("InvalidParameterException", "ServiceCode is required.")
-    found = [p for p in catalogue() if p[0] == service and match(p[0], p[1], p[2])]
+    products, match = catalogue(), _matcher([c for c in checks if c[0] not in EXACT])
+    found = [i for i in index().candidates(service, checks) if match(*products[i][:3])]
     chosen = page(params, found, 100, "PriceList")
-    return {"FormatVersion": FORMAT, **chosen, "PriceList": [_doc(*p) for p in chosen["PriceList"]]}
+    return {"FormatVersion": FORMAT, **chosen, "PriceList": [_entry(i) for i in chosen["PriceList"]]}
 
 
 @handles("AWSPriceListService.ListPriceLists")
@@ -173,8 +225,8 @@ def list_price_lists(params, region, state):
     if params.get("EffectiveDate") is None or not params.get("CurrencyCode"):
         raise ApiError("InvalidParameterException", "EffectiveDate and CurrencyCode are required.")
     stamp = PRICE_DATE.replace("-", "") + "000000"
-    regions = sorted({a["regionCode"] for s, _, a, _, _ in catalogue() if s == service
-                      and params.get("RegionCode") in (None, a["regionCode"])})
+    regions = sorted(r for r in index().by_value.get((service, "regionCode"), {})
+                     if params.get("RegionCode") in (None, r))
     if params["CurrencyCode"] != "USD" or _epoch(params["EffectiveDate"]) < _epoch(PRICE_DATE):
         regions = []
     items = [{"PriceListArn": f"arn:aws:pricing:::price-list/aws/{service}/USD/{stamp}/{r}", "RegionCode": r,
