@@ -134,7 +134,7 @@ def test_only_the_door_and_the_guard_build_the_envelope():
 
 
 SANDBOX = "_awswiz.sandbox"
-SANDBOX_CORE = {f"{SANDBOX}.{m}" for m in ("handlers", "answers", "prices")}  # below every service folder
+SANDBOX_CORE = {f"{SANDBOX}.{m}" for m in ("handlers", "answers", "prices", "snapshot")}  # below every folder
 
 
 def test_the_sandbox_is_grouped_by_service_and_its_folders_stay_apart():

@@ -6,8 +6,10 @@ import io
 import json
 import os
 import re
+import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from . import handlers as H
@@ -179,9 +181,38 @@ def _stop_when_idle(app: SandboxApp, server) -> None:
         time.sleep(min(left, 30.0) + 0.05)
 
 
-def serve(port: int, seed: bool, on_ready, idle_stop: int = 0) -> None:
-    """Listen on 127.0.0.1:port (0: a free port), seed, call on_ready(url), serve until killed or, with
-    idle_stop > 0, until it has not been used for idle_stop seconds (then return)."""
+def _seed(app: SandboxApp, url: str, saved: Path | None) -> None:
+    """The demo lab: restored from the saved seed when there is a good one (snapshot.py), else seeded through the
+    API and saved for the next start. One line in the log either way."""
+    from . import snapshot
+    from .lab import demo
+
+    started = time.time()
+    if saved is not None:
+        lab, why = snapshot.restore(saved)
+        if lab is not None:
+            app.lab = lab
+            sys.stderr.write(f"sandbox: {why} in {time.time() - started:.1f} s ({saved.name})\n")
+            return
+    app.lab = demo.seed(url)
+    took = time.time() - started
+    if saved is None:
+        sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s\n")
+        return
+    try:
+        snapshot.save(saved, app.lab)
+    except Exception as e:  # noqa: BLE001 - the lab is seeded; only the next start loses the shortcut
+        sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s ({why}); not saved ({type(e).__name__}: "
+                         f"{str(e)[:200]})\n")
+        return
+    sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s ({why}); saved it as {saved.name} in "
+                     f"{time.time() - started - took:.1f} s\n")
+
+
+def serve(port: int, seed: bool, on_ready, idle_stop: int = 0, saved_seed: Path | None = None) -> None:
+    """Listen on 127.0.0.1:port (0: a free port), seed (from saved_seed when it holds a good saved seed, saving one
+    there otherwise), call on_ready(url), serve until killed or, with idle_stop > 0, until it has not been used for
+    idle_stop seconds (then return)."""
     from werkzeug.serving import make_server
 
     holder: dict = {}
@@ -192,9 +223,7 @@ def serve(port: int, seed: bool, on_ready, idle_stop: int = 0) -> None:
     thread.start()
     H.reset()
     if seed:
-        from .lab import demo
-
-        app.lab = demo.seed(holder["url"])
+        _seed(app, holder["url"], saved_seed)
     app.seeded.set()
     on_ready(holder["url"], server.server_port)
     if idle_stop > 0:

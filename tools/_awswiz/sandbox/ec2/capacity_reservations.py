@@ -12,10 +12,9 @@ the Availability Zone (DescribeInstanceTypeOfferings), else the request is refus
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 from xml.sax.saxutils import escape
 
-from ..handlers import ApiError, handles, seeder
+from ..handlers import ApiError, handles, next_serial, seeder
 from .backend import NS, backend
 
 ACCOUNT = "123456789012"
@@ -25,7 +24,7 @@ PLATFORMS = ("Linux/UNIX", "Red Hat Enterprise Linux", "SUSE Linux", "Windows", 
              "RHEL with HA", "RHEL with SQL Server Standard", "RHEL with SQL Server Enterprise",
              "RHEL with SQL Server Web", "RHEL with HA and SQL Server Standard",
              "RHEL with HA and SQL Server Enterprise")
-_ids = itertools.count(0x0A1B2C3D4E5F60718)
+FIRST_ID = 0x0A1B2C3D4E5F60718
 
 
 @seeder
@@ -99,14 +98,17 @@ def _response(action: str, body: str) -> str:
 
 
 def _tags(params: dict) -> dict[str, str]:
+    """The request's tags. botocore's ec2 model gives CreateCapacityReservation's TagSpecifications no locationName,
+    so they arrive as TagSpecifications.N.Tag.M.Key (RunInstances' as TagSpecification.N...): both are read."""
     out = {}
-    n = 1
-    while f"TagSpecification.{n}.ResourceType" in params:
-        m = 1
-        while f"TagSpecification.{n}.Tag.{m}.Key" in params:
-            out[params[f"TagSpecification.{n}.Tag.{m}.Key"]] = params.get(f"TagSpecification.{n}.Tag.{m}.Value", "")
-            m += 1
-        n += 1
+    for head in ("TagSpecification", "TagSpecifications"):
+        n = 1
+        while f"{head}.{n}.ResourceType" in params:
+            m = 1
+            while f"{head}.{n}.Tag.{m}.Key" in params:
+                out[params[f"{head}.{n}.Tag.{m}.Key"]] = params.get(f"{head}.{n}.Tag.{m}.Value", "")
+                m += 1
+            n += 1
     return out
 
 
@@ -132,7 +134,8 @@ def create(params, region, state):
     if not _offered(itype, az, region):
         raise ApiError("Unsupported", f"Your requested instance type ({itype}) is not supported in your requested "
                        f"Availability Zone ({az}).")
-    c = {"id": f"cr-{next(_ids):017x}", "region": region, "type": itype, "platform": platform, "az": az,
+    c = {"id": f"cr-{next_serial('capacity-reservation', FIRST_ID):017x}", "region": region, "type": itype,
+         "platform": platform, "az": az,
          "az_id": f"{region}-az{ord(az[-1]) - 96}",
          "tenancy": params.get("Tenancy", "default"), "total": int(count),
          "match": params.get("InstanceMatchCriteria", "open"), "end_type": params.get("EndDateType", "unlimited"),

@@ -18,34 +18,36 @@ answer as reported in aws/aws-parallelcluster-node#415, which fails over to anot
 
 from __future__ import annotations
 
+from moto.ec2.models.spot_requests import SpotInstanceRequest
+from moto.ec2.utils import random_spot_request_id
+
 from ..prices import spot_price
 from . import instances  # noqa: F401 - taught first: this wraps its RunInstances
 
 
+class RunInstancesRequest(SpotInstanceRequest):
+    """A request fulfilled by an instance RunInstances already made; a persistent one relaunches as usual."""
+
+    def __init__(self, backend, instance, spot_type: str, behaviour: str, price: str | None):
+        self._linked = instance
+        # a replacement is launched from the same specification: the same user data (and so the same TTL
+        # timer) and the same shutdown behaviour (moto would drop both)
+        self._shutdown = instance.instance_initiated_shutdown_behavior
+        super().__init__(backend, random_spot_request_id(), price, instance.image_id, spot_type, None, None,
+                         None, None, instance.key_name, [], instance.user_data, instance.instance_type,
+                         instance.placement, None, None, False, instance.subnet_id, {}, None, behaviour)
+
+    def launch_instance(self):
+        linked, self._linked = self._linked, None
+        if linked is not None:
+            return linked
+        inst = super().launch_instance()
+        inst.instance_initiated_shutdown_behavior = self._shutdown
+        return inst
+
+
 def _teach_moto() -> None:
-    from moto.ec2.models.spot_requests import SpotInstanceRequest
     from moto.ec2.responses.instances import InstanceResponse
-    from moto.ec2.utils import random_spot_request_id
-
-    class RunInstancesRequest(SpotInstanceRequest):
-        """A request fulfilled by an instance RunInstances already made; a persistent one relaunches as usual."""
-
-        def __init__(self, backend, instance, spot_type: str, behaviour: str, price: str | None):
-            self._linked = instance
-            # a replacement is launched from the same specification: the same user data (and so the same TTL
-            # timer) and the same shutdown behaviour (moto would drop both)
-            self._shutdown = instance.instance_initiated_shutdown_behavior
-            super().__init__(backend, random_spot_request_id(), price, instance.image_id, spot_type, None, None,
-                             None, None, instance.key_name, [], instance.user_data, instance.instance_type,
-                             instance.placement, None, None, False, instance.subnet_id, {}, None, behaviour)
-
-        def launch_instance(self):
-            linked, self._linked = self._linked, None
-            if linked is not None:
-                return linked
-            inst = super().launch_instance()
-            inst.instance_initiated_shutdown_behavior = self._shutdown
-            return inst
 
     filter_value = SpotInstanceRequest.get_filter_value
 

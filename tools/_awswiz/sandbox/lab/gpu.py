@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from moto.ec2.models.spot_requests import SpotInstanceRequest
+
 from .. import handlers as H
 from .tags import REGIONS, spec
 
@@ -76,21 +78,23 @@ def persistent_spot_box(lab) -> str:
     return iid
 
 
+class Waiting(SpotInstanceRequest):
+    """A spot request that waits for capacity: it launches nothing."""
+
+    def launch_instance(self):
+        return None
+
+    @property
+    def instance_id(self):
+        return None
+
+
 def open_spot_request(region: str, itype: str, image: str) -> str:
     """A one-time spot request that stays open (waiting for capacity). moto fulfils every request at once, so
     the request goes straight into moto's backend without an instance."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ec2.models import ec2_backends
-    from moto.ec2.models.spot_requests import SpotInstanceRequest
     from moto.ec2.utils import random_spot_request_id
-
-    class Waiting(SpotInstanceRequest):
-        def launch_instance(self):
-            return None
-
-        @property
-        def instance_id(self):
-            return None
 
     with H.LOCK:
         backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]

@@ -11,11 +11,10 @@ service-quotas model answers as AWS does, or with the error AWS gives an account
 
 from __future__ import annotations
 
-import itertools
 import time
 
 from ..answers import page
-from ..handlers import ApiError, handles, seeder
+from ..handlers import ApiError, handles, next_serial, seeder
 from .quota_fixture import SERVICE, SERVICE_NAME, VCPU_QUOTAS, default, name
 
 P = "ServiceQuotasV20190624."
@@ -29,7 +28,6 @@ APPLIED = {
                   "L-417A185B": 96},
     "eu-west-1": {"L-1216C47A": 32, "L-DB2E81BA": 8, "L-417A185B": 0},
 }
-_ids = itertools.count(1)
 
 
 ERRORS = ("IllegalArgumentException", "InvalidPaginationTokenException")  # botocore: a bad MaxResults, token
@@ -82,7 +80,7 @@ def _one(params: dict, region: str, state: dict, applied: bool) -> dict:
 
 
 def _request(region: str, code: str, desired: float, status: str, created: float, case: bool) -> dict:
-    n = next(_ids)
+    n = next_serial("quota-request", 1)
     return {"Id": f"{n:02d}a1b2c3d4e5f60718293a4b5c6d7e8f9{n:02d}RqX", "CaseId": f"17{n:08d}" if case else None,
             "ServiceCode": SERVICE, "ServiceName": SERVICE_NAME,
             "QuotaCode": code, "QuotaName": name(code), "DesiredValue": float(desired), "Status": status,
@@ -200,7 +198,7 @@ def create_support_case(params, region, state):
         if r["Id"] == params.get("RequestId") and r["_region"] == region:
             if r.get("CaseId"):
                 raise ApiError("ResourceAlreadyExistsException", f"A support case {r['CaseId']} already exists.")
-            r["CaseId"], r["Status"] = f"17{next(_ids):08d}", "CASE_OPENED"
+            r["CaseId"], r["Status"] = f"17{next_serial('quota-request', 1):08d}", "CASE_OPENED"
             return {}
     raise ApiError("NoSuchResourceException", f"No quota request {params.get('RequestId')}.")
 
