@@ -56,6 +56,9 @@ def test_lifecycle_and_on_demand_start(tmp_path):
     assert doc["data"]["seeded"] == status_seeded and doc["sandbox"] is True  # one shape for status and reset
     names = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert "scratch-added-by-test" not in names and "awswiz-demo-datasets" in names
+    # the first start seeded the lab and saved it; the reset restored that (issue 25 item 8)
+    log = (state / "sandbox.log").read_text()
+    assert "sandbox: seeded the demo lab" in log and "sandbox: restored the saved seed" in log, log
 
     code, doc, _ = sandbox_cli(state, "stop")
     assert code == 0 and doc["data"]["stopped"] is True

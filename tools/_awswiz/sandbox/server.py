@@ -153,20 +153,19 @@ def load_services() -> list[str]:
     return names
 
 
-def build(url_holder: dict):
-    """The wrapped WSGI app; seeding talks to the server itself over HTTP once it listens."""
+def build(url_holder: dict, saved_seed: Path | None = None):
+    """The wrapped WSGI app; seeding talks to the server itself over HTTP once it listens; a reset restores the
+    saved seed too (or seeds, and saves)."""
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     from moto.moto_api._internal.models import moto_api_backend
     from moto.server import DomainDispatcherApplication, create_backend_app
-
-    from .lab import demo
 
     load_services()
 
     def reseed():
         moto_api_backend.reset()
         H.reset()
-        return demo.seed(url_holder["url"])
+        return lab(url_holder["url"], saved_seed)
 
     return SandboxApp(DomainDispatcherApplication(create_backend_app), reseed)
 
@@ -181,32 +180,32 @@ def _stop_when_idle(app: SandboxApp, server) -> None:
         time.sleep(min(left, 30.0) + 0.05)
 
 
-def _seed(app: SandboxApp, url: str, saved: Path | None) -> None:
-    """The demo lab: restored from the saved seed when there is a good one (snapshot.py), else seeded through the
-    API and saved for the next start. One line in the log either way."""
+def lab(url: str, saved: Path | None) -> dict:
+    """The demo lab, {kind: count}: restored from the saved seed when there is a good one (snapshot.py), else seeded
+    through the API and saved for the next start. One line in the log either way."""
     from . import snapshot
     from .lab import demo
 
     started = time.time()
     if saved is not None:
-        lab, why = snapshot.restore(saved)
-        if lab is not None:
-            app.lab = lab
+        made, why = snapshot.restore(saved)
+        if made is not None:
             sys.stderr.write(f"sandbox: {why} in {time.time() - started:.1f} s ({saved.name})\n")
-            return
-    app.lab = demo.seed(url)
+            return made
+    made = demo.seed(url)
     took = time.time() - started
     if saved is None:
         sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s\n")
-        return
+        return made
     try:
-        snapshot.save(saved, app.lab)
+        snapshot.save(saved, made)
     except Exception as e:  # noqa: BLE001 - the lab is seeded; only the next start loses the shortcut
         sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s ({why}); not saved ({type(e).__name__}: "
                          f"{str(e)[:200]})\n")
-        return
+        return made
     sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s ({why}); saved it as {saved.name} in "
                      f"{time.time() - started - took:.1f} s\n")
+    return made
 
 
 def serve(port: int, seed: bool, on_ready, idle_stop: int = 0, saved_seed: Path | None = None) -> None:
@@ -216,14 +215,14 @@ def serve(port: int, seed: bool, on_ready, idle_stop: int = 0, saved_seed: Path 
     from werkzeug.serving import make_server
 
     holder: dict = {}
-    app = build(holder)
+    app = build(holder, saved_seed)
     server = make_server("127.0.0.1", port, app, threaded=True)
     holder["url"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     H.reset()
     if seed:
-        _seed(app, holder["url"], saved_seed)
+        app.lab = lab(holder["url"], saved_seed)
     app.seeded.set()
     on_ready(holder["url"], server.server_port)
     if idle_stop > 0:
