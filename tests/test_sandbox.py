@@ -51,6 +51,11 @@ def test_lifecycle_and_on_demand_start(tmp_path):
     s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
                       aws_secret_access_key="testing")
     s3.create_bucket(Bucket="scratch-added-by-test")
+    ec2 = boto3.client("ec2", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                       aws_secret_access_key="testing")
+    slot = {"InstanceType": "t3.micro", "InstancePlatform": "Linux/UNIX", "AvailabilityZone": "us-east-1a",
+            "InstanceCount": 1}
+    before = ec2.create_capacity_reservation(**slot)["CapacityReservation"]["CapacityReservationId"]
     code, doc, _ = sandbox_cli(state, "reset")
     assert code == 0 and doc["data"]["seeded"]["ec2:instance"] == 7
     assert doc["data"]["seeded"] == status_seeded and doc["sandbox"] is True  # one shape for status and reset
@@ -59,6 +64,10 @@ def test_lifecycle_and_on_demand_start(tmp_path):
     # the first start seeded the lab and saved it; the reset restored that (issue 25 item 8)
     log = (state / "sandbox.log").read_text()
     assert "sandbox: seeded the demo lab" in log and "sandbox: restored the saved seed" in log, log
+    held = {c["CapacityReservationId"] for c in ec2.describe_capacity_reservations()["CapacityReservations"]}
+    assert before not in held  # gone with the reset, and its id is not handed out again
+    after = ec2.create_capacity_reservation(**slot)["CapacityReservation"]["CapacityReservationId"]
+    assert after not in held | {before}
 
     code, doc, _ = sandbox_cli(state, "stop")
     assert code == 0 and doc["data"]["stopped"] is True

@@ -121,6 +121,6 @@ def restore(path: Path) -> tuple[dict | None, str]:
             live.update(saved)
         H.STATE.clear()
         H.STATE.update(doc["state"])
-        H.SERIALS.clear()
-        H.SERIALS.update(doc["serials"])
+        for name, n in doc["serials"].items():  # never back: a reset does not hand out an id a second time
+            H.SERIALS[name] = max(n, H.SERIALS.get(name, n))
     return doc["lab"], "restored the saved seed"
