@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from _awswiz.sandbox import ssh_standin
+from _awswiz.sandbox.ec2 import ssh_standin
 from test_launch import cleanup_launches  # noqa: F401 - the fixture leaves the lab as it was
 
 SANDBOX_TAG = "awswiz:sandbox-ssh"

@@ -131,3 +131,30 @@ def test_only_the_door_and_the_guard_build_the_envelope():
                           a.name for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.ImportFrom)
                           for a in n.names})
     assert builders == ["_awswiz.cli", "_awswiz.guard"], builders
+
+
+SANDBOX = "_awswiz.sandbox"
+SANDBOX_CORE = {f"{SANDBOX}.{m}" for m in ("handlers", "answers", "prices", "snapshot")}  # below every folder
+
+
+def test_the_sandbox_is_grouped_by_service_and_its_folders_stay_apart():
+    """sandbox/: the core (registry, shared answer shapes, the price model) imports only itself; a service folder
+    (ec2/, pricing/, ...) imports the core and itself, never another service; the lab (seeded through the API)
+    imports the core and itself; server.py loads them all. The emulator never imports the tools' code."""
+    wrong = []
+    for mod, targets in graph().items():
+        if folder(mod) != "sandbox" or mod in (SANDBOX, f"{SANDBOX}.server"):
+            continue
+        parts = mod.split(".")
+        own = ".".join(parts[:3]) if len(parts) > 3 else None  # _awswiz.sandbox.ec2 for _awswiz.sandbox.ec2.amis
+        for t in targets:
+            if folder(t) != "sandbox":
+                wrong.append(f"{mod} -> {t}: the sandbox never imports the tools' code")
+            elif t not in SANDBOX_CORE and t != SANDBOX and (own is None or not (t == own or t.startswith(own + "."))):
+                wrong.append(f"{mod} -> {t}")
+    assert not wrong, "\n".join(sorted(wrong))
+    folders = {p.name for p in (CORE / "sandbox").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert {"ec2", "pricing", "costs", "budgets", "quotas", "ssm", "s3", "iam", "lab"} <= folders, sorted(folders)
+    loose = {p.stem for p in (CORE / "sandbox").glob("*.py")} - {"__init__", "server"} - {
+        m.rpartition(".")[2] for m in SANDBOX_CORE}
+    assert not loose, f"modules of a service belong in its folder: {sorted(loose)}"

@@ -13,7 +13,7 @@ import sys
 
 from conftest import TOOLS
 
-sys.path.insert(0, str(TOOLS / "_awswiz" / "sandbox"))
+sys.path.insert(0, str(TOOLS / "_awswiz" / "sandbox" / "quotas"))
 import quota_fixture as fixture  # noqa: E402 - the sandbox's own module, loaded alone
 
 

@@ -51,11 +51,23 @@ def test_lifecycle_and_on_demand_start(tmp_path):
     s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
                       aws_secret_access_key="testing")
     s3.create_bucket(Bucket="scratch-added-by-test")
+    ec2 = boto3.client("ec2", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                       aws_secret_access_key="testing")
+    slot = {"InstanceType": "t3.micro", "InstancePlatform": "Linux/UNIX", "AvailabilityZone": "us-east-1a",
+            "InstanceCount": 1}
+    before = ec2.create_capacity_reservation(**slot)["CapacityReservation"]["CapacityReservationId"]
     code, doc, _ = sandbox_cli(state, "reset")
     assert code == 0 and doc["data"]["seeded"]["ec2:instance"] == 7
     assert doc["data"]["seeded"] == status_seeded and doc["sandbox"] is True  # one shape for status and reset
     names = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     assert "scratch-added-by-test" not in names and "awswiz-demo-datasets" in names
+    # the first start seeded the lab and saved it; the reset restored that (issue 25 item 8)
+    log = (state / "sandbox.log").read_text()
+    assert "sandbox: seeded the demo lab" in log and "sandbox: restored the saved seed" in log, log
+    held = {c["CapacityReservationId"] for c in ec2.describe_capacity_reservations()["CapacityReservations"]}
+    assert before not in held  # gone with the reset, and its id is not handed out again
+    after = ec2.create_capacity_reservation(**slot)["CapacityReservation"]["CapacityReservationId"]
+    assert after not in held | {before}
 
     code, doc, _ = sandbox_cli(state, "stop")
     assert code == 0 and doc["data"]["stopped"] is True
@@ -72,3 +84,68 @@ def test_lifecycle_and_on_demand_start(tmp_path):
 def test_bad_action_is_exit_2(tmp_path):
     code, doc, stderr = sandbox_cli(tmp_path, "explode")
     assert code == 2 and "serve" in doc["errors"][0]["message"] and "stop" in doc["errors"][0]["message"]
+
+
+def lab_view(sb) -> dict:
+    """What the seed made, as the API shows it (other tests add their own resources beside it, never alter it): the
+    lab's instances, the DLAMI parameters, the pending quota request, the reservation, the Lambda function."""
+    ec2 = sb.client("ec2", "us-east-1")
+    tagged = {"Name": "tag:awswiz:lab", "Values": ["demo"]}
+    return {
+        "instances": sorted((i["InstanceId"], i["InstanceType"]) for r in ec2.describe_instances(Filters=[tagged])[
+            "Reservations"] for i in r["Instances"]),
+        "dlami": sorted((p["Name"], p["Value"]) for p in sb.client("ssm", "us-west-2").get_parameters_by_path(
+            Path="/aws/service/deeplearning/ami", Recursive=True)["Parameters"]),
+        "quota_requests": sorted(q["Id"] for q in sb.client("service-quotas", "us-east-1")
+                                 .list_requested_service_quota_change_history()["RequestedQuotas"]
+                                 if q["QuotaCode"] == "L-417A185B"),
+        "reservations": sorted(c["CapacityReservationId"] for c in ec2.describe_capacity_reservations()[
+            "CapacityReservations"] if {"Key": "Name", "Value": "train-big-slot"} in c.get("Tags", [])),
+        "functions": sorted(f["FunctionArn"] for f in sb.client("lambda", "eu-west-1").list_functions()["Functions"]
+                            if f["FunctionName"] == "nightly-report"),
+    }
+
+
+def test_a_cold_start_restores_the_seed_saved_by_an_earlier_one(sandbox, tmp_path):
+    """Issue 25 item 8: the session's sandbox seeded the lab and saved it in its state dir; a second sandbox started
+    with that file restores it (the same resources, ids and all) instead of seeding, says so in one log line, and
+    goes on numbering its own ids after the saved ones."""
+    from conftest import start_sandbox
+
+    saved = sandbox.state / "sandbox-seed.pickle"
+    assert saved.stat().st_mode & 0o777 == 0o600
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / saved.name).write_bytes(saved.read_bytes())
+    second = start_sandbox(state)
+    try:
+        restored = lab_view(second)
+        assert restored == lab_view(sandbox) and restored["instances"] and restored["reservations"]
+        log = (state / "sandbox.log").read_text()
+        assert "sandbox: restored the saved seed" in log and "seeded the demo lab" not in log
+        made = second.client("ec2").create_capacity_reservation(
+            InstanceType="t3.micro", InstancePlatform="Linux/UNIX", AvailabilityZone="us-east-1a",
+            InstanceCount=1)["CapacityReservation"]["CapacityReservationId"]
+        every = [c["CapacityReservationId"] for c in second.client("ec2").describe_capacity_reservations()[
+            "CapacityReservations"]]
+        assert every.count(made) == 1 and set(restored["reservations"]) < set(every)
+        assert "Traceback" not in (state / "sandbox.log").read_text()
+    finally:
+        second.proc.terminate()
+        second.proc.wait(10)
+
+
+def test_a_saved_seed_of_another_day_or_a_broken_one_is_not_used(tmp_path, monkeypatch):
+    """Pure logic (no sandbox): restore() declines a file that does not load or was saved another day."""
+    import pickle
+
+    from _awswiz.sandbox import snapshot
+
+    monkeypatch.setenv("AWSWIZ_TODAY", "2026-11-16")
+    path = tmp_path / "sandbox-seed.pickle"
+    assert snapshot.restore(path) == (None, "no saved seed")
+    path.write_bytes(b"not a pickle")
+    assert snapshot.restore(path) == (None, "the saved seed does not load (UnpicklingError)")
+    path.write_bytes(pickle.dumps({"fingerprint": snapshot.fingerprint()}))
+    monkeypatch.setenv("AWSWIZ_TODAY", "2026-11-17")
+    assert snapshot.restore(path) == (None, "the saved seed is of another day or another version")

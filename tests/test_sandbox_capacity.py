@@ -1,5 +1,5 @@
 """The sandbox answers as AWS does for what quota_check relies on: offered instance types per region, On-Demand
-Capacity Reservations (moto 5.2 has none: sandbox/capacity_api.py), open spot requests, and a lab whose
+Capacity Reservations (moto 5.2 has none: sandbox/ec2/capacity_reservations.py), open spot requests, and a lab whose
 instances are of types offered where they run."""
 
 from __future__ import annotations

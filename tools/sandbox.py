@@ -35,6 +35,7 @@ class Action(enum.StrEnum):
     stop = "stop"
 
 
+SAVED_SEED = "sandbox-seed.pickle"  # the lab as seeded today, restored by the next cold start (sandbox/snapshot.py)
 FIELDS = ("url", "port", "pid", "started", "uptime_s", "idle_s", "idle_stop_s", "started_now")
 
 
@@ -58,7 +59,7 @@ def _serve_foreground(port: int, seed: bool) -> None:
         state.replace_text(info_path(), json.dumps(info))
         sys.stderr.write(f"sandbox ready at {url} (pid {os.getpid()})\n")
 
-    serve(port, seed, ready, idle_stop=settings.get("AWSWIZ_SANDBOX_IDLE"))
+    serve(port, seed, ready, idle_stop=settings.get("AWSWIZ_SANDBOX_IDLE"), saved_seed=state_dir() / SAVED_SEED)
     # stopped for being idle: forget the address, unless another sandbox has taken the file since
     if (info := read_info()) and info.get("pid") == os.getpid():
         info_path().unlink(missing_ok=True)

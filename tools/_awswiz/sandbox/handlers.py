@@ -16,6 +16,7 @@ PASS = object()
 HANDLERS: dict[str, Callable[[dict, str, dict], Any]] = {}
 SEEDERS: list[Callable[[dict], None]] = []  # each fills its part of the fresh state
 STATE: dict[str, Any] = {}
+SERIALS: dict[str, int] = {}  # the next number of each id sequence (a reset keeps them: ids are never reused)
 LOCK = threading.RLock()
 
 
@@ -36,6 +37,14 @@ def handles(*keys: str, chained: bool = False):
         return fn
 
     return deco
+
+
+def next_serial(name: str, start: int) -> int:
+    """The next number of the id sequence `name` (the first is start)."""
+    with LOCK:
+        n = SERIALS.get(name, start)
+        SERIALS[name] = n + 1
+        return n
 
 
 def seeder(fn: Callable[[dict], None]):

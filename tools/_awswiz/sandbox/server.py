@@ -6,8 +6,10 @@ import io
 import json
 import os
 import re
+import sys
 import threading
 import time
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from . import handlers as H
@@ -135,18 +137,35 @@ class SandboxApp:
         return _json(start_response, 404, {"ok": False}, "application/json")
 
 
-def build(url_holder: dict):
-    """The wrapped WSGI app; seeding talks to the server itself over HTTP once it listens."""
+def load_services() -> list[str]:
+    """Import every module of the service folders (ec2/, pricing/, ...: each registers its handlers and seeders and
+    teaches moto in place), found by walking the package, in name order; a module whose handler chains in front of
+    another's imports that one first. The lab is no service: build() seeds it."""
+    import importlib
+    import pkgutil
+
+    here = os.path.dirname(__file__)
+    names = [f"{__package__}.{folder.name}.{m.name}" for folder in pkgutil.iter_modules([here])
+             if folder.ispkg and folder.name != "lab"
+             for m in pkgutil.iter_modules([os.path.join(here, folder.name)])]
+    for name in names:
+        importlib.import_module(name)
+    return names
+
+
+def build(url_holder: dict, saved_seed: Path | None = None):
+    """The wrapped WSGI app; seeding talks to the server itself over HTTP once it listens; a reset restores the
+    saved seed too (or seeds, and saves)."""
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     from moto.moto_api._internal.models import moto_api_backend
     from moto.server import DomainDispatcherApplication, create_backend_app
 
-    from . import extras, lab  # noqa: F401 - extras imports every module that registers handlers and seeders
+    load_services()
 
     def reseed():
         moto_api_backend.reset()
         H.reset()
-        return lab.seed(url_holder["url"])
+        return lab(url_holder["url"], saved_seed)
 
     return SandboxApp(DomainDispatcherApplication(create_backend_app), reseed)
 
@@ -161,22 +180,49 @@ def _stop_when_idle(app: SandboxApp, server) -> None:
         time.sleep(min(left, 30.0) + 0.05)
 
 
-def serve(port: int, seed: bool, on_ready, idle_stop: int = 0) -> None:
-    """Listen on 127.0.0.1:port (0: a free port), seed, call on_ready(url), serve until killed or, with
-    idle_stop > 0, until it has not been used for idle_stop seconds (then return)."""
+def lab(url: str, saved: Path | None) -> dict:
+    """The demo lab, {kind: count}: restored from the saved seed when there is a good one (snapshot.py), else seeded
+    through the API and saved for the next start. One line in the log either way."""
+    from . import snapshot
+    from .lab import demo
+
+    started = time.time()
+    if saved is not None:
+        made, why = snapshot.restore(saved)
+        if made is not None:
+            sys.stderr.write(f"sandbox: {why} in {time.time() - started:.1f} s ({saved.name})\n")
+            return made
+    made = demo.seed(url)
+    took = time.time() - started
+    if saved is None:
+        sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s\n")
+        return made
+    try:
+        snapshot.save(saved, made)
+    except Exception as e:  # noqa: BLE001 - the lab is seeded; only the next start loses the shortcut
+        sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s ({why}); not saved ({type(e).__name__}: "
+                         f"{str(e)[:200]})\n")
+        return made
+    sys.stderr.write(f"sandbox: seeded the demo lab in {took:.1f} s ({why}); saved it as {saved.name} in "
+                     f"{time.time() - started - took:.1f} s\n")
+    return made
+
+
+def serve(port: int, seed: bool, on_ready, idle_stop: int = 0, saved_seed: Path | None = None) -> None:
+    """Listen on 127.0.0.1:port (0: a free port), seed (from saved_seed when it holds a good saved seed, saving one
+    there otherwise), call on_ready(url), serve until killed or, with idle_stop > 0, until it has not been used for
+    idle_stop seconds (then return)."""
     from werkzeug.serving import make_server
 
     holder: dict = {}
-    app = build(holder)
+    app = build(holder, saved_seed)
     server = make_server("127.0.0.1", port, app, threaded=True)
     holder["url"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     H.reset()
     if seed:
-        from . import lab
-
-        app.lab = lab.seed(holder["url"])
+        app.lab = lab(holder["url"], saved_seed)
     app.seeded.set()
     on_ready(holder["url"], server.server_port)
     if idle_stop > 0:

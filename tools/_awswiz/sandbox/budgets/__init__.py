@@ -1,0 +1,1 @@
+"""AWS Budgets where moto falls short."""

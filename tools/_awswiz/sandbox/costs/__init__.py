@@ -1,0 +1,1 @@
+"""Cost Explorer: the lab's ledger and the answers computed from it."""

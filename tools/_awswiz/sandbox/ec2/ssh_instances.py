@@ -1,0 +1,62 @@
+"""In the sandbox server: an SSH stand-in (ssh_standin.py) for each running instance tagged awswiz:managed=true
+that has a key pair, named on the instance by the tag awswiz:sandbox-ssh = 127.0.0.1:PORT (which AWS never sets),
+made or stopped as the region's DescribeInstances finds them; a reset stops them all."""
+
+from __future__ import annotations
+
+from ..handlers import HANDLERS, PASS, handles, seeder
+from . import spot_requests  # noqa: F401 - registered first: this chains in front of its DescribeInstances
+from .backend import backend
+from .ssh_standin import StandIn
+
+SANDBOX_TAG = "awswiz:sandbox-ssh"
+
+
+RUNNING: dict[str, StandIn] = {}
+GPUS = {"g5": ("NVIDIA A10G", {"xlarge": 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "12xlarge": 4,
+                                "24xlarge": 4, "48xlarge": 8}),
+        "p4d": ("NVIDIA A100-SXM4-40GB", {"24xlarge": 8}), "p5": ("NVIDIA H100 80GB HBM3", {"48xlarge": 8})}
+
+
+def _info(inst) -> dict:
+    family, _, size = inst.instance_type.partition(".")
+    model, sizes = GPUS.get(family, (None, {}))
+    return {"hostname": inst.id, "gpus": sizes.get(size, 0), "gpu_model": model}
+
+
+def reconcile(region: str) -> None:
+    """A stand-in for every running managed instance with a key pair; none for the others."""
+    ec2 = backend(region)
+    for inst in ec2.all_instances():
+        tagmap = {t["key"]: t["value"] for t in inst.get_tags()}
+        running = inst.state == "running" and tagmap.get("awswiz:managed") == "true" and inst.key_name
+        if running and inst.id not in RUNNING:
+            pair = ec2.key_pairs.get(inst.key_name)
+            if pair is None or not pair.material_public:
+                continue
+            standin = StandIn([pair.public_key], info=_info(inst))
+            RUNNING[inst.id] = standin
+            ec2.create_tags([inst.id], {SANDBOX_TAG: f"127.0.0.1:{standin.port}"})
+        elif not running and inst.id in RUNNING:
+            RUNNING.pop(inst.id).stop()
+            ec2.delete_tags([inst.id], {SANDBOX_TAG: None})
+
+
+def _register() -> None:
+    for key in ("ec2:DescribeInstances",):
+        prev = HANDLERS.get(key)
+
+        def run(params, region, state, prev=prev):
+            reconcile(region)
+            return prev(params, region, state) if prev else PASS
+
+        handles(key, chained=True)(run)
+
+    @seeder
+    def _stop_all(state: dict) -> None:
+        for s in RUNNING.values():
+            s.stop()
+        RUNNING.clear()
+
+
+_register()

@@ -1,0 +1,1 @@
+"""ECS where moto falls short: cluster deletion rules, Managed Instances capacity providers."""

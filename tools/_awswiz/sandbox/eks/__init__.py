@@ -1,0 +1,1 @@
+"""EKS where moto falls short: deletion protection, Fargate profiles."""

@@ -1,0 +1,1 @@
+"""RDS where moto falls short: the final snapshot rule of DeleteDBInstance."""

@@ -1,0 +1,1 @@
+"""S3 where moto falls short: ListBuckets pages and regions, MFA Delete."""

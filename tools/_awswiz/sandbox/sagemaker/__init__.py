@@ -1,0 +1,1 @@
+"""SageMaker where moto falls short: notebook instance ARNs."""

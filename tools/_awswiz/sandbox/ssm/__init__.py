@@ -1,0 +1,1 @@
+"""Systems Manager: the public parameters AWS publishes under /aws/service/ (Deep Learning AMIs)."""

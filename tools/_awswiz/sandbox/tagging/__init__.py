@@ -1,0 +1,1 @@
+"""The Resource Groups Tagging API where moto falls short: a bucket in its own region only."""
