@@ -177,7 +177,7 @@ def main(
             sq, ec2 = ctx.aws.client("service-quotas", r), ctx.aws.client("ec2", r)
             fan.submit(("applied", r), lambda sq=sq: quotas.applied_values(sq), r, "ListServiceQuotas")
             fan.submit(("defaults", r), lambda sq=sq: quotas.default_values(sq), r, "ListAWSDefaultServiceQuotas")
-            fan.submit(("usage", r), lambda ec2=ec2: quotas.usage(ec2), r,
+            fan.submit(("usage", r), lambda ec2=ec2: quotas.usage(ec2, quotas.listing(ec2, at_once=True)), r,
                        "DescribeInstances, DescribeCapacityReservations, DescribeSpotInstanceRequests")
             fan.submit(("pending", r), lambda sq=sq, r=r: quotas.pending_by_code(sq, r), r,
                        "ListRequestedServiceQuotaChangeHistory")
