@@ -254,6 +254,9 @@ def test_need_an_accelerator_model_gives_the_types_and_counts(run_tool, sandbox)
     assert r.json["next"] == ["uv run tools/list_instances.py --filter p5.48xlarge --region us-east-1",
                               "uv run tools/ami.py --framework pytorch --region us-east-1",
                               "uv run tools/quota_request.py --code L-417A185B --value 128 --region us-west-2"]
+    r = run_tool("quota_check", "--region", LAB, "--family", "p", "--need", "H100:8", "--pretty")
+    assert r.code == 0, r.stderr
+    assert "1 x p5.48xlarge" in r.stdout and "8 x p5.4xlarge" in r.stdout and "32 vCPUs of L-417A185B" in r.stdout
 
 
 def test_need_a_model_only_bigger_boxes_carry(run_tool):

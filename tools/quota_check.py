@@ -125,8 +125,8 @@ def render(console, data) -> None:
                             f"not offered in: {', '.join(one['not_offered'])}" if one["not_offered"] else None))
     if need and need.get("cheapest_gap"):
         g = need["cheapest_gap"]
-        console.print(f"fits nowhere: the smallest quota increase is {g['add']} vCPUs of {g['code']} in {g['region']} "
-                      f"({g['count']} x {g['type']})")
+        console.print(f"fits nowhere on demand: the smallest quota increase is {g['add']} vCPUs of {g['code']} in "
+                      f"{g['region']} ({g['count']} x {g['type']})")
 
 
 @cli.command(app, "quota_check")
