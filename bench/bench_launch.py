@@ -1,6 +1,7 @@
 """Benchmark: launch.py's plan and confirm on the sandbox behind bench/proxy.py (a fixed latency per call), with
 the calls each makes, counted by the sandbox. Runs the tool as the agent does (a subprocess, bytecode cached,
-a warm-up plan first). Never talks to real AWS.
+a warm-up plan first in a state directory of its own); each repeat starts from an empty state directory, so its
+plan is an agent's first (nothing cached: prices, instance-type specs). Never talks to real AWS.
 
     uv run --group dev python bench/bench_launch.py [--latency-ms 100] [--repeat 3] [--region us-east-1]
 
@@ -42,13 +43,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="awswiz-bench-launch-"))
     sandbox = Sandbox(tmp / "sandbox")
     proxy = Proxy(sandbox.url, opts.latency_ms)
-    state = tmp / "state"
-    state.mkdir(mode=0o700)
     rows = {"plan": [], "confirm": []}
     calls: dict[str, Counter] = {"plan": Counter(), "confirm": Counter()}
     try:
-        run(proxy.url, state, "--type", "g5.xlarge", "--region", opts.region, "--name", "bench-warm")  # warm-up
-        for n in range(opts.repeat):
+        for n in range(-1, opts.repeat):
+            state = tmp / f"state{n}"
+            state.mkdir(mode=0o700)
+            if n < 0:  # warm-up: the sandbox and the OS, not our caches
+                run(proxy.url, state, "--type", "g5.xlarge", "--region", opts.region, "--name", "bench-warm")
+                continue
             args = ("--type", "g5.xlarge", "--region", opts.region, "--name", f"bench-{n}", "--no-wait")
             mark = sandbox.mark()
             took, plan = run(proxy.url, state, *args)
@@ -63,14 +66,16 @@ def main() -> None:
     finally:
         proxy.stop()
         sandbox.stop()
+    rows["plan+confirm"] = [p + c for p, c in zip(rows["plan"], rows["confirm"], strict=True)]
+    calls["plan+confirm"] = calls["plan"] + calls["confirm"]
     out = {"latency_ms": opts.latency_ms, "region": opts.region, "repeat": opts.repeat,
            "median_s": {k: round(statistics.median(v), 2) for k, v in rows.items()},
            "runs_s": {k: [round(x, 2) for x in v] for k, v in rows.items()},
            "calls": {k: sum(v.values()) for k, v in calls.items()},
            "calls_by_operation": {k: dict(v.most_common()) for k, v in calls.items()}}
-    print(f"{'step':<8} {'median s':>9} {'calls':>6}  runs")
+    print(f"{'step':<12} {'median s':>9} {'calls':>6}  runs")
     for k in rows:
-        print(f"{k:<8} {out['median_s'][k]:>9} {out['calls'][k]:>6}  {out['runs_s'][k]}")
+        print(f"{k:<12} {out['median_s'][k]:>9} {out['calls'][k]:>6}  {out['runs_s'][k]}")
     for k, v in out["calls_by_operation"].items():
         print(f"{k}: {v}")
     RESULTS.mkdir(exist_ok=True)

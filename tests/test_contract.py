@@ -15,7 +15,7 @@ from conftest import TOOLS
 # import name -> the distribution that provides it (directly, or as a dependency of the one named)
 PROVIDED_BY = {
     "boto3": "boto3", "botocore": "boto3", "jmespath": "boto3", "s3transfer": "boto3",
-    "rich": "rich", "typer": "typer", "click": "typer", "tomli_w": "tomli-w", "paramiko": "paramiko",
+    "rich": "rich", "typer": "typer", "click": "typer", "tomlkit": "tomlkit", "paramiko": "paramiko",
     "cryptography": "cryptography",
     "moto": "moto", "werkzeug": "moto", "flask": "moto", "yaml": "moto", "plotly": "plotly",
 }

@@ -107,8 +107,30 @@ def test_existing_user_is_not_planned(sandbox, run_tool):
     assert r.json["data"]["plan"] == [] and r.json["account"] == "123456789012"
 
 
+def test_the_persons_comments_survive_create_auditor(sandbox, run_tool, state_dir):
+    # issue 25 item 7: fellows.toml is a file a person owns; the template as given (data.template), with a note of
+    # the person's own, is the file create_auditor adds a fellow to: every line stays, the new [[fellow]] follows
+    from _awswiz.money.fellows import TEMPLATE
+
+    mine = TEMPLATE.replace('monthly_budget = 400.0', 'monthly_budget = 400.0  # raised in May, ask Lin')
+    path = state_dir / "fellows.toml"
+    path.write_text("# lab accounts: keep this list sorted by name\n" + mine)
+    path.chmod(0o600)
+    name = f"aud-{uuid.uuid4().hex[:6]}"
+    apply(run_tool, "--name", name, "--mode", "role", "--trusted-account", "123456789012")
+    text = path.read_text()
+    assert text.startswith("# lab accounts: keep this list sorted by name\n" + mine)
+    assert [line for line in text.splitlines() if "#" in line] == [
+        line for line in ("# lab accounts: keep this list sorted by name\n" + mine).splitlines() if "#" in line]
+    doc = tomllib.loads(text)
+    assert [f["name"] for f in doc["fellow"]] == ["ada", "grace", name]
+    assert doc["fellow"][2] == {"name": name, "account": "123456789012",
+                                "role_arn": f"arn:aws:iam::123456789012:role/{name}"}
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_fellows_file_round_trip(monkeypatch, tmp_path):
-    # TOML v1.0: an array of tables [[fellow]]; tomli-w writes what tomllib reads back unchanged.
+    # TOML v1.0: an array of tables [[fellow]]; tomlkit writes what tomllib reads back unchanged.
     from _awswiz.money import fellows
 
     monkeypatch.setenv("AWSWIZ_STATE_DIR", str(tmp_path / "st"))
@@ -117,7 +139,9 @@ def test_fellows_file_round_trip(monkeypatch, tmp_path):
     b = {"name": "grace", "account": "345678901234", "access_key_id": "AKIAEXAMPLE", "secret_access_key": "s" * 40}
     fellows.upsert(a)
     fellows.upsert(b)
-    fellows.upsert({**a, "monthly_budget": 500.0})  # same name: replaced, not duplicated
-    assert fellows.load() == [b, {**a, "monthly_budget": 500.0}]
+    fellows.upsert({**a, "monthly_budget": 500.0})  # same name: updated where it stands, not duplicated
+    assert fellows.load() == [{**a, "monthly_budget": 500.0}, b]
+    fellows.upsert({"name": "ada", "account": "210987654321", "profile": "ada"})  # keys it no longer has go
+    assert fellows.load() == [{"name": "ada", "account": "210987654321", "profile": "ada"}, b]
     assert (tmp_path / "st" / "fellows.toml").stat().st_mode & 0o777 == 0o600
     assert fellows.public(b)["secret_access_key"] == "***"

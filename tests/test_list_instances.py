@@ -120,4 +120,9 @@ def test_next_works_as_printed(run_tool):
     # DESIGN.md, Output: a hint repeats the run's --sandbox, --profile and region scope
     r = run_tool("list_instances", "--filter", "H100", "--region", "us-east-1,us-west-2")
     assert r.code == 0, r.stderr
-    assert r.json["next"] == ["uv run tools/quota_check.py --need p5.4xlarge --family p --region us-east-1,us-west-2"]
+    # an agent asked for H100s follows this literally: it names the model and the most one box carries (8), so that
+    # quota_check weighs the 8-GPU p5.48xlarge too, not only the cheapest 1-GPU p5.4xlarge (issue 25 item 3)
+    assert r.json["next"] == ["uv run tools/quota_check.py --need H100:8 --family p --region us-east-1,us-west-2"]
+    r = run_tool("list_instances", "--filter", "p5.4xlarge", "--region", "us-east-1")
+    assert r.code == 0, r.stderr
+    assert r.json["next"] == ["uv run tools/quota_check.py --need p5.4xlarge --family p --region us-east-1"]

@@ -211,7 +211,8 @@ def test_next_repeats_sandbox(run_tool, sandbox, state_dir):
 
 @pytest.mark.parametrize("args, words", [
     (["--family", "q"], ["--family", "standard", "trn", "p5"]),
-    (["--need", "nothing"], ["TYPE[:COUNT]"]),
+    (["--need", ":2"], ["TYPE[:COUNT]", "MODEL[:COUNT]"]),
+    (["--need", "H100:0"], ["COUNT"]),
     (["--need", "g5.xlarge:0"], ["COUNT"]),
     (["--need", "g5.xlarge:many"], ["COUNT"]),
     (["--region", "us-moon-1"], ["us-moon-1", "us-east-1"]),
@@ -224,6 +225,54 @@ def test_bad_input_exit_2_nothing_sent(run_tool, sandbox, args, words):
     msg = r.json["errors"][0]["message"]
     assert all(w in msg for w in words), msg
     assert sandbox.calls(mark) == []
+
+
+def test_need_an_accelerator_model_gives_the_types_and_counts(run_tool, sandbox):
+    # EC2 API Reference, DescribeInstanceTypes / GpuDeviceInfo: each type names its GPUs (Name, Count per instance).
+    # The sandbox's p5.48xlarge carries 8 H100 (192 vCPUs), its p5.4xlarge 1 (16 vCPUs): 8 H100s are one p5.48xlarge
+    # or 8 p5.4xlarge; the fewest instances come first
+    ec2 = sandbox.client("ec2", "us-east-1")
+    gpus = {t["InstanceType"]: (t["GpuInfo"]["Gpus"][0]["Name"], t["GpuInfo"]["Gpus"][0]["Count"])
+            for t in ec2.describe_instance_types(InstanceTypes=["p5.48xlarge", "p5.4xlarge"])["InstanceTypes"]}
+    assert gpus == {"p5.48xlarge": ("H100", 8), "p5.4xlarge": ("H100", 1)}
+    r = run_tool("quota_check", "--region", LAB, "--family", "g", "--need", "h100:8")
+    assert r.code == 0, r.stderr
+    need = r.json["data"]["need"]
+    assert (need["model"], need["count"]) == ("H100", 8)
+    assert [(o["type"], o["count"], o["per_instance"], o["vcpus"]) for o in need["options"]] == [
+        ("p5.48xlarge", 1, 8, 192), ("p5.4xlarge", 8, 1, 128)]
+    # the P quotas are shown although --family g was asked: the needed types count against them
+    assert {q["family"] for q in r.json["data"]["quotas"]} == {"g", "p", "p5"}
+    for o in need["options"]:
+        # on demand: us-east-1 has 96 P vCPUs free (192 applied, 96 reserved), us-west-2 96: neither fits 128;
+        # spot: P5 spot is 192 in us-east-1 only; eu-west-1 offers no p5
+        assert (o["on_demand"], o["spot"], o["not_offered"]) == ([], ["us-east-1"], ["eu-west-1"])
+    # nothing fits on demand: the smallest increase, in a region with no request open for L-417A185B (us-east-1
+    # has one pending): 8 x p5.4xlarge in us-west-2 needs 128 of its 96 -> ask 128
+    assert need["cheapest_gap"] == {"type": "p5.4xlarge", "count": 8, "region": "us-west-2", "code": "L-417A185B",
+                                    "value": 128, "add": 32}
+    assert r.json["next"] == ["uv run tools/list_instances.py --filter p5.48xlarge --region us-east-1",
+                              "uv run tools/ami.py --framework pytorch --region us-east-1",
+                              "uv run tools/quota_request.py --code L-417A185B --value 128 --region us-west-2"]
+    r = run_tool("quota_check", "--region", LAB, "--family", "p", "--need", "H100:8", "--pretty")
+    assert r.code == 0, r.stderr
+    assert "1 x p5.48xlarge" in r.stdout and "8 x p5.4xlarge" in r.stdout and "32 vCPUs of L-417A185B" in r.stdout
+
+
+def test_need_a_model_only_bigger_boxes_carry(run_tool):
+    # B200 comes 8 to a p6-b200.48xlarge only: one box for B200:1; the P on-demand quota of us-west-2 (96) is short
+    r = run_tool("quota_check", "--region", "us-west-2", "--need", "B200")
+    assert r.code == 0, r.stderr
+    need = r.json["data"]["need"]
+    assert [(o["type"], o["count"], o["gpus"]) for o in need["options"]] == [("p6-b200.48xlarge", 1, 8)]
+    assert r.json["next"] == ["uv run tools/quota_request.py --code L-417A185B --value 192 --region us-west-2"]
+
+
+def test_unknown_model_names_the_models_seen(run_tool):
+    r = run_tool("quota_check", "--region", "us-east-1", "--need", "H900:8")
+    assert r.code == 2, r.stdout
+    msg = r.json["errors"][0]["message"]
+    assert "H900" in msg and all(m in msg for m in ("A10G", "H100", "Trainium2", "Inferentia2"))
 
 
 def test_unknown_type_for_need_is_bad_input(run_tool):

@@ -25,7 +25,6 @@ from _awswiz.compute.launch_run import (
     LAUNCH_OF,
     LAUNCH_TAG,
     Launcher,
-    find_launched,
     launch_id,
     launch_of,
     leftover_keys,
@@ -109,35 +108,34 @@ def wide_cidr_warning(cidr: str) -> str | None:
 ALLOW_FLAG = "--allow-protected-vpc"
 
 
-def network_touches(ctx, views: list[dict]) -> dict[str, dict]:
+def network_touches(seen: dict, views: list[dict]) -> dict[str, dict]:
     """The VPCs and subnets the launch may use (every usable region: it falls back to them), each with ITS OWN
-    tags, for the guard (Action.touches): a box, its group and its interface become parts of that network."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(v: dict) -> dict[str, dict]:
-        ec2 = ctx.aws.client("ec2", v["region"])
-        out = {f"VPC {x['VpcId']} ({ALLOW_FLAG} to launch there)": tag_map(x.get("Tags"))
-               for x in ec2.describe_vpcs(VpcIds=[v["vpc"]])["Vpcs"]}
-        subnets = sorted(set(v["subnets"].values()))
-        out.update({f"subnet {x['SubnetId']} ({ALLOW_FLAG} to launch there)": tag_map(x.get("Tags"))
-                    for x in ec2.describe_subnets(SubnetIds=subnets)["Subnets"]})
-        return out
-
-    with ThreadPoolExecutor(max_workers=min(8, len(views))) as pool:
-        return {k: t for part in pool.map(one, views) for k, t in part.items()}
+    tags (as the survey's DescribeVpcs and DescribeSubnets answered them), for the guard (Action.touches): a box,
+    its group and its interface become parts of that network."""
+    out = {}
+    for v in views:
+        tags = seen[v["region"]]["net"]
+        out.update({f"VPC {v['vpc']} ({ALLOW_FLAG} to launch there)": tags["vpc"].get(v["vpc"], {})})
+        out.update({f"subnet {sn} ({ALLOW_FLAG} to launch there)": tags["subnets"].get(sn, {})
+                    for sn in sorted(set(v["subnets"].values()))})
+    return out
 
 
 def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False) -> guard.Plan:
-    names = lp.regions(ctx)
+    pre = found["pre"]
+    names = pre["regions"]
     of = launch_of(owner, req)
-    if live := find_launched(ctx, names, of, LAUNCH_OF):  # an earlier confirm of this launch made it (maybe killed)
+    views, seen = lp.survey(ctx, req, pre)
+    found.update(spec=pre["spec"], views=views, seen=seen)
+    # an earlier confirm of this launch made it (maybe killed): every box carries its launch (tag LAUNCH_OF)
+    if live := [dict(i, Region=r) for r in names for i in seen[r]["instances"]
+                if tag_map(i.get("Tags")).get(LAUNCH_OF) == of]:
         return guard.Plan(actions=[], scope={"regions": names, "type": req.instance_type, "count": req.count},
                           skipped=[{"id": i["InstanceId"], "region": i["Region"], "type": "ec2:instance",
                                     "name": req.name, "reason": f"exists ({i['State']['Name']}): an earlier confirm "
                                     f"of this launch made it (tag {LAUNCH_OF}={of}); not launched again (another "
                                     "--name launches a second box)"} for i in live])
-    spec, views = lp.survey(ctx, req, names)
-    found.update(spec=spec, views=views)
+    spec = pre["spec"]
     scope = {"regions": names, "type": req.instance_type, "count": req.count}
     plan = guard.Plan(actions=[], scope=scope)
     usable = [v for v in views if v.get("usable")]
@@ -147,10 +145,10 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         plan.errors.append(lp.no_region_error(ctx, req, views))
         return plan
     lp.check_disk(req, usable)
-    key_name = req.key or lp.new_key_name(ctx, req, [v["region"] for v in usable])
+    key_name = req.key or lp.new_key_name(req, seen, [v["region"] for v in usable])
     found["key_name"] = key_name
-    if not req.key and (left := [p for p in leftover_keys(ctx, [v["region"] for v in usable], of)
-                                 if keys.saved(p["KeyName"])]):
+    found["left"] = leftover_keys(seen, [v["region"] for v in usable], of)
+    if not req.key and (left := [p for p in found["left"] if keys.saved(p["KeyName"])]):
         key_name = found["key_name"] = left[0]["KeyName"]  # a killed confirm's key: used (and its launch id, if
         found["left_key"], found["resume"] = True, resumable_id(ctx, left[0])  # its client tokens are unspent)
     best = usable[0]
@@ -179,7 +177,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         "imds": "IMDSv2 required", "init": [p.name for p in req.init], "creates": creates,
         "fallbacks": [f"{v['region']}: {', '.join(v['azs'])}" for v in usable],
     }
-    touches = network_touches(ctx, usable)
+    touches = network_touches(seen, usable)
     if allow_protected:  # said in the plan; the guard then does not refuse the network (the user chose it)
         warnings += [f"launches into a protected {label.split(' (')[0]} ({why}): allowed by {ALLOW_FLAG}"
                      for label, tags in touches.items() if (why := guard.protection(tags))]
@@ -293,8 +291,8 @@ def main(
                      market="spot" if spot else "on-demand", spot_type="persistent" if persistent else "one-time",
                      max_price=max_price, disk=disk, ami=ami, key=key, subnet=subnet, vpc=vpc, ssh_cidr=cidr,
                      cidr_source=source, ttl=checked["ttl"], shutdown=shutdown, init=checked["init"])
-    owner = ctx.aws.client("sts").get_caller_identity()["Arn"]
-    found: dict = {}
+    found: dict = {"pre": lp.start(ctx, req)}  # the first round of questions, at once (the caller among them)
+    owner = found["pre"]["identity"]["Arn"]
     verify: list[str] = []
     run_state: dict = {}
 
@@ -303,15 +301,18 @@ def main(
     def do(action: guard.Action) -> dict:
         lid = found.get("resume") or launch_id(confirm or typed_id)
         views = found["views"]
-        already = find_launched(ctx, [v["region"] for v in views if v.get("usable")], lid)
-        if already:  # the same plan applied before (a retried confirm): never a second box
+        # the same plan applied before (a retried confirm): never a second box. The re-plan of this run listed every
+        # live instance of these regions a moment ago (survey): no question asked again
+        already = [dict(i, Region=v["region"]) for v in views if v.get("usable")
+                   for i in found["seen"][v["region"]]["instances"] if tag_map(i.get("Tags")).get(LAUNCH_TAG) == lid]
+        if already:
             return {"instances": [i["InstanceId"] for i in already], "region": already[0]["Region"],
                     "launch_id": lid, "note": "already launched by this plan; nothing new was created"}
         best = next(v for v in views if v.get("usable"))
         tags = instance_tags(ctx, req, owner, found["key_name"], lid, best["ami"])
         expires = tags.get("awswiz:expires-at")
         text = userdata.build(req.init, expires.replace("T", " ")[:19] if expires else None)
-        launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text)
+        launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text, found.get("left"))
         run_state["launcher"] = launcher
         # ClientTokens come from the launch id: a resumed launch sends the killed one's (EC2 API Reference,
         # "Ensuring idempotency": a repeated RunInstances with the same client token launches nothing new)

@@ -136,18 +136,32 @@ def main(
             "pricing": {"cached": len(cached), "fetched": len(fetched)}}
     nxt = []
     if out and out[0]["gpu"]:
-        from _awswiz.shell.hints import scope
+        from _awswiz.shell.hints import command
 
-        where = ctx.region_spec or "all"
-        nxt.append(f"uv run tools/quota_check.py --need {out[0]['type']} --family {_family(out[0]['type'])} "
-                   f"--region {where}{scope(ctx)}")
+        need, types = need_of(out, needles)
+        nxt.append(command(ctx, "quota_check", "--need", need, "--family", _family(types),
+                           region=ctx.region_spec or "all"))
     return Result(data=data, errors=errors, next=nxt, render=render)
 
 
-def _family(itype: str) -> str:
+def need_of(out: list[dict], needles: list[str]) -> tuple[str, list[str]]:
+    """quota_check's --need for what was asked, and the types it counts: a type named exactly is that type;
+    otherwise the first listed type's accelerator model with as many as its biggest listed box carries
+    (--filter H100 -> H100:8: the 8-GPU p5.48xlarge and 8 x p5.4xlarge), not the cheapest 1-GPU type."""
+    from _awswiz.inventory.instance_types import gpu_count
+
+    first = out[0]
+    if first["type"].lower() in {n.lower() for n in needles}:
+        return first["type"], [first["type"]]
+    model = first["gpu"]["model"]
+    same = [e for e in out if (e["gpu"] or {}).get("model") == model]
+    return f"{model}:{max(gpu_count(e) for e in same) or 1}", [e["type"] for e in same]
+
+
+def _family(types: list[str]) -> str:
     from _awswiz.compute.quota_codes import group_of
 
-    return group_of(itype) or "standard"
+    return ",".join(dict.fromkeys(group_of(t) or "standard" for t in types))
 
 
 if __name__ == "__main__":

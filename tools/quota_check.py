@@ -4,7 +4,8 @@
 # dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
 # ///
 """EC2 vCPU quotas by instance family and market (on-demand, spot) in every enabled region, with usage and
-headroom; --need TYPE[:COUNT] answers where that many instances fit now."""
+headroom; --need TYPE[:COUNT] answers where that many instances fit now, --need MODEL[:COUNT] (H100:8) which types
+and counts give that many accelerators and where each fits."""
 
 from __future__ import annotations
 
@@ -52,21 +53,42 @@ def _next(need: dict | None, scope: str) -> list[str]:
     """Where it fits: the commands to look closer. Where it fits nowhere: one quota request in the region with the
     most on-demand headroom among those with no request open for that quota (Service Quotas refuses a second
     open request); if every offered region has one open, follow those instead of asking twice."""
+    from _awswiz.compute.need import gap
+
     if not need:
         return []
     if need["on_demand"] or need["spot"]:
         where = ",".join(dict.fromkeys(need["on_demand"] + need["spot"]))
         return [f"uv run tools/list_instances.py --filter {need['type']} --region {where}{scope}",
                 f"uv run tools/ami.py --framework pytorch --region {(need['on_demand'] or need['spot'])[0]}{scope}"]
-    candidates = [r for r in need["regions"] if r.get("on_demand")]
-    free = [r for r in candidates if not r["on_demand"]["pending"]]
-    best = max(free, default=None, key=lambda r: r["on_demand"]["headroom"] or 0)
+    best, open_in = gap(need)
     if not best:
-        waiting = ",".join(r["region"] for r in candidates)
+        waiting = ",".join(open_in)
         return [f"uv run tools/quota_status.py --region {waiting}{scope}"] if waiting else []
     q = best["on_demand"]
     value = (q["used"] or 0) + need["vcpus"]
     return [f"uv run tools/quota_request.py --code {q['code']} --value {value} --region {best['region']}{scope}"]
+
+
+def _next_model(ctx, need: dict) -> list[str]:
+    """For an accelerator model: where the first option (fewest instances) that fits anywhere fits, the commands to
+    look closer; where none fits on demand, the quota request that adds the fewest vCPUs (need.cheapest_gap), else
+    the open requests to follow."""
+    from _awswiz.compute.need import gap
+    from _awswiz.shell.hints import command
+
+    out = []
+    if o := next((o for o in need["options"] if o["on_demand"] or o["spot"]), None):
+        where = ",".join(dict.fromkeys(o["on_demand"] + o["spot"]))
+        out += [command(ctx, "list_instances", "--filter", o["type"], region=where),
+                command(ctx, "ami", "--framework", "pytorch", region=(o["on_demand"] or o["spot"])[0])]
+    if any(o["on_demand"] for o in need["options"]):
+        return out
+    if g := need["cheapest_gap"]:
+        return out + [command(ctx, "quota_request", "--code", g["code"], "--value", str(g["value"]),
+                              region=g["region"])]
+    waiting = ",".join(dict.fromkeys(r for o in need["options"] for r in gap(o)[1]))
+    return out + ([command(ctx, "quota_status", region=waiting)] if waiting else [])
 
 
 def render(console, data) -> None:
@@ -94,13 +116,17 @@ def render(console, data) -> None:
                         "(on-demand), running + open requests (spot)",
                         ["Region", "Family", "On-demand", "Used", "Free", "Spot", "Used", "Free"], body, cap))
     need = data.get("need")
-    if need:
+    for one in (need or {}).get("options") or ([need] if need else []):
         rows = [[r["region"], r["azs"], *[("yes" if r[k]["fits"] else f"no ({r[k]['headroom']} free)")
                                           if r[k] else "-" for k in ("on_demand", "spot")]]
-                for r in need["regions"]]
-        console.print(table(f"{need['count']} x {need['type']} ({need['vcpus']} vCPUs, family {need['family']})",
+                for r in one["regions"]]
+        console.print(table(f"{one['count']} x {one['type']} ({one['vcpus']} vCPUs, family {one['family']})",
                             ["Region", "AZs", "On-demand fits", "Spot fits"], rows,
-                            f"not offered in: {', '.join(need['not_offered'])}" if need["not_offered"] else None))
+                            f"not offered in: {', '.join(one['not_offered'])}" if one["not_offered"] else None))
+    if need and need.get("cheapest_gap"):
+        g = need["cheapest_gap"]
+        console.print(f"fits nowhere on demand: the smallest quota increase is {g['add']} vCPUs of {g['code']} in "
+                      f"{g['region']} ({g['count']} x {g['type']})")
 
 
 @cli.command(app, "quota_check")
@@ -111,33 +137,39 @@ def main(
                          "high-memory, hpc (letters such as vt, m, c map to their group; p and p5 show the P "
                          "on-demand quota and both P spot quotas).")] = None,
     need: Annotated[str | None, typer.Option(
-        "--need", metavar="TYPE[:COUNT]", help="Where do COUNT instances of TYPE fit now (offered, and "
-                                                "headroom >= their vCPUs), on-demand and spot apart.")] = None,
+        "--need", metavar="TYPE[:COUNT]|MODEL[:COUNT]", help="Where do COUNT instances of TYPE fit now (offered, "
+        "and headroom >= their vCPUs), on-demand and spot apart; or COUNT accelerators of a MODEL (H100:8, "
+        "A10G:4, Trainium2:16): the types and counts that give them, each checked so.")] = None,
 ) -> Result:
     """EC2 vCPU quotas by family and market in every enabled region (default --region all), usage as AWS counts
     it (running instances, unused Capacity Reservations, open spot requests), headroom, open increase requests."""
+    from _awswiz.compute import need as needs
     from _awswiz.compute.quota_codes import FAMILY_ALIASES, GROUPS, MARKETS, quota_for_type
-    from _awswiz.inventory.instance_types import parse_need
-    from _awswiz.shell.errors import BadInput
 
     aliases = cli.parse_list(family.lower() if family else None, list(GROUPS) + sorted(
         set(FAMILY_ALIASES) - set(GROUPS)), "--family")
     groups = sorted({g for a in aliases for g in FAMILY_ALIASES[a]})
-    want = parse_need(need) if need else None
-    if want and groups:  # the quotas the needed type counts against are always shown
-        groups = sorted(set(groups) | {q.group for m in MARKETS if (q := quota_for_type(want[0], m))})
+    want = needs.parse(need) if need else None
     regions, skipped = ctx.regions()
 
     from _awswiz.aws.fanout import FanOut
     from _awswiz.compute import quotas
     from _awswiz.inventory import instance_types
     from _awswiz.shell import hints
+    from _awswiz.shell.errors import BadInput
 
-    spec = instance_types.lookup(ctx.aws, want[0]) if want else None
-    if want:
+    opts: list[dict] = []
+    if want and want[2]:
+        spec = instance_types.lookup(ctx.aws, want[0])
         if not spec:
             raise BadInput(f"--need: unknown instance type {want[0]!r}",
                            "uv run tools/list_instances.py --filter <part of the name or GPU model>")
+        opts = [{"type": want[0], "count": want[1], "spec": spec}]
+    elif want:  # an accelerator model: every type's spec (cached a week), the types carrying it
+        opts = needs.options(instance_types.all_specs(ctx.aws.client("ec2")), want[0], want[1])
+    types = [o["type"] for o in opts]
+    if opts and groups:  # the quotas the needed types count against are always shown
+        groups = sorted(set(groups) | {q.group for t in types for m in MARKETS if (q := quota_for_type(t, m))})
     with ctx.progress("checking quotas", 0) as bar:
         fan = FanOut(ctx.aws.workers, bar)
         fan.submit("account", ctx.aws.account_id, ctx.aws.home_region, "sts:GetCallerIdentity")
@@ -145,12 +177,12 @@ def main(
             sq, ec2 = ctx.aws.client("service-quotas", r), ctx.aws.client("ec2", r)
             fan.submit(("applied", r), lambda sq=sq: quotas.applied_values(sq), r, "ListServiceQuotas")
             fan.submit(("defaults", r), lambda sq=sq: quotas.default_values(sq), r, "ListAWSDefaultServiceQuotas")
-            fan.submit(("usage", r), lambda ec2=ec2: quotas.usage(ec2), r,
+            fan.submit(("usage", r), lambda ec2=ec2: quotas.usage(ec2, quotas.listing(ec2, at_once=True)), r,
                        "DescribeInstances, DescribeCapacityReservations, DescribeSpotInstanceRequests")
             fan.submit(("pending", r), lambda sq=sq, r=r: quotas.pending_by_code(sq, r), r,
                        "ListRequestedServiceQuotaChangeHistory")
-            if want:
-                fan.submit(("offered", r), lambda ec2=ec2: instance_types.offerings(ec2, [want[0]]), r,
+            if types:
+                fan.submit(("offered", r), lambda ec2=ec2: instance_types.offerings(ec2, types), r,
                            "DescribeInstanceTypeOfferings")
         results, errors = fan.wait()
     rows = []
@@ -162,10 +194,20 @@ def main(
     data = {"regions": regions, "skipped_regions": skipped, "quotas": rows}
     if blocks:
         data["capacity_blocks"] = blocks
-    if want:
-        offered = {r: results[("offered", r)].get(want[0], []) for r in regions if ("offered", r) in results}
-        data["need"] = answer_need(want[0], want[1], spec, rows, offered)
-    return Result(data=data, errors=errors, next=_next(data.get("need"), hints.scope(ctx)), render=render)
+    answers = [answer_need(o["type"], o["count"], o["spec"], rows, {
+        r: results[("offered", r)].get(o["type"], []) for r in regions if ("offered", r) in results}) for o in opts]
+    if want and want[2]:
+        data["need"] = answers[0]
+        nxt = _next(data["need"], hints.scope(ctx))
+    elif want:
+        for a, o in zip(answers, opts, strict=True):
+            a["per_instance"], a["gpus"] = o["per_instance"], o["gpus"]
+        data["need"] = {"model": opts[0]["spec"]["gpu"]["model"], "count": want[1], "options": answers,
+                        "cheapest_gap": None if any(a["on_demand"] for a in answers) else needs.cheapest_gap(answers)}
+        nxt = _next_model(ctx, data["need"])
+    else:
+        nxt = []
+    return Result(data=data, errors=errors, next=nxt, render=render)
 
 
 if __name__ == "__main__":

@@ -172,6 +172,7 @@ class Aws:
         self._clients: dict[tuple[str, str], object] = {}
         self._lock = threading.Lock()
         self._account: str | None = None
+        self._identity: dict | None = None
         self._enabled: tuple[list[str], list[str]] | None = None
 
     @property
@@ -220,6 +221,13 @@ class Aws:
         if self._account is None:
             self._account = self.client("sts").get_caller_identity()["Account"]
         return self._account
+
+    def identity(self) -> dict:
+        """The caller (GetCallerIdentity: Account, Arn, UserId), asked once per run; account_id() then reads it."""
+        if self._identity is None:
+            self._identity = self.client("sts").get_caller_identity()
+            self._account = self._identity["Account"]
+        return self._identity
 
     def account_id_or_none(self) -> str | None:
         return self._account

@@ -57,24 +57,39 @@ def entry(img: dict, param: str | None = None) -> dict:
 def find(ec2, ssm, arch: str, framework: str, neuron: bool = False) -> tuple[list[dict], str, str | None]:
     """(images newest first, source "ssm" or "describe_images", why SSM was not used or None). Neuron images
     only when neuron is true (a Trainium or Inferentia type), never for a GPU type."""
+    found, source, why = _find(ec2, ssm, arch, framework, neuron)
+    return [e for e, _ in found], source, why
+
+
+def _find(ec2, ssm, arch: str, framework: str, neuron: bool) -> tuple[list[tuple[dict, dict]], str, str | None]:
+    """find(), each image with DescribeImages' own record (its block devices: launch needs no second ask)."""
     why = None
     try:
         params = ssm_candidates(ssm, arch, framework)
     except Exception as exc:  # noqa: BLE001 - SSM refused or failed: the name search still answers
         params, why = {}, f"SSM parameters unavailable ({type(exc).__name__}: {exc})"
-    images: list[dict] = []
+    images: list[tuple[dict, dict]] = []
     if params:
         resp = ec2.describe_images(ImageIds=sorted(params))
-        images = [entry(i, params.get(i["ImageId"])) for i in resp["Images"]
+        images = [(entry(i, params.get(i["ImageId"])), i) for i in resp["Images"]
                   if i.get("Architecture") == arch and _fits(i.get("Name"), neuron)]
     if not images:
         why = why or f"no SSM parameter under {SSM_ROOT}/{arch} for {framework}"
         pages = ec2.get_paginator("describe_images").paginate(Owners=["amazon"], Filters=[
             {"Name": "name", "Values": [NAME_PATTERNS[framework]]},
             {"Name": "architecture", "Values": [arch]}, {"Name": "state", "Values": ["available"]}])
-        images = [entry(i) for page in pages for i in page["Images"] if _fits(i.get("Name"), neuron)]
-    source = "ssm" if params and images and images[0]["param"] else "describe_images"
-    return sorted(images, key=lambda e: e["created"] or "", reverse=True), source, why if source != "ssm" else None
+        images = [(entry(i), i) for page in pages for i in page["Images"] if _fits(i.get("Name"), neuron)]
+    source = "ssm" if params and images and images[0][0]["param"] else "describe_images"
+    return (sorted(images, key=lambda e: e[0]["created"] or "", reverse=True), source,
+            why if source != "ssm" else None)
+
+
+def root_of(img: dict) -> dict:
+    """The root device of a DescribeImages record and the size of its snapshot (GB), as launch sizes the volume."""
+    root = img.get("RootDeviceName") or "/dev/sda1"
+    size = next((m["Ebs"].get("VolumeSize") for m in img.get("BlockDeviceMappings", [])
+                 if m.get("DeviceName") == root and "Ebs" in m), None)
+    return {"root_device": root, "root_gb": size}
 
 
 def launch_check(ec2, image_id: str, instance_type: str) -> dict:
@@ -99,12 +114,12 @@ def launch_check(ec2, image_id: str, instance_type: str) -> dict:
 def pick_default(aws, region: str, framework: str = "pytorch", arch: str = "x86_64",
                  instance_type: str | None = None, tries: int = 3) -> dict | None:
     """The newest DLAMI of the framework this account can launch in the region (None if none of the
-    newest `tries` is launchable). For launch.py's default image."""
+    newest `tries` is launchable), with its root device and size. For launch.py's default image."""
     ec2 = aws.client("ec2", region)
     check_type = instance_type or CHECK_TYPE[arch]
-    images, _, _ = find(ec2, aws.client("ssm", region), arch, framework, neuron_type(check_type))
-    for img in images[:tries]:
+    images, _, _ = _find(ec2, aws.client("ssm", region), arch, framework, neuron_type(check_type))
+    for img, raw in images[:tries]:
         check = launch_check(ec2, img["id"], check_type)
         if check["status"] == "subscribed":
-            return {**img, "launch": check}
+            return {**img, "launch": check, **root_of(raw)}
     return None

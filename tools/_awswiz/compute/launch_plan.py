@@ -7,12 +7,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from _awswiz.compute import amis, list_prices, pricing, quotas
+from _awswiz.compute import amis, list_prices, pricing, quotas, type_specs
 from _awswiz.compute.quota_codes import quota_for_type
 from _awswiz.inventory import instance_types
+from _awswiz.inventory.table import tag_map
 from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput, error_entry
 
@@ -20,6 +20,7 @@ SG_PREFIX = "awswiz-ssh-"
 WORLD = "0.0.0.0/0"
 IP_URL = "https://checkip.amazonaws.com"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LIVE = ["pending", "running", "stopping", "stopped"]  # instance states that still hold a launch
 
 
 @dataclass
@@ -102,15 +103,25 @@ def identical_sg(group: dict, cidr: str) -> bool:
             and not p.get("UserIdGroupPairs") and not p.get("PrefixListIds") and tags.get("awswiz:managed") == "true")
 
 
-# --- regions -------------------------------------------------------------------------------------
+# --- regions ---
 
-def regions(ctx) -> list[str]:
+def asked_regions(ctx) -> list[str] | None:
+    """The regions --region names, checked against botocore's list (no call); None for auto and all."""
     spec = (ctx.region_spec or "").strip()
     if spec in ("auto", "all"):
-        return ctx.aws.resolve_regions("all")[0]
+        return None
     if not spec:
         return [ctx.aws.home_region]
-    asked = ctx.aws.resolve_regions(spec)[0]
+    return ctx.aws.resolve_regions(spec)[0]
+
+
+def regions(ctx, asked: list[str] | None) -> list[str]:
+    """Where the launch may go: every enabled region for auto/all, else the asked ones once they are enabled
+    (DescribeRegions; the home region by default is not asked about)."""
+    if asked is None:
+        return ctx.aws.resolve_regions("all")[0]
+    if not (ctx.region_spec or "").strip():
+        return asked
     enabled, _ = ctx.aws.enabled_regions()
     off = [r for r in asked if r not in enabled]
     if off:
@@ -119,32 +130,136 @@ def regions(ctx) -> list[str]:
     return asked
 
 
-def _subnets(ec2, req: Request) -> tuple[str | None, dict[str, str]]:
-    """(vpc, {az: subnet}) where the instance may go."""
+# --- asking AWS: everything independent at once (aws/fanout.py), each question once ----------------------------
+
+def at_once(ctx, tasks: dict) -> dict:
+    """{key: answer or the exception it raised} for {key: fn}, every fn at once on the run's pool. A task the run's
+    deadline cut off is a Timeout error."""
+    from _awswiz.aws.fanout import FanOut
+    from _awswiz.shell.errors import AwsWizError
+
+    def kept(fn):
+        def call():
+            try:
+                return fn()
+            except Exception as exc:  # noqa: BLE001 - handed back to the caller, which decides
+                return exc
+        return call
+
+    fan = FanOut(ctx.aws.workers)
+    for key, fn in tasks.items():
+        fan.submit(key, kept(fn), None, str(key))
+    results, _ = fan.wait()
+    return {k: results[k] if k in results else AwsWizError(f"no answer to {k} before the deadline", code="Timeout")
+            for k in tasks}
+
+
+def value(got: dict, key):
+    """An answer of at_once(), raising what the call raised."""
+    if isinstance(got[key], Exception):
+        raise got[key]
+    return got[key]
+
+
+def start(ctx, req: Request) -> dict:
+    """The first round of a plan, at once: the caller (GetCallerIdentity, asked once: the guard's account comes from
+    it too), the regions, the type's spec (type_specs: cached a week), its on-demand prices (cached a week, as
+    list_instances caches them) and the public IPv4 price (list_prices' cache); with regions named, every
+    question of region_tasks too (whether they are enabled is known when the answers are: nothing changes before)."""
+    asked = asked_regions(ctx)  # a bad name is exit 2 before any call
+    tasks = {"identity": ctx.aws.identity, "regions": lambda: regions(ctx, asked),
+             "spec": lambda: type_specs.lookup(ctx.aws, req.instance_type),
+             "on_demand": lambda: _on_demand(ctx, req), "ipv4": lambda: list_prices.answers(ctx, {"ipv4"})[0]}
+    for r in asked or []:
+        tasks.update(region_tasks(ctx, r, req))
+    got = at_once(ctx, tasks)
+    out = {k: value(got, k) for k in ("regions", "spec", "identity")}
+    if out["spec"] is None:
+        raise BadInput(f"--type {req.instance_type!r} is not an EC2 instance type AWS knows",
+                       "uv run tools/list_instances.py lists them (e.g. g5.xlarge, p5.48xlarge)")
+    out["on_demand"] = got["on_demand"] if isinstance(got["on_demand"], dict) else {}
+    out["ipv4"] = got["ipv4"] if isinstance(got["ipv4"], dict) else {}
+    out["answers"] = {k: v for k, v in got.items() if isinstance(k, tuple)} if asked else None
+    return out
+
+
+def _on_demand(ctx, req: Request) -> dict:
+    """{region: USD per hour}; a price is shown, not needed: the launch does not depend on it."""
+    from _awswiz.shell import cache
+
+    prices = pricing.load_cache()
+    if cache.fresh(entry := prices.get(req.instance_type)):
+        return entry["prices"]
+    try:
+        found = pricing.fetch_on_demand(ctx.aws.client("pricing", pricing.PRICING_REGION), req.instance_type)
+    except Exception:  # noqa: BLE001 - see above
+        return {}
+    pricing.save_cache({req.instance_type: pricing.record(prices, req.instance_type, found)})
+    return found
+
+
+def _subnets(ec2, req: Request) -> tuple[dict | None, dict[str, dict]]:
+    """(the VPC, {az: subnet}) where the instance may go, as DescribeVpcs and DescribeSubnets answer them (with
+    their own tags, for the guard)."""
     if req.subnet:
         sn = ec2.describe_subnets(SubnetIds=[req.subnet])["Subnets"][0]
-        return sn["VpcId"], {sn["AvailabilityZone"]: sn["SubnetId"]}
-    if req.vpc:
-        vpc = req.vpc
-    else:
-        vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
-        if not vpcs:
-            return None, {}
-        vpc = vpcs[0]["VpcId"]
-    out: dict[str, str] = {}
-    for sn in sorted(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"],
+        vpcs = ec2.describe_vpcs(VpcIds=[sn["VpcId"]])["Vpcs"]
+        return (vpcs[0] if vpcs else {"VpcId": sn["VpcId"]}), {sn["AvailabilityZone"]: sn}
+    vpcs = ec2.describe_vpcs(**({"VpcIds": [req.vpc]} if req.vpc else
+                                {"Filters": [{"Name": "is-default", "Values": ["true"]}]}))["Vpcs"]
+    if not vpcs:
+        return None, {}
+    out: dict[str, dict] = {}
+    for sn in sorted(ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpcs[0]["VpcId"]]}])["Subnets"],
                      key=lambda s: (not s.get("DefaultForAz"), s["SubnetId"])):
-        out.setdefault(sn["AvailabilityZone"], sn["SubnetId"])
-    return vpc, out
+        out.setdefault(sn["AvailabilityZone"], sn)
+    return vpcs[0], out
 
 
-def quota_view(ctx, region: str, req: Request, spec: dict) -> dict | None:
+def _network(ec2, req: Request) -> dict:
+    """The VPC, {az: subnet} and the awswiz-ssh group of that CIDR in the VPC, if any, with the tags of each."""
+    vpc, subnets = _subnets(ec2, req)
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+                                                   {"Name": "group-name", "Values": [sg_name(req.ssh_cidr)]}]
+                                          )["SecurityGroups"] if vpc else []
+    return {"vpc": vpc["VpcId"] if vpc else None, "subnets": {az: sn["SubnetId"] for az, sn in subnets.items()},
+            "groups": groups, "tags": {"vpc": {vpc["VpcId"]: tag_map(vpc.get("Tags"))} if vpc else {},
+                                       "subnets": {sn["SubnetId"]: tag_map(sn.get("Tags")) for sn in subnets.values()}}}
+
+
+def _state(ec2) -> dict:
+    """The region's live instances (launch's own among them, the keys they use) and the vCPU quota usage, from one
+    listing (quotas.listing: instances, reservations, open spot requests at once)."""
+    listed = quotas.listing(ec2, tuple(LIVE), at_once=True)
+    return {"instances": listed[0], "usage": quotas.usage(ec2, listed, type_specs.get)}
+
+
+def _quota_value(ctx, region: str, req: Request):
+    q = quota_for_type(req.instance_type, req.market)
+    return None if q is None else quotas.current_value(ctx.aws.client("service-quotas", region), q.code)[0]
+
+
+def region_tasks(ctx, region: str, req: Request) -> dict:
+    """Every question launch asks of one region, none depending on another's answer (the image waits for the
+    type's spec, asked once: type_specs)."""
+    ec2 = ctx.aws.client("ec2", region)
+    tasks = {("offered", region): lambda: instance_types.offerings(ec2, [req.instance_type]),
+             ("net", region): lambda: _network(ec2, req),
+             ("quota", region): lambda: _quota_value(ctx, region, req),
+             ("image", region): lambda: image(ctx, region, req),
+             ("state", region): lambda: _state(ec2),
+             ("keys", region): lambda: ec2.describe_key_pairs()["KeyPairs"]}
+    if req.market == "spot":
+        tasks[("spot", region)] = lambda: pricing.spot_by_az(ec2, [req.instance_type])
+    return tasks
+
+
+def quota_view(ctx, region: str, req: Request, spec: dict, value, usage: dict) -> dict | None:
     """The vCPU quota the launch counts against: value, used, headroom, and what it needs."""
     q = quota_for_type(req.instance_type, req.market)
     if q is None:
         return None
-    value, _, _ = quotas.current_value(ctx.aws.client("service-quotas", region), q.code)
-    used = quotas.usage(ctx.aws.client("ec2", region))["quotas"].get(q.code, {}).get("vcpus", 0)
+    used = usage["quotas"].get(q.code, {}).get("vcpus", 0)
     need = (spec.get("vcpus") or 0) * req.count
     view = {"code": q.code, "name": q.name, "value": quotas.num(value), "used": used,
             "headroom": quotas.num(value - used), "needs": need}
@@ -154,23 +269,18 @@ def quota_view(ctx, region: str, req: Request, spec: dict) -> dict | None:
     return view
 
 
-def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict) -> dict:
-    """Everything launch needs to know about one region, or why it cannot be used. The independent lookups
-    (offerings, network, quota, image, spot price, key) run at once: the plan waits for the slowest chain."""
-    ec2 = ctx.aws.client("ec2", region)
+def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict, got: dict) -> dict:
+    """Everything launch needs to know about one region, or why it cannot be used, from region_tasks' answers."""
+    from _awswiz.shell.errors import classify
+
     out: dict = {"region": region, "on_demand_price": on_demand.get(region)}
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        f_offered = pool.submit(instance_types.offerings, ec2, [req.instance_type])
-        f_net = pool.submit(_network, ec2, req)
-        f_quota = pool.submit(quota_view, ctx, region, req, spec)
-        f_image = pool.submit(image, ctx, region, req, spec)
-        f_spot = pool.submit(pricing.spot_by_az, ec2, [req.instance_type]) if req.market == "spot" else None
-        f_key = pool.submit(_key_exists, ec2, req.key) if req.key else None
-        offered = f_offered.result().get(req.instance_type, [])
-        vpc, subnets, groups = f_net.result()
-        quota, ami = f_quota.result(), f_image.result()
-        spot = f_spot.result().get(req.instance_type, {}) if f_spot else {}
-        key_exists = f_key.result() if f_key else None
+    if failed := next((v for k, v in got.items() if k[1] == region and isinstance(v, Exception)), None):
+        err = classify(failed, region)  # one region failing leaves the others usable
+        return {**out, "usable": False, "reason": f"{err['code']}: {err['message']}"}
+    offered = got[("offered", region)].get(req.instance_type, [])
+    net = got[("net", region)]
+    vpc, subnets, groups = net["vpc"], net["subnets"], net["groups"]
+    spot = got[("spot", region)].get(req.instance_type, {}) if req.market == "spot" else {}
     if not offered:
         return {**out, "usable": False, "reason": f"{req.instance_type} is not offered in {region}"}
     azs = [az for az in offered if az in subnets]
@@ -182,14 +292,14 @@ def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict) -> 
         out["spot_prices"] = {az: spot[az]["price"] for az in azs if az in spot}
         out["spot_price"] = out["spot_prices"].get(azs[0])
     out.update(vpc=vpc, azs=azs, subnets={az: subnets[az] for az in azs})
-    out["quota"] = quota
+    quota = out["quota"] = quota_view(ctx, region, req, spec, got[("quota", region)], got[("state", region)]["usage"])
     if quota and quota["headroom"] < quota["needs"]:
         return {**out, "usable": False, "reason": f"vCPU quota {quota['code']} ({quota['name']}): "
                 f"{quota['used']} of {quota['value']} used, {quota['needs']} needed", "next": quota.get("request")}
-    out["ami"] = ami
+    ami = out["ami"] = got[("image", region)]
     if not ami:
         return {**out, "usable": False, "reason": "no launchable image (pass --ami, or see ami.py)"}
-    if req.key and not key_exists:
+    if req.key and not any(k["KeyName"] == req.key for k in got[("keys", region)]):
         return {**out, "usable": False, "reason": f"key pair {req.key} does not exist in {region}"}
     if groups and not identical_sg(groups[0], req.ssh_cidr) and not half_made_sg(groups[0]):
         return {**out, "usable": False, "reason": f"a group named {sg_name(req.ssh_cidr)} exists in {vpc} with "
@@ -201,40 +311,20 @@ def region_view(ctx, region: str, req: Request, spec: dict, on_demand: dict) -> 
     return out
 
 
-def _network(ec2, req: Request) -> tuple[str | None, dict[str, str], list[dict]]:
-    """(vpc, {az: subnet}, the awswiz-ssh group of that CIDR in the VPC, if any)."""
-    vpc, subnets = _subnets(ec2, req)
-    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
-                                                   {"Name": "group-name", "Values": [sg_name(req.ssh_cidr)]}]
-                                          )["SecurityGroups"] if vpc else []
-    return vpc, subnets, groups
-
-
-def _key_exists(ec2, name: str) -> bool:
+def image(ctx, region: str, req: Request) -> dict | None:
+    """The image to launch (--ami, else the newest PyTorch DLAMI for the type) with its root device name; the
+    DLAMI search's DescribeImages answer carries the root device, so it is not asked again."""
     from botocore.exceptions import ClientError
 
-    try:
-        return bool(ec2.describe_key_pairs(KeyNames=[name])["KeyPairs"])
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "InvalidKeyPair.NotFound":
-            return False
-        raise
-
-
-def image(ctx, region: str, req: Request, spec: dict) -> dict | None:
-    """The image to launch (--ami, else the newest PyTorch DLAMI for the type) with its root device name."""
-    from botocore.exceptions import ClientError
-
-    ec2 = ctx.aws.client("ec2", region)
-    image_id = req.ami
-    if not image_id:
+    if not req.ami:
+        spec = type_specs.lookup(ctx.aws, req.instance_type)
+        if spec is None:  # not a type AWS knows: start() says so
+            return None
         arch = spec.get("arch") if spec.get("arch") in amis.ARCHES else "x86_64"
         img = amis.pick_default(ctx.aws, region, "pytorch", arch, req.instance_type)
-        image_id = img["id"] if img else None
-    if not image_id:
-        return None
+        return {k: img[k] for k in ("id", "name", "created", "root_device", "root_gb")} if img else None
     try:
-        imgs = ec2.describe_images(ImageIds=[image_id])["Images"]
+        imgs = ctx.aws.client("ec2", region).describe_images(ImageIds=[req.ami])["Images"]
     except ClientError as exc:
         if not exc.response["Error"]["Code"].startswith("InvalidAMIID"):
             raise
@@ -242,11 +332,7 @@ def image(ctx, region: str, req: Request, spec: dict) -> dict | None:
     if not imgs:
         return None
     i = imgs[0]
-    root = i.get("RootDeviceName") or "/dev/sda1"
-    size = next((m["Ebs"].get("VolumeSize") for m in i.get("BlockDeviceMappings", [])
-                 if m.get("DeviceName") == root and "Ebs" in m), None)
-    return {"id": i["ImageId"], "name": i.get("Name"), "created": i.get("CreationDate"), "root_device": root,
-            "root_gb": size}
+    return {"id": i["ImageId"], "name": i.get("Name"), "created": i.get("CreationDate"), **amis.root_of(i)}
 
 
 def check_disk(req: Request, usable: list[dict]) -> None:
@@ -277,52 +363,36 @@ def price_of(view: dict, req: Request, az: str | None = None) -> float | None:
     return None if base is None else round(base + (view.get("public_ipv4_price") or 0), 4)
 
 
-def survey(ctx, req: Request, region_names: list[str]) -> tuple[dict, list[dict]]:
-    """(spec, region views sorted: usable first, cheapest first)."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        f_prices = pool.submit(_on_demand, ctx, req)
-        f_ipv4 = pool.submit(list_prices.answers, ctx, {"ipv4"})
-        spec = instance_types.lookup(ctx.aws, req.instance_type)
-        on_demand, (listed, _) = f_prices.result(), f_ipv4.result()
-    if spec is None:
-        raise BadInput(f"--type {req.instance_type!r} is not an EC2 instance type AWS knows",
-                       "uv run tools/list_instances.py lists them (e.g. g5.xlarge, p5.48xlarge)")
-    with ThreadPoolExecutor(max_workers=min(8, len(region_names))) as pool:
-        views = list(pool.map(lambda r: _safe_view(ctx, r, req, spec, on_demand), region_names))
+def survey(ctx, req: Request, pre: dict) -> tuple[list[dict], dict]:
+    """(region views sorted: usable first, cheapest first; what each region answered besides: its live instances,
+    key pairs and network tags), every region's questions at once."""
+    got = pre.pop("answers", None)  # asked with the first round (regions named); a second build asks again
+    if got is None:
+        tasks: dict = {}
+        for r in pre["regions"]:
+            tasks.update(region_tasks(ctx, r, req))
+        got = at_once(ctx, tasks)
+    seen = {r: {"instances": value(got, ("state", r))["instances"], "keys": value(got, ("keys", r)),
+                "net": got[("net", r)]["tags"] if isinstance(got[("net", r)], dict) else {}}
+            for r in pre["regions"]}  # the launch's own boxes and keys must be known everywhere: a failure ends it
+    views = [region_view(ctx, r, req, pre["spec"], pre["on_demand"], got) for r in pre["regions"]]
     for v in views:
-        v["public_ipv4_price"] = list_prices.rate(listed, "ipv4:in-use", v["region"])[0]
+        v["public_ipv4_price"] = list_prices.rate(pre["ipv4"], "ipv4:in-use", v["region"])[0]
     views.sort(key=lambda v: (not v.get("usable"), price_of(v, req) if price_of(v, req) is not None else 1e9,
                               v["region"]))
-    return spec, views
+    return views, seen
 
 
-def _on_demand(ctx, req: Request) -> dict:
-    try:
-        return pricing.fetch_on_demand(ctx.aws.client("pricing", pricing.PRICING_REGION), req.instance_type)
-    except Exception:  # noqa: BLE001 - a price is shown, not needed: the launch does not depend on it
-        return {}
-
-
-def _safe_view(ctx, region, req, spec, on_demand) -> dict:
-    from _awswiz.shell.errors import classify
-
-    try:
-        return region_view(ctx, region, req, spec, on_demand)
-    except Exception as exc:  # noqa: BLE001 - one region failing leaves the others usable
-        err = classify(exc, region)
-        return {"region": region, "usable": False, "reason": f"{err['code']}: {err['message']}"}
-
-
-def new_key_name(ctx, req: Request, region_names: list[str]) -> str:
-    """awswiz-NAME, or awswiz-NAME-2, -3...: the first name with no key pair in these regions. A saved private key
-    without a pair there (a confirm killed before ImportKeyPair, or a terminated box's key) is imported again
-    rather than left behind."""
+def new_key_name(req: Request, seen: dict, region_names: list[str]) -> str:
+    """awswiz-NAME, or awswiz-NAME-2, -3...: the first name with no key pair in these regions (survey listed them).
+    A saved private key without a pair there (a confirm killed before ImportKeyPair, or a terminated box's key) is
+    imported again rather than left behind."""
     base = req.name if req.name.startswith("awswiz-") else f"awswiz-{req.name}"
+    taken = {k["KeyName"] for r in region_names for k in seen[r]["keys"]}
     for n in range(1, 1000):
         cand = base if n == 1 else f"{base}-{n}"
-        if any(_key_exists(ctx.aws.client("ec2", r), cand) for r in region_names):
-            continue
-        return cand
+        if cand not in taken:
+            return cand
     raise BadInput(f"no free key name for {base}", "pass --key")
 
 

@@ -21,8 +21,8 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from _awswiz.compute import keys
-from _awswiz.compute.launch_plan import Request, price_of, sg_name
-from _awswiz.inventory.table import LAUNCH_TAG
+from _awswiz.compute.launch_plan import LIVE, Request, price_of, sg_name
+from _awswiz.inventory.table import LAUNCH_TAG, tag_map
 from _awswiz.shell import hints
 from _awswiz.shell.errors import THROTTLE_CODES, AwsWizError, classify
 
@@ -35,7 +35,6 @@ NEXT_REGION = {"VcpuLimitExceeded", "InstanceLimitExceeded", "MaxSpotInstanceCou
 # the launch asked for (caller, name, type, count, market), the same for every plan and confirm of the same command:
 # a re-plan after a killed confirm finds the box (or the key pair) it left by this tag instead of making another
 LAUNCH_OF = "awswiz:launch-of"
-LIVE = ["pending", "running", "stopping", "stopped"]
 
 
 class LaunchFailed(AwsWizError):
@@ -82,23 +81,15 @@ def find_launched(ctx, regions: list[str], lid: str, tag: str = LAUNCH_TAG) -> l
         return [i for part in pool.map(one, regions) for i in part]
 
 
-def leftover_keys(ctx, regions: list[str], of: str) -> list[dict]:
+def leftover_keys(seen: dict, regions: list[str], of: str) -> list[dict]:
     """Key pairs an earlier confirm of this launch imported (tag LAUNCH_OF) that no live instance uses: what a
-    confirm killed before its instance leaves. Each with Region."""
-    def one(r: str) -> list[dict]:
-        ec2 = ctx.aws.client("ec2", r)
-        pairs = ec2.describe_key_pairs(Filters=[{"Name": f"tag:{LAUNCH_OF}", "Values": [of]}])["KeyPairs"]
-        if not pairs:
-            return []
-        used = {i.get("KeyName") for res in ec2.describe_instances(Filters=[
-            {"Name": "key-name", "Values": [p["KeyName"] for p in pairs]},
-            {"Name": "instance-state-name", "Values": LIVE}])["Reservations"] for i in res["Instances"]}
-        return [dict(p, Region=r) for p in pairs if p["KeyName"] not in used]
-
-    if not regions:
-        return []
-    with ThreadPoolExecutor(max_workers=min(8, len(regions))) as pool:
-        return [p for part in pool.map(one, regions) for p in part]
+    confirm killed before its instance leaves. Each with Region; from what the plan's survey listed (seen)."""
+    out = []
+    for r in regions:
+        used = {i.get("KeyName") for i in seen[r]["instances"]}
+        out += [dict(p, Region=r) for p in seen[r]["keys"]
+                if tag_map(p.get("Tags")).get(LAUNCH_OF) == of and p["KeyName"] not in used]
+    return out
 
 
 RESUME_WINDOW = 1800  # seconds: how recent a killed confirm's key pair must be for its launch id to be used again
@@ -130,8 +121,8 @@ def tag_spec(kind: str, tags: dict) -> list[dict]:
 
 class Launcher:
     def __init__(self, ctx, req: Request, views: list[dict], key_name: str, new_key: bool, tags: dict,
-                 user_data: str):
-        self.ctx, self.req, self.views = ctx, req, views
+                 user_data: str, left: list[dict] | None = None):
+        self.ctx, self.req, self.views, self.left = ctx, req, views, left or []
         self.key_name, self.new_key, self.tags, self.user_data = key_name, new_key, tags, user_data
         self.made: list[dict] = []      # what this launch created, in order: {type, id, region}
         self.attempts: list[dict] = []
@@ -145,8 +136,7 @@ class Launcher:
             keys.generate(self.key_name)
             self.made.append({"type": "file", "id": str(keys.key_file(self.key_name)), "region": None})
         ec2 = self.ctx.aws.client("ec2", region)
-        if self.tags.get(LAUNCH_OF) and (left := [p for p in leftover_keys(self.ctx, [region], self.tags[LAUNCH_OF])
-                                                  if p["KeyName"] == self.key_name]):
+        if left := [p for p in self.left if p["Region"] == region and p["KeyName"] == self.key_name]:
             # imported by an earlier confirm of this launch that was killed before its instance: used now, and
             # removed with the rest if this launch fails
             self.made.append({"type": "ec2:key-pair", "id": left[0]["KeyPairId"], "name": self.key_name,
@@ -218,8 +208,10 @@ class Launcher:
         attempt = 0
         for view in [v for v in self.views if v.get("usable")]:
             region = view["region"]
-            self.key_in(region)
-            group = self.group_in(view)
+            with ThreadPoolExecutor(max_workers=2) as pool:  # the key pair and the group do not wait for each other
+                key, made_group = pool.submit(self.key_in, region), pool.submit(self.group_in, view)
+                key.result()
+                group = made_group.result()
             ec2 = no_retry_client(self.ctx, region)
             for az in view["azs"]:
                 attempt += 1

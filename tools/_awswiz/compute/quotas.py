@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as _dt
 
 from _awswiz.compute.quota_codes import BY_CODE, QUOTAS, SERVICE, console_link, quota_for_type
-from _awswiz.inventory import instance_types
 
 OPEN_STATUSES = ("PENDING", "CASE_OPENED")
 ALL_STATUSES = ("PENDING", "CASE_OPENED", "APPROVED", "DENIED", "CASE_CLOSED", "NOT_APPROVED", "INVALID_REQUEST")
@@ -47,22 +46,46 @@ def _slot(out: dict, code: str) -> dict:
     return out.setdefault(code, {"vcpus": 0, "instances": 0, "reserved": 0, "open_spot": 0})
 
 
-def usage(ec2) -> dict:
+def listing(ec2, states: tuple[str, ...] = ("running",), at_once: bool = False
+            ) -> tuple[list[dict], list[dict], list[str]]:
+    """(instances in these states, Capacity Reservations in a counted state, the types of open spot requests): the
+    three list calls usage() reads, at_once: sent together (they do not depend on each other)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def instances() -> list[dict]:
+        return [i for page in ec2.get_paginator("describe_instances").paginate(
+            Filters=[{"Name": "instance-state-name", "Values": list(states)}])
+            for res in page["Reservations"] for i in res["Instances"]]
+
+    def reservations() -> list[dict]:
+        return [c for page in ec2.get_paginator("describe_capacity_reservations").paginate(
+            Filters=[{"Name": "state", "Values": list(RESERVATION_STATES)}]) for c in page["CapacityReservations"]]
+
+    def open_spot() -> list[str]:
+        return [r["LaunchSpecification"]["InstanceType"] for page in
+                ec2.get_paginator("describe_spot_instance_requests").paginate(
+                    Filters=[{"Name": "state", "Values": ["open"]}])
+                for r in page["SpotInstanceRequests"] if r.get("LaunchSpecification", {}).get("InstanceType")]
+
+    if not at_once:
+        return instances(), reservations(), open_spot()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        parts = [pool.submit(f) for f in (instances, reservations, open_spot)]
+        return parts[0].result(), parts[1].result(), parts[2].result()
+
+
+def usage(ec2, listed: tuple[list[dict], list[dict], list[str]] | None = None, describe=None) -> dict:
     """{"quotas": {code: {vcpus, instances, reserved, open_spot}}, "capacity_blocks": [...]}: what counts against
-    each vCPU quota as AWS counts it (see the rules above)."""
-    running: list[tuple[str, str]] = []  # (type, lifecycle)
-    for page in ec2.get_paginator("describe_instances").paginate(
-            Filters=[{"Name": "instance-state-name", "Values": ["running"]}]):
-        for res in page["Reservations"]:
-            running += [(i["InstanceType"], i.get("InstanceLifecycle") or "on-demand") for i in res["Instances"]]
-    reservations = [c for page in ec2.get_paginator("describe_capacity_reservations").paginate(
-        Filters=[{"Name": "state", "Values": list(RESERVATION_STATES)}]) for c in page["CapacityReservations"]]
-    open_spot = [r["LaunchSpecification"]["InstanceType"] for page in
-                 ec2.get_paginator("describe_spot_instance_requests").paginate(
-                     Filters=[{"Name": "state", "Values": ["open"]}])
-                 for r in page["SpotInstanceRequests"] if r.get("LaunchSpecification", {}).get("InstanceType")]
+    each vCPU quota as AWS counts it (see the rules above). listed: listing()'s answer when the caller has it (with
+    instances in other states too: only the running ones count); describe(ec2, names) -> {type: spec}: how the
+    types' vCPUs are asked (default: one DescribeInstanceTypes; launch passes type_specs.get)."""
+    from _awswiz.inventory import instance_types
+
+    insts, reservations, open_spot = listed or listing(ec2)
+    running = [(i["InstanceType"], i.get("InstanceLifecycle") or "on-demand") for i in insts
+               if not listed or i.get("State", {}).get("Name") == "running"]
     names = [t for t, _ in running] + [c["InstanceType"] for c in reservations] + open_spot
-    specs = instance_types.describe(ec2, names) if names else {}
+    specs = (describe or instance_types.describe)(ec2, names) if names else {}
 
     def vcpus(itype: str) -> int:
         return (specs.get(itype) or {}).get("vcpus") or 0

@@ -109,20 +109,3 @@ def offerings(ec2, types: list[str]) -> dict[str, list[str]]:
                 out.setdefault(o["InstanceType"], set()).add(o["Location"])
     return {t: sorted(z) for t, z in out.items()}
 
-
-def parse_need(value: str) -> tuple[str, int]:
-    """"p5.48xlarge:2" -> ("p5.48xlarge", 2); the count defaults to 1."""
-    from _awswiz.shell.errors import BadInput
-
-    name, _, count = value.partition(":")
-    name = name.strip()
-    if not name or "." not in name:
-        raise BadInput(f"--need must look like TYPE[:COUNT], e.g. p5.48xlarge:2 (got {value!r})",
-                       "uv run tools/list_instances.py --filter H100 lists the types")
-    try:
-        n = int(count) if count else 1
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise BadInput(f"--need COUNT must be a whole number of at least 1 (got {count!r})", "e.g. --need g5.xlarge:4")
-    return name, n

@@ -1,5 +1,6 @@
-"""The fellows file, .state/fellows.toml: who to audit and how to reach their account. Read with tomllib,
-written with tomli-w through state (0600, no links). A secret in it is never printed.
+"""The fellows file, .state/fellows.toml: who to audit and how to reach their account. Read with tomllib; a
+person owns and edits it, so it is changed with tomlkit, which keeps its comments, order and layout (a
+rewrite from the parsed data would drop them), through state (0600, no links). A secret in it is never printed.
 
     [[fellow]]
     name = "ada"
@@ -87,11 +88,29 @@ def check(f: dict) -> str | None:
 
 
 def upsert(entry: dict) -> None:
-    """Add the fellow, or replace the one of the same name; written atomically, 0600."""
-    import tomli_w
+    """Add the fellow as a new [[fellow]] table at the end, or update the one of the same name where it stands (its
+    keys set to the entry's, its comments kept); every other line of the file stays as the person wrote it. Written
+    atomically, 0600."""
+    import tomlkit
 
-    fellows = [f for f in load(required=False) if f.get("name") != entry["name"]] + [entry]
-    state.replace_text(path(), tomli_w.dumps({"fellow": fellows}))
+    load(required=False)  # a malformed file is bad input, never overwritten
+    p = path()
+    doc = tomlkit.parse(state.read_text(p) if p.exists() else "")
+    if "fellow" not in doc:
+        doc.append("fellow", tomlkit.aot())
+    tables = doc["fellow"]
+    same = next((t for t in tables if t.get("name") == entry["name"]), None)
+    if same is None and isinstance(tables, tomlkit.items.AoT):
+        table = tomlkit.item(entry)
+        table.trivia.indent = "\n" if len(tables) else ""  # a blank line before the new [[fellow]], as between others
+        tables.append(table)
+    elif same is None:  # fellow = [{...}, ...]: an inline array of tables
+        tables.append(entry)
+    else:
+        for k in [k for k in same if k not in entry]:
+            del same[k]
+        same.update(entry)
+    state.replace_text(p, tomlkit.dumps(doc))
 
 
 def public(f: dict) -> dict:
