@@ -137,6 +137,15 @@ def run_tool(sandbox, state_dir):
 
 
 @pytest.fixture
+def guarded(sandbox, run_tool, state_dir):
+    """guarded("stop", "--id", i, ...) -> guard_flow.Flow: plan, nothing changed, confirm, the audit log equals what
+    the server saw."""
+    from guard_flow import Flow
+
+    return lambda tool, *args, env=None: Flow(sandbox, run_tool, state_dir, tool, *args, env=env)
+
+
+@pytest.fixture
 def faulty(sandbox):
     """faulty(**faults) -> (url, stats): bench/proxy.py in front of the sandbox (latency, throttling, a
     region refusing credentials, hanging or answering HTML, operations that fail)."""
@@ -161,3 +170,49 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Offline:
+    """AWS at an endpoint nothing answers: a loopback listener that counts the connections a tool opens and closes
+    each unanswered (any AWS call fails). Bad input is refused before anything is sent, so its tests need no
+    emulator: they run the tool here and assert `connections == 0`."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = self.sock.accept()
+                except OSError:
+                    return
+                self.connections += 1
+                conn.close()
+
+        threading.Thread(target=serve, daemon=True).start()
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def offline(state_dir):
+    """offline.run("stop", "--id", "x") -> Run: the tool as run_tool runs it, with AWS_ENDPOINT_URL at an Offline
+    listener (no sandbox started); offline.connections counts what it tried to send."""
+    server = Offline()
+
+    def _run(tool: str, *args: str, env: dict | None = None, timeout: float = 60) -> Run:
+        e = clean_env(AWS_ENDPOINT_URL=server.url, AWSWIZ_STATE_DIR=str(state_dir))
+        e.update(env or {})
+        p = subprocess.run([sys.executable, str(TOOLS / f"{tool}.py"), *args], env=e, capture_output=True,
+                           text=True, timeout=timeout)
+        return Run(p.returncode, p.stdout, p.stderr)
+
+    server.run = _run
+    yield server
+    server.close()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 
-import pytest
 from conftest import ROOT
+
+
+def live_ids(ec2) -> set[str]:
+    return {i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]}
 
 
 def test_pytorch_x86_newest_first_and_both_dryrun_outcomes(run_tool, sandbox):
     ec2 = sandbox.client("ec2", "us-east-1")
-    before = {i["InstanceId"] for res in ec2.describe_instances()["Reservations"] for i in res["Instances"]}
+    before = live_ids(ec2)  # other tests of the worker may have launched these images: only new ones count
     mark = sandbox.mark()
     r = run_tool("ami", "--framework", "pytorch", "--region", "us-east-1")
     assert r.code == 0, r.stderr
@@ -30,9 +33,7 @@ def test_pytorch_x86_newest_first_and_both_dryrun_outcomes(run_tool, sandbox):
     calls = sandbox.calls(mark)
     runs = [c for c in calls if c["action"] == "RunInstances"]
     assert len(runs) == len(imgs)  # one DryRun per image shown
-    # nothing was launched (launch.py's tests, in the same sandbox, may have started boxes from these images before)
-    live = ec2.describe_instances(Filters=[{"Name": "image-id", "Values": [i["id"] for i in imgs]}])
-    assert {i["InstanceId"] for res in live["Reservations"] for i in res["Instances"]} <= before
+    assert live_ids(ec2) == before  # nothing was launched
 
 
 def test_arm64_picks_arm_images(run_tool):
@@ -82,18 +83,3 @@ def test_pick_default_for_launch(sandbox, monkeypatch):
 
     img = amis.pick_default(Aws(), "us-east-1", "pytorch", "x86_64")
     assert img["name"].endswith("20261110") and img["launch"]["status"] == "subscribed"
-
-
-@pytest.mark.parametrize("args, words", [
-    (["--framework", "jax"], ["pytorch", "tensorflow", "base"]),
-    (["--arch", "sparc"], ["x86_64", "arm64"]),
-    (["--type", "big"], ["--type"]),
-    (["--region", "us-mars-1"], ["us-mars-1"]),
-    (["--limit", "0"], ["--limit"]),
-])
-def test_bad_input(run_tool, sandbox, args, words):
-    mark = sandbox.mark()
-    r = run_tool("ami", *args)
-    assert r.code == 2
-    assert all(w in r.json["errors"][0]["message"] for w in words), r.json["errors"]
-    assert sandbox.calls(mark) == []

@@ -7,23 +7,19 @@ import uuid
 import pytest
 
 
-def apply(run_tool, *args):
-    plan = run_tool("budget", *args)
-    assert plan.code == 0, plan.stdout + plan.stderr
-    assert plan.json["data"]["applied"] is False
-    done = run_tool("budget", *args, "--confirm", plan.json["data"]["confirm"])
-    assert done.code == 0, done.stdout + done.stderr
-    return done
+def apply(guarded, *args):
+    """plan (nothing changed), confirm (the audit log equals what the server saw)."""
+    return guarded("budget", *args).run()[1]
 
 
-def test_create_list_delete(sandbox, run_tool, state_dir):
+def test_create_list_delete(sandbox, run_tool, state_dir, guarded):
     name = f"lab-{uuid.uuid4().hex[:6]}"
     budgets = sandbox.client("budgets")
     plan = run_tool("budget", "create", "--name", name, "--amount", "500", "--email", "lead@lab.org",
                     "--threshold", "50,100")
     assert name not in {b["BudgetName"] for b in budgets.describe_budgets(AccountId="123456789012")["Budgets"]}
     assert plan.json["next"][0].endswith(f"--confirm {plan.json['data']['confirm']}")
-    apply(run_tool, "create", "--name", name, "--amount", "500", "--email", "lead@lab.org", "--threshold", "50,100")
+    apply(guarded, "create", "--name", name, "--amount", "500", "--email", "lead@lab.org", "--threshold", "50,100")
     # AWS Budgets API Reference, CreateBudget: BudgetLimit Spend {Amount, Unit}, TimeUnit MONTHLY, BudgetType
     # COST; NotificationsWithSubscribers: ACTUAL GREATER_THAN Threshold (PERCENTAGE) with EMAIL subscribers
     b = budgets.describe_budget(AccountId="123456789012", BudgetName=name)["Budget"]
@@ -47,41 +43,20 @@ def test_create_list_delete(sandbox, run_tool, state_dir):
     assert {"Key": "awswiz:managed", "Value": "true"} in tags
     dup = run_tool("budget", "create", "--name", name, "--amount", "5", "--email", "a@b.org")
     assert dup.code == 1 and dup.json["errors"][0]["code"] == "DuplicateRecord"
-    apply(run_tool, "delete", "--name", name)
+    apply(guarded, "delete", "--name", name)
     assert name not in {b["BudgetName"] for b in budgets.describe_budgets(AccountId="123456789012")["Budgets"]}
 
 
-@pytest.mark.parametrize("args", [["remove"], ["create", "--name", "x"], ["create", "--name", "a:b", "--amount", "5",
-                                                                          "--email", "a@b.org"],
-                                  ["create", "--name", "x", "--amount", "5", "--email", "not-an-address"],
-                                  ["create", "--name", "x", "--amount", "5", "--email", "a@b.org", "--threshold", "0"],
-                                  ["delete"],
-                                  # AWS Budgets API Reference, Spend.Amount: a decimal number (inf is none)
-                                  ["create", "--name", "x", "--amount", "inf", "--email", "a@b.org"],
-                                  ["create", "--name", "x", "--amount", "nan", "--email", "a@b.org"],
-                                  # NotificationWithSubscribers: "one SNS subscriber and up to 10 email subscribers"
-                                  ["create", "--name", "x", "--amount", "5",
-                                   *[a for i in range(11) for a in ("--email", f"u{i}@lab.org")]],
-                                  # botocore budgets model, BudgetName: 1-100 characters, no "/action/"
-                                  ["create", "--name", "a/action/b", "--amount", "5", "--email", "a@b.org"],
-                                  ["create", "--name", "x" * 101, "--amount", "5", "--email", "a@b.org"]])
-def test_bad_input_sends_nothing(sandbox, run_tool, args):
-    mark = sandbox.mark()
-    r = run_tool("budget", *args)
-    assert r.code == 2 and r.json["errors"][0]["code"] == "BadInput"
-    assert not [c for c in sandbox.calls(mark) if c["action"] and "Budget" in c["action"]]
-
-
-def test_delete_unknown_budget(sandbox, run_tool):
+def test_delete_unknown_budget(sandbox, run_tool, guarded):
     name = f"lab-{uuid.uuid4().hex[:6]}"
-    apply(run_tool, "create", "--name", name, "--amount", "5", "--email", "a@b.org")
+    apply(guarded, "create", "--name", name, "--amount", "5", "--email", "a@b.org")
     mark = sandbox.mark()
     r = run_tool("budget", "delete", "--name", "no-such-budget")
     assert r.code == 2 and r.json["errors"][0]["code"] == "BadInput"
     assert name in r.json["errors"][0]["message"]  # names the budgets there are
     assert r.json["account"] == "123456789012"  # it asked AWS, so it names the account
     assert not [c for c in sandbox.calls(mark) if c["action"] == "DeleteBudget"]
-    apply(run_tool, "delete", "--name", name)
+    apply(guarded, "delete", "--name", name)
 
 
 def test_sandbox_refuses_what_aws_budgets_refuses(sandbox):

@@ -120,30 +120,6 @@ def test_keys_of_another_account_are_refused(sandbox, run_tool, state_dir):
     assert "belong to account 123456789012" in r.json["errors"][0]["message"]
 
 
-def test_missing_file_gives_a_template(sandbox, run_tool, state_dir):
-    mark = sandbox.mark()
-    r = run_tool("fellow_costs")
-    assert r.code == 2
-    assert "fellows.toml does not exist" in r.json["errors"][0]["message"]
-    assert "[[fellow]]" in r.json["data"]["template"]
-    assert sandbox.calls(mark) == []
-
-
-def test_malformed_toml_names_the_line(sandbox, run_tool, state_dir):
-    write(state_dir, ADA + '\n[[fellow]]\nname = "x\naccount = "1"\n')
-    mark = sandbox.mark()
-    r = run_tool("fellow_costs")
-    assert r.code == 2
-    assert "line 9" in r.json["errors"][0]["message"]
-    assert sandbox.calls(mark) == []
-
-
-def test_invalid_entry_is_bad_input(sandbox, run_tool, state_dir):
-    write(state_dir, '[[fellow]]\nname = "x"\naccount = "12"\nprofile = "p"\n')
-    r = run_tool("fellow_costs")
-    assert r.code == 2 and "12-digit" in r.json["errors"][0]["message"]
-
-
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian package chromium not installed")
 def test_html_page_draws_its_chart_offline(sandbox, run_tool, state_dir, tmp_path):
     write(state_dir, ADA + "\n" + GRACE)

@@ -263,28 +263,10 @@ def test_world_open_ssh_only_when_explicit_and_warned(sandbox, run_tool):
     assert "0.0.0.0/0" in detail["ssh_rule"] and "whole internet" in detail["warnings"][0]
 
 
-@pytest.mark.parametrize("args,needle", [
+@pytest.mark.parametrize("args,needle", [  # flags refused before any call: test_bad_input.py (no sandbox)
     (["--type", "zz9.huge"], "not an EC2 instance type"),
     (["--type", "g5.xlarge", "--region", "ap-east-1"], "not enabled"),
-    (["--type", "g5.xlarge", "--ttl", "soon"], "--ttl"),
-    (["--type", "g5.xlarge", "--init", "/nonexistent/setup.sh"], "--init"),
     (["--type", "g5.xlarge", "--key", "lab-key"], "no private key"),
-    (["--type", "g5.xlarge", "--count", "0"], "--count"),
-    (["--type", "g5.xlarge", "--persistent"], "--spot"),
-    (["--type", "g5.xlarge", "--spot", "--on-shutdown", "stop"], "one-time spot"),
-    (["--type", "g5.xlarge", "--ssh-cidr", "everyone"], "--ssh-cidr"),
-    # EC2 API Reference, SpotMarketOptions.MaxPrice: "it must be more than USD $0.001. Specifying a value below
-    # USD $0.001 will result in an InvalidParameterValue error"; inf and nan are no price (strict JSON has neither)
-    (["--type", "g5.xlarge", "--spot", "--max-price", "0.0005"], "at least 0.001"),
-    (["--type", "g5.xlarge", "--spot", "--max-price", "inf"], "--max-price"),
-    (["--type", "g5.xlarge", "--spot", "--max-price", "nan"], "--max-price"),
-    # EC2 User Guide, "Persistent Spot Instance requests": the request is opened again after its instance is
-    # terminated, and AWS launches a replacement with the same user data: a TTL or idle stop that terminates the
-    # box would start a new one whose timer is already past (the sandbox does so: test_spot_rules.py)
-    (["--type", "g5.xlarge", "--spot", "--persistent", "--on-shutdown", "terminate", "--ttl", "2h"],
-     "AWS reopens the persistent request"),
-    (["--type", "g5.xlarge", "--spot", "persistent", "--on-shutdown", "terminate", "--init", "idle_stop"],
-     "--init idle_stop"),
 ])
 def test_bad_input_exit_2_creates_nothing(sandbox, run_tool, args, needle):
     before = counts(sandbox)

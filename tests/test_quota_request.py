@@ -11,21 +11,10 @@ def sent(sandbox, mark: int) -> list[dict]:
     return [c for c in sandbox.calls(mark) if c["action"] == SUBMIT]
 
 
-@pytest.mark.parametrize("args, words", [
+@pytest.mark.parametrize("args, words", [  # refused before any call: test_bad_input.py (no sandbox)
     (["--code", "L-00000000", "--value", "64", "--region", "us-east-1"], ["L-00000000", "L-417A185B"]),
-    (["--code", "P", "--value", "64", "--region", "us-east-1"], ["L-XXXXXXXX", "L-417A185B"]),
     (["--code", "L-417A185B", "--value", "50", "--region", "us-west-2"], ["not above", "96"]),
     (["--code", "L-417A185B", "--value", "96", "--region", "us-west-2"], ["not above", "96"]),
-    (["--code", "L-417A185B", "--value", "-1", "--region", "us-west-2"], ["positive"]),
-    # issue 7 item 8: non-finite, out of the API's range (botocore service-quotas model: QuotaValue is a
-    # double, min 0, max 10000000000), or not whole for a count of vCPUs
-    (["--code", "L-417A185B", "--value", "inf", "--region", "us-west-2"], ["finite", "inf"]),
-    (["--code", "L-417A185B", "--value", "nan", "--region", "us-west-2"], ["finite", "nan"]),
-    (["--code", "L-417A185B", "--value", "1e308", "--region", "us-west-2"], ["10000000000"]),
-    (["--code", "L-417A185B", "--value", "100.5", "--region", "us-west-2"], ["whole number"]),
-    (["--code", "L-417A185B", "--value", "500", "--region", "us-moon-1"], ["us-moon-1", "us-west-2"]),
-    (["--value", "500", "--region", "us-east-1"], ["--code"]),
-    (["--code", "L-417A185B", "--value", "lots"], ["--value"]),
 ])
 def test_bad_input_exit_2_and_nothing_sent(run_tool, sandbox, args, words):
     mark = sandbox.mark()
@@ -34,8 +23,6 @@ def test_bad_input_exit_2_and_nothing_sent(run_tool, sandbox, args, words):
     msg = r.json["errors"][0]["message"]
     assert all(w in msg for w in words), msg
     assert sent(sandbox, mark) == []
-    if "us-moon-1" in args or "lots" in args or "--code" not in args or "P" in args:
-        assert sandbox.calls(mark) == []  # refused before any call at all
 
 
 def test_value_not_above_reports_the_current_value(run_tool):

@@ -25,33 +25,7 @@ def ec2_of(sandbox):
 
 
 # --- 1. an empty selector is bad input, never "everything" ----------------------------------------
-
-@pytest.mark.parametrize("args", [
-    ("terminate", "--type", "ec2", "--id", ""),      # was: planned (and on confirm terminated) every instance
-    ("terminate", "--type", "ec2", "--id", ","),
-    ("terminate", "--type", "ec2", "--id", " , "),
-    ("stop", "--id", ""),
-    ("stop", "--id", ","),
-    ("stop", "--tag", "=x"),
-    ("stop", "--tag", " =x"),
-    ("cleanup_vpc", "--id", ""),
-    ("terminate", "--type", "s3", "--id", ","),
-    ("terminate", "--type", "ec2:volume", "--id", " , "),   # every remover type shares the one selector check
-    ("terminate", "--type", "vpc:security-group", "--id", ""),
-    ("cleanup_vpc", "--id", " , "),
-    ("schedule", "set", "--id", ",", "--stop", "20:00", "--start", "08:00"),
-    ("schedule", "set", "--tag", "=x", "--stop", "20:00", "--start", "08:00"),
-    ("schedule", "remove", "--id", " "),
-])
-def test_empty_selector_is_bad_input_and_plans_nothing(sandbox, run_tool, state_dir, args):
-    iid = instance(ec2_of(sandbox))
-    mark = sandbox.mark()
-    r = run_tool(*args, "--region", REGION)
-    assert r.code == 2, r.stdout
-    assert r.json["errors"][0]["code"] == "BadInput" and r.json["data"] is None
-    assert mutating_calls(sandbox, mark) == [] and not (state_dir / "plans").exists()
-    assert state(ec2_of(sandbox), iid) == "running"
-
+# (each tool's empty selector, bad settings, a bad AWSWIZ_TODAY: test_bad_input.py, without the emulator)
 
 def test_guard_refuses_a_plan_whose_selector_is_empty():
     """The rule lives in the guard too, so a new tool that forgets to check its flags cannot widen."""
@@ -179,38 +153,6 @@ def test_a_changing_tool_against_a_dead_endpoint_fails_at_its_deadline(run_tool,
 
 
 # --- 7. every AWSWIZ_* setting is checked --------------------------------------------------------
-
-@pytest.mark.parametrize("name, value", [
-    ("AWSWIZ_CONFIRM_TTL", "abc"),        # was: a traceback
-    ("AWSWIZ_CONFIRM_TTL", "999999999"),  # was: a token valid for decades
-    ("AWSWIZ_CONFIRM_TTL", "0"),          # was: an already-expired token, exit 0
-    ("AWSWIZ_CONFIRM_TTL", "-5"),
-    ("AWSWIZ_READ_TIMEOUT", "0"),
-    ("AWSWIZ_MAX_ATTEMPTS", "1e9"),
-    ("AWSWIZ_WORKERS", "-1"),
-    ("AWSWIZ_TIMEOUT", "nan"),
-])
-def test_bad_settings_are_bad_input(sandbox, run_tool, state_dir, name, value):
-    iid = instance(ec2_of(sandbox))
-    mark = sandbox.mark()
-    r = run_tool("stop", "--id", iid, "--region", REGION, env={name: value})
-    assert r.code == 2, r.stdout + r.stderr
-    msg = r.json["errors"][0]["message"]
-    s = settings.SETTINGS[name]
-    assert name in msg and f"{s.low} to {s.high}" in msg and "Traceback" not in r.stderr
-    assert sandbox.calls(mark) == [] and not (state_dir / "plans").exists()
-
-
-@pytest.mark.parametrize("value", ["2026-13-01", "yesterday", "2026-11-31"])
-def test_a_bad_today_is_bad_input(sandbox, run_tool, state_dir, value):
-    # AWSWIZ_TODAY freezes the cost tools' calendar (the tests set it); a value that is not a real date is
-    # exit 2 naming the form, before any call
-    mark = sandbox.mark()
-    r = run_tool("costs", "--months", "1", env={"AWSWIZ_TODAY": value})
-    assert r.code == 2, r.stdout + r.stderr
-    assert "AWSWIZ_TODAY" in r.json["errors"][0]["message"] and "YYYY-MM-DD" in r.json["errors"][0]["message"]
-    assert sandbox.calls(mark) == []
-
 
 def test_every_setting_is_documented():
     readme, agents = (ROOT / "README.md").read_text(), (ROOT / "AGENTS.md").read_text()

@@ -96,9 +96,16 @@ def launch_and_terminate(run_tool, region: str, name: str):
 
 
 @pytest.fixture
-def managed_instance(run_tool):
-    """instance_status lists what AwsWiz launched."""
-    yield from launch_and_terminate(run_tool, "us-west-2", "view-probe")
+def managed_instance(sandbox):
+    """instance_status lists what AwsWiz launched (tag awswiz:managed=true): a t3.micro tagged so (made with boto3,
+    not launch.py: the view is what is tested), terminated after so the shared lab is as it was."""
+    ec2 = sandbox.client("ec2", "us-west-2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]  # one of moto's, no AMI of its own
+    tags = [{"Key": "Name", "Value": "view-probe"}, {"Key": "awswiz:managed", "Value": "true"}]
+    iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", TagSpecifications=[
+        {"ResourceType": "instance", "Tags": tags}])["Instances"][0]["InstanceId"]
+    yield iid
+    ec2.terminate_instances(InstanceIds=[iid])
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

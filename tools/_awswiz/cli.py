@@ -121,6 +121,8 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
         settings.check_all()  # a bad AWSWIZ_* variable is bad input before anything is sent
         if ctx.sandbox:
             _activate_sandbox()
+        if ctx.region_spec and ctx.region_spec.strip() not in ("all", "auto"):  # auto: launch picks (launch_plan)
+            ctx.regions()  # a bad --region is bad input before anything is sent (botocore's data, no call)
         deadline.start(ctx.timeout or settings.get("AWSWIZ_TIMEOUT"))
         result = fn(ctx, **kwargs)
         result = _nothing_answered(result)
