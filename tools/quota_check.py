@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell import hints
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -48,7 +49,7 @@ def answer_need(itype: str, count: int, spec: dict, rows: list[dict], offered: d
     return out
 
 
-def _next(need: dict | None, scope: str) -> list[str]:
+def _next(need: dict | None, ctx) -> list[str]:
     """Where it fits: the commands to look closer. Where it fits nowhere: one quota request in the region with the
     most on-demand headroom among those with no request open for that quota (Service Quotas refuses a second
     open request); if every offered region has one open, follow those instead of asking twice."""
@@ -56,17 +57,17 @@ def _next(need: dict | None, scope: str) -> list[str]:
         return []
     if need["on_demand"] or need["spot"]:
         where = ",".join(dict.fromkeys(need["on_demand"] + need["spot"]))
-        return [f"uv run tools/list_instances.py --filter {need['type']} --region {where}{scope}",
-                f"uv run tools/ami.py --framework pytorch --region {(need['on_demand'] or need['spot'])[0]}{scope}"]
+        return [hints.command(ctx, "list_instances", "--filter", need["type"], region=where),
+                hints.command(ctx, "ami", "--framework", "pytorch", region=(need["on_demand"] or need["spot"])[0])]
     candidates = [r for r in need["regions"] if r.get("on_demand")]
     free = [r for r in candidates if not r["on_demand"]["pending"]]
     best = max(free, default=None, key=lambda r: r["on_demand"]["headroom"] or 0)
     if not best:
         waiting = ",".join(r["region"] for r in candidates)
-        return [f"uv run tools/quota_status.py --region {waiting}{scope}"] if waiting else []
+        return [hints.command(ctx, "quota_status", region=waiting)] if waiting else []
     q = best["on_demand"]
     value = (q["used"] or 0) + need["vcpus"]
-    return [f"uv run tools/quota_request.py --code {q['code']} --value {value} --region {best['region']}{scope}"]
+    return [hints.command(ctx, "quota_request", "--code", q["code"], "--value", value, region=best["region"])]
 
 
 def render(console, data) -> None:
@@ -123,7 +124,7 @@ def main(
     aliases = cli.parse_list(family.lower() if family else None, list(GROUPS) + sorted(
         set(FAMILY_ALIASES) - set(GROUPS)), "--family")
     groups = sorted({g for a in aliases for g in FAMILY_ALIASES[a]})
-    want = parse_need(need) if need else None
+    want = parse_need(need, ctx) if need else None
     if want and groups:  # the quotas the needed type counts against are always shown
         groups = sorted(set(groups) | {q.group for m in MARKETS if (q := quota_for_type(want[0], m))})
     regions, skipped = ctx.regions()
@@ -131,13 +132,13 @@ def main(
     from _awswiz.aws.fanout import FanOut
     from _awswiz.compute import quotas
     from _awswiz.inventory import instance_types
-    from _awswiz.shell import hints
 
     spec = instance_types.lookup(ctx.aws, want[0]) if want else None
     if want:
         if not spec:
             raise BadInput(f"--need: unknown instance type {want[0]!r}",
-                           "uv run tools/list_instances.py --filter <part of the name or GPU model>")
+                           "find its name (by a part of it or the accelerator model): "
+                           + hints.command(ctx, "list_instances", "--filter", "H100"))
     with ctx.progress("checking quotas", 0) as bar:
         fan = FanOut(ctx.aws.workers, bar)
         fan.submit("account", ctx.aws.account_id, ctx.aws.home_region, "sts:GetCallerIdentity")
@@ -165,7 +166,7 @@ def main(
     if want:
         offered = {r: results[("offered", r)].get(want[0], []) for r in regions if ("offered", r) in results}
         data["need"] = answer_need(want[0], want[1], spec, rows, offered)
-    return Result(data=data, errors=errors, next=_next(data.get("need"), hints.scope(ctx)), render=render)
+    return Result(data=data, errors=errors, next=_next(data.get("need"), ctx), render=render)
 
 
 if __name__ == "__main__":

@@ -286,7 +286,8 @@ def survey(ctx, req: Request, region_names: list[str]) -> tuple[dict, list[dict]
         on_demand, (listed, _) = f_prices.result(), f_ipv4.result()
     if spec is None:
         raise BadInput(f"--type {req.instance_type!r} is not an EC2 instance type AWS knows",
-                       "uv run tools/list_instances.py lists them (e.g. g5.xlarge, p5.48xlarge)")
+                       "list them (e.g. g5.xlarge, p5.48xlarge): "
+                       + hints.command(ctx, "list_instances", "--filter", "g5"))
     with ThreadPoolExecutor(max_workers=min(8, len(region_names))) as pool:
         views = list(pool.map(lambda r: _safe_view(ctx, r, req, spec, on_demand), region_names))
     for v in views:

@@ -110,15 +110,16 @@ def offerings(ec2, types: list[str]) -> dict[str, list[str]]:
     return {t: sorted(z) for t, z in out.items()}
 
 
-def parse_need(value: str) -> tuple[str, int]:
-    """"p5.48xlarge:2" -> ("p5.48xlarge", 2); the count defaults to 1."""
+def parse_need(value: str, scope=None) -> tuple[str, int]:
+    """"p5.48xlarge:2" -> ("p5.48xlarge", 2); the count defaults to 1. scope: the run's (for the hint)."""
+    from _awswiz.shell import hints
     from _awswiz.shell.errors import BadInput
 
     name, _, count = value.partition(":")
     name = name.strip()
     if not name or "." not in name:
         raise BadInput(f"--need must look like TYPE[:COUNT], e.g. p5.48xlarge:2 (got {value!r})",
-                       "uv run tools/list_instances.py --filter H100 lists the types")
+                       "list the types: " + hints.command(scope, "list_instances", "--filter", "H100"))
     try:
         n = int(count) if count else 1
     except ValueError:
