@@ -73,7 +73,7 @@ def test_region_list_and_all_plan_a_tag_selection_in_each_region(sandbox, run_to
     mark = sandbox.mark()
     r = run_next(run_tool, everywhere.json["next"][0])
     assert r.code == 0, r.stdout + r.stderr
-    assert r.json["next"] == ["uv run tools/scan.py --region all --service ec2:instance"]
+    assert r.json["next"] == ["uv run tools/scan.py --service ec2:instance --region all"]
     assert state(sandbox.client("ec2", A), a) == state(sandbox.client("ec2", B), b) == "stopped"
     assert len(assert_audit_matches_server(sandbox, state_dir, mark)) == 2
 
@@ -182,7 +182,9 @@ def test_unknown_ids_are_bad_input_naming_the_regions_searched(sandbox, run_tool
     assert A in r.json["data"]["searched"] and len(r.json["data"]["searched"]) > 3
     some = run_tool("stop", "--id", "i-0123456789abcdef0", "--region", f"{A},{B}")
     assert some.code == 2 and f"2 regions searched ({B}, {A})" in some.json["errors"][0]["message"]
-    assert "leave out --region" in some.json["errors"][0]["hint"]
+    # the hint runs the same command without --region, so every enabled region is searched
+    hint = some.json["errors"][0]["hint"]
+    assert hint == "search every enabled region: uv run tools/stop.py --id i-0123456789abcdef0"
     vpc = run_tool("cleanup_vpc", "--id", "vpc-0123456789abcdef0")
     assert vpc.code == 2 and "vpc:vpc vpc-0123456789abcdef0 not found" in vpc.json["errors"][0]["message"]
     assert mutating_calls(sandbox, mark) == [] and not (state_dir / "audit.jsonl").exists()
@@ -199,7 +201,7 @@ class FakeCtx:
         return self.region_list, []
 
 
-def test_an_id_found_in_two_regions_is_bad_input_never_two_actions():
+def test_an_id_found_in_two_regions_is_bad_input_never_two_actions(monkeypatch):
     """AWS ties each resource id to its Region ("Resource locations", Amazon EC2 User Guide: an instance,
     volume or snapshot id can be used only in the Region where the resource was created); it does not
     promise that the same id never appears in another Region, and moto draws ids at random, so the sandbox
@@ -213,7 +215,15 @@ def test_an_id_found_in_two_regions_is_bad_input_never_two_actions():
     with pytest.raises(BadInput) as exc:
         regional.locate(ctx, ["i-0aaaaaaaaaaaaaaaa"], lambda r, ids: held.get(r, set()) & set(ids), "instance")
     assert "exists in 2 regions (us-east-1, us-west-2)" in exc.value.message
-    assert exc.value.hint.startswith("add --region us-east-1")
+    # issue 25 item 5: the hint names the regions and is the run's own command in the first of them, whether
+    # --region was given (it replaces it: "add --region" would repeat the flag) or not
+    for spec, argv in ((None, []), ("us-east-1,us-west-2", ["--region", "us-east-1,us-west-2"])):
+        monkeypatch.setattr("sys.argv", ["tools/stop.py", "--id", "i-0aaaaaaaaaaaaaaaa", *argv, "--sandbox"])
+        ctx.region_spec = spec
+        with pytest.raises(BadInput) as exc:
+            regional.locate(ctx, ["i-0aaaaaaaaaaaaaaaa"], lambda r, ids: held.get(r, set()) & set(ids), "instance")
+        assert exc.value.hint == ("name one of us-east-1, us-west-2: uv run tools/stop.py --id i-0aaaaaaaaaaaaaaaa "
+                                  "--sandbox --region us-east-1")
     assert regional.locate(ctx, ["i-0bbbbbbbbbbbbbbbb"], lambda r, ids: held.get(r, set()) & set(ids)) == {
         "us-east-1": ["i-0bbbbbbbbbbbbbbbb"]}
 
@@ -310,7 +320,7 @@ def test_cleanup_vpc_all_stays_home_says_where_else_and_plans_a_region_list(sand
     r = run_tool("cleanup_vpc", "--all", "--region", f"{c},{d}", "--confirm", both.json["data"]["confirm"])
     assert r.code == 0, r.stdout + r.stderr
     assert vc not in vpcs(sandbox.client("ec2", c)) and vd not in vpcs(sandbox.client("ec2", d))
-    assert r.json["next"] == [f"uv run tools/scan.py --region {c},{d} --service vpc"]
+    assert r.json["next"] == [f"uv run tools/scan.py --service vpc --region {c},{d}"]
 
 
 def test_cleanup_sg_plans_a_region_list_and_says_where_else_from_home(sandbox, run_tool, state_dir):
@@ -337,6 +347,6 @@ def test_cleanup_sg_plans_a_region_list_and_says_where_else_from_home(sandbox, r
         assert gid not in left
     sent = assert_audit_matches_server(sandbox, state_dir, mark)
     assert {s["region"] for s in sent} == {c, d}
-    assert r.json["next"] == [f"uv run tools/scan.py --region {c},{d} --service vpc:security-group"]
+    assert r.json["next"] == [f"uv run tools/scan.py --service vpc:security-group --region {c},{d}"]
     for region, vpc in made.items():
         sandbox.client("ec2", region).delete_vpc(VpcId=vpc)

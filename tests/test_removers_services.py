@@ -419,7 +419,7 @@ def test_eks_deletion_protection_blocks_before_anything_is_deleted(sandbox, run_
     mark = sandbox.mark()
     r = run_tool("terminate", "--type", "eks:cluster", "--id", cluster, "--region", REGION)
     assert r.code == 4, r.stdout + r.stderr
-    assert (f"aws eks update-cluster-config --region {REGION} --name {cluster} --no-deletion-protection"
+    assert (f"aws eks update-cluster-config --name {cluster} --no-deletion-protection --region {REGION}"
             in r.json["errors"][0]["message"])
     nothing_sent(sandbox, state_dir, mark)
     assert eks.list_nodegroups(clusterName=cluster)["nodegroups"] == ["gpu"]

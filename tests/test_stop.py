@@ -18,7 +18,7 @@ def test_stop_by_ids_with_wait(sandbox, run_tool, state_dir):
     assert r.json["data"]["applied"] is True
     assert {x["state"] for x in r.json["data"]["results"]} == {"stopped"}
     assert state(ec2, a) == state(ec2, b) == "stopped"
-    assert r.json["next"] == [f"uv run tools/scan.py --region {REGION} --service ec2:instance"]
+    assert r.json["next"] == [f"uv run tools/scan.py --service ec2:instance --region {REGION}"]
     assert flow.ops == ["StopInstances", "StopInstances"]
     assert {s["resources"][0] for s in flow.sent} == {a, b}
     # already stopped: nothing to do

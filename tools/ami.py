@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell import hints
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -62,7 +63,7 @@ def main(
 
     if type_ is not None and "." not in type_:
         raise BadInput(f"--type must be an instance type such as g5.xlarge (got {type_!r})",
-                       "uv run tools/list_instances.py --filter g5")
+                       hints.command(ctx, "list_instances", "--filter", "g5"))
     check_type = type_ or amis.CHECK_TYPE[arch.value]
     regions, skipped = ctx.regions(default=ctx.aws.home_region)
 
@@ -99,7 +100,7 @@ def main(
             best.setdefault(img["region"], img["id"])
     data = {"framework": framework.value, "arch": arch.value, "check_type": check_type, "regions": regions,
             "skipped_regions": skipped, "sources": sources, "images": images, "best": best}
-    nxt = [f"uv run tools/quota_check.py --need {check_type} --region {r}" for r in list(best)[:1]]
+    nxt = [hints.command(ctx, "quota_check", "--need", check_type, region=r) for r in list(best)[:1]]
     return Result(data=data, errors=errors, next=nxt, render=render)
 
 

@@ -132,7 +132,7 @@ def main(
     existing = {b["BudgetName"] for b in every_budget(budgets, account)}
     if action == "delete" and name not in existing:
         raise BadInput(f"no budget named {name!r}; the budgets are: {', '.join(sorted(existing)) or 'none'}",
-                       f"uv run tools/budget.py list{hints.scope(ctx)}")
+                       hints.command(ctx, "budget", "list"))
 
     def build() -> guard.Plan:
         plan = guard.Plan(actions=[], scope={"ids": [name], "action": action})
@@ -165,7 +165,7 @@ def main(
                 "Subscribers": [{"SubscriptionType": "EMAIL", "Address": e} for e in emails]} for t in levels])
 
     return guard.run(ctx, build, do, confirm=confirm, max_count=1,
-                     verify=[f"uv run tools/budget.py list{hints.scope(ctx)}"])
+                     verify=[hints.command(ctx, "budget", "list")])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from _awswiz import cli, guard
 from _awswiz.aws.client import paginate
 from _awswiz.guard import regional, targets
 from _awswiz.removal import vpc_apply, vpc_teardown
+from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput
 from _awswiz.shell.output import Result
 
@@ -47,13 +48,14 @@ def main(
     peerings, security groups, then the VPC. Default VPCs are never touched; a VPC with instances, load
     balancers, other services' interfaces or any protected part is refused, naming them. Killed half-way:
     plan and confirm again. With --id and no --region, each VPC is found in whichever enabled region holds it."""
-    ids = targets.check_ids(targets.split_ids(id), targets.VPC_ID, "VPC id", "vpc-0123456789abcdef0")
+    ids = targets.check_ids(ctx, targets.split_ids(ctx, id), targets.VPC_ID, "VPC id", "vpc-0123456789abcdef0")
     if bool(ids) == all_:
-        raise BadInput("say which VPCs: --all or --id VPC_ID (not both)", "uv run tools/scan.py lists them")
+        raise BadInput("say which VPCs: --all or --id VPC_ID (not both)",
+                       "list them: " + hints.command(ctx, "scan", "--service", "vpc"))
 
     def build() -> guard.Plan:
         per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "vpc:vpc")
-        return regional.plan(ctx, per_region, lambda r, ids: vpc_teardown.plan(ctx.aws, r, ids or None),
+        return regional.plan(ctx, per_region, lambda r, ids: vpc_teardown.plan(ctx, r, ids or None),
                              scope={"ids": ids or "all"})
 
     result = guard.run(ctx, build, lambda a: vpc_apply.do(ctx.aws, a), confirm=confirm, max_count=max_,

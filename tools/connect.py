@@ -28,7 +28,7 @@ app = cli.make_app(__doc__)
 def resolve(ctx, iid: str, region: str) -> tuple[str, int, str, str]:
     """(host, port, user, key name) of a running instance launched by AwsWiz."""
     found = targets.instances(ctx.aws.client("ec2", region), [iid])
-    targets.require_found([iid], {i["InstanceId"] for i in found}, "instance", region)
+    targets.require_found(ctx, [iid], {i["InstanceId"] for i in found}, "instance", region)
     inst = found[0]
     tags = tag_map(inst.get("Tags"))
     if inst["State"]["Name"] != "running":
@@ -93,7 +93,7 @@ def main(
                                            help="Give up on the command after this long.")] = 600,
 ) -> Result:
     """Run COMMAND on the instance (after --), or --copy a file. Exit 0 when the command exits 0."""
-    iid = targets.check_ids([id.strip()], targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")[0]
+    iid = targets.check_ids(ctx, [id.strip()], targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")[0]
     if not command and not copy_:
         raise BadInput("say what to do: -- COMMAND, or --copy SRC DST", "e.g. connect.py --id ID -- nvidia-smi")
     if command and copy_:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell import hints
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -91,14 +92,13 @@ def main(
     """Spend per month by service (or --group-by), net (after credits and refunds) and gross, month-over-month
     change, month to date with a forecast; --now: what is running costs per hour and per month."""
     from _awswiz.money import explorer as costs_core
-    from _awswiz.shell import hints
 
     if now:
         from _awswiz.money import burn
 
         data, errors = burn.run(ctx)
         return Result(data=data, errors=errors, render=render,
-                      next=[f"uv run tools/scan.py --region {ctx.region_spec or 'all'}{hints.scope(ctx)}"])
+                      next=[hints.command(ctx, "scan", region=ctx.region_spec or "all")])
     group = costs_core.group_spec(group_by)
     ex = costs_core.Explorer(ctx.aws.client("ce", "us-east-1"), ctx.aws.account_id(), refresh)
     rows, groups = costs_core.monthly(ex, months, group)
@@ -107,7 +107,7 @@ def main(
     if daily:
         doc["daily"] = costs_core.daily(ex, daily)
     doc["ce_calls"] = {"sent": ex.sent, "cached": ex.cached}
-    return Result(data=doc, render=render, next=[f"uv run tools/costs.py --now{hints.scope(ctx)}"])
+    return Result(data=doc, render=render, next=[hints.command(ctx, "costs", "--now")])
 
 
 if __name__ == "__main__":

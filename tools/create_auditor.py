@@ -124,7 +124,7 @@ def main(
             return {"fellow": entry, "written_to": str(fellows.path())}
         return None
 
-    verify = [f"uv run tools/fellow_costs.py{hints.scope(ctx)}"]
+    verify = [hints.command(ctx, "fellow_costs")]
     return guard.run(ctx, lambda: build(iam, name, mode, trusted_account), do, confirm=confirm, max_count=1,
                      verify=verify)
 

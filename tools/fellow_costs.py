@@ -48,7 +48,7 @@ def main(
     from _awswiz.money import fellows, reports, statements
     from _awswiz.shell.errors import EXIT_FAILED, EXIT_PARTIAL, BadInput, error_entry
 
-    people = fellows.load()
+    people = fellows.load(scope=ctx)
     if not people:
         raise BadInput(f"{fellows.path()} lists no [[fellow]]", "see data.template",
                                data={"template": fellows.TEMPLATE})

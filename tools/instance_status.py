@@ -54,7 +54,8 @@ def row(ctx, inst: dict, region: str, price: float | None, check_ssh: bool, now:
     addr = ssh.address(inst, local_endpoint(ctx)) if state == "running" else None
     if addr and key and keys.saved(key):  # a tag never becomes a path unchecked
         out["ssh"] = ssh.command_line(*addr, tags.get(ssh.USER_TAG) or "ubuntu", key)
-        out["connect"] = hints.command(ctx, "connect", "--id", inst["InstanceId"], region=region) + " -- nvidia-smi"
+        out["connect"] = hints.command(ctx, "connect", "--id", inst["InstanceId"], region=region,
+                                       after=("nvidia-smi",))
     if addr and check_ssh:
         out["ssh_answers"] = ssh.port_open(*addr)
     return out

@@ -40,14 +40,14 @@ TYPE_RE = r"^[a-z][a-z0-9-]*\.[a-z0-9-]+$"
 MIN_SPOT_PRICE = 0.001
 
 
-def check_input(instance_type, name, spot, persistent, max_price, on_shutdown, key, ttl, init, ssh_cidr, subnet,
+def check_input(ctx, instance_type, name, spot, persistent, max_price, on_shutdown, key, ttl, init, ssh_cidr, subnet,
                 vpc) -> dict:
     """Everything that can be judged without AWS: bad input is exit 2 before any call."""
     import re
 
     if not re.match(TYPE_RE, instance_type or ""):
         raise BadInput(f"--type {instance_type!r} is not an instance type name such as g5.xlarge",
-                       "uv run tools/list_instances.py lists them")
+                       "list them: " + hints.command(ctx, "list_instances", "--filter", "g5"))
     if persistent and not spot:
         raise BadInput("--persistent applies to spot only: add --spot", "e.g. --spot --persistent")
     if max_price is not None and not spot:
@@ -284,7 +284,7 @@ def main(
         raise Refused(f"--count {count} launches {count} instances, over --max {max_}",
                       f"lower --count, or raise the limit deliberately with --max {count}")
     shutdown = on_shutdown or ("stop" if spot and persistent else "terminate")
-    checked = check_input(type_, name or f"awswiz-{type_.replace('.', '-')}", spot, persistent, max_price,
+    checked = check_input(ctx, type_, name or f"awswiz-{type_.replace('.', '-')}", spot, persistent, max_price,
                           shutdown, key, ttl, init, ssh_cidr, subnet, vpc)
     cidr, source = lp.detect_cidr(ctx, ssh_cidr)
     req = lp.Request(instance_type=type_, count=count, name=name or f"awswiz-{type_.replace('.', '-')}",
@@ -335,7 +335,7 @@ def main(
                                                    time.time() + wait_timeout, ssh_include)
                 except Exception as exc:  # noqa: BLE001 - the box is launched; say why waiting failed, keep the ids
                     r["ready_error"] = classify(exc, region)
-            verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region) + " -- nvidia-smi")
+            verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region, after=("nvidia-smi",)))
             verify.append(hints.command(ctx, "instance_status", region=region))
 
     result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected), do, confirm=confirm,

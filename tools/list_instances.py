@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell import hints
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -92,7 +93,8 @@ def main(
     needles = [s.strip() for s in (filter_ or "").split(",") if s.strip()]
     if not needles and not gpu:
         raise BadInput("give --filter STRING (part of a type name or GPU model, e.g. g5, p5, H100, L4) or --gpu",
-                       "e.g. uv run tools/list_instances.py --filter H100 --region all")
+                       "e.g. " + hints.command(ctx, "list_instances", "--filter", "H100",
+                                               region=ctx.region_spec or "all"))
     regions, skipped = ctx.regions()
 
     from _awswiz.aws.fanout import FanOut

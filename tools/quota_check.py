@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell import hints
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -49,7 +50,7 @@ def answer_need(itype: str, count: int, spec: dict, rows: list[dict], offered: d
     return out
 
 
-def _next(need: dict | None, scope: str) -> list[str]:
+def _next(need: dict | None, ctx) -> list[str]:
     """Where it fits: the commands to look closer. Where it fits nowhere: one quota request in the region with the
     most on-demand headroom among those with no request open for that quota (Service Quotas refuses a second
     open request); if every offered region has one open, follow those instead of asking twice."""
@@ -59,15 +60,15 @@ def _next(need: dict | None, scope: str) -> list[str]:
         return []
     if need["on_demand"] or need["spot"]:
         where = ",".join(dict.fromkeys(need["on_demand"] + need["spot"]))
-        return [f"uv run tools/list_instances.py --filter {need['type']} --region {where}{scope}",
-                f"uv run tools/ami.py --framework pytorch --region {(need['on_demand'] or need['spot'])[0]}{scope}"]
+        return [hints.command(ctx, "list_instances", "--filter", need["type"], region=where),
+                hints.command(ctx, "ami", "--framework", "pytorch", region=(need["on_demand"] or need["spot"])[0])]
     best, open_in = gap(need)
     if not best:
         waiting = ",".join(open_in)
-        return [f"uv run tools/quota_status.py --region {waiting}{scope}"] if waiting else []
+        return [hints.command(ctx, "quota_status", region=waiting)] if waiting else []
     q = best["on_demand"]
     value = (q["used"] or 0) + need["vcpus"]
-    return [f"uv run tools/quota_request.py --code {q['code']} --value {value} --region {best['region']}{scope}"]
+    return [hints.command(ctx, "quota_request", "--code", q["code"], "--value", value, region=best["region"])]
 
 
 def _next_model(ctx, need: dict) -> list[str]:
@@ -149,13 +150,12 @@ def main(
     aliases = cli.parse_list(family.lower() if family else None, list(GROUPS) + sorted(
         set(FAMILY_ALIASES) - set(GROUPS)), "--family")
     groups = sorted({g for a in aliases for g in FAMILY_ALIASES[a]})
-    want = needs.parse(need) if need else None
+    want = needs.parse(need, ctx) if need else None
     regions, skipped = ctx.regions()
 
     from _awswiz.aws.fanout import FanOut
     from _awswiz.compute import quotas
     from _awswiz.inventory import instance_types
-    from _awswiz.shell import hints
     from _awswiz.shell.errors import BadInput
 
     opts: list[dict] = []
@@ -163,10 +163,11 @@ def main(
         spec = instance_types.lookup(ctx.aws, want[0])
         if not spec:
             raise BadInput(f"--need: unknown instance type {want[0]!r}",
-                           "uv run tools/list_instances.py --filter <part of the name or GPU model>")
+                           "find its name (by a part of it or the accelerator model): "
+                           + hints.command(ctx, "list_instances", "--filter", "H100"))
         opts = [{"type": want[0], "count": want[1], "spec": spec}]
     elif want:  # an accelerator model: every type's spec (cached a week), the types carrying it
-        opts = needs.options(instance_types.all_specs(ctx.aws.client("ec2")), want[0], want[1])
+        opts = needs.options(instance_types.all_specs(ctx.aws.client("ec2")), want[0], want[1], ctx)
     types = [o["type"] for o in opts]
     if opts and groups:  # the quotas the needed types count against are always shown
         groups = sorted(set(groups) | {q.group for t in types for m in MARKETS if (q := quota_for_type(t, m))})
@@ -198,7 +199,7 @@ def main(
         r: results[("offered", r)].get(o["type"], []) for r in regions if ("offered", r) in results}) for o in opts]
     if want and want[2]:
         data["need"] = answers[0]
-        nxt = _next(data["need"], hints.scope(ctx))
+        nxt = _next(data["need"], ctx)
     elif want:
         for a, o in zip(answers, opts, strict=True):
             a["per_instance"], a["gpus"] = o["per_instance"], o["gpus"]

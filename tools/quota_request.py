@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell import hints
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -43,7 +44,7 @@ def check_value(value: float, whole: bool = True) -> None:
                        f"e.g. --value {math.ceil(value)}")
 
 
-def build_plan(sq, region: str, service: str, code: str, value: float):
+def build_plan(ctx, sq, region: str, service: str, code: str, value: float):
     """Look up the quota (unknown code or a value not above the current one is BadInput) and plan the request;
     a request already open for this quota is reported in skipped and nothing is planned."""
     from _awswiz import guard
@@ -58,7 +59,8 @@ def build_plan(sq, region: str, service: str, code: str, value: float):
         if exc.response["Error"]["Code"] not in ("NoSuchResourceException", "IllegalArgumentException"):
             raise
         raise BadInput(f"unknown quota code {code} for service {service} in {region}; the EC2 vCPU codes are: "
-                       f"{_known_codes()}", "uv run tools/quota_check.py lists them with their values",
+                       f"{_known_codes()}",
+                       "list them with their values: " + hints.command(ctx, "quota_check", region=region),
                        region=region) from None
     if value <= current:
         raise BadInput(f"--value {value:g} is not above the current value {current:g} of {code} ({source}) "
@@ -97,7 +99,7 @@ def main(
     code = code.strip().upper()
     if not CODE_RE.match(code):
         raise BadInput(f"--code must look like L-XXXXXXXX (got {code!r}); the EC2 vCPU codes are: {_known_codes()}",
-                       "uv run tools/quota_check.py lists them with their values")
+                       "list them with their values: " + hints.command(ctx, "quota_check"))
     check_value(value, whole=service == "ec2")
     if not re.match(r"^[a-z0-9-]{2,64}$", service):
         raise BadInput(f"--service must be a Service Quotas service code such as ec2 (got {service!r})",
@@ -116,8 +118,8 @@ def main(
         out.update({k: r[k] for k in ("case_id", "status", "desired", "console", "case_console") if r.get(k)})
         return out
 
-    return guard.run(ctx, lambda: build_plan(sq, region, service, code, value), do, confirm=confirm, max_count=1,
-                     verify=[f"uv run tools/quota_status.py --region {region}"])
+    return guard.run(ctx, lambda: build_plan(ctx, sq, region, service, code, value), do, confirm=confirm, max_count=1,
+                     verify=[hints.command(ctx, "quota_status", region=region)])
 
 
 if __name__ == "__main__":

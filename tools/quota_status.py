@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell import hints
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -62,7 +63,7 @@ def main(
         counts[q["status"]] = counts.get(q["status"], 0) + 1
     data = {"regions": regions, "skipped_regions": skipped, "all": all_, "counts": counts, "requests": shown}
     return Result(data=data, errors=errors, render=render,
-                  next=[] if all_ or len(shown) == len(found) else ["uv run tools/quota_status.py --all"])
+                  next=[] if all_ or len(shown) == len(found) else [hints.command(ctx, "quota_status", "--all")])
 
 
 if __name__ == "__main__":

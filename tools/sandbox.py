@@ -21,13 +21,14 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.shell import state
+from _awswiz.shell import hints, state
 from _awswiz.shell.errors import AwsWizError
 from _awswiz.shell.output import Result
 from _awswiz.shell.sandbox_client import health, info_path, read_info, running
 from _awswiz.shell.state import state_dir
 
 app = cli.make_app(__doc__)
+START = hints.command(None, "sandbox", "serve", "--detach")  # the sandbox tool has no scope to repeat
 
 
 class Action(enum.StrEnum):
@@ -89,7 +90,7 @@ def _detach(port: int, seed: bool) -> dict:
 
 def _render(console, data) -> None:
     if not data.get("running"):
-        console.print("[yellow]sandbox not running[/]  start it: uv run tools/sandbox.py serve --detach")
+        console.print(f"[yellow]sandbox not running[/]  start it: {START}")
         return
     console.print(f"[green]sandbox running[/] at {data['url']} (pid {data['pid']})")
     if data.get("seeded"):
@@ -117,7 +118,7 @@ def main(
     info = running()
     if action is Action.status:
         return done(_view(info) if info else {"running": False}, info,
-                    next=[] if info else ["uv run tools/sandbox.py serve --detach"])
+                    next=[] if info else [START])
     if not info:
         if action is Action.stop:
             return done({"running": False, "stopped": False})

@@ -54,9 +54,9 @@ def main(
     errors = [e for e in errors if e not in price_errors]
     if wanted_tags:
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
-    from _awswiz.shell.hints import scope
+    from _awswiz.shell.hints import Scope
 
-    found = findings(records, scope(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
+    found = findings(records, Scope.of(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
     counts: dict[str, int] = {}
     for r in records:
         counts[r["type"]] = counts.get(r["type"], 0) + 1

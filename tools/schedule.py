@@ -16,6 +16,7 @@ from _awswiz import cli, guard
 from _awswiz.guard import regional, targets
 from _awswiz.inventory.table import tag_map
 from _awswiz.removal import schedules
+from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput
 from _awswiz.shell.output import Result, table
 
@@ -108,7 +109,7 @@ def main(
     scheduled instances across regions with what they should be now. reap.py applies schedules."""
     if action not in ACTIONS:
         raise BadInput(f"the action must be one of: {', '.join(ACTIONS)} (got {action!r})",
-                       "e.g. uv run tools/schedule.py list")
+                       f"e.g. {hints.command(ctx, 'schedule', 'list')}")
     if action == "list":
         return listing(ctx)
     new = None
@@ -122,10 +123,11 @@ def main(
             raise BadInput(f"{exc} (a schedule is {schedules.FORMAT})", "e.g. --stop 20:00 --start 08:00") from None
     elif stop or start:
         raise BadInput("--stop and --start go with set only", "drop them for remove")
-    ids = targets.check_ids(targets.split_ids(id), targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
+    ids = targets.check_ids(ctx, targets.split_ids(ctx, id), targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
     tags = cli.parse_tags(tag)
     if not ids and not tags:
-        raise BadInput("say which instances: --id ID or --tag KEY=VALUE", "uv run tools/schedule.py list")
+        raise BadInput("say which instances: --id ID or --tag KEY=VALUE",
+                       "list the scheduled ones: " + hints.command(ctx, "schedule", "list"))
 
     def build() -> guard.Plan:
         scope = {"schedule": new.value if new else None, "ids": ids, "tags": tags}
@@ -137,8 +139,7 @@ def main(
         return regional.plan(ctx, where, lambda r, rids: plan_region(ctx, r, rids, tags, new), scope=scope)
 
     return guard.run(ctx, build, lambda a: do(ctx, a), confirm=confirm, max_count=max_, explicit=bool(ids),
-                     verify=[" ".join(["uv run tools/schedule.py list", *(["--region", ctx.region_spec]
-                                                                          if ctx.region_spec else [])])])
+                     verify=[hints.command(ctx, "schedule", "list")])
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell import hints
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -98,7 +99,6 @@ def main(
     """Run the security checks across the account (default --region all) concurrently; each finding names its
     check, severity, resource, region, evidence, Prowler id and the command that fixes it."""
     from _awswiz.security.table import CHECKS, FIXABLE, SEVERITIES, public
-    from _awswiz.shell import hints
     from _awswiz.shell.errors import BadInput
 
     if fmt not in FORMATS:
@@ -114,7 +114,7 @@ def main(
     if fix is not None and (check or severity or fmt != "json"):
         raise BadInput("--fix ID fixes one check; --check, --severity and --format go with a check run",
                        "run the fix alone, then verify with the `next` command it prints")
-    scope = hints.scope(ctx)
+    scope = hints.Scope.of(ctx)
     if fix is not None:
         return _fix(ctx, fix, id_, cidr, confirm, max_, scope)
     wanted = _choose(check, severity)
@@ -167,10 +167,9 @@ def _fix(ctx, check, ids, cidr, confirm, max_, scope) -> Result:
                        "drop --cidr, or fix an sg-open-* check")
     cidr = fixes.parse_cidr(cidr)
     explicit = bool(ids)  # resources named by --id are refused when protected; others are skipped
-    ids = targets.split_ids(ids)
+    ids = targets.split_ids(ctx, ids)
     regions, _ = ctx.regions()
-    verify = [f"uv run tools/security.py --check {check}" + (f" --region {ctx.region_spec}" if ctx.region_spec else "")
-              + scope]
+    verify = [hints.command(scope, "security", "--check", check)]
     return guard.run(ctx, lambda: fixes.plan(ctx.aws, check, regions, ids, cidr, scope),
                      lambda a: fixes.do(ctx.aws, a), confirm=confirm, max_count=max_, explicit=explicit,
                      verify=verify)

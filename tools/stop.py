@@ -43,7 +43,7 @@ def plan_stop(ctx, region: str, ids: list[str], tags: dict[str, str]) -> guard.P
     ec2 = ctx.aws.client("ec2", region)
     found = targets.instances(ec2, ids or None, tag_filters(tags))
     if ids:
-        targets.require_found(ids, {i["InstanceId"] for i in found}, "instance", region)
+        targets.require_found(ctx, ids, {i["InstanceId"] for i in found}, "instance", region)
     plan = guard.Plan(actions=[])
     live = [i for i in found if i["State"]["Name"] not in STOPPED | GONE]
     requests = rules.spot_requests(ec2, live)
@@ -110,10 +110,11 @@ def main(
     """Stop EC2 instances. Without --confirm: print the plan and a token; nothing changes. With --id and no
     --region, each id is found in whichever enabled region holds it; --tag without --region selects in the
     home region and says where else it matches (data.elsewhere); --region a,b|all plans there at once."""
-    ids = targets.check_ids(targets.split_ids(id), targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
+    ids = targets.check_ids(ctx, targets.split_ids(ctx, id), targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
     tags = cli.parse_tags(tag)
     if not ids and not tags:
-        raise BadInput("say which instances: --id ID or --tag KEY=VALUE", "uv run tools/scan.py finds them")
+        raise BadInput("say which instances: --id ID or --tag KEY=VALUE",
+                       "find them: " + hints.command(ctx, "scan", "--service", "ec2:instance"))
 
     def build() -> guard.Plan:
         per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "ec2:instance")

@@ -13,6 +13,7 @@ import typer
 from _awswiz import cli, guard
 from _awswiz.guard import regional, targets
 from _awswiz.removal import removers
+from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput
 from _awswiz.shell.output import Result
 
@@ -25,7 +26,7 @@ def main(
     ctx: cli.Ctx,
     type_: Annotated[str, typer.Option(
         "--type", metavar="TYPE", help="What to delete: a type as scan names it (ec2:volume, vpc:nat-gateway, "
-        "elb:load-balancer, ...; `uv run tools/terminate.py --type list` lists them), or ec2 "
+        "elb:load-balancer, ...; `--type list` lists them), or ec2 "
         "(= ec2:instance) or s3 (= s3:bucket).")],
     id: Annotated[list[str] | None, typer.Option(
         "--id", help="Id(s) or name(s) as scan shows them: repeat or comma-separate. Load balancers, target "
@@ -47,9 +48,10 @@ def main(
         return Result(data={"types": {t: (r.unsupported or "removable") for t, r in
                                       sorted(removers.registry().items())}, "aliases": removers.ALIASES})
     rem = removers.get(type_)
-    ids = removers.check_ids(rem, targets.split_ids(id))
+    ids = removers.check_ids(ctx, rem, targets.split_ids(ctx, id))
     if not ids:
-        raise BadInput("say what to delete: --id ID (repeat or comma-separate)", "uv run tools/scan.py finds ids")
+        raise BadInput("say what to delete: --id ID (repeat or comma-separate)",
+                       "find ids: " + hints.command(ctx, "scan", "--service", rem.type))
     opts = {"snapshot": snapshot, "target_groups": target_groups}
     for opt, flag in OPTION_FLAGS.items():
         if opts[opt] and opt not in rem.options:

@@ -120,6 +120,10 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
 
         settings.check_all()  # a bad AWSWIZ_* variable is bad input before anything is sent
         if ctx.sandbox:
+            if ctx.profile:  # checked against the machine's profiles before the sandbox replaces them
+                from _awswiz.aws.client import check_profile
+
+                check_profile(ctx.profile, sandbox=True)
             _activate_sandbox()
         if ctx.region_spec and ctx.region_spec.strip() not in ("all", "auto"):  # auto: launch picks (launch_plan)
             ctx.regions()  # a bad --region is bad input before anything is sent (botocore's data, no call)
@@ -144,20 +148,17 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
 def with_scope(cmd: str, ctx: Ctx) -> str:
     """A hint works as printed: an AwsWiz command repeats the run's --sandbox, --profile and --region
     scope (a command that names its own --region keeps it: a finding's region is where the resource is).
-    Applied to every `next` here, once, so no tool can forget it."""
-    if not cmd.startswith("uv run tools/"):
+    Every `next` goes through here once, so none can forget it: hints.command (the one builder) adds
+    what the command does not name yet."""
+    from _awswiz.shell import hints
+
+    if not cmd.startswith(hints.PREFIX):
         return cmd
     import shlex
 
-    words = cmd.split()
-    region = getattr(ctx, "region_spec", None)
-    if region and not any(w == "--region" or w.startswith("--region=") for w in words):
-        cmd += f" --region {shlex.quote(region)}"
-    if ctx.sandbox and "--sandbox" not in words:
-        cmd += " --sandbox"
-    if ctx.profile and "--profile" not in words:
-        cmd += f" --profile {shlex.quote(ctx.profile)}"
-    return cmd
+    words = shlex.split(cmd)
+    end = words.index("--") if "--" in words else len(words)  # what follows -- is connect's remote command
+    return hints.command(ctx, words[2].removeprefix("tools/"), *words[3:end], after=tuple(words[end + 1:]))
 
 
 def _nothing_answered(result: Result) -> Result:
@@ -200,7 +201,10 @@ def main(app: typer.Typer, tool: str) -> None:
     try:
         code = app(standalone_mode=False)
     except click_exc.UsageError as exc:
-        result = Result(errors=[BadInput(exc.format_message(), f"uv run tools/{tool}.py --help").entry()],
+        from _awswiz.shell.hints import command as hint
+
+        usage = hint(None, tool, "--help")  # --help needs no scope
+        result = Result(errors=[BadInput(exc.format_message(), usage).entry()],
                         exit_code=EXIT_BAD_INPUT)
         finish(tool, result, sandbox="--sandbox" in sys.argv, pretty="--pretty" in sys.argv)
     except KeyboardInterrupt:

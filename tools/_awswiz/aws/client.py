@@ -119,14 +119,29 @@ def _session(boto3, profile: str | None):
     try:
         return boto3.Session(profile_name=profile)
     except ProfileNotFound:
-        import botocore.session
+        raise unknown_profile(profile) from None
 
-        names = sorted(botocore.session.Session().available_profiles)
-        asked = f"--profile {profile!r}" if profile else f"AWS_PROFILE={os.environ.get('AWS_PROFILE')!r}"
-        raise BadInput(f"{asked} is not a profile of this machine; the profiles are: "
-                       f"{', '.join(names) or 'none'} (from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE or "
-                       "~/.aws)", f"e.g. --profile {names[0]}" if names else "aws configure --profile NAME"
-                       ) from None
+
+def unknown_profile(profile: str | None, sandbox: bool = False) -> BadInput:
+    """The bad input of a profile name botocore does not find (ProfileNotFound: it is no [profile NAME] section
+    of the config file nor [NAME] of the credentials file), naming the profiles there are."""
+    import botocore.session
+
+    names = sorted(botocore.session.Session().available_profiles)
+    asked = f"--profile {profile!r}" if profile else f"AWS_PROFILE={os.environ.get('AWS_PROFILE')!r}"
+    hint = f"e.g. --profile {names[0]}" if names else "aws configure --profile NAME"
+    if sandbox:  # the sandbox uses its own keys: a profile there only says which account the user means
+        hint = f"drop --profile (the sandbox uses its own keys){f', or {hint}' if names else ''}"
+    return BadInput(f"{asked} is not a profile of this machine; the profiles are: {', '.join(names) or 'none'} "
+                    "(from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE or ~/.aws)", hint)
+
+
+def check_profile(profile: str, sandbox: bool = False) -> None:
+    """An unknown --profile is bad input before anything starts, with --sandbox too (which then ignores it)."""
+    import botocore.session
+
+    if profile not in botocore.session.Session().available_profiles:
+        raise unknown_profile(profile, sandbox)
 
 
 def worker_count() -> int:

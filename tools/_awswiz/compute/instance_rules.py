@@ -15,9 +15,6 @@ plan shows it (Action.blocked, an error, or an extra step) instead of failing ha
 
 from __future__ import annotations
 
-import os
-import shlex
-
 from _awswiz.aws.client import paginate
 from _awswiz.inventory.table import tag_map
 from _awswiz.shell import hints
@@ -26,14 +23,6 @@ FLEET_TAGS = ("aws:ec2spot:fleet-request-id", "aws:ec2:fleet-id")
 LIVE_REQUEST = ("open", "active", "disabled")
 SPOT_STOP_RULE = ("AWS stops a spot instance only if its request is persistent and not cancelled, and the "
                   "instance is in no fleet, launch group or Availability Zone group")
-
-
-def aws_cli(ctx, *args: str, region: str) -> str:
-    """An AWS CLI command against the same account and endpoint as the run."""
-    parts = ["aws", "ec2", *args, "--region", region]
-    parts += ["--profile", ctx.profile] if ctx.profile and not ctx.sandbox else []
-    parts += ["--endpoint-url", os.environ["AWS_ENDPOINT_URL"]] if os.environ.get("AWS_ENDPOINT_URL") else []
-    return shlex.join(parts)
 
 
 def fleet_of(inst: dict) -> tuple[str, str] | None:
@@ -95,8 +84,8 @@ def stop_blocker(ctx, ec2, inst: dict, region: str) -> str | None:
                 + hints.command(ctx, "terminate", "--type", "ec2", "--id", iid, region=region))
     if _attribute(ec2, iid, "disableApiStop"):
         return ("stop protection is on (disableApiStop); lift it with: "
-                + aws_cli(ctx, "modify-instance-attribute", "--instance-id", iid, "--no-disable-api-stop",
-                          region=region))
+                + hints.aws_cli(ctx, "ec2", "modify-instance-attribute", "--instance-id", iid, "--no-disable-api-stop",
+                                region=region))
     return None
 
 
@@ -114,8 +103,8 @@ def terminate_blocker(ctx, ec2, inst: dict, region: str) -> str | None:
     iid = inst["InstanceId"]
     if _attribute(ec2, iid, "disableApiTermination"):
         return ("termination protection is on (disableApiTermination); lift it with: "
-                + aws_cli(ctx, "modify-instance-attribute", "--instance-id", iid, "--no-disable-api-termination",
-                          region=region))
+                + hints.aws_cli(ctx, "ec2", "modify-instance-attribute", "--instance-id", iid,
+                                "--no-disable-api-termination", region=region))
     return None
 
 

@@ -176,7 +176,8 @@ def start(ctx, req: Request) -> dict:
     out = {k: value(got, k) for k in ("regions", "spec", "identity")}
     if out["spec"] is None:
         raise BadInput(f"--type {req.instance_type!r} is not an EC2 instance type AWS knows",
-                       "uv run tools/list_instances.py lists them (e.g. g5.xlarge, p5.48xlarge)")
+                       "list them (e.g. g5.xlarge, p5.48xlarge): "
+                       + hints.command(ctx, "list_instances", "--filter", "g5"))
     out["on_demand"] = got["on_demand"] if isinstance(got["on_demand"], dict) else {}
     out["ipv4"] = got["ipv4"] if isinstance(got["ipv4"], dict) else {}
     out["answers"] = {k: v for k, v in got.items() if isinstance(k, tuple)} if asked else None

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import math
 
+from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput
 
-HINT = "uv run tools/list_instances.py --gpu lists the types and their accelerator models"
+
+def hint(scope) -> str:
+    return "list the types and their accelerator models: " + hints.command(scope, "list_instances", "--gpu")
 
 
-def parse(value: str) -> tuple[str, int, bool]:
+def parse(value: str, scope=None) -> tuple[str, int, bool]:
     """"p5.48xlarge:2" -> ("p5.48xlarge", 2, True); "H100:8" -> ("H100", 8, False): a name with a dot is an
     instance type (AWS names every type FAMILY.SIZE), one without is an accelerator model. COUNT defaults to 1."""
     name, _, count = value.partition(":")
     name = name.strip()
     if not name:
         raise BadInput(f"--need must look like TYPE[:COUNT] or MODEL[:COUNT], e.g. p5.48xlarge:2 or H100:8 "
-                       f"(got {value!r})", HINT)
+                       f"(got {value!r})", hint(scope))
     try:
         n = int(count) if count else 1
     except ValueError:
@@ -43,7 +46,7 @@ def _count(s: dict) -> int:
     return (s.get("gpu") or {}).get("count") or 0
 
 
-def options(specs: dict[str, dict], model: str, count: int) -> list[dict]:
+def options(specs: dict[str, dict], model: str, count: int, scope=None) -> list[dict]:
     """The ways to get `count` devices of `model`: per number of devices an instance carries, the type with the
     fewest vCPUs (what the vCPU quotas count), as many instances as it takes. Types carrying more than `count`
     only when no type carries `count` or fewer (one p6-b200.48xlarge for B200:1). Fewest instances first."""
@@ -51,7 +54,7 @@ def options(specs: dict[str, dict], model: str, count: int) -> list[dict]:
     carry = [s for s in specs.values() if _count(s) and (s["gpu"].get("model") or "").lower() == want]
     if not carry:
         raise BadInput(f"--need {model!r}: no instance type carries an accelerator of that name; the models AWS "
-                       f"lists: {', '.join(models(specs))}", HINT)
+                       f"lists: {', '.join(models(specs))}", hint(scope))
     smallest: dict[int, dict] = {}
     for s in sorted(carry, key=lambda s: (s.get("vcpus") or 0, s.get("memory_gib") or 0, s["type"])):
         smallest.setdefault(_count(s), s)

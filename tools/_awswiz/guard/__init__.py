@@ -48,8 +48,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -78,6 +76,7 @@ from _awswiz.shell.errors import (
     classify,
     error_entry,
 )
+from _awswiz.shell.hints import again
 from _awswiz.shell.output import Result
 
 
@@ -85,32 +84,6 @@ def digest(tool: str, account: str, plan: Plan) -> str:
     doc = {"tool": tool, "account": account, "scope": plan.scope, "skipped": plan.skipped,
            "actions": [asdict(a) for a in plan.actions]}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def command_line(confirm: str | None = None, drop_ids: set[str] | None = None) -> str | None:
-    """The command as the user ran it (without any --confirm), optionally with --confirm TOKEN;
-    drop_ids: leave these out of the --id values (None if no id is left)."""
-    args, it = [], iter(sys.argv[1:])
-    kept_ids = False
-    for a in it:
-        if a == "--confirm":
-            next(it, None)
-            continue
-        if a.startswith("--confirm="):
-            continue
-        if drop_ids is not None and (a == "--id" or a.startswith("--id=")):
-            raw = a[5:] if a.startswith("--id=") else next(it, "")
-            left = [v for v in (x.strip() for x in raw.split(",")) if v and v not in drop_ids]
-            if left:
-                args += ["--id", ",".join(left)]
-                kept_ids = True
-            continue
-        args.append(a)
-    if drop_ids is not None and not kept_ids:
-        return None
-    tool = os.path.basename(sys.argv[0])
-    cmd = shlex.join(["uv", "run", f"tools/{tool}", *args])
-    return f"{cmd} --confirm {confirm}" if confirm else cmd
 
 
 def changes(old_actions: list[dict], plan: Plan) -> list[str]:
@@ -173,7 +146,8 @@ def _token_problem(tool: str, account: str, token: str) -> tuple[dict | None, tu
 def _record_problem(tool: str, account: str, token: str, record: dict) -> tuple[str, str] | None:
     if record.get("tool") != tool:
         return (f"confirmation token {token} belongs to a plan of {record.get('tool')}, not of {tool}",
-                f"confirm it with uv run tools/{record.get('tool')}.py, or plan this command afresh")
+                f"confirm it with the {record.get('tool')} command its plan printed (in next), or plan this "
+                "command afresh")
     if record.get("account") != account:
         return (f"confirmation token {token} was made for account {record.get('account')}, not {account}",
                 "plan again with the credentials you mean to use")
@@ -202,7 +176,7 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
         record = _save(ctx.tool, account, plan) if fresh_token else None
         data = plan_data(plan, record, SHOWN_WHEN_REFUSED if over_max else None, refused=message)
         if record:
-            nxt = [command_line(record["token"])]
+            nxt = [again(record["token"])]
         return Result(data=data, errors=[Refused(message, hint).entry(), *plan.errors], next=nxt or [],
                       exit_code=EXIT_REFUSED, render=render_plan)
 
@@ -214,7 +188,7 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
         names = "; ".join(f"{a.id} ({a.blocked})" for a in blocked if a.blocked)  # not its unblocked siblings
         # the targets as the user may have named them: by id, or by name (a key pair, a load balancer)
         named = {a.target_id for a in blocked} | {a.name for a in blocked if a.name and a.id == a.target_id}
-        rest = command_line(drop_ids=named) if explicit else None
+        rest = again(drop_ids=named) if explicit else None
         return refuse(f"protected or blocked: {names}", "protected or blocked resources are never changed by "
                       "AwsWiz; leave them out (next), or remove the blocker (or the protection tag, deliberately)",
                       [rest] if rest else [])
@@ -241,7 +215,7 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
             return _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify, after, explicit)
         record = _save(ctx.tool, account, plan)
         return Result(data=plan_data(plan, record), errors=plan.errors, render=render_plan,
-                      exit_code=EXIT_PARTIAL if plan.errors else EXIT_OK, next=[command_line(record["token"])])
+                      exit_code=EXIT_PARTIAL if plan.errors else EXIT_OK, next=[again(record["token"])])
 
     if record["digest"] != plan_digest:
         what = "; ".join(changes(record.get("actions", []), plan))
@@ -297,7 +271,7 @@ def _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify,
         return Result(data=plan_data(plan, record, refused="not confirmed"), exit_code=EXIT_REFUSED,
                       errors=[Refused("not confirmed: the account id was not typed; nothing was changed",
                                       "run again and type the account id, or use --confirm TOKEN").entry()],
-                      next=[command_line(record["token"])])
+                      next=[again(record["token"])])
     fresh = build()
     _apply_protection(fresh, explicit)  # the same rule as the plan that was shown, or digests never agree
     if digest(ctx.tool, account, fresh) != plan_digest:
@@ -305,7 +279,7 @@ def _typed_confirmation(ctx, build, do, plan, plan_digest, account, log, verify,
         return Result(data=plan_data(fresh, record, refused="changed"), exit_code=EXIT_REFUSED,
                       errors=[Refused("the world changed while the plan was shown; nothing was changed",
                                       "review the fresh plan").entry()],
-                      next=[command_line(record["token"])], render=render_plan)
+                      next=[again(record["token"])], render=render_plan)
     return execute(fresh, do, log, "typed-account", verify, after)
 
 

@@ -21,9 +21,9 @@ the regions, so the token is bound to them. Actions keep their region: `do` take
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 
+from _awswiz.shell import hints
 from _awswiz.shell.errors import AwsWizError, BadInput
 
 
@@ -92,7 +92,7 @@ def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
     if twice:
         i, rs = next(iter(twice.items()))
         raise BadInput(f"{what} {i} exists in {len(rs)} regions ({', '.join(rs)}): say which one",
-                       f"add --region {rs[0]} (or another of {', '.join(rs)})", data={"found_in": twice})
+                       f"name one of {', '.join(rs)}: {hints.again(region=rs[0])}", data={"found_in": twice})
     missing = [i for i in ids if not any(i in f for f in found.values())]
     gone = _removed_before(ctx, missing, what)
     missing = [i for i in missing if i not in gone]
@@ -101,13 +101,13 @@ def locate(ctx, ids: list[str], find: Callable[[str, list[str]], set[str]],
         e = errors[0]
         raise AwsWizError(f"{what} {', '.join(missing)} not found in the regions that answered; "
                           f"{', '.join(failed)} could not be asked ({e['code']}: {e['message']})",
-                          f"pass the region that holds it: --region {failed[0]}, or fix access to "
-                          f"{', '.join(failed)}", code=e["code"], region=failed[0] if len(failed) == 1 else None,
-                          data={"searched": scope, "not_asked": failed})
+                          f"fix access to {', '.join(failed)}, or pass the region that holds it: "
+                          + hints.again(region=failed[0]), code=e["code"],
+                          region=failed[0] if len(failed) == 1 else None, data={"searched": scope, "not_asked": failed})
     if missing:
         where = scope[0] if len(scope) == 1 else f"any of the {len(scope)} regions searched ({', '.join(scope)})"
-        hint = ("check the id with uv run tools/scan.py, or leave out --region to search every enabled region"
-                if ctx.region_spec and ctx.region_spec.strip() != "all" else "check the id with uv run tools/scan.py")
+        hint = (f"search every enabled region: {hints.again(region='')}" if ctx.region_spec
+                and ctx.region_spec.strip() != "all" else f"check the id with {hints.command(ctx, 'scan')}")
         raise BadInput(f"{what} {', '.join(missing)} not found in {where}", hint,
                        region=scope[0] if len(scope) == 1 else None, data={"searched": scope})
     return Located(out, gone)
@@ -161,9 +161,7 @@ def plan(ctx, per_region: dict[str, list[str]] | list[str], build: Callable[[str
 
 def widened(ctx, more: list[str]) -> str:
     """The run's command (without --confirm) planning in the home region and `more` too."""
-    from _awswiz.guard import command_line
-
-    return f"{command_line()} --region {shlex.quote(','.join(sorted({ctx.aws.home_region, *more})))}"
+    return hints.again(region=",".join(sorted({ctx.aws.home_region, *more})))
 
 
 def elsewhere(ctx, result, count: Callable[[str], int], confirm: str | None = None, what: str = "matches"):
@@ -202,4 +200,4 @@ def elsewhere(ctx, result, count: Callable[[str], int], confirm: str | None = No
 
 def verify_scan(ctx, *extra: str) -> str:
     """The scan command that shows the result, for `verify`: the run's --region, if it named one."""
-    return " ".join(["uv run tools/scan.py", *(["--region", ctx.region_spec] if ctx.region_spec else []), *extra])
+    return hints.command(ctx, "scan", *extra)

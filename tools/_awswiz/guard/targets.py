@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from _awswiz.aws.client import paginate
+from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput
 
 INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
@@ -13,39 +14,42 @@ VPC_ID = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
 
-def split_ids(values: list[str] | None, flag: str = "--id") -> list[str]:
+def split_ids(ctx, values: list[str] | None, flag: str = "--id") -> list[str]:
     """--id a --id b,c into [a, b, c] (order kept, duplicates dropped). A flag that was given but holds
-    no id at all (--id "", --id ",") is bad input: an empty selection never means everything."""
+    no id at all (--id "", --id ",") is bad input: an empty selection never means everything.
+    ctx: the run (or its hints.Scope), for the hint's command."""
     out = [v.strip() for raw in values or [] for v in raw.split(",") if v.strip()]
     if values is not None and values != [] and not out:
         raise BadInput(f"{flag} was given but names nothing (got {', '.join(repr(v) for v in values)})",
-                       f"give at least one id: {flag} ID (find ids with uv run tools/scan.py)")
+                       f"give at least one id: {flag} ID; find ids with: {hints.command(ctx, 'scan')}")
     return list(dict.fromkeys(out))
 
 
-def check_ids(ids: list[str], pattern: re.Pattern, what: str, example: str, flag: str = "--id") -> list[str]:
+def check_ids(ctx, ids: list[str], pattern: re.Pattern, what: str, example: str, flag: str = "--id") -> list[str]:
     bad = [i for i in ids if not pattern.match(i)]
     if bad:
         raise BadInput(f"{flag} {', '.join(bad)}: not a valid {what} (expected something like {example})",
-                       "find ids with: uv run tools/scan.py")
+                       f"find ids with: {hints.command(ctx, 'scan')}")
     return ids
 
 
 def one_region(ctx) -> str:
     """The single region a changing tool acts in: --region, else the home region."""
     regions, _ = ctx.regions(default=ctx.aws.home_region)
-    if len(regions) != 1:
-        raise BadInput(f"this tool changes one region at a time (got --region {ctx.region_spec})",
-                       "e.g. --region us-east-1")
+    if len(regions) != 1:  # the hint names the regions --region gave, and runs in the first
+        raise BadInput(f"this tool changes one region at a time (got --region {ctx.region_spec}: "
+                       f"{', '.join(regions) or 'no enabled region'})",
+                       f"name one of {', '.join(regions)}: {hints.again(region=regions[0])}" if regions
+                       else "e.g. --region us-east-1")
     return regions[0]
 
 
-def require_found(asked: list[str], found: set[str], what: str, region: str) -> None:
+def require_found(ctx, asked: list[str], found: set[str], what: str, region: str) -> None:
     missing = [i for i in asked if i not in found]
     if missing:
         raise BadInput(f"{what} {', '.join(missing)} not found in {region} (the region searched)",
-                       "check the id with uv run tools/scan.py, or pass the region it lives in: --region REGION",
-                       region=region)
+                       "pass the region it lives in (--region REGION); find it with: "
+                       + hints.command(ctx, "scan", region="all"), region=region)
 
 
 def instances(ec2, ids: list[str] | None = None, filters: list[dict] | None = None) -> list[dict]:

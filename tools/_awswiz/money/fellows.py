@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from _awswiz.shell import state
+from _awswiz.shell import hints, state
 from _awswiz.shell.errors import BadInput
 
 FILE = "fellows.toml"
@@ -45,14 +45,16 @@ def _line_of(exc: tomllib.TOMLDecodeError) -> str:
     return m.group(1) if m else "?"
 
 
-def load(required: bool = True) -> list[dict]:
+def load(required: bool = True, scope=None) -> list[dict]:
+    """The fellows; scope: the run's (hints.Scope or ctx), for the hint when the file is missing."""
     p = path()
     if not p.exists():
         if not required:
             return []
+        sandbox = hints.Scope(sandbox=hints.Scope.of(scope).sandbox)  # their account: their --profile, not ours
         raise BadInput(f"{p} does not exist; write one [[fellow]] table per account (template in data.template)",
-                       "make an auditor in each fellow's account: uv run tools/create_auditor.py --name NAME",
-                       data={"template": TEMPLATE})
+                       "make an auditor in each fellow's account (with their --profile): "
+                       + hints.command(sandbox, "create_auditor", "--name", "NAME"), data={"template": TEMPLATE})
     text = state.read_text(p)
     try:
         doc = tomllib.loads(text)

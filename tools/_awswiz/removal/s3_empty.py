@@ -14,6 +14,7 @@ import datetime as _dt
 
 from _awswiz.guard import Action
 from _awswiz.inventory.table import tag_map
+from _awswiz.shell import hints
 from _awswiz.shell.errors import AwsWizError, BadInput
 
 BATCH = 1000
@@ -61,18 +62,20 @@ def blocker(mfa: bool, locked: list[str]) -> str | None:
     return None
 
 
-def bucket_action(aws, bucket: str, region_asked: str | None = None) -> Action:
+def bucket_action(ctx, bucket: str, region_asked: str | None = None) -> Action:
     """The plan for one bucket; an unknown bucket, or one outside --region, is BadInput."""
+    aws = ctx.aws
     s3 = aws.client("s3")
     try:
         region = bucket_region(s3, bucket)
     except Exception as exc:
         if _code(exc) in ("NoSuchBucket", "404"):
-            raise BadInput(f"bucket {bucket} not found", "list buckets with uv run tools/scan.py") from None
+            raise BadInput(f"bucket {bucket} not found",
+                           f"list buckets with {hints.command(ctx, 'scan', '--service', 's3')}") from None
         raise
     if region_asked and region != region_asked:
         raise BadInput(f"bucket {bucket} is in {region}, not in --region {region_asked}",
-                       f"pass --region {region}, or leave --region out", region=region_asked)
+                       f"pass --region {region}: {hints.again(region=region)}", region=region_asked)
     s3 = aws.client("s3", region)
     try:
         tags = tag_map(s3.get_bucket_tagging(Bucket=bucket).get("TagSet"))

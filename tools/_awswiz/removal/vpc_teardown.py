@@ -246,14 +246,14 @@ def vpc_actions(inv: dict, vpc: dict, region: str) -> list[Action]:
     return actions + [final]
 
 
-def plan(aws, region: str, ids: list[str] | None) -> Plan:
+def plan(ctx, region: str, ids: list[str] | None) -> Plan:
     """Plan for the VPCs named (ids) or every VPC in the region (ids None)."""
     from _awswiz.guard.targets import require_found
 
-    inv = inventory(aws, region)
+    inv = inventory(ctx.aws, region)
     vpcs = inv["vpcs"]
     if ids:
-        require_found(ids, {v["VpcId"] for v in vpcs}, "VPC", region)
+        require_found(ctx, ids, {v["VpcId"] for v in vpcs}, "VPC", region)
         vpcs = [v for v in vpcs if v["VpcId"] in ids]
     out = Plan(actions=[], scope={"region": region, "ids": ids or "all"})
     for v in vpcs:

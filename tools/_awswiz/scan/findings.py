@@ -18,6 +18,7 @@ from _awswiz.money import leftovers
 from _awswiz.money.burn import charges
 from _awswiz.security.network import exposed, prowler_id, sg_open
 from _awswiz.security.table import BY_ID, SEVERITIES, fix_command
+from _awswiz.shell import hints
 
 RUNNING = ("running", "pending")
 
@@ -48,7 +49,7 @@ def _finding(kind: str, rec: dict, message: str, next_cmd: str | None = None, wh
     return f
 
 
-def _check(check_id: str, rec: dict, detail: str, scope: str, ports: list[str] | None = None) -> dict:
+def _check(check_id: str, rec: dict, detail: str, scope: hints.Scope, ports: list[str] | None = None) -> dict:
     c = BY_ID[check_id]
     f = _finding(check_id, rec, f"{c.title}: {rec.get('name') or rec['id']} ({detail})",
                  fix_command(check_id, rec["id"], rec["region"], scope),
@@ -57,7 +58,7 @@ def _check(check_id: str, rec: dict, detail: str, scope: str, ports: list[str] |
     return f
 
 
-def security(records: list[dict], scope: str = "") -> list[dict]:
+def security(records: list[dict], scope: hints.Scope = hints.Scope()) -> list[dict]:
     """The findings of the security checks a snapshot holds the evidence for."""
     out = []
     open_by_group = {r["id"]: r.get("open_to_world", []) for r in records if r["type"] == "vpc:security-group"}
@@ -98,18 +99,18 @@ def stop_refusals(aws, records: list[dict]) -> dict[str, str]:
     return out
 
 
-def _gpu_running(r: dict, name: str, where: str, refusal: str | None) -> dict:
+def _gpu_running(r: dict, name: str, scope: hints.Scope, refusal: str | None) -> dict:
     message = (f"{r['gpus']}x {r.get('gpu_model', 'GPU')} ({r['instance_type']}, {r.get('market')}) {name} "
                f"running{_age(r.get('launch_time'))}")
     if refusal:  # AWS cannot stop it: the only way to end the bill is to terminate it
         return _finding("gpu-running", r, f"{message}; AWS cannot stop it ({refusal}): terminate it",
-                        f"uv run tools/terminate.py --type ec2 --id {r['id']} {where}")
-    return _finding("gpu-running", r, message, f"uv run tools/stop.py --id {r['id']} {where}")
+                        hints.command(scope, "terminate", "--type", "ec2", "--id", r["id"], region=r["region"]))
+    return _finding("gpu-running", r, message, hints.command(scope, "stop", "--id", r["id"], region=r["region"]))
 
 
-def findings(records: list[dict], scope: str = "", refusals: dict[str, str] | None = None,
+def findings(records: list[dict], scope: hints.Scope = hints.Scope(), refusals: dict[str, str] | None = None,
              prices: dict | None = None) -> list[dict]:
-    """scope: the run's --sandbox/--profile (hints.scope), repeated in every next command; refusals: from
+    """scope: the run's (hints.Scope), repeated in every next command (each names its own --region); refusals: from
     stop_refusals(); prices: list_prices' Pricing API answers (list_prices.answers; without them, the dated
     table). Ordered by money and risk (order())."""
     prices = prices or {}
@@ -119,20 +120,20 @@ def findings(records: list[dict], scope: str = "", refusals: dict[str, str] | No
         r = item.rec
         rtype = "ec2" if r["type"] == "ec2:instance" else r["type"]
         out.append(_finding(item.kind, r, item.why,
-                            f"uv run tools/terminate.py --type {rtype} --id {r['id']} --region {r['region']}{scope}",
+                            hints.command(scope, "terminate", "--type", rtype, "--id", r["id"], region=r["region"]),
                             per_month=leftovers.price(prices, item)[0]))
     for r in records:
         t, state, name = r["type"], r.get("state"), r.get("name") or r["id"]
-        where = f"--region {r['region']}{scope}"
         if t == "ec2:instance" and state in RUNNING and r.get("gpus"):
-            out.append(_gpu_running(r, name, where, (refusals or {}).get(r["id"])))
+            out.append(_gpu_running(r, name, scope, (refusals or {}).get(r["id"])))
         elif t == "vpc:vpc" and not r.get("default"):
             out.append(_finding("non-default-vpc", r, f"non-default VPC {name} ({r.get('cidr')})",
-                                f"uv run tools/cleanup_vpc.py --id {r['id']} {where}"))
+                                hints.command(scope, "cleanup_vpc", "--id", r["id"], region=r["region"])))
         elif t == "vpc:nat-gateway" and state == "available":  # running money, priced as waste and costs --now do
             out.append(_finding("nat-gateway", r, f"NAT gateway {name} is billed by the hour and per GB"
                                 + leftovers.held(r, records, prices),
-                                f"uv run tools/terminate.py --type vpc:nat-gateway --id {r['id']} {where}",
+                                hints.command(scope, "terminate", "--type", "vpc:nat-gateway", "--id", r["id"],
+                                              region=r["region"]),
                                 per_month=lp.price(prices, charges(r, set()), r["region"])[0]))
     return order(out + security(records, scope), by_id)
 

@@ -70,7 +70,7 @@ def _name(item: dict) -> str | None:
     return tag_map(item.get("Tags")).get("Name")
 
 
-def evaluate(results: dict, regions: list[str], want: set[str], scope: str) -> list[dict]:
+def evaluate(results: dict, regions: list[str], want: set[str], scope) -> list[dict]:
     out: list[dict] = []
     for region in regions:
         out += _groups_and_instances(results, region, scope)
@@ -78,7 +78,7 @@ def evaluate(results: dict, regions: list[str], want: set[str], scope: str) -> l
     return [f for f in out if f["check"] in want]
 
 
-def _groups_and_instances(results: dict, region: str, scope: str) -> list[dict]:
+def _groups_and_instances(results: dict, region: str, scope) -> list[dict]:
     out = []
     groups = results.get(("ec2", "sg", region)) or []
     instances = [i for i in results.get(("ec2", "instances", region)) or []
@@ -123,7 +123,7 @@ def _groups_and_instances(results: dict, region: str, scope: str) -> list[dict]:
     return out
 
 
-def _storage(results: dict, region: str, scope: str) -> list[dict]:
+def _storage(results: dict, region: str, scope) -> list[dict]:
     out = []
     for v in results.get(("ec2", "volumes", region)) or []:
         if not v.get("Encrypted"):

@@ -107,7 +107,7 @@ def _touch(aws, check: str, chosen: list[dict]) -> None:
                 f["_blocked"] = OWN_KEY
 
 
-def plan(aws, check: str, regions: list[str], ids: list[str], cidr: str | None, scope: str) -> Plan:
+def plan(aws, check: str, regions: list[str], ids: list[str], cidr: str | None, scope) -> Plan:
     found, errors, _ = gather(aws, regions, {check}, scope)
     chosen = [f for f in found if not ids or f["resource"] in ids]
     _touch(aws, check, chosen)

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from _awswiz.aws.client import paginate
 from _awswiz.security.table import finding, fix_command
+from _awswiz.shell import hints
 
 CHECKS = {"iam-user-no-mfa", "iam-key-old", "iam-key-unused", "iam-root-access-key", "iam-root-recent-use",
           "iam-policy-admin", "iam-inline-policy-admin", "iam-role-open-trust"}
@@ -142,20 +143,20 @@ def _days(when, now) -> float | None:
     return (now - when).total_seconds() / 86400
 
 
-def notes(results: dict, want: set[str]) -> list[str]:
+def notes(results: dict, want: set[str], scope) -> list[str]:
     """What could not be judged, said rather than passed over in silence."""
     if "iam-root-recent-use" not in want or ("iam", "report") not in results:
         return []
     report = results[("iam", "report")]
     if report is None:
         return ["iam-root-recent-use: no current credential report (security.py reads it, never generates it): "
-                "generate one with `aws iam generate-credential-report`, then run again"]
+                f"generate one with `{hints.aws_cli(scope, 'iam', 'generate-credential-report')}`, then run again"]
     if not report:
         return ["iam-root-recent-use: the credential report has no <root_account> row, so root use was not judged"]
     return []
 
 
-def evaluate(results: dict, regions: list[str], want: set[str], scope: str) -> list[dict]:
+def evaluate(results: dict, regions: list[str], want: set[str], scope) -> list[dict]:
     now = dt.datetime.now(dt.UTC)
     out = []
     for u in results.get(("iam", "users")) or []:

@@ -27,7 +27,7 @@ def submit(fan, aws, regions: list[str], want: set[str]) -> None:
             fan.submit(("gd", region), detectors, region, "guardduty:ListDetectors")
 
 
-def evaluate(results: dict, regions: list[str], want: set[str], scope: str) -> list[dict]:
+def evaluate(results: dict, regions: list[str], want: set[str], scope) -> list[dict]:
     out = []
     for region in regions:
         trails = results.get(("ct", region))

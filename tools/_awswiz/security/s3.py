@@ -160,7 +160,7 @@ def public_statements(policy_text: str | None) -> list[dict]:
     return out
 
 
-def evaluate(results: dict, regions: list[str], want: set[str], scope: str) -> list[dict]:
+def evaluate(results: dict, regions: list[str], want: set[str], scope) -> list[dict]:
     out = []
     acct = results.get(("s3", "account_pab"))
     if acct is not None and not full(acct):

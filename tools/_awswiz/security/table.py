@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from _awswiz.shell import hints
+
 SEVERITIES = ["critical", "high", "medium", "low"]
 
 
@@ -200,13 +202,15 @@ def finding(check_id: str, resource: str, region: str, evidence: dict, *, rtype:
     return f
 
 
-def fix_command(check_id: str, resource: str, region: str, scope: str) -> str | None:
-    """The security.py --fix command for this finding, repeating --sandbox/--profile; None if not fixable."""
+def fix_command(check_id: str, resource: str, region: str, scope: hints.Scope) -> str | None:
+    """The security.py --fix command for this finding, repeating the run's scope (hints.Scope); None if not
+    fixable. A global finding's fix names no region."""
     if not BY_ID[check_id].fix:
         return None
-    where = f" --region {region}" if region != "global" else ""
-    ident = f" --id {resource}" if check_id not in ("s3-account-pab-off", "ebs-default-encryption-off") else ""
-    return f"uv run tools/security.py --fix {check_id}{ident}{where}{scope}"
+    ident = ["--id", resource] if check_id not in ("s3-account-pab-off", "ebs-default-encryption-off") else []
+    if region == "global":
+        return hints.command(hints.Scope.of(scope).without_region(), "security", "--fix", check_id, *ident)
+    return hints.command(scope, "security", "--fix", check_id, *ident, region=region)
 
 
 def public(f: dict) -> dict:

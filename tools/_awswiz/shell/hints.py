@@ -1,19 +1,105 @@
-"""Pieces of the `next` commands a tool prints: each must work as printed, so it repeats the run's scope."""
+"""The one builder of the commands a tool suggests (`next`, an error's hint, a plan's fix or verify step).
+
+Each must work as printed (DESIGN.md, Output), so each repeats the run's --sandbox, --profile and region scope,
+and every word is quoted (shlex): a name read from AWS never becomes two shell words. Code that has the run's
+ctx passes it; code that has not is handed a Scope (Scope.of(ctx)), never a pasted string.
+
+    command(ctx, "stop", "--id", iid, region=r)   uv run tools/stop.py --id i-0abc --region r --sandbox
+    again(confirm=token)                          the run's own command line, with --confirm TOKEN
+    aws_cli(ctx, "rds", "modify-db-instance", ..., region=r)   what AwsWiz cannot do, with --region,
+                                                  --profile (and the sandbox's --endpoint-url)
+
+tests/test_hints.py walks the code and fails on a command built anywhere else.
+"""
 
 from __future__ import annotations
 
+import os
+import shlex
+import sys
+from dataclasses import dataclass
 
-def scope(ctx) -> str:
-    """The run's --sandbox and --profile, to append to a next command (which names its own --region)."""
-    return (" --sandbox" if ctx.sandbox else "") + (f" --profile {ctx.profile}" if ctx.profile else "")
+PREFIX = "uv run tools/"
 
 
-def command(ctx, tool: str, *args: str, region: str | None = None) -> str:
-    """An AwsWiz command that repeats the run's --region (given), --sandbox and --profile."""
-    import shlex
+@dataclass(frozen=True)
+class Scope:
+    """What every suggested command repeats of the run: --sandbox, --profile and --region as given."""
 
-    parts = ["uv", "run", f"tools/{tool}.py", *args]
-    parts += ["--region", region] if region else []
-    parts += ["--sandbox"] if ctx.sandbox else []
-    parts += ["--profile", ctx.profile] if ctx.profile else []
-    return shlex.join(parts)
+    sandbox: bool = False
+    profile: str | None = None
+    region_spec: str | None = None
+
+    @classmethod
+    def of(cls, ctx) -> Scope:
+        """The scope of a Ctx (or of anything with sandbox/profile/region_spec; a Scope is itself)."""
+        if isinstance(ctx, Scope):
+            return ctx
+        return cls(bool(getattr(ctx, "sandbox", False)), getattr(ctx, "profile", None) or None,
+                   getattr(ctx, "region_spec", None) or None)
+
+    def without_region(self) -> Scope:
+        """For a command about something global (IAM, the account): no --region to repeat."""
+        return Scope(self.sandbox, self.profile)
+
+
+def _has(words: list[str], flag: str) -> bool:
+    return any(w == flag or w.startswith(flag + "=") for w in words)
+
+
+def command(ctx, tool: str, *args, region: str | None = None, after: tuple[str, ...] = ()) -> str:
+    """`uv run tools/TOOL.py ARGS --region R --sandbox --profile P [-- AFTER]`, every word quoted. region: where
+    this command acts (a finding's own region); None: the run's --region, if it gave one. A flag already in
+    ARGS is not repeated. after: the words after `--` (connect's remote command). ctx: the run's Ctx or a
+    Scope."""
+    s = Scope.of(ctx)
+    words = [str(a) for a in args]
+    region = region or s.region_spec
+    words += ["--region", region] if region and not _has(words, "--region") else []
+    words += ["--sandbox"] if s.sandbox and "--sandbox" not in words else []
+    words += ["--profile", s.profile] if s.profile and not _has(words, "--profile") else []
+    words += ["--", *after] if after else []
+    return shlex.join(["uv", "run", f"tools/{tool.removesuffix('.py')}.py", *words])
+
+
+def again(confirm: str | None = None, drop_ids: set[str] | None = None, region: str | None = None) -> str | None:
+    """The run's own command as the user typed it (it holds the run's scope already), without any --confirm;
+    confirm: with --confirm TOKEN; drop_ids: without these --id values (None if no id is left); region: with
+    --region REGION instead of the run's ("": without --region)."""
+    args, it = [], iter(sys.argv[1:])
+    kept_ids = False
+    for a in it:
+        if a in ("--confirm", "--region") and (a == "--confirm" or region is not None):
+            next(it, None)
+            continue
+        if a.startswith("--confirm=") or (region is not None and a.startswith("--region=")):
+            continue
+        if drop_ids is not None and (a == "--id" or a.startswith("--id=")):
+            raw = a[5:] if a.startswith("--id=") else next(it, "")
+            left = [v for v in (x.strip() for x in raw.split(",")) if v and v not in drop_ids]
+            if left:
+                args += ["--id", ",".join(left)]
+                kept_ids = True
+            continue
+        args.append(a)
+    if drop_ids is not None and not kept_ids:
+        return None
+    args += ["--region", region] if region else []
+    args += ["--confirm", confirm] if confirm else []
+    return command(Scope(), os.path.basename(sys.argv[0]), *args)
+
+
+def aws_cli(ctx, service: str, operation: str, *args, region: str | None = None) -> str:
+    """An AWS CLI command, for what AwsWiz does not do: every word quoted, with --region (given; IAM and other
+    global services need none), the run's --profile and its endpoint (AWS_ENDPOINT_URL, when set). In the
+    sandbox it names the sandbox's endpoint and dummy keys instead (as --sandbox does), so it changes the
+    sandbox, never a real account."""
+    s = Scope.of(ctx)
+    words = ["aws", service, operation, *(str(a) for a in args)]
+    words += ["--region", region] if region else []
+    url = os.environ.get("AWS_ENDPOINT_URL")  # the sandbox's for a --sandbox run (cli._activate_sandbox)
+    words += ["--endpoint-url", url] if url else []
+    if not s.sandbox:
+        return shlex.join(words + (["--profile", s.profile] if s.profile else []))
+    keys = ["AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing"]  # not secrets: the sandbox's own
+    return shlex.join(["env", *keys, *words])

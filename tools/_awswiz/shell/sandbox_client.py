@@ -13,7 +13,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from _awswiz.shell import state
+from _awswiz.shell import hints, state
 from _awswiz.shell.errors import AwsWizError
 from _awswiz.shell.output import warn
 from _awswiz.shell.state import TOOLS_DIR, state_dir
@@ -30,7 +30,10 @@ def read_info() -> dict | None:
         return None
 
 
-def health(url: str, timeout: float = 1.0) -> dict | None:
+def health(url: str, timeout: float = 5.0) -> dict | None:
+    """The sandbox's health, or None. A dead one refuses at once; a live one busy with other tools' calls may
+    take seconds (the moto server is one process): 1 s made a busy sandbox look dead, and the tool then tried
+    to start a second one (SandboxUnavailable) when four tools ran at once (tests/test_next_runs.py)."""
     try:
         with urllib.request.urlopen(f"{url}/_awswiz/health", timeout=timeout) as r:
             return json.loads(r.read())
@@ -68,6 +71,6 @@ def ensure_sandbox() -> str:
         proc = subprocess.run(start_command(), stdout=subprocess.PIPE, stderr=sys.stderr, timeout=600)
         if proc.returncode != 0 or not (info := running()):
             raise AwsWizError("the local sandbox did not start",
-                              "run `uv run tools/sandbox.py serve` to see why; its log is .state/sandbox.log",
+                              "see why (its log is .state/sandbox.log): " + hints.command(None, "sandbox", "serve"),
                               code="SandboxUnavailable")
         return info["url"]

@@ -78,9 +78,9 @@ def get(type_name: str) -> Remover:
     return rem
 
 
-def check_ids(rem: Remover, ids: list[str]) -> list[str]:
+def check_ids(ctx, rem: Remover, ids: list[str]) -> list[str]:
     from _awswiz.guard.targets import check_ids as check
 
     if rem.id_pattern is not None:
-        check(ids, rem.id_pattern, f"{rem.type} id", rem.id_example)
+        check(ctx, ids, rem.id_pattern, f"{rem.type} id", rem.id_example)
     return ids

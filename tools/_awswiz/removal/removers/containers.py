@@ -16,7 +16,6 @@ cluster once its node groups are gone. Load balancers and volumes that Kubernete
 from __future__ import annotations
 
 import re
-import shlex
 import time
 
 from _awswiz import guard
@@ -145,9 +144,10 @@ def plan_ecs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
         if asgs := [p["autoScalingGroupProvider"]["autoScalingGroupArn"].rsplit("/", 1)[-1] for p in others
                     if p.get("autoScalingGroupProvider", {}).get("autoScalingGroupArn")]:
             detail["stays_behind"] = [f"Auto Scaling group {g} and its capacity provider stay: its instances keep "
-                                      "running and are billed; to end them: aws autoscaling update-auto-scaling-group "
-                                      f"--region {region} --auto-scaling-group-name {shlex.quote(g)} --min-size 0 "
-                                      "--desired-capacity 0" for g in asgs]
+                                      "running and are billed; to end them: " + hints.aws_cli(
+                                          ctx, "autoscaling", "update-auto-scaling-group", "--auto-scaling-group-name",
+                                          g, "--min-size", "0", "--desired-capacity", "0", region=region)
+                                      for g in asgs]
         out.actions += parts
         out.actions.append(guard.Action(
             op="delete", type="ecs:cluster", id=arn, region=region, name=c["name"], tags=tags,
@@ -208,15 +208,15 @@ def find_eks(ctx, region: str, ids: list[str]) -> set[str]:
     return {i for i in ids if i in names}
 
 
-def _deletion_protection(cluster: dict, region: str) -> str | None:
+def _deletion_protection(ctx, cluster: dict, region: str) -> str | None:
     """Why AWS would refuse DeleteCluster: deletionProtection on an ACTIVE (or updating) cluster (Amazon EKS User
     Guide, "Protect EKS clusters from accidental deletion": "If you try to delete an active cluster that has
     deletion protection turned on, you will receive a InvalidRequestException"; "If the cluster state is
     creating, failed, or deleting, you can delete the cluster even if deletion protection is turned on")."""
     if not cluster.get("deletionProtection") or cluster.get("status") in ("CREATING", "FAILED", "DELETING"):
         return None
-    lift = shlex.join(["aws", "eks", "update-cluster-config", "--region", region, "--name", cluster["name"],
-                       "--no-deletion-protection"])
+    lift = hints.aws_cli(ctx, "eks", "update-cluster-config", "--name", cluster["name"], "--no-deletion-protection",
+                         region=region)
     return (f"deletion protection is on (deletionProtection=true), so AWS refuses DeleteCluster "
             f"(InvalidRequestException); nothing of it is deleted; lift it deliberately with: {lift}")
 
@@ -245,7 +245,7 @@ def plan_eks(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             for p in profiles]
         out.actions.append(guard.Action(
             op="delete", type="eks:cluster", id=name, region=region, name=name, tags=tags,
-            blocked=_deletion_protection(cluster, region),  # blocks its node groups and profiles too (one target)
+            blocked=_deletion_protection(ctx, cluster, region),  # blocks its node groups and profiles too (one target)
             state={"status": status, "nodegroups": groups, "fargate_profiles": profiles,
                    "deletion_protection": bool(cluster.get("deletionProtection"))},
             detail={"version": cluster.get("version"),

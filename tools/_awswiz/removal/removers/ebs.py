@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from _awswiz import guard
 from _awswiz.aws.client import paginate
-from _awswiz.compute.instance_rules import aws_cli
 from _awswiz.inventory.table import tag_map
 from _awswiz.removal.expiry import MANAGED_KEY
 from _awswiz.removal.removers import Remover, register
 from _awswiz.removal.removers.ec2_common import finder, id_pattern, lookup, settle, terminate
 from _awswiz.removal.vpc_teardown import TEARDOWN_TAG
+from _awswiz.shell import hints
 
 
 def _own_images(ec2) -> list[dict]:
@@ -50,7 +50,7 @@ def plan_volumes(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             blocked = (f"attached to {iid}; AWS deletes only an available volume (VolumeInUse). Terminate the "
                        f"instance ({terminate(ctx, 'ec2:instance', iid, region)}; the volume goes with it if "
                        f"DeleteOnTermination), or unmount it and detach it: "
-                       f"{aws_cli(ctx, 'detach-volume', '--volume-id', v['VolumeId'], region=region)}")
+                       f"{hints.aws_cli(ctx, 'ec2', 'detach-volume', '--volume-id', v['VolumeId'], region=region)}")
         elif v.get("State") != "available":
             blocked = f"the volume is {v.get('State')}; AWS deletes only an available volume"
         actions.append(guard.Action(
@@ -163,7 +163,8 @@ def _protection_blocker(ctx, img: dict, region: str) -> str | None:
     if value.startswith("disabled after"):
         return (f"deregistration protection was disabled with a cooldown ({value}): AWS refuses DeregisterImage "
                 "until then; plan again after it")
-    lift = aws_cli(ctx, "disable-image-deregistration-protection", "--image-id", img["ImageId"], region=region)
+    lift = hints.aws_cli(ctx, "ec2", "disable-image-deregistration-protection", "--image-id", img["ImageId"],
+                         region=region)
     cooldown = "; with its cooldown AWS allows deregistering 24 hours after that" if "cooldown" in value else ""
     return f"deregistration protection is {value}: AWS refuses DeregisterImage; lift it with: {lift}{cooldown}"
 

@@ -101,10 +101,10 @@ def plan_lbs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
         attrs = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
         listeners = per_listener[arn]
         protected = attrs.get("deletion_protection.enabled") == "true"
-        blocked = (f"deletion protection is on (attribute deletion_protection.enabled=true), so AWS refuses "
-                   f"DeleteLoadBalancer; lift it deliberately with: aws elbv2 modify-load-balancer-attributes "
-                   f"--region {region} --load-balancer-arn {arn} --attributes "
-                   f"Key=deletion_protection.enabled,Value=false") if protected else None
+        blocked = ("deletion protection is on (attribute deletion_protection.enabled=true), so AWS refuses "
+                   "DeleteLoadBalancer; lift it deliberately with: " + hints.aws_cli(
+                       ctx, "elbv2", "modify-load-balancer-attributes", "--load-balancer-arn", arn, "--attributes",
+                       "Key=deletion_protection.enabled,Value=false", region=region)) if protected else None
         tgs = per_lb[arn]
         only_here = [t for t in tgs if set(t.get("LoadBalancerArns", [])) <= arns]
         detail = {k: v for k, v in (("lb_type", lb.get("Type")), ("scheme", lb.get("Scheme")),

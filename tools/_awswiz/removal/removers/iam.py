@@ -30,6 +30,7 @@ from _awswiz.inventory.table import tag_map
 from _awswiz.removal.removers import Remover, register
 from _awswiz.removal.removers.lookup import code
 from _awswiz.removal.vpc_teardown import TEARDOWN_TAG
+from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput
 
 IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
@@ -38,10 +39,10 @@ GLOBAL = "global"
 ALIVE = ["pending", "running", "stopping", "stopped", "shutting-down"]
 
 
-def _missing(asked: list[str], found: dict, what: str) -> None:
+def _missing(ctx, asked: list[str], found: dict, what: str) -> None:
     if missing := [i for i in asked if i not in found]:
         raise BadInput(f"{what} {', '.join(missing)} not found (IAM is global: no region to search)",
-                       "check the name with uv run tools/scan.py --service iam")
+                       f"check the name with {hints.command(ctx, 'scan', '--service', 'iam')}")
 
 
 def _caller(ctx) -> str:
@@ -178,7 +179,7 @@ def role_steps(ctx, iam, name: str, tags: dict) -> list[guard.Action]:
 def plan_users(ctx, region: str | None, ids: list[str], opts: dict) -> guard.Plan:
     iam = ctx.aws.client("iam")
     users = {u["UserName"]: u for u in paginate(iam, "list_users", "Users") if u["UserName"] in ids}
-    _missing(ids, users, "iam:user")
+    _missing(ctx, ids, users, "iam:user")
     me, out, marked = _caller(ctx), guard.Plan(actions=[]), marked_mfa(iam)
     for name in dict.fromkeys(ids):
         tags = tag_map(paginate(iam, "list_user_tags", "Tags", UserName=name))
@@ -193,11 +194,11 @@ def plan_users(ctx, region: str | None, ids: list[str], opts: dict) -> guard.Pla
     return out
 
 
-def _role_refusal(role: dict, me: str) -> str | None:
+def _role_refusal(ctx, role: dict, me: str) -> str | None:
     name, path = role["RoleName"], role.get("Path", "/")
     if path.startswith("/aws-service-role/"):
-        return (f"a service-linked role: AWS refuses DeleteRole on it (UnmodifiableEntity); the service that owns "
-                f"it deletes it, or: aws iam delete-service-linked-role --role-name {name}")
+        return ("a service-linked role: AWS refuses DeleteRole on it (UnmodifiableEntity); the service that owns "
+                "it deletes it, or: " + hints.aws_cli(ctx, "iam", "delete-service-linked-role", "--role-name", name))
     if path.startswith("/aws-reserved/"):
         return "made by AWS (IAM Identity Center): change it there, not here"
     if me.startswith(f"assumed-role/{name}/"):
@@ -208,11 +209,11 @@ def _role_refusal(role: dict, me: str) -> str | None:
 def plan_roles(ctx, region: str | None, ids: list[str], opts: dict) -> guard.Plan:
     iam = ctx.aws.client("iam")
     roles = {r["RoleName"]: r for r in paginate(iam, "list_roles", "Roles") if r["RoleName"] in ids}
-    _missing(ids, roles, "iam:role")
+    _missing(ctx, ids, roles, "iam:role")
     me, out = _caller(ctx), guard.Plan(actions=[])
     for name in dict.fromkeys(ids):
         tags = tag_map(paginate(iam, "list_role_tags", "Tags", RoleName=name))
-        refusal = _role_refusal(roles[name], me)
+        refusal = _role_refusal(ctx, roles[name], me)
         steps = [] if refusal else role_steps(ctx, iam, name, tags)
         out.actions += steps
         out.actions.append(guard.Action(

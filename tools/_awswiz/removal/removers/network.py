@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from _awswiz import guard
 from _awswiz.aws.client import paginate
-from _awswiz.compute.instance_rules import aws_cli
 from _awswiz.inventory.table import tag_map
 from _awswiz.removal.removers import Remover, register
 from _awswiz.removal.removers.ec2_common import finder, id_pattern, in_vpc, lookup, settle, terminate, vpc_guard
 from _awswiz.removal.vpc_teardown import _deletable_eni, attached_to
+from _awswiz.shell import hints
 
 
 def _act(op: str, type_: str, rid: str, region: str, item: dict, vpcs: dict, touches: dict | None = None,
@@ -51,7 +51,8 @@ def _eni_blocker(ctx, e: dict, region: str) -> str | None:
     if att.get("InstanceId") and e.get("InterfaceType", "interface") == "interface" and not e.get("RequesterManaged"):
         iid = att["InstanceId"]
         how = (terminate(ctx, "ec2:instance", iid, region) if att.get("DeleteOnTermination") else
-               aws_cli(ctx, "detach-network-interface", "--attachment-id", att.get("AttachmentId", "?"), region=region))
+               hints.aws_cli(ctx, "ec2", "detach-network-interface", "--attachment-id", att.get("AttachmentId", "?"),
+                             region=region))
         return (f"attached to instance {iid} (device {att.get('DeviceIndex')}); AWS deletes only a detached "
                 f"interface: {how}")
     return (f"managed by AWS for another service ({_eni_user(e)}); it is deleted with its owner, never on its own "

@@ -19,6 +19,7 @@ from _awswiz.aws.client import paginate
 from _awswiz.inventory.table import tag_map
 from _awswiz.removal.removers import Remover, register
 from _awswiz.removal.removers.lookup import code, match
+from _awswiz.shell import hints
 
 DB_ID = re.compile(r"^[A-Za-z](?:-?[A-Za-z0-9]){0,62}$")
 FAILED = {"failed", "incompatible-restore", "incompatible-network"}
@@ -86,11 +87,12 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
                   "automated_backups": "deleted with it (AWS's default); manual snapshots stay"}
         if snapshot:
             detail["note"] = (f"the final snapshot {snapshot} keeps the data and is billed per GiB-month until you "
-                              f"delete it: aws rds delete-db-snapshot --region {region} "
-                              f"--db-snapshot-identifier {snapshot}")
-        blocked = (f"deletion protection is on, so AWS refuses DeleteDBInstance; lift it deliberately with: "
-                   f"aws rds modify-db-instance --region {region} --db-instance-identifier {db_id} "
-                   f"--no-deletion-protection --apply-immediately") if db.get("DeletionProtection") else None
+                              "delete it: " + hints.aws_cli(ctx, "rds", "delete-db-snapshot",
+                                                            "--db-snapshot-identifier", snapshot, region=region))
+        blocked = ("deletion protection is on, so AWS refuses DeleteDBInstance; lift it deliberately with: "
+                   + hints.aws_cli(ctx, "rds", "modify-db-instance", "--db-instance-identifier", db_id,
+                                   "--no-deletion-protection", "--apply-immediately", region=region)
+                   ) if db.get("DeletionProtection") else None
         out.actions.append(guard.Action(
             op="delete", type="rds:db-instance", id=db_id, region=region, name=db_id,
             tags=tag_map(db.get("TagList")), touches=clusters.get(db.get("DBClusterIdentifier") or "", {}),

@@ -10,7 +10,7 @@ from _awswiz.removal.s3_empty import bucket_action, empty_and_delete
 def plan(ctx, region: str | None, ids: list[str], opts: dict):
     from _awswiz import guard
 
-    return guard.Plan(actions=[bucket_action(ctx.aws, b, region) for b in ids],
+    return guard.Plan(actions=[bucket_action(ctx, b, region) for b in ids],
                       scope={"type": "s3:bucket", "ids": ids, "region": region})
 
 

@@ -11,5 +11,5 @@ from _awswiz.removal.removers.ec2_common import finder
 
 register(Remover(type="vpc:vpc", id_pattern=VPC_ID, id_example="vpc-0123456789abcdef0",
                  find=finder("describe_vpcs", "Vpcs", "vpc-id", "VpcId"),
-                 plan=lambda ctx, region, ids, opts: vpc_teardown.plan(ctx.aws, region, ids),
+                 plan=lambda ctx, region, ids, opts: vpc_teardown.plan(ctx, region, ids),
                  do=lambda ctx, a: vpc_apply.do(ctx.aws, a)))
