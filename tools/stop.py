@@ -111,7 +111,7 @@ def main(
     --region, each id is found in whichever enabled region holds it; --tag without --region selects in the
     home region and says where else it matches (data.elsewhere); --region a,b|all plans there at once."""
     ids = targets.check_ids(targets.split_ids(id), targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
-    tags = cli.parse_tags(tag)
+    tags = cli.parse_tags(tag, strict=True)
     if not ids and not tags:
         raise BadInput("say which instances: --id ID or --tag KEY=VALUE", "uv run tools/scan.py finds them")
 
