@@ -153,9 +153,11 @@ BLANK = [("--tag", ""), ("--tag", "project="), ("--tag", "=x"), ("--tag", "proje
          ("--tag", "project=x "), ("--tag", " project=x"), ("--tag", "project=a", "--tag", "project=b")]
 TERMINATE_ONLY = [("--tag", "project=x", "--id", "i-0123456789abcdef0", "--type", "ec2"),
                   ("--tag", "project=x", "--type", "rds"), ("--tag", "project=x", "--type", "ec2:volume", "--snapshot")]
+STOP_ONLY = [("--tag", "project=x", "--id", "i-0123456789abcdef0")]
 
 
-@pytest.mark.parametrize("tool,args", [("terminate", a) for a in BLANK + TERMINATE_ONLY] + [("stop", a) for a in BLANK])
+@pytest.mark.parametrize("tool,args", [("terminate", a) for a in BLANK + TERMINATE_ONLY]
+                         + [("stop", a) for a in BLANK + STOP_ONLY])
 def test_bad_tag_is_exit_2_and_sends_nothing(tmp_path, tool, args):
     """No emulator: a local endpoint that counts every request it gets proves nothing was sent."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counter)
