@@ -19,7 +19,7 @@ from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 OPTION_FLAGS = {"snapshot": "--snapshot", "target_groups": "--with-target-groups"}
-TAGS_SHOWN = 30  # keys of data.tags_in_use when a tag matches nothing
+TAGS_SHOWN = 30  # keys of data.tags_in_use when a tag matches nothing, and values of each (most used first)
 
 
 def check_options(rem, opts: dict) -> None:
@@ -66,7 +66,8 @@ def by_tag(ctx, tags: dict[str, str], rem, opts: dict, confirm: str | None, max_
     data = result.data
     if isinstance(data, dict) and data.get("applied") is False and not data.get("plan") and "in_use" in seen:
         where = ", ".join(regions) if len(regions) < 4 else f"{len(regions)} regions"
-        data["tags_in_use"] = dict(sorted(seen["in_use"].items())[:TAGS_SHOWN])
+        data["tags_in_use"] = {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))[:TAGS_SHOWN])
+                               for k, v in sorted(seen["in_use"].items())[:TAGS_SHOWN]}
         data["message"] = (f"nothing removable carries {' '.join(words[1::2])} in {where}"
                            + ("" if seen["in_use"] else " (no resource there carries any tag)")
                            + ("; data.tags_in_use lists the tags there are" if seen["in_use"] else ""))
