@@ -43,15 +43,17 @@ def lab(sandbox, project: str) -> dict:
     iid = instance(ec2, tags=tags, keep_root=True, KeyName=key["KeyName"], SecurityGroupIds=[sg])
     vol = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0][
         "BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
-    ec2.create_tags(Resources=[vol], Tags=[{"Key": "project", "Value": project}])
+    eni = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0][
+        "NetworkInterfaces"][0]["NetworkInterfaceId"]
+    ec2.create_tags(Resources=[vol, eni], Tags=[{"Key": "project", "Value": project}])
     eip = ec2.allocate_address(Domain="vpc", TagSpecifications=tagspec("elastic-ip", tags))["AllocationId"]
     ec2.associate_address(AllocationId=eip, InstanceId=iid)
     bucket = name("lab-bucket")
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "project", "Value": project}]})
     s3.put_object(Bucket=bucket, Key="weights.bin", Body=b"w")
-    return {"instance": iid, "volume": vol, "eip": eip, "sg": sg, "key": key["KeyPairId"], "key_name": key["KeyName"],
-            "bucket": bucket}
+    return {"instance": iid, "volume": vol, "eni": eni, "eip": eip, "sg": sg, "key": key["KeyPairId"],
+            "key_name": key["KeyName"], "bucket": bucket}
 
 
 def plan_and_confirm(run_tool, *args):
@@ -76,6 +78,9 @@ def test_a_lab_goes_in_one_plan_dependencies_first(sandbox, run_tool, state_dir)
         ("s3:bucket", "empty-and-delete", ids["bucket"]),
     ], steps
     assert plan["plan"][1]["detail"]["after"] == f"instance {ids['instance']} is terminated"
+    # its primary interface (tagged too) goes with it: AWS deletes it on termination (DeleteOnTermination)
+    assert [(s["id"], s["reason"]) for s in plan["skipped"]] == [
+        (ids["eni"], f"deleted with instance {ids['instance']} (DeleteOnTermination)")]
     assert r.code == 0, r.stdout + r.stderr
     assert all(x["ok"] for x in r.json["data"]["results"])
     assert r.json["next"] == [f"uv run tools/scan.py --tag project={project} --region {REGION}"]
