@@ -110,8 +110,10 @@ def main(
     """Stop EC2 instances. Without --confirm: print the plan and a token; nothing changes. With --id and no
     --region, each id is found in whichever enabled region holds it; --tag without --region selects in the
     home region and says where else it matches (data.elsewhere); --region a,b|all plans there at once."""
+    if id is not None and tag is not None:  # as terminate.py: one way of selecting per run
+        raise BadInput("--id and --tag select in two ways: give one of them", "e.g. --tag project=x, or --id i-0abc")
     ids = targets.check_ids(ctx, targets.split_ids(ctx, id), targets.INSTANCE_ID, "instance id", "i-0123456789abcdef0")
-    tags = cli.parse_tags(tag)
+    tags = cli.parse_tags(tag, strict=True)
     if not ids and not tags:
         raise BadInput("say which instances: --id ID or --tag KEY=VALUE",
                        "find them: " + hints.command(ctx, "scan", "--service", "ec2:instance"))

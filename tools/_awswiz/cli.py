@@ -212,14 +212,21 @@ def main(app: typer.Typer, tool: str) -> None:
     raise SystemExit(code or 0)
 
 
-def parse_tags(values: list[str] | None) -> dict[str, str]:
-    """--tag KEY=VALUE (repeatable) into a dict; malformed input is BadInput."""
+def parse_tags(values: list[str] | None, strict: bool = False) -> dict[str, str]:
+    """--tag KEY=VALUE (repeatable) into a dict; malformed input is BadInput. strict (a selection that changes
+    things: stop, terminate): the VALUE must be non-empty too, neither may start or end with a space, and a KEY
+    given twice must not differ: a tag that is blank or mistyped never selects by accident."""
     tags: dict[str, str] = {}
     for v in values or []:
         key, sep, val = v.partition("=")
-        if not sep or not key.strip():
-            raise BadInput(f"--tag must look like KEY=VALUE with a non-empty KEY (got {v!r})",
+        blank = strict and (not val or key != key.strip() or val != val.strip())
+        if not sep or not key.strip() or blank:
+            form = " and VALUE, without spaces around either" if strict else ""
+            raise BadInput(f"--tag must look like KEY=VALUE with a non-empty KEY{form} (got {v!r})",
                            "e.g. --tag project=llm")
+        if strict and tags.get(key, val) != val:
+            raise BadInput(f"--tag {key} is given twice with different values ({tags[key]!r}, {val!r}): a resource "
+                           "carries one value per key", f"keep one: --tag {key}={tags[key]}")
         tags[key] = val
     return tags
 

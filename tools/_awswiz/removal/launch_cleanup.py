@@ -5,19 +5,16 @@ also the instance's awswiz:launch-id); a volume someone attached stays, as the p
 of the same plan, with that resource's OWN tags and the VPC a group sits in as what it touches (the guard
 blocks the whole instance when one of them is protected), run after the instance's terminate action.
 
-AWS refuses to delete a group that a network interface still uses (DependencyViolation) and an instance's
-interfaces go only once it is terminated ("Delete a security group", EC2 User Guide), so each step first
-waits for the instance to be terminated (the instance_terminated waiter), then retries DependencyViolation
-for a bounded time (shared/PATTERNS.md).
+Each step runs once the instance is terminated (waits.after_terminated: AWS refuses to delete a group that a
+network interface still uses, DependencyViolation).
 """
 
 from __future__ import annotations
 
-import time
-
 from _awswiz import guard
 from _awswiz.aws.client import paginate
 from _awswiz.inventory.table import LAUNCH_TAG, tag_map
+from _awswiz.removal.waits import after_terminated
 
 OPS = ("delete-launch-group", "delete-launch-key", "delete-launch-volume")
 GROUP_PREFIX = "awswiz-ssh-"
@@ -88,22 +85,15 @@ def actions(ec2, found: list[dict], region: str, parts: dict[str, dict]) -> list
 
 
 def do(ec2, action: guard.Action, wait_s: float = 300) -> dict:
-    from botocore.exceptions import ClientError
+    def call() -> dict:
+        if action.op == "delete-launch-group":
+            ec2.delete_security_group(GroupId=action.id)
+        elif action.op == "delete-launch-key":
+            ec2.delete_key_pair(KeyName=action.name)  # by name: AWS takes either, moto ignores KeyPairId
+        else:
+            ec2.get_waiter("volume_available").wait(VolumeIds=[action.id])
+            ec2.delete_volume(VolumeId=action.id)
+        return {"deleted": action.id}
 
-    ec2.get_waiter("instance_terminated").wait(InstanceIds=list(action.state.get("users") or [action.target]),
-                                               WaiterConfig={"Delay": 5, "MaxAttempts": 120})
-    end = time.time() + wait_s
-    while True:
-        try:
-            if action.op == "delete-launch-group":
-                ec2.delete_security_group(GroupId=action.id)
-            elif action.op == "delete-launch-key":
-                ec2.delete_key_pair(KeyName=action.name)  # by name: AWS takes either, moto ignores KeyPairId
-            else:
-                ec2.get_waiter("volume_available").wait(VolumeIds=[action.id])
-                ec2.delete_volume(VolumeId=action.id)
-            return {"deleted": action.id}
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "DependencyViolation" or time.time() > end:
-                raise
-            time.sleep(5)
+    return after_terminated(ec2, list(action.state.get("users") or [action.target]), call, wait_s,
+                            ("DependencyViolation",))

@@ -24,34 +24,10 @@ from _awswiz.compute import instance_rules as rules
 from _awswiz.guard import regional, targets
 from _awswiz.inventory.table import BY_TYPE, tag_map
 from _awswiz.removal import expiry, launch_cleanup, removers, schedules
+from _awswiz.removal.bulk import GONE, plan_part, skip, type_order
 from _awswiz.removal.removers import ebs
 from _awswiz.removal.vpc_teardown import TEARDOWN_TAG
 from _awswiz.shell import hints
-from _awswiz.shell.errors import BadInput
-
-GONE = {"shutting-down", "terminated"}
-
-
-def skip(kind: str, rid: str, region: str | None, name: str | None, reason: str) -> dict:
-    """A skipped entry, in the guard's shape."""
-    return {"id": rid, "region": region, "type": kind, "name": name, "reason": reason}
-
-
-def type_order(types: set[str]) -> list[str]:
-    """Types ordered so that what must go first (Row.first) comes first; otherwise the table's order."""
-    out: list[str] = []
-
-    def visit(t: str, path: tuple = ()) -> None:
-        if t in out or t in path:
-            return
-        for before in getattr(BY_TYPE.get(t), "first", ()) or ():
-            if before in types:
-                visit(before, (*path, t))
-        out.append(t)
-
-    for t in sorted(types, key=lambda t: list(BY_TYPE).index(t) if t in BY_TYPE else len(BY_TYPE)):
-        visit(t)
-    return out
 
 
 class Reaper:
@@ -156,17 +132,7 @@ class Reaper:
                                   f"{TEARDOWN_TAG}={i}: a marker never removes a live AMI")
                              for i in marked if i in live]
             ids = [i for i in ids if i not in live]
-        try:
-            part = rem.plan(self.ctx, region, ids, {}) if ids and rem.scope != "global" else None
-        except BadInput:
-            part = None  # plan them one by one below: one that vanished since listing is skipped, not fatal
-        if part is None:
-            part = guard.Plan(actions=[])
-            for rid in ids:
-                try:
-                    part.actions += rem.plan(self.ctx, region, [rid], {}).actions
-                except BadInput as exc:
-                    part.skipped.append(skip(kind, rid, region, None, f"not planned: {exc}"))
+        part = plan_part(self.ctx, kind, region, ids, {})
         taken = {a.id for a in plan.actions}
         by_target: dict[str, list[guard.Action]] = {}
         for a in part.actions:

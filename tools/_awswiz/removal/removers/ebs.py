@@ -1,8 +1,10 @@
 """ec2:volume, ec2:snapshot and ec2:image (AMIs the account owns).
 
-- volume: AWS deletes only an `available` volume (EC2 API Reference: DeleteVolume; VolumeInUse otherwise). An
-  attached one is blocked, naming the commands that free it (terminating its instance, or detaching it once
-  unmounted): detaching a mounted volume under a running program loses writes, so it is never planned.
+- volume: AWS deletes only an `available` volume (EC2 API Reference: DeleteVolume; VolumeInUse otherwise). One
+  attached to an instance the same plan terminates first (opts["going"], bulk.py) goes with it (DeleteOnTermination)
+  or is deleted once it is terminated (waits.py); any other attached one is blocked, naming the commands that
+  free it (terminating its instance, or detaching it once unmounted): detaching a mounted volume under a running
+  program loses writes, so it is never planned.
 - snapshot: one that a registered AMI uses cannot be deleted (EC2 API Reference: DeleteSnapshot,
   InvalidSnapshot.InUse): blocked, naming the AMI and the command that removes the AMI with its snapshots.
 - image: deregister the AMI (one with deregistration protection is blocked, naming the command that lifts it),
@@ -24,6 +26,7 @@ from _awswiz.removal.expiry import MANAGED_KEY
 from _awswiz.removal.removers import Remover, register
 from _awswiz.removal.removers.ec2_common import finder, id_pattern, lookup, settle, terminate
 from _awswiz.removal.vpc_teardown import TEARDOWN_TAG
+from _awswiz.removal.waits import after_terminated
 from _awswiz.shell import hints
 
 
@@ -41,10 +44,24 @@ def _snapshots_of(image: dict) -> list[str]:
 
 def plan_volumes(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     ec2 = ctx.aws.client("ec2", region)
-    actions = []
+    actions, going, skipped = [], opts.get("going") or {}, []
     for v in lookup(ec2, "describe_volumes", "Volumes", "volume-id", ids):
         tags, blocked = tag_map(v.get("Tags")), None
-        users = [a["InstanceId"] for a in v.get("Attachments", []) if a.get("State") != "detached"]
+        atts = [a for a in v.get("Attachments", []) if a.get("State") != "detached"]
+        users = [a["InstanceId"] for a in atts]
+        after = users if users and all(u in going for u in users) else []  # terminated earlier in this plan
+        if after and all(a.get("DeleteOnTermination") for a in atts):
+            skipped.append({"id": v["VolumeId"], "region": region, "type": "ec2:volume", "name": tags.get("Name"),
+                            "reason": f"deleted with instance {', '.join(users)} (DeleteOnTermination)"})
+            continue
+        if after:  # AWS deletes only an available volume: once its instance is terminated (waits.py)
+            actions.append(guard.Action(
+                op="delete", type="ec2:volume", id=v["VolumeId"], region=region, name=tags.get("Name"), tags=tags,
+                touches={f"instance {u} (terminated first)": going[u] for u in after},
+                state={"state": v.get("State"), "attached_to": users, "after": after},
+                detail={"size_gib": v.get("Size"), "volume_type": v.get("VolumeType"),
+                        "after": f"instance {', '.join(after)} is terminated"}))
+            continue
         if users:
             iid = users[0]
             blocked = (f"attached to {iid}; AWS deletes only an available volume (VolumeInUse). Terminate the "
@@ -59,7 +76,9 @@ def plan_volumes(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
             detail={"size_gib": v.get("Size"), "volume_type": v.get("VolumeType"), "az": v.get("AvailabilityZone"),
                     "note": "the data is gone for good; --type ec2:instance --snapshot keeps a copy of an "
                             "instance's volumes"}, blocked=blocked))
-    return settle(actions)
+    plan = settle(actions)
+    plan.skipped += skipped
+    return plan
 
 
 # --- snapshots ----------------------------------------------------------------------------------------------
@@ -198,7 +217,9 @@ def _finish(ec2, region: str, gone: list[str], planned: set[str], used: dict[str
 
 def do(ctx, action: guard.Action) -> dict:
     ec2 = ctx.aws.client("ec2", action.region)
-    if action.type == "ec2:volume":
+    if action.type == "ec2:volume" and (after := action.state.get("after")):
+        after_terminated(ec2, after, lambda: ec2.delete_volume(VolumeId=action.id))
+    elif action.type == "ec2:volume":
         ec2.delete_volume(VolumeId=action.id)
     elif action.type == "ec2:image":
         if snaps := action.detail.get("deletes_snapshots"):  # a re-plan finds them by this mark

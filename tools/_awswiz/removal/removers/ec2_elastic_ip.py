@@ -2,7 +2,9 @@
 in a VPC, an associated address must be disassociated first, else InvalidIPAddress.InUse). An address that a
 NAT gateway or another service's interface holds is blocked: it goes free only when its owner is deleted.
 The disassociation touches the instance (or interface) the address is associated with: it loses its public
-address. The guard weighs that resource's own tags (Action.touches)."""
+address. The guard weighs that resource's own tags (Action.touches). An association already gone when the step runs
+(its instance was terminated earlier in the same plan: terminate.py --tag) is done, not a failure: the address is
+released next either way."""
 
 from __future__ import annotations
 
@@ -65,7 +67,14 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
 def do(ctx, action: guard.Action) -> dict:
     ec2 = ctx.aws.client("ec2", action.region)
     if action.op == "disassociate":
-        ec2.disassociate_address(AssociationId=action.state["association"])
+        from botocore.exceptions import ClientError
+
+        try:
+            ec2.disassociate_address(AssociationId=action.state["association"])
+        except ClientError as exc:  # the association went with its instance, terminated earlier in the plan
+            if exc.response["Error"]["Code"] != "InvalidAssociationID.NotFound":
+                raise
+            return {"disassociated": action.state["with"], "note": "already disassociated"}
         return {"disassociated": action.state["with"]}
     ec2.release_address(AllocationId=action.id)
     return {"released": action.detail["public_ip"]}

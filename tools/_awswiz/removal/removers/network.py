@@ -2,7 +2,8 @@
 
 - network interface: AWS deletes only a detached one (EC2 API Reference: DeleteNetworkInterface); one that
   another service manages (NAT gateway, endpoint, load balancer, Lambda, ...) goes with its owner (Amazon EC2
-  User Guide: Requester-managed network interfaces): both are blocked, naming why.
+  User Guide: Requester-managed network interfaces): both are blocked, naming why; one attached with
+  DeleteOnTermination to an instance the same plan terminates first (opts["going"], bulk.py) goes with it.
 - subnet: free interfaces of the account's own in it are deleted first and its route table association is
   removed; anything else still in it (instances, NAT gateways, other services' interfaces) blocks it, named
   (EC2 API Reference: DeleteSubnet: "You must terminate all running instances in the subnet before you can
@@ -65,14 +66,22 @@ def plan_enis(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     ec2 = ctx.aws.client("ec2", region)
     enis = lookup(ec2, "describe_network_interfaces", "NetworkInterfaces", "network-interface-id", ids)
     vpcs = vpc_guard(ec2, enis)
-    actions = []
+    actions, going, skipped = [], opts.get("going") or {}, []
     for e in enis:
+        att = e.get("Attachment") or {}
+        if att.get("InstanceId") in going and att.get("DeleteOnTermination"):  # terminated first in this plan
+            skipped.append({"id": e["NetworkInterfaceId"], "region": region, "type": "vpc:network-interface",
+                            "name": tag_map(e.get("TagSet")).get("Name"),
+                            "reason": f"deleted with instance {att['InstanceId']} (DeleteOnTermination)"})
+            continue
         a = _act("delete", "vpc:network-interface", e["NetworkInterfaceId"], region, e, vpcs,
                  state={"status": e.get("Status")}, detail={"subnet": e.get("SubnetId"), "type": e.get("InterfaceType"),
                                                             "description": e.get("Description") or ""})
         a.blocked = _eni_blocker(ctx, e, region) or a.blocked
         actions.append(a)
-    return settle(actions)
+    plan = settle(actions)
+    plan.skipped += skipped
+    return plan
 
 
 # --- subnets ----------------------------------------------------------------------------------------------
