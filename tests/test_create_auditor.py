@@ -82,7 +82,7 @@ def test_existing_user_is_not_planned(sandbox, run_tool):
     assert r.json["data"]["plan"] == [] and r.json["account"] == "123456789012"
 
 
-def test_the_persons_comments_survive_create_auditor(sandbox, run_tool, state_dir):
+def test_the_persons_comments_survive_create_auditor(sandbox, guarded, state_dir):
     # issue 25 item 7: fellows.toml is a file a person owns; the template as given (data.template), with a note of
     # the person's own, is the file create_auditor adds a fellow to: every line stays, the new [[fellow]] follows
     from _awswiz.money.fellows import TEMPLATE
@@ -92,7 +92,7 @@ def test_the_persons_comments_survive_create_auditor(sandbox, run_tool, state_di
     path.write_text("# lab accounts: keep this list sorted by name\n" + mine)
     path.chmod(0o600)
     name = f"aud-{uuid.uuid4().hex[:6]}"
-    apply(run_tool, "--name", name, "--mode", "role", "--trusted-account", "123456789012")
+    apply(guarded, "--name", name, "--mode", "role", "--trusted-account", "123456789012")
     text = path.read_text()
     assert text.startswith("# lab accounts: keep this list sorted by name\n" + mine)
     assert [line for line in text.splitlines() if "#" in line] == [

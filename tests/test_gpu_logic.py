@@ -42,11 +42,14 @@ def test_one_code_per_group_and_market():
 
 
 def test_parse_need():
-    assert instance_types.parse_need("p5.48xlarge:8") == ("p5.48xlarge", 8)
-    assert instance_types.parse_need("g5.xlarge") == ("g5.xlarge", 1)
-    for bad in ("p5", ":3", "g5.xlarge:0", "g5.xlarge:x"):
+    from _awswiz.compute import need
+
+    assert need.parse("p5.48xlarge:8") == ("p5.48xlarge", 8, True)
+    assert need.parse("g5.xlarge") == ("g5.xlarge", 1, True)
+    assert need.parse("H100:8") == ("H100", 8, False)  # no dot: an accelerator model
+    for bad in (":3", "g5.xlarge:0", "g5.xlarge:x", "H100:0"):
         with pytest.raises(BadInput):
-            instance_types.parse_need(bad)
+            need.parse(bad)
 
 
 def test_spec_and_match():
