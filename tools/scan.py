@@ -7,13 +7,58 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell.errors import BadInput
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
+
+SINCE_FORMS = "a count of minutes, hours or days back from now (90m, 24h, 7d) or a UTC date YYYY-MM-DD (2026-11-01)"
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def since_start(value: str, now: _dt.datetime) -> _dt.datetime:
+    """--since: the window's start, in UTC (relative forms count back from `now`); anything else is BadInput."""
+    rel = re.fullmatch(r"(\d{1,6})([mhd])", value.strip())
+    try:
+        if rel:
+            return now - _dt.timedelta(**{_UNITS[rel[2]]: int(rel[1])})
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return _dt.datetime.fromisoformat(value.strip()).replace(tzinfo=_dt.UTC)
+    except (ValueError, OverflowError):
+        pass
+    raise BadInput(f"--since must be {SINCE_FORMS} (got {value!r})", "e.g. --since 24h")
+
+
+def created_at(value) -> _dt.datetime | None:
+    """A record's `created`: a timestamp (botocore's datetime) or an ISO 8601 string (an image's CreationDate)."""
+    if isinstance(value, str):
+        try:
+            value = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, _dt.datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
+
+
+def keep_since(records: list[dict], start: _dt.datetime) -> tuple[list[dict], dict]:
+    """The records created (or, instances, launched) at or after `start`, and what --since says in data: the
+    window's start and the records left out for want of a creation time, counted by type."""
+    kept, undated = [], {}
+    for r in records:
+        when = created_at(r.get("created"))
+        if when is None:
+            undated[r["type"]] = undated.get(r["type"], 0) + 1
+        elif when >= start:
+            kept.append(r)
+    return kept, {"from": start.isoformat(timespec="seconds"), "undated": sum(undated.values()),
+                  "undated_types": undated}
 
 
 @cli.command(app, "scan")
@@ -25,12 +70,17 @@ def main(
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", metavar="KEY=VALUE",
         help="Only resources with this tag, KEY=VALUE (repeatable: all must match).")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="WHEN",
+        help="Only resources created (instances: launched) since WHEN: 90m, 24h, 7d back from now, or a UTC date "
+             "YYYY-MM-DD; those without a creation time are left out, counted in data.since.")] = None,
 ) -> Result:
     """Snapshot the account across all enabled regions (default --region all); JSON, or tables with --pretty."""
     from _awswiz.inventory import table as resources
     from _awswiz.scan.view import render
 
     wanted_tags = cli.parse_tags(tag)
+    start = since_start(since, _dt.datetime.now(_dt.UTC)) if since is not None else None  # before any call
     services = cli.parse_list(service, resources.GROUPS + list(resources.BY_TYPE), "--service")
     rows = resources.select(services)
     regions, skipped = ctx.regions()
@@ -54,6 +104,9 @@ def main(
     errors = [e for e in errors if e not in price_errors]
     if wanted_tags:
         records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
+    window = None
+    if start is not None:
+        records, window = keep_since(records, start)
     from _awswiz.shell.hints import scope
 
     found = findings(records, scope(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
@@ -61,7 +114,8 @@ def main(
     for r in records:
         counts[r["type"]] = counts.get(r["type"], 0) + 1
     data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "resources": records,
-            "findings": found, **({"price_errors": price_errors} if price_errors else {})}
+            "findings": found, **({"since": window} if window else {}),
+            **({"price_errors": price_errors} if price_errors else {})}
     nxt = list(dict.fromkeys(f["next"] for f in found if f.get("next")))[:5]
     failed = errors and not succeeded  # nothing answered (no credentials, no network): a failure, not partial
     return Result(data=data, errors=errors, next=nxt, render=render, exit_code=1 if failed else None)
