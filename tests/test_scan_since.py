@@ -96,3 +96,52 @@ def test_a_bad_since_is_exit_2_naming_the_forms_before_any_call():
         assert p.returncode == 2, (bad, p.stdout, p.stderr)
         err = p.stdout and __import__("json").loads(p.stdout)["errors"][0]
         assert err["code"] == "BadInput" and "90m, 24h, 7d" in err["message"] and "YYYY-MM-DD" in err["message"]
+
+
+def test_tags_counts_each_key_and_value_in_use_and_asks_no_prices(sandbox, run_tool):
+    mark = sandbox.mark()
+    r = run_tool("scan", "--region", "us-east-1", "--tags")
+    assert r.code == 0, r.stderr
+    data = r.json["data"]
+    assert "resources" not in data and "findings" not in data
+    llm = run_tool("scan", "--region", "us-east-1", "--tag", "project=llm").json["data"]["resources"]
+    web = run_tool("scan", "--region", "us-east-1", "--tag", "project=web").json["data"]["resources"]
+    assert data["tags"]["project"] == {"llm": len(llm), "web": len(web)}
+    assert "elb:load-balancer" in {x["type"] for x in llm}  # its tags are asked (DescribeTags) for --tags too
+    assert sum(data["counts"].values()) >= max(data["tags"]["awswiz:lab"].values())
+    actions = [c["action"] for c in sandbox.calls(mark)]
+    assert "DescribeTags" in actions and "ListUserTags" in actions
+
+
+def test_a_tag_value_that_matches_nothing_names_the_values_of_its_key(sandbox, run_tool):
+    r = run_tool("scan", "--region", "us-east-1", "--tag", "project=alpha")
+    assert r.code == 0, r.stderr
+    data = r.json["data"]
+    assert data["resources"] == []
+    (u,) = data["unmatched_tags"]
+    assert u["tag"] == "project=alpha" and u["why"] == "no resource has project=alpha"
+    assert set(u["values"]) == {"llm", "web"}  # the lab's
+    assert r.json["next"][0] == "uv run tools/scan.py --tags --region us-east-1"
+    again = run_tool("scan", *r.json["next"][0].split()[3:])  # the hint works as printed
+    assert again.code == 0 and again.json["data"]["tags"]["project"] == u["values"]
+
+
+def test_a_tag_key_no_resource_has_names_the_keys_in_use(sandbox, run_tool):
+    r = run_tool("scan", "--region", "us-east-1", "--service", "ec2", "--tag", "projekt=llm")
+    assert r.code == 0, r.stderr
+    (u,) = r.json["data"]["unmatched_tags"]
+    assert u["why"] == "no resource has the tag key 'projekt'" and "project" in u["keys"] and "Name" in u["keys"]
+    assert r.json["next"][0] == "uv run tools/scan.py --tags --service ec2 --region us-east-1"
+
+
+def test_unmatched_says_when_only_the_combination_matches_nothing_and_keeps_lists_short():
+    import scan
+
+    counts = {"project": {"llm": 3}, "team": {"research": 2}}
+    assert scan.unmatched({"project": "llm", "team": "research"}, counts) == [
+        {"tag": "project=llm team=research", "why": "each tag is in use, but no resource carries them all"}]
+    many = {f"k{i:02}": {"v": 1} for i in range(30)}
+    (u,) = scan.unmatched({"x": "y"}, many)
+    assert len(u["keys"]) == scan.SHORT and u["more_keys"] == 30 - scan.SHORT
+    assert scan.tag_counts([{"tags": {"a": "1"}}, {"tags": {"a": "2", "b": "x"}}, {"tags": {"a": "2"}}]) == \
+        {"a": {"2": 2, "1": 1}, "b": {"x": 1}}
