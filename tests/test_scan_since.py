@@ -34,6 +34,15 @@ def test_scan_records_carry_created_and_keep_the_fields_agents_read(sandbox, run
         assert snap["started"] == snap["created"]
 
 
+def test_the_lab_nat_gateway_database_and_notebook_carry_created(sandbox, run_tool):
+    # NatGateway.CreateTime, DBInstance.InstanceCreateTime, NotebookInstanceSummary.CreationTime (botocore models)
+    r = run_tool("scan", "--region", "eu-west-1,us-west-2", "--service", "vpc:nat-gateway,rds,sagemaker")
+    assert r.code == 0, r.stderr
+    recs = r.json["data"]["resources"]
+    assert {x["type"] for x in recs} == {"vpc:nat-gateway", "rds:db-instance", "sagemaker:notebook"}
+    assert all(x.get("created") for x in recs)
+
+
 def test_since_a_date_far_back_keeps_the_dated_and_names_the_undated_by_type(sandbox, run_tool):
     every = run_tool("scan", "--region", "us-east-1").json["data"]["resources"]
     r = run_tool("scan", "--region", "us-east-1", "--since", "2000-01-01")
