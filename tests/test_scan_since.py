@@ -154,3 +154,14 @@ def test_unmatched_says_when_only_the_combination_matches_nothing_and_keeps_list
     assert len(u["keys"]) == scan.SHORT and u["more_keys"] == 30 - scan.SHORT
     assert scan.tag_counts([{"tags": {"a": "1"}}, {"tags": {"a": "2", "b": "x"}}, {"tags": {"a": "2"}}]) == \
         {"a": {"2": 2, "1": 1}, "b": {"x": 1}}
+
+
+def test_pretty_shows_the_tags_and_what_since_left_out(sandbox, run_tool):
+    r = run_tool("scan", "--region", "us-east-1", "--tags", "--pretty")
+    assert r.code == 0, r.stderr
+    assert "Tags in use" in r.stdout and "project" in r.stdout and "llm" in r.stdout
+    r = run_tool("scan", "--region", "us-east-1", "--service", "ec2", "--since", "2000-01-01", "--tag", "project=alpha",
+                 "--pretty")
+    assert r.code == 0, r.stderr
+    assert "without a creation time, left out: ec2:elastic-ip 1" in r.stdout  # the lab's one address
+    assert "project=alpha: no resource has project=alpha" in r.stdout
