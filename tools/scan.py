@@ -7,13 +7,91 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.shell.errors import BadInput
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
+
+SINCE_FORMS = "a count of minutes, hours or days back from now (90m, 24h, 7d) or a UTC date YYYY-MM-DD (2026-11-01)"
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+def since_start(value: str, now: _dt.datetime) -> _dt.datetime:
+    """--since: the window's start, in UTC (relative forms count back from `now`); anything else is BadInput."""
+    rel = re.fullmatch(r"(\d{1,6})([mhd])", value.strip())
+    try:
+        if rel:
+            return now - _dt.timedelta(**{_UNITS[rel[2]]: int(rel[1])})
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            return _dt.datetime.fromisoformat(value.strip()).replace(tzinfo=_dt.UTC)
+    except (ValueError, OverflowError):
+        pass
+    raise BadInput(f"--since must be {SINCE_FORMS} (got {value!r})", "e.g. --since 24h")
+
+
+def created_at(value) -> _dt.datetime | None:
+    """A record's `created`: a timestamp (botocore's datetime) or an ISO 8601 string (an image's CreationDate)."""
+    if isinstance(value, str):
+        try:
+            value = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, _dt.datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
+
+
+def tag_counts(records: list[dict]) -> dict[str, dict[str, int]]:
+    """--tags: each tag key in use, its values and how many resources carry each (keys by name, values most
+    used first)."""
+    seen: dict[str, dict[str, int]] = {}
+    for r in records:
+        for k, v in r["tags"].items():
+            seen.setdefault(k, {})[v] = seen.setdefault(k, {}).get(v, 0) + 1
+    return {k: dict(sorted(seen[k].items(), key=lambda kv: (-kv[1], kv[0]))) for k in sorted(seen)}
+
+
+SHORT = 20  # keys or values named when a --tag matches nothing
+
+
+def unmatched(wanted: dict[str, str], counts: dict[str, dict[str, int]]) -> list[dict]:
+    """Why --tag matched nothing: for each KEY=VALUE no resource carries, the keys in use (when none has KEY)
+    or KEY's values with their counts (at most SHORT of either); all of them at once when only the
+    combination matches nothing."""
+    out = []
+    for k, v in wanted.items():
+        if k not in counts:
+            keys = list(counts)
+            out.append({"tag": f"{k}={v}", "why": f"no resource has the tag key {k!r}", "keys": keys[:SHORT],
+                        **({"more_keys": len(keys) - SHORT} if len(keys) > SHORT else {})})
+        elif v not in counts[k]:
+            values = dict(list(counts[k].items())[:SHORT])
+            out.append({"tag": f"{k}={v}", "why": f"no resource has {k}={v}", "values": values,
+                        **({"more_values": len(counts[k]) - SHORT} if len(counts[k]) > SHORT else {})})
+    if not out:
+        out.append({"tag": " ".join(f"{k}={v}" for k, v in wanted.items()),
+                    "why": "each tag is in use, but no resource carries them all"})
+    return out
+
+
+def keep_since(records: list[dict], start: _dt.datetime) -> tuple[list[dict], dict]:
+    """The records created (or, instances, launched) at or after `start`, and what --since says in data: the
+    window's start and the records left out for want of a creation time, counted by type."""
+    kept, undated = [], {}
+    for r in records:
+        when = created_at(r.get("created"))
+        if when is None:
+            undated[r["type"]] = undated.get(r["type"], 0) + 1
+        elif when >= start:
+            kept.append(r)
+    return kept, {"from": start.isoformat(timespec="seconds"), "undated": sum(undated.values()),
+                  "undated_types": undated}
 
 
 @cli.command(app, "scan")
@@ -25,12 +103,19 @@ def main(
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", metavar="KEY=VALUE",
         help="Only resources with this tag, KEY=VALUE (repeatable: all must match).")] = None,
+    tags_only: Annotated[bool, typer.Option(
+        "--tags", help="Only the tags in use: data.tags {key: {value: count}} (no resources, no findings).")] = False,
+    since: Annotated[str | None, typer.Option(
+        "--since", metavar="WHEN",
+        help="Only resources created (instances: launched) since WHEN: 90m, 24h, 7d back from now, or a UTC date "
+             "YYYY-MM-DD; those without a creation time are left out, counted in data.since.")] = None,
 ) -> Result:
     """Snapshot the account across all enabled regions (default --region all); JSON, or tables with --pretty."""
     from _awswiz.inventory import table as resources
-    from _awswiz.scan.view import render
+    from _awswiz.scan.view import render, render_tags
 
     wanted_tags = cli.parse_tags(tag)
+    start = since_start(since, _dt.datetime.now(_dt.UTC)) if since is not None else None  # before any call
     services = cli.parse_list(service, resources.GROUPS + list(resources.BY_TYPE), "--service")
     rows = resources.select(services)
     regions, skipped = ctx.regions()
@@ -46,24 +131,42 @@ def main(
             prices["doc"], prices["stale"] = leftovers.ask_prices(ctx, fan)
 
     with ctx.progress("scanning", 0) as bar:
-        records, errors, succeeded = collect(ctx.aws, regions, rows, bar, tags=bool(wanted_tags), also=ask_prices)
+        records, errors, succeeded = collect(ctx.aws, regions, rows, bar, tags=bool(wanted_tags) or tags_only,
+                                             also=None if tags_only else ask_prices)
     leftovers.keep_prices(prices.get("doc", {}), prices.get("stale", []))
     # a Pricing API that does not answer (no pricing:GetProducts, a timeout) costs the findings their fresh prices,
     # not the inventory: they fall back to the dated table (each says its basis) and the scan is not partial for it
     price_errors = [e for e in errors if e.get("message", "").startswith(leftovers.PRICE_CALL)]
     errors = [e for e in errors if e not in price_errors]
-    if wanted_tags:
-        records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
-    from _awswiz.shell.hints import Scope
+    window = None
+    if start is not None:
+        records, window = keep_since(records, start)
+    from _awswiz.shell.hints import Scope, command
 
-    found = findings(records, Scope.of(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
+    no_match = []
+    if wanted_tags:
+        everything = records
+        records = [r for r in records if all(r["tags"].get(k) == v for k, v in wanted_tags.items())]
+        if not records and everything:
+            no_match = unmatched(wanted_tags, tag_counts(everything))
     counts: dict[str, int] = {}
     for r in records:
         counts[r["type"]] = counts.get(r["type"], 0) + 1
-    data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "resources": records,
-            "findings": found, **({"price_errors": price_errors} if price_errors else {})}
-    nxt = list(dict.fromkeys(f["next"] for f in found if f.get("next")))[:5]
     failed = errors and not succeeded  # nothing answered (no credentials, no network): a failure, not partial
+    if tags_only:
+        data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "tags": tag_counts(records),
+                **({"since": window} if window else {}), **({"unmatched_tags": no_match} if no_match else {})}
+        return Result(data=data, errors=errors, render=render_tags, exit_code=1 if failed else None)
+
+    found = findings(records, Scope.of(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
+    data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "resources": records,
+            "findings": found, **({"since": window} if window else {}),
+            **({"unmatched_tags": no_match} if no_match else {}),
+            **({"price_errors": price_errors} if price_errors else {})}
+    nxt = list(dict.fromkeys(f["next"] for f in found if f.get("next")))[:5]
+    if no_match:  # the whole list of tags in use, for the scope asked
+        nxt = [command(ctx, "scan", "--tags", *(["--service", service] if service else []),
+                       region=ctx.region_spec)] + nxt
     return Result(data=data, errors=errors, next=nxt, render=render, exit_code=1 if failed else None)
 
 

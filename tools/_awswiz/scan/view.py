@@ -78,6 +78,8 @@ def render(console, data: dict) -> None:
         by_type.setdefault(r["type"], []).append(r)
     for t, recs in by_type.items():
         cols = [c for c in COLUMNS.get(t, []) if c != "default"]
+        if "since" in data and "created" not in cols:  # --since: when each was made
+            cols = ["created", *cols]
         made = [r for r in recs if not r.get("default")]
         defaults = len(recs) - len(made)
         caption = f"+ {defaults} default (in JSON, marked \"default\": true)" if defaults else None
@@ -88,8 +90,27 @@ def render(console, data: dict) -> None:
                  ", ".join(f"{k}={v}" for k, v in r.get("tags", {}).items() if k != "Name")] for r in made]
         console.print(table(f"{t} ({len(made)})", _cols(["id", "region", "name", "state", *cols, "tags"]), rows,
                             caption=caption))
+    _notes(console, data)
     if data["findings"]:
         console.print(table(f"Findings ({len(data['findings'])})", _cols(["kind", "region", "id", "finding"]),
                             [[f["kind"], f["region"], f["id"], f["message"]] for f in data["findings"]]))
     else:
         console.print("[green]No findings.[/]")
+
+
+def _notes(console, data: dict) -> None:
+    """What --since left out for want of a creation time, and why a --tag matched nothing."""
+    if since := data.get("since"):
+        left = ", ".join(f"{t} {n}" for t, n in since["undated_types"].items())
+        console.print(f"[dim]since {since['from']}; without a creation time, left out: {left or 'none'}[/]")
+    for u in data.get("unmatched_tags", []):
+        known = u.get("keys") or [f"{v} ({n})" for v, n in u.get("values", {}).items()]
+        console.print(f"[yellow]{u['tag']}: {u['why']}[/]" + (f"; in use: {', '.join(known)}" if known else ""))
+
+
+def render_tags(console, data: dict) -> None:
+    """--tags --pretty: one row per tag key and value, with how many resources carry it."""
+    rows = [[k, v, n] for k, values in data["tags"].items() for v, n in values.items()]
+    console.print(table(f"Tags in use ({plural(len(data['tags']), 'key')}) in "
+                        f"{plural(len(data['regions']), 'region')}", _cols(["key", "value", "resources"]), rows))
+    _notes(console, data)

@@ -13,6 +13,7 @@ def shape(rec: dict, item: dict) -> None:
 ROW = Row(
     type="ec2:elastic-ip", order=50, service="ec2", call="describe_addresses",
     items="Addresses[]", id="AllocationId",
+    # no created: DescribeAddresses' Address has no creation time (botocore ec2 model)
     fields={
         "public_ip": "PublicIp", "instance": "InstanceId", "association": "AssociationId", "eni": "NetworkInterfaceId",
     },

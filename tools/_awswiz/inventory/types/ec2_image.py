@@ -8,6 +8,7 @@ ROW = Row(
     type="ec2:image", order=40, service="ec2", call="describe_images",
     items="Images[]", id="ImageId",
     name="Name", state="State", kwargs={"Owners": ["self"]},
+    # created: Image.CreationDate (botocore ec2 model: an ISO 8601 string, not a timestamp)
     fields={
         "created": "CreationDate", "snapshots": "BlockDeviceMappings[].Ebs.SnapshotId",
         "root_device_type": "RootDeviceType",

@@ -64,8 +64,11 @@ ROW = Row(
     type="ec2:instance", order=10, service="ec2", call="describe_instances",
     items="Reservations[].Instances[]", id="InstanceId",
     state="State.Name",
+    # created: Instance.LaunchTime (botocore ec2 model: "the time that the instance was last launched"; a stopped
+    # and started box counts from its last start), also kept as launch_time
     fields={
         "instance_type": "InstanceType", "market": "InstanceLifecycle", "launch_time": "LaunchTime", "key": "KeyName",
+        "created": "LaunchTime",
         "public_ip": "PublicIpAddress", "vpc": "VpcId", "subnet": "SubnetId", "az": "Placement.AvailabilityZone",
         "volumes": "BlockDeviceMappings[].Ebs.VolumeId", "security_groups": "SecurityGroups[].GroupId",
     },

@@ -9,6 +9,7 @@ ROW = Row(
     type="ec2:key-pair", order=60, service="ec2", call="describe_key_pairs",
     items="KeyPairs[]", id="KeyPairId",
     name="KeyName",
+    # created: KeyPairInfo.CreateTime (botocore ec2 model)
     fields={"key_type": "KeyType", "created": "CreateTime"},
     removal="terminate.py (id or name); the local .state/keys/NAME.pem is kept",
     cost="free",

@@ -8,6 +8,7 @@ ROW = Row(
     type="ec2:volume", order=20, service="ec2", call="describe_volumes",
     items="Volumes[]", id="VolumeId",
     state="State",
+    # created: Volume.CreateTime (botocore ec2 model)
     fields={
         "size_gib": "Size", "volume_type": "VolumeType", "az": "AvailabilityZone",
         "attached_to": "Attachments[].InstanceId", "created": "CreateTime",

@@ -25,6 +25,7 @@ def follow(job, recs: list[dict]) -> None:
 ROW = Row(
     type="ecs:cluster", order=220, service="ecs", call="list_clusters",
     items="clusterArns[]", id="@",
+    # no created: ListClusters gives ARNs and DescribeClusters' Cluster has no creation time (botocore ecs model)
     tags=None, follow=follow,
     removal=(
         "terminate scales its services to 0 and deletes them, stops its tasks, deregisters its container instances "

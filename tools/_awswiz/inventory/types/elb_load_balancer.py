@@ -10,7 +10,8 @@ ROW = Row(
     type="elb:load-balancer", order=180, service="elbv2", call="describe_load_balancers",
     items="LoadBalancers[]", id="LoadBalancerArn",
     name="LoadBalancerName", state="State.Code", tags=None, follow=elb_tags,
-    fields={"lb_type": "Type", "scheme": "Scheme", "vpc": "VpcId", "dns": "DNSName"},
+    # created: LoadBalancer.CreatedTime (botocore elbv2 model)
+    fields={"lb_type": "Type", "scheme": "Scheme", "vpc": "VpcId", "dns": "DNSName", "created": "CreatedTime"},
     # costs --now and waste also read what decides its public IPv4 addresses: its AZs, those whose address is an
     # Elastic IP of the account (an NLB's SubnetMappings AllocationId: priced as that address), and its IpAddressType
     # (elbv2 IpAddressType: "dualstack-without-public-ipv4" holds none)

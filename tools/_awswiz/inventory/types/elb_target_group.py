@@ -10,6 +10,7 @@ ROW = Row(
     type="elb:target-group", order=190, service="elbv2", call="describe_target_groups",
     items="TargetGroups[]", id="TargetGroupArn",
     name="TargetGroupName", tags=None, follow=elb_tags,
+    # no created: DescribeTargetGroups' TargetGroup has no creation time (botocore elbv2 model)
     fields={
         "protocol": "Protocol", "port": "Port", "vpc": "VpcId", "target_type": "TargetType",
         "load_balancers": "LoadBalancerArns",

@@ -9,6 +9,7 @@ ROW = Row(
     type="iam:role", order=170, service="iam", call="list_roles",
     items="Roles[]", id="RoleName",
     name="RoleName", scope="global", follow=iam_tags("list_role_tags", "RoleName"),
+    # created: Role.CreateDate (botocore iam model)
     fields={"arn": "Arn", "path": "Path", "created": "CreateDate"},
     removal=(
         "terminate deletes its policies and takes it out of its instance profiles, then the role; service-linked and "

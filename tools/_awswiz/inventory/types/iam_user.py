@@ -9,6 +9,7 @@ ROW = Row(
     type="iam:user", order=160, service="iam", call="list_users",
     items="Users[]", id="UserName",
     name="UserName", scope="global", follow=iam_tags("list_user_tags", "UserName"),
+    # created: User.CreateDate (botocore iam model)
     fields={"arn": "Arn", "created": "CreateDate", "password_last_used": "PasswordLastUsed"},
     removal=(
         "terminate removes its password, access keys, certificates, SSH keys, service credentials, MFA devices, "

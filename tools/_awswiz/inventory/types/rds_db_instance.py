@@ -9,7 +9,9 @@ ROW = Row(
     type="rds:db-instance", order=200, service="rds", call="describe_db_instances",
     items="DBInstances[]", id="DBInstanceIdentifier",
     name="DBInstanceIdentifier", state="DBInstanceStatus", tags="TagList",
-    fields={"db_class": "DBInstanceClass", "engine": "Engine", "storage_gib": "AllocatedStorage"},
+    # created: DBInstance.InstanceCreateTime (botocore rds model)
+    fields={"db_class": "DBInstanceClass", "engine": "Engine", "storage_gib": "AllocatedStorage",
+            "created": "InstanceCreateTime"},
     removal=(
         "terminate deletes it after a final snapshot awswiz-final-<id>-<date> (none for replicas and Aurora members); "
         "deletion protection blocks it"

@@ -69,6 +69,7 @@ ROW = Row(
     type="s3:bucket", order=150, service="s3", call="list_buckets",
     items="Buckets[]", id="Name",
     name="Name", tags=None, scope="global", follow=follow, kwargs={"MaxBuckets": 10000},
+    # created: Bucket.CreationDate (botocore s3 model)
     fields={"created": "CreationDate", "bucket_region": "BucketRegion"},
     removal=(
         "terminate empties every object version and delete marker, then deletes the bucket; Object Lock retention and "

@@ -9,7 +9,8 @@ ROW = Row(
     type="sagemaker:notebook", order=240, service="sagemaker", call="list_notebook_instances",
     items="NotebookInstances[]", id="NotebookInstanceName",
     name="NotebookInstanceName", state="NotebookInstanceStatus", tags=None,
-    fields={"instance_type": "InstanceType"},
+    # created: NotebookInstanceSummary.CreationTime (botocore sagemaker model)
+    fields={"instance_type": "InstanceType", "created": "CreationTime"},
     removal="terminate stops it if InService, waits until Stopped, then deletes it with its storage volume",
     cost="per ML instance-hour while InService, plus per GiB-month of its storage volume, even stopped",
 )

@@ -9,6 +9,7 @@ ROW = Row(
     type="vpc:internet-gateway", order=100, service="ec2", call="describe_internet_gateways",
     items="InternetGateways[]", id="InternetGatewayId",
     state="Attachments[0].State",
+    # no created: DescribeInternetGateways' InternetGateway has no creation time (botocore ec2 model)
     fields={"vpcs": "Attachments[].VpcId"},
     removal="terminate.py: detached from its VPC, then deleted",
     cost="free itself; data out to the internet per GB",

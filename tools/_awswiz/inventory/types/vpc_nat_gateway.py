@@ -9,7 +9,9 @@ ROW = Row(
     type="vpc:nat-gateway", order=110, service="ec2", call="describe_nat_gateways",
     items="NatGateways[]", id="NatGatewayId",
     state="State",
-    fields={"vpc": "VpcId", "subnet": "SubnetId", "public_ip": "NatGatewayAddresses[0].PublicIp"},
+    # created: NatGateway.CreateTime (botocore ec2 model)
+    fields={"vpc": "VpcId", "subnet": "SubnetId", "public_ip": "NatGatewayAddresses[0].PublicIp",
+            "created": "CreateTime"},
     removal="terminate.py: deleted and waited for; its Elastic IPs released only if AwsWiz made them",
     cost="per hour while it exists, plus per GB processed, plus its public IPv4 address per hour",
 )

@@ -9,6 +9,7 @@ ROW = Row(
     type="vpc:network-interface", order=130, service="ec2", call="describe_network_interfaces",
     items="NetworkInterfaces[]", id="NetworkInterfaceId",
     state="Status", tags="TagSet",
+    # no created: DescribeNetworkInterfaces' NetworkInterface has no creation time (botocore ec2 model)
     fields={
         "vpc": "VpcId", "subnet": "SubnetId", "attached_to": "Attachment.InstanceId", "interface_type": "InterfaceType",
         "description": "Description",

@@ -20,6 +20,7 @@ ROW = Row(
     type="vpc:security-group", order=140, service="ec2", call="describe_security_groups",
     items="SecurityGroups[]", id="GroupId",
     name="GroupName",
+    # no created: DescribeSecurityGroups' SecurityGroup has no creation time (botocore ec2 model)
     fields={"vpc": "VpcId", "description": "Description"},
     shape=shape, shape_reads=("GroupName", "IpPermissions", "GroupId"),
     first=("ec2:instance", "vpc:network-interface", "elb:load-balancer"),

@@ -9,6 +9,7 @@ ROW = Row(
     type="vpc:subnet", order=80, service="ec2", call="describe_subnets",
     items="Subnets[]", id="SubnetId",
     state="State",
+    # no created: DescribeSubnets' Subnet has no creation time (botocore ec2 model)
     fields={"vpc": "VpcId", "cidr": "CidrBlock", "az": "AvailabilityZone", "default": "DefaultForAz"},
     first=("ec2:instance", "vpc:nat-gateway", "vpc:endpoint", "vpc:network-interface"),
     removal=(

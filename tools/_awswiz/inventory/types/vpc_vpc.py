@@ -9,6 +9,7 @@ ROW = Row(
     type="vpc:vpc", order=70, service="ec2", call="describe_vpcs",
     items="Vpcs[]", id="VpcId",
     state="State",
+    # no created: DescribeVpcs' Vpc has no creation time (botocore ec2 model)
     fields={"cidr": "CidrBlock", "default": "IsDefault"},
     first=(
         "ec2:instance", "elb:load-balancer", "vpc:nat-gateway", "vpc:endpoint", "vpc:network-interface",
