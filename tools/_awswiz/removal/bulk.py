@@ -68,6 +68,24 @@ def plan_part(ctx, kind: str, region: str | None, ids: list[str], opts: dict) ->
     return part
 
 
+def new_targets(plan: guard.Plan, kind: str, part: guard.Plan):
+    """(target, its main action, its actions) for each target of one type's part that is not in plan yet: one that
+    another resource of the plan removes already is skipped there, saying so; one already on its way out is left."""
+    taken = {a.id for a in plan.actions}
+    by_target: dict[str, list[guard.Action]] = {}
+    for a in part.actions:
+        by_target.setdefault(a.target_id, []).append(a)
+    for target, acts in by_target.items():
+        main = next((a for a in acts if a.id == target), acts[-1])
+        if target in taken:
+            plan.skipped.append(skip(kind, target, main.region, main.name,
+                                     "removed with another resource in this plan"))
+            continue
+        if isinstance(main.state, dict) and main.state.get("state") in GONE:
+            continue  # already on its way out (an earlier reap, or terminate)
+        yield target, main, acts
+
+
 def plan_region(ctx, region: str | None, kinds: dict[str, list[str]], opts: dict,
                 owner: dict[tuple[str, str], Callable]) -> guard.Plan:
     """Every type of kinds ({type: ids}) in one region (None: the global types), in type_order; owner gains
@@ -76,18 +94,7 @@ def plan_region(ctx, region: str | None, kinds: dict[str, list[str]], opts: dict
     for kind in type_order(set(kinds)):
         rem = removers.registry()[kind]
         part = plan_part(ctx, kind, region, kinds[kind], {**opts, "going": dict(going)})
-        taken = {a.id for a in plan.actions}
-        by_target: dict[str, list[guard.Action]] = {}
-        for a in part.actions:
-            by_target.setdefault(a.target_id, []).append(a)
-        for target, acts in by_target.items():
-            main = next((a for a in acts if a.id == target), acts[-1])
-            if target in taken:
-                plan.skipped.append(skip(kind, target, main.region, main.name,
-                                         "removed with another resource in this plan"))
-                continue
-            if isinstance(main.state, dict) and main.state.get("state") in GONE:
-                continue  # already on its way out
+        for target, main, acts in new_targets(plan, kind, part):
             for a in acts:
                 owner[(a.op, a.id)] = rem.do
             plan.actions += acts

@@ -24,7 +24,7 @@ from _awswiz.compute import instance_rules as rules
 from _awswiz.guard import regional, targets
 from _awswiz.inventory.table import BY_TYPE, tag_map
 from _awswiz.removal import expiry, launch_cleanup, removers, schedules
-from _awswiz.removal.bulk import GONE, plan_part, skip, type_order
+from _awswiz.removal.bulk import new_targets, plan_part, skip, type_order
 from _awswiz.removal.removers import ebs
 from _awswiz.removal.vpc_teardown import TEARDOWN_TAG
 from _awswiz.shell import hints
@@ -133,18 +133,7 @@ class Reaper:
                              for i in marked if i in live]
             ids = [i for i in ids if i not in live]
         part = plan_part(self.ctx, kind, region, ids, {})
-        taken = {a.id for a in plan.actions}
-        by_target: dict[str, list[guard.Action]] = {}
-        for a in part.actions:
-            by_target.setdefault(a.target_id, []).append(a)
-        for target, acts in by_target.items():
-            main = next((a for a in acts if a.id == target), acts[-1])
-            if target in taken:
-                plan.skipped.append(skip(kind, target, main.region, main.name, "removed with another resource "
-                                         "in this plan"))
-                continue
-            if isinstance(main.state, dict) and main.state.get("state") in GONE:
-                continue  # already on its way out (an earlier reap, or terminate)
+        for target, main, acts in new_targets(plan, kind, part):
             if main.region not in self.regions:
                 plan.skipped.append(skip(kind, target, main.region, main.name, "outside the regions searched"))
                 continue
