@@ -76,3 +76,10 @@ def test_code_blocks_are_closed(doc):
             assert not line.startswith("#" * 2 + " ") and not line.startswith("#" * 3 + " "), \
                 f"{doc}:{n}: a heading inside the code block opened at line {opened_at}"
     assert not inside, f"{doc}: the code block opened at line {opened_at} is never closed"
+
+
+def test_agents_md_stays_under_30_kb():
+    # issue 20 item 5: AGENTS.md is the agent's map and is read whole; past 30 KB it crowds out the task
+    size = len((ROOT / "AGENTS.md").read_bytes())
+    assert size <= 30_000, (f"AGENTS.md is {size} bytes, over 30,000: tighten it (say a shared rule once, "
+                            "leave prose for people to README.md) rather than drop a tool, flag or recipe")
