@@ -7,18 +7,20 @@ import pytest
 LAB_ACCOUNT = "123456789012"  # the sandbox's account (moto's default)
 
 CASES = [
-    ("instance_status", "--region", "us-east-1", "--no-check-ssh"),
-    ("instance_status", "--region", "all", "--no-check-ssh"),
-    ("schedule", "list", "--region", "us-east-1"),
-    ("list_instances", "--gpu", "--region", "us-east-1"),
+    (0, "instance_status", "--region", "us-east-1", "--no-check-ssh"),
+    (0, "instance_status", "--region", "all", "--no-check-ssh"),
+    (0, "schedule", "list", "--region", "us-east-1"),
+    (0, "list_instances", "--gpu", "--region", "us-east-1"),
+    # an unknown id is bad input found by asking AWS (DescribeInstances in every region): calls were made
+    (2, "connect", "--id", "i-0123456789abcdef0", "--", "true"),
 ]
 
 
-@pytest.mark.parametrize("args", CASES, ids=[" ".join(c) for c in CASES])
+@pytest.mark.parametrize("args", CASES, ids=[" ".join(c[1:]) for c in CASES])
 def test_account_is_named_after_calls(sandbox, run_tool, args):
     mark = sandbox.mark()
-    r = run_tool(*args)
-    assert r.code == 0, r.stdout + r.stderr
+    r = run_tool(*args[1:])
+    assert r.code == args[0], r.stdout + r.stderr
     calls = sandbox.calls(mark)
     assert any(c["service"] != "sts" for c in calls)  # the tool called AWS
     assert r.json["account"] == LAB_ACCOUNT

@@ -150,7 +150,7 @@ def _account_after_calls(ctx: Ctx, result: Result) -> str | None:
     (each tool asks it alongside its first calls: nothing extra) is still named: asked here, once, at the end."""
     if result.account or ctx.account or ctx._aws is None or not getattr(ctx._aws, "_clients", None):
         return ctx.account
-    if result.code() in (EXIT_FAILED, EXIT_BAD_INPUT, 130):  # failed (no credentials), bad or interrupted: not asked
+    if result.code() in (EXIT_FAILED, 130):  # failed (no credentials, no endpoint) or interrupted: not asked again
         return None
     try:
         return ctx._aws.account_id()
