@@ -106,10 +106,12 @@ def main(
     """List the instances AwsWiz launched, newest first (default: every enabled region)."""
     regions, skipped = ctx.regions(default="all")
     now = _dt.datetime.now(_dt.UTC)
-    fan = FanOut(min(ctx.aws.workers, len(regions)))
+    fan = FanOut(min(ctx.aws.workers, len(regions) + 1))
+    fan.submit("account", ctx.aws.account_id, ctx.aws.home_region, "sts:GetCallerIdentity")  # the envelope names it
     for r in regions:
         fan.submit(r, lambda r=r: region_rows(ctx, r, check_ssh, now), region=r, what="DescribeInstances")
     results, errors = fan.wait()
+    results.pop("account", None)
     rows = sorted((x for v in results.values() for x in v), key=lambda x: x.get("launched") or "", reverse=True)
     scope = None if (ctx.region_spec or "all") == "all" else ctx.region_spec
     nxt = ([hints.command(ctx, "terminate", "--type", "ec2", "--id", rows[0]["id"], region=rows[0]["region"])] if rows

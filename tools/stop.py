@@ -61,12 +61,11 @@ def plan_stop(ctx, region: str, ids: list[str], tags: dict[str, str]) -> guard.P
             continue
         lifecycle = inst.get("InstanceLifecycle") or "on-demand"
         why = rules.spot_stop_refusal(inst, requests.get(iid)) if lifecycle == "spot" else None
-        if why:
-            plan.errors.append(error_entry(
-                "CannotStop", f"{iid} ({name or 'unnamed'}) is a spot instance AWS cannot stop: {why}. "
-                f"{rules.SPOT_STOP_RULE}",
-                "terminate it instead (the plan cancels a persistent request first): "
-                + hints.command(ctx, "terminate", "--type", "ec2", "--id", iid, region=region), region))
+        if why:  # what AWS would refuse is left out and explained (exit 0), not an error (exit 3: regions failed)
+            plan.skipped.append({"id": iid, "region": region, "type": "ec2:instance", "name": name, "reason":
+                                 f"a spot instance AWS cannot stop: {why}. {rules.SPOT_STOP_RULE}; terminate it "
+                                 "instead (the plan cancels a persistent request first): "
+                                 + hints.command(ctx, "terminate", "--type", "ec2", "--id", iid, region=region)})
             continue
         volumes = [m["Ebs"]["VolumeId"] for m in inst.get("BlockDeviceMappings", []) if "Ebs" in m]
         req = requests.get(iid, {}).get("SpotInstanceRequestId")

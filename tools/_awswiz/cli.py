@@ -142,7 +142,20 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
 
             traceback.print_exc(limit=-3)
         result = Result(errors=[classify(exc)], exit_code=EXIT_FAILED)
-    finish(tool, result, ctx.account, ctx.sandbox, ctx.pretty)
+    finish(tool, result, _account_after_calls(ctx, result), ctx.sandbox, ctx.pretty)
+
+
+def _account_after_calls(ctx: Ctx, result: Result) -> str | None:
+    """The envelope's account: what the run's GetCallerIdentity said. A tool that called AWS without asking it
+    (each tool asks it alongside its first calls: nothing extra) is still named: asked here, once, at the end."""
+    if result.account or ctx.account or ctx._aws is None or not getattr(ctx._aws, "_clients", None):
+        return ctx.account
+    if result.code() in (EXIT_FAILED, 130):  # failed (no credentials, no endpoint) or interrupted: not asked again
+        return None
+    try:
+        return ctx._aws.account_id()
+    except Exception:  # noqa: BLE001 - best effort: the envelope says null rather than fail the run
+        return None
 
 
 def with_scope(cmd: str, ctx: Ctx) -> str:

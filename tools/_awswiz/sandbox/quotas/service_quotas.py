@@ -11,10 +11,12 @@ service-quotas model answers as AWS does, or with the error AWS gives an account
 
 from __future__ import annotations
 
+import datetime as _dt
 import time
 
 from ..answers import page
 from ..handlers import ApiError, handles, next_serial, seeder
+from ..snapshot import today
 from .quota_fixture import SERVICE, SERVICE_NAME, VCPU_QUOTAS, default, name
 
 P = "ServiceQuotasV20190624."
@@ -90,9 +92,17 @@ def _request(region: str, code: str, desired: float, status: str, created: float
             "Unit": "None", "QuotaRequestedAtLevel": "ACCOUNT", "_region": region}
 
 
+def _now() -> float:
+    """The sandbox's now: today's time of day on the sandbox's today (AWSWIZ_TODAY when set, as the cost ledger's),
+    so that no request was made after the day the sandbox and the tools call today."""
+    real = time.time()
+    shift = _dt.date.fromisoformat(today()) - _dt.datetime.fromtimestamp(real, _dt.UTC).date()
+    return real + shift.total_seconds()
+
+
 @seeder
 def _seed(state: dict) -> None:
-    now = time.time()
+    now = _now()
     state["quotas"] = {
         "applied": {r: dict(v) for r, v in APPLIED.items()},
         "requests": [
@@ -157,7 +167,8 @@ def request_increase(params, region, state):
     if any(r["_region"] == region and r["QuotaCode"] == code and r["Status"] in ("PENDING", "CASE_OPENED")
            for r in state["quotas"]["requests"]):
         raise ApiError("ResourceAlreadyExistsException", "A request for this quota is already pending.")
-    r = _request(region, code, desired, "PENDING", time.time(), case=True)
+    r = _request(region, code, desired, "PENDING", _now(), case=True)
+    r["LastUpdated"] = r["Created"]  # just received: nothing changed since (not ten minutes ahead)
     state["quotas"]["requests"].append(r)
     return {"RequestedQuota": _public(r)}
 
