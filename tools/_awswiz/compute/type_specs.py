@@ -63,12 +63,6 @@ def get(ec2, names: list[str]) -> dict[str, dict]:
 
 
 def lookup(aws, name: str) -> dict | None:
-    """One type's spec (asked in the home region, offered there or not); None if AWS does not know it."""
-    from botocore.exceptions import ClientError
-
-    try:
-        return get(aws.client("ec2"), [name]).get(name)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "InvalidInstanceType":
-            raise
-    return None
+    """One type's spec, from the cache or asked once (instance_types.lookup through get); None if AWS does not
+    know it."""
+    return instance_types.lookup(aws, name, get)

@@ -74,12 +74,13 @@ def describe(ec2, names: list[str] | None = None) -> dict[str, dict]:
     return out
 
 
-def lookup(aws, name: str) -> dict | None:
-    """One type's spec (asked in the home region, offered there or not); None if AWS does not know it."""
+def lookup(aws, name: str, fetch=None) -> dict | None:
+    """One type's spec (asked in the home region, offered there or not); None if AWS does not know it. fetch:
+    (ec2, names) -> {type: spec}, describe() unless given (type_specs.get answers from its cache)."""
     from botocore.exceptions import ClientError
 
     try:
-        return describe(aws.client("ec2"), [name]).get(name)
+        return (fetch or describe)(aws.client("ec2"), [name]).get(name)
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "InvalidInstanceType":
             raise
