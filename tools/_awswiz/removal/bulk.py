@@ -23,9 +23,9 @@ from collections.abc import Callable
 from _awswiz import guard
 from _awswiz.inventory.table import BY_TYPE
 from _awswiz.removal import removers
+from _awswiz.removal.waits import LEAVING
 from _awswiz.shell.errors import BadInput
 
-GONE = {"shutting-down", "terminated"}
 GLOBAL = "global"
 
 
@@ -81,7 +81,7 @@ def new_targets(plan: guard.Plan, kind: str, part: guard.Plan):
             plan.skipped.append(skip(kind, target, main.region, main.name,
                                      "removed with another resource in this plan"))
             continue
-        if isinstance(main.state, dict) and main.state.get("state") in GONE:
+        if isinstance(main.state, dict) and main.state.get("state") in LEAVING:
             continue  # already on its way out (an earlier reap, or terminate)
         yield target, main, acts
 
