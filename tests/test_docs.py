@@ -3,6 +3,7 @@ flag in a tool's real --help is in its AGENTS.md section (and nothing there is a
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -21,6 +22,7 @@ def section(doc: str, tool: str) -> str:
     return m.group(1)
 
 
+@functools.cache
 def help_flags(tool: str) -> set[str]:
     p = subprocess.run([sys.executable, str(TOOLS / f"{tool}.py"), "--help"], capture_output=True, text=True,
                        env=clean_env(COLUMNS="250", TERM="dumb"), timeout=60)
@@ -83,3 +85,17 @@ def test_agents_md_stays_under_30_kb():
     size = len((ROOT / "AGENTS.md").read_bytes())
     assert size <= 30_000, (f"AGENTS.md is {size} bytes, over 30,000: tighten it (say a shared rule once, "
                             "leave prose for people to README.md) rather than drop a tool, flag or recipe")
+
+
+def test_every_command_in_agents_md_uses_real_flags():
+    # issue 25 item 10: the recipes are followed literally; a flag a tool lacks would be exit 2 on the agent's
+    # first step. Every `uv run tools/X.py ...` in AGENTS.md (recipes, examples, hints) names a tool that exists
+    # and only flags that tool's --help shows.
+    agents = (ROOT / "AGENTS.md").read_text()
+    commands = re.findall(r"uv run tools/(\w+)\.py([^`\n]*)", agents)
+    assert len(commands) > 15, "the recipes are gone"
+    for tool, rest in commands:
+        assert tool in TOOLS_LIST, f"AGENTS.md runs tools/{tool}.py, which does not exist"
+        rest = rest.split(" -- ")[0]  # connect's remote command
+        unknown = set(FLAG.findall(rest)) - help_flags(tool)
+        assert not unknown, f"AGENTS.md: `uv run tools/{tool}.py{rest}` uses {sorted(unknown)}, not in its --help"
