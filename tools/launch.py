@@ -291,7 +291,8 @@ def main(
                      market="spot" if spot else "on-demand", spot_type="persistent" if persistent else "one-time",
                      max_price=max_price, disk=disk, ami=ami, key=key, subnet=subnet, vpc=vpc, ssh_cidr=cidr,
                      cidr_source=source, ttl=checked["ttl"], shutdown=shutdown, init=checked["init"])
-    found: dict = {"pre": lp.start(ctx, req)}  # the first round of questions, at once (the caller among them)
+    # the first round of questions, at once (the caller among them); a confirm launches its plan's image
+    found: dict = {"pre": lp.start(ctx, req, lp.planned_images(ctx, confirm, req))}
     owner = found["pre"]["identity"]["Arn"]
     verify: list[str] = []
     run_state: dict = {}

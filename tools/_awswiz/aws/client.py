@@ -188,6 +188,7 @@ class Aws:
         self._lock = threading.Lock()
         self._account: str | None = None
         self._identity: dict | None = None
+        self._once: dict = {}
         self._enabled: tuple[list[str], list[str]] | None = None
 
     @property
@@ -243,6 +244,24 @@ class Aws:
             self._identity = self.client("sts").get_caller_identity()
             self._account = self._identity["Account"]
         return self._identity
+
+    def once(self, key, ask):
+        """ask() once per run under key (a per-run cache): a second asker gets the first one's answer or exception,
+        waiting while it is on its way, so a question can be started early (launch asks for the DLAMIs while the
+        type's spec is on its way) and never asked twice."""
+        from concurrent.futures import Future
+
+        with self._lock:
+            got = self._once.get(key)
+            mine = got is None
+            if mine:
+                got = self._once[key] = Future()
+        if mine:
+            try:
+                got.set_result(ask())
+            except BaseException as exc:  # noqa: BLE001 - every asker gets it, this one too (result() raises it)
+                got.set_exception(exc)
+        return got.result()
 
     def account_id_or_none(self) -> str | None:
         return self._account

@@ -36,15 +36,35 @@ def _wanted(ami_type: str, framework: str) -> bool:
     return framework in t
 
 
-def ssm_candidates(ssm, arch: str, framework: str) -> dict[str, str]:
-    """{ami id: parameter name} for the framework's .../latest/ami-id parameters (one paginated call)."""
-    out: dict[str, str] = {}
+def ssm_parameters(ssm, arch: str) -> list[dict]:
+    """The public DLAMI parameters of one architecture (one paginated GetParametersByPath)."""
     pages = ssm.get_paginator("get_parameters_by_path").paginate(Path=f"{SSM_ROOT}/{arch}", Recursive=True)
-    for page in pages:
-        for p in page["Parameters"]:
-            parts = p["Name"][len(SSM_ROOT) + 1:].split("/")  # arch, ami_type, latest, ami-id
-            if len(parts) == 4 and parts[2:] == ["latest", "ami-id"] and _wanted(parts[1], framework):
-                out.setdefault(p["Value"], p["Name"])
+    return [p for page in pages for p in page["Parameters"]]
+
+
+def dlami_parameters(aws, region: str, arch: str) -> list[dict]:
+    """ssm_parameters asked once per run (Aws.once): launch starts the question before the type's spec says its
+    architecture (likely_arch), and the image search then finds the answer on its way."""
+    return aws.once(("dlami-ssm", region, arch), lambda: ssm_parameters(aws.client("ssm", region), arch))
+
+
+GRAVITON_RE = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*$")  # c7g, m6gd, g5g, x2gd, im4gn, is4gen: AWS Graviton (arm64)
+
+
+def likely_arch(instance_type: str) -> str:
+    """A guess from the name only, to start the DLAMI question early; the type's spec decides (a wrong guess
+    costs one more call, not a wrong image)."""
+    return "arm64" if GRAVITON_RE.match(instance_type.split(".")[0].lower()) else "x86_64"
+
+
+def ssm_candidates(ssm, arch: str, framework: str, listed: list[dict] | None = None) -> dict[str, str]:
+    """{ami id: parameter name} for the framework's .../latest/ami-id parameters (one paginated call, or the
+    parameters already listed)."""
+    out: dict[str, str] = {}
+    for p in ssm_parameters(ssm, arch) if listed is None else listed:
+        parts = p["Name"][len(SSM_ROOT) + 1:].split("/")  # arch, ami_type, latest, ami-id
+        if len(parts) == 4 and parts[2:] == ["latest", "ami-id"] and _wanted(parts[1], framework):
+            out.setdefault(p["Value"], p["Name"])
     return out
 
 
@@ -61,11 +81,13 @@ def find(ec2, ssm, arch: str, framework: str, neuron: bool = False) -> tuple[lis
     return [e for e, _ in found], source, why
 
 
-def _find(ec2, ssm, arch: str, framework: str, neuron: bool) -> tuple[list[tuple[dict, dict]], str, str | None]:
-    """find(), each image with DescribeImages' own record (its block devices: launch needs no second ask)."""
+def _find(ec2, ssm, arch: str, framework: str, neuron: bool,
+          listed=None) -> tuple[list[tuple[dict, dict]], str, str | None]:
+    """find(), each image with DescribeImages' own record (its block devices: launch needs no second ask);
+    listed: a function giving the SSM parameters (asked once per run), else they are asked of ssm."""
     why = None
     try:
-        params = ssm_candidates(ssm, arch, framework)
+        params = ssm_candidates(ssm, arch, framework, listed() if listed else None)
     except Exception as exc:  # noqa: BLE001 - SSM refused or failed: the name search still answers
         params, why = {}, f"SSM parameters unavailable ({type(exc).__name__}: {exc})"
     images: list[tuple[dict, dict]] = []
@@ -117,7 +139,8 @@ def pick_default(aws, region: str, framework: str = "pytorch", arch: str = "x86_
     newest `tries` is launchable), with its root device and size. For launch.py's default image."""
     ec2 = aws.client("ec2", region)
     check_type = instance_type or CHECK_TYPE[arch]
-    images, _, _ = _find(ec2, aws.client("ssm", region), arch, framework, neuron_type(check_type))
+    images, _, _ = _find(ec2, aws.client("ssm", region), arch, framework, neuron_type(check_type),
+                         lambda: dlami_parameters(aws, region, arch))
     for img, raw in images[:tries]:
         check = launch_check(ec2, img["id"], check_type)
         if check["status"] == "subscribed":

@@ -161,19 +161,49 @@ def value(got: dict, key):
     return got[key]
 
 
-def start(ctx, req: Request) -> dict:
+def planned_images(ctx, confirm: str | None, req: Request) -> dict[str, dict]:
+    """{region: image} the plan of this --confirm chose (its DLAMI search and DryRun, minutes ago): the confirm
+    launches the image the plan showed, not searched for again (three calls one after another). Only from a valid,
+    unexpired launch plan of the same type (and --ami); anything else is asked again, and the guard says what is
+    wrong with the token."""
+    import time
+
+    from _awswiz.guard import tokens
+
+    if not confirm:
+        return {}
+    try:
+        record = tokens.load(confirm)
+    except Exception:  # noqa: BLE001 - an unknown, edited or unreadable token: the guard refuses it with the reason
+        return {}
+    if record.get("tool") != ctx.tool or not record.get("expires_at", 0) > time.time():
+        return {}
+    out: dict[str, dict] = {}
+    for a in record.get("actions") or []:
+        if a.get("op") != "launch" or (a.get("detail") or {}).get("instance_type") != req.instance_type:
+            continue
+        for v in (a.get("state") or {}).get("views") or []:
+            img = v.get("ami")
+            if isinstance(img, dict) and img.get("id") and req.ami in (None, img["id"]):
+                out[v["region"]] = img
+    return out
+
+
+def start(ctx, req: Request, planned: dict[str, dict] | None = None) -> dict:
     """The first round of a plan, at once: the caller (GetCallerIdentity, asked once: the guard's account comes from
     it too), the regions, the type's spec (type_specs: cached a week), its on-demand prices (cached a week, as
     list_instances caches them) and the public IPv4 price (list_prices' cache); with regions named, every
-    question of region_tasks too (whether they are enabled is known when the answers are: nothing changes before)."""
+    question of region_tasks too (whether they are enabled is known when the answers are: nothing changes before).
+    planned: the images of the plan being confirmed (planned_images)."""
     asked = asked_regions(ctx)  # a bad name is exit 2 before any call
     tasks = {"identity": ctx.aws.identity, "regions": lambda: regions(ctx, asked),
              "spec": lambda: type_specs.lookup(ctx.aws, req.instance_type),
              "on_demand": lambda: _on_demand(ctx, req), "ipv4": lambda: list_prices.answers(ctx, {"ipv4"})[0]}
     for r in asked or []:
-        tasks.update(region_tasks(ctx, r, req))
+        tasks.update(region_tasks(ctx, r, req, planned))
     got = at_once(ctx, tasks)
     out = {k: value(got, k) for k in ("regions", "spec", "identity")}
+    out["images"] = planned or {}
     if out["spec"] is None:
         raise BadInput(f"--type {req.instance_type!r} is not an EC2 instance type AWS knows",
                        "list them (e.g. g5.xlarge, p5.48xlarge): "
@@ -240,18 +270,31 @@ def _quota_value(ctx, region: str, req: Request):
     return None if q is None else quotas.current_value(ctx.aws.client("service-quotas", region), q.code)[0]
 
 
-def region_tasks(ctx, region: str, req: Request) -> dict:
+def _dlami_early(ctx, region: str, req: Request) -> None:
+    """The DLAMI parameters of the type's likely architecture, asked while its spec is on its way (image() then
+    finds them asked); a failure is image()'s to handle (the name search)."""
+    try:
+        amis.dlami_parameters(ctx.aws, region, amis.likely_arch(req.instance_type))
+    except Exception:  # noqa: BLE001 - see above
+        pass
+
+
+def region_tasks(ctx, region: str, req: Request, planned: dict[str, dict] | None = None) -> dict:
     """Every question launch asks of one region, none depending on another's answer (the image waits for the
-    type's spec, asked once: type_specs)."""
+    type's spec, asked once: type_specs; its DLAMI search starts at once: _dlami_early). A confirm launches the
+    image its plan chose (planned)."""
     ec2 = ctx.aws.client("ec2", region)
     tasks = {("offered", region): lambda: instance_types.offerings(ec2, [req.instance_type]),
              ("net", region): lambda: _network(ec2, req),
              ("quota", region): lambda: _quota_value(ctx, region, req),
-             ("image", region): lambda: image(ctx, region, req),
+             ("image", region): (lambda: planned[region]) if region in (planned or {}) else
+             (lambda: image(ctx, region, req)),
              ("state", region): lambda: _state(ec2),
              ("keys", region): lambda: ec2.describe_key_pairs()["KeyPairs"]}
     if req.market == "spot":
         tasks[("spot", region)] = lambda: pricing.spot_by_az(ec2, [req.instance_type])
+    if not req.ami and region not in (planned or {}):
+        tasks[("dlami", region)] = lambda: _dlami_early(ctx, region, req)
     return tasks
 
 
@@ -371,7 +414,7 @@ def survey(ctx, req: Request, pre: dict) -> tuple[list[dict], dict]:
     if got is None:
         tasks: dict = {}
         for r in pre["regions"]:
-            tasks.update(region_tasks(ctx, r, req))
+            tasks.update(region_tasks(ctx, r, req, pre.get("images")))
         got = at_once(ctx, tasks)
     seen = {r: {"instances": value(got, ("state", r))["instances"], "keys": value(got, ("keys", r)),
                 "net": got[("net", r)]["tags"] if isinstance(got[("net", r)], dict) else {}}
