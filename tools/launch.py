@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli, guard
-from _awswiz.compute import keys, ssh, userdata
+from _awswiz.compute import cluster, keys, ssh, userdata
 from _awswiz.compute import launch_plan as lp
 from _awswiz.compute.launch_run import (
     LAUNCH_OF,
@@ -177,6 +177,8 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         "imds": "IMDSv2 required", "init": [p.name for p in req.init], "creates": creates,
         "fallbacks": [f"{v['region']}: {', '.join(v['azs'])}" for v in usable],
     }
+    if req.cluster:
+        cluster.describe(ctx, req, best, detail, price)
     touches = network_touches(seen, usable)
     if allow_protected:  # said in the plan; the guard then does not refuse the network (the user chose it)
         warnings += [f"launches into a protected {label.split(' (')[0]} ({why}): allowed by {ALLOW_FLAG}"
@@ -226,7 +228,8 @@ def wait_and_describe(ctx, region: str, ids: list[str], req: lp.Request, key_nam
         addr = ssh.address(i, local)
         entry = {"state": i["State"]["Name"], "public_ip": i.get("PublicIpAddress")}
         if addr:
-            alias = req.name if len(insts) == 1 else f"{req.name}-{i['InstanceId']}"
+            alias = f"{req.name}-{i.get('AmiLaunchIndex', 0)}" if req.cluster else \
+                req.name if len(insts) == 1 else f"{req.name}-{i['InstanceId']}"
             entry["ssh"] = ssh.command_line(*addr, user, key_name)
             entry["ssh_config"] = ssh.save_host_block(alias, ssh.host_block(alias, *addr, user, key_name))
             entry["host"] = alias
@@ -278,19 +281,26 @@ def main(
                                                   "(otherwise refused, exit 4); the plan says so.")] = False,
     max_: Annotated[int, typer.Option("--max", min=1, help="Refuse (exit 4) to launch more than N instances "
                                       "(--count counts, like any bulk change).")] = guard.DEFAULT_MAX,
+    cluster_: Annotated[bool, typer.Option("--cluster", help="With --count N (2+): a cluster placement group, all "
+                                           "N at once, EFA where the type has it, a group open to itself; torchrun's "
+                                           "environment written at boot.")] = False,
 ) -> Result:
     """Launch an instance with SSH. Without --confirm: print the plan and a token; nothing is created."""
     if count > max_:  # a bulk launch counts each instance against --max, before anything is asked of AWS
         raise Refused(f"--count {count} launches {count} instances, over --max {max_}",
                       f"lower --count, or raise the limit deliberately with --max {count}")
     shutdown = on_shutdown or ("stop" if spot and persistent else "terminate")
+    if cluster_:
+        cluster.check(count, spot, persistent)
+        init = [*(init or []), cluster.INIT]
     checked = check_input(ctx, type_, name or f"awswiz-{type_.replace('.', '-')}", spot, persistent, max_price,
                           shutdown, key, ttl, init, ssh_cidr, subnet, vpc)
     cidr, source = lp.detect_cidr(ctx, ssh_cidr)
     req = lp.Request(instance_type=type_, count=count, name=name or f"awswiz-{type_.replace('.', '-')}",
                      market="spot" if spot else "on-demand", spot_type="persistent" if persistent else "one-time",
                      max_price=max_price, disk=disk, ami=ami, key=key, subnet=subnet, vpc=vpc, ssh_cidr=cidr,
-                     cidr_source=source, ttl=checked["ttl"], shutdown=shutdown, init=checked["init"])
+                     cidr_source=source, ttl=checked["ttl"], shutdown=shutdown, init=checked["init"],
+                     cluster=cluster_)
     # the first round of questions, at once (the caller among them); a confirm launches its plan's image
     found: dict = {"pre": lp.start(ctx, req, lp.planned_images(ctx, confirm, req))}
     owner = found["pre"]["identity"]["Arn"]
@@ -336,7 +346,8 @@ def main(
                                                    time.time() + wait_timeout, ssh_include)
                 except Exception as exc:  # noqa: BLE001 - the box is launched; say why waiting failed, keep the ids
                     r["ready_error"] = classify(exc, region)
-            verify.append(hints.command(ctx, "connect", "--id", ids[0], region=region, after=("nvidia-smi",)))
+            verify.extend(hints.command(ctx, "connect", "--id", i, region=region, after=("nvidia-smi",))
+                          for i in (ids if req.cluster else ids[:1]))  # a cluster: each node
             verify.append(hints.command(ctx, "instance_status", region=region))
 
     result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected), do, confirm=confirm,

@@ -41,6 +41,7 @@ class Request:
     ttl: int | None
     shutdown: str               # terminate | stop
     init: list = field(default_factory=list)   # Paths
+    cluster: bool = False       # --cluster: placement group, EFA, one group open to itself (compute/cluster.py)
 
 
 def local_endpoint(ctx) -> bool:

@@ -20,7 +20,7 @@ import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from _awswiz.compute import keys
+from _awswiz.compute import cluster, keys
 from _awswiz.compute.launch_plan import LIVE, Request, price_of, sg_name
 from _awswiz.inventory.table import LAUNCH_TAG, tag_map
 from _awswiz.shell import hints
@@ -120,6 +120,8 @@ def tag_spec(kind: str, tags: dict) -> list[dict]:
 
 
 class Launcher:
+    spec = staticmethod(tag_spec)  # for compute/cluster.py's hooks
+
     def __init__(self, ctx, req: Request, views: list[dict], key_name: str, new_key: bool, tags: dict,
                  user_data: str, left: list[dict] | None = None):
         self.ctx, self.req, self.views, self.left = ctx, req, views, left or []
@@ -147,6 +149,8 @@ class Launcher:
         self.made.append({"type": "ec2:key-pair", "id": out["KeyPairId"], "name": self.key_name, "region": region})
 
     def group_in(self, view: dict) -> str:
+        if self.req.cluster:
+            return cluster.group_in(self, view)
         region = view["region"]
         ec2 = self.ctx.aws.client("ec2", region)
         if view.get("security_group") and not view.get("group_without_rule"):
@@ -192,6 +196,8 @@ class Launcher:
             if req.max_price is not None:
                 spot["MaxPrice"] = f"{req.max_price:.4f}"
             args["InstanceMarketOptions"] = {"MarketType": "spot", "SpotOptions": spot}
+        if req.cluster:
+            cluster.run_args(self, view, args)
         return args
 
     # --- the run ---
@@ -240,7 +246,9 @@ class Launcher:
                 self.attempts.append({"region": region, "az": az, "code": "ok", "instances": ids,
                                       **({"retried": retried} if retried else {})})
                 self.made += [{"type": "ec2:instance", "id": i, "region": region} for i in ids]
-                return {"instances": ids, "region": region, "az": az, "price_per_hour": price_of(view, self.req, az),
+                nodes = cluster.after_launch(self, region, out["Instances"]) if self.req.cluster else {}
+                return {**nodes, "instances": ids, "region": region, "az": az,
+                        "price_per_hour": price_of(view, self.req, az),
                         "security_group": group, "key": self.key_name,
                         "key_file": str(keys.key_file(self.key_name))}
             else:
@@ -285,6 +293,8 @@ class Launcher:
                                                                WaiterConfig={"Delay": 5, "MaxAttempts": 60})
                 elif m["type"] == "vpc:security-group":
                     self.ctx.aws.client("ec2", m["region"]).delete_security_group(GroupId=m["id"])
+                elif m["type"] == "ec2:placement-group":
+                    cluster.rollback(self.ctx, m)
                 elif m["type"] == "ec2:key-pair":
                     # by name: AWS takes either, moto ignores KeyPairId
                     self.ctx.aws.client("ec2", m["region"]).delete_key_pair(KeyName=m["name"])

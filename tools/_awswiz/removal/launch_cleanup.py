@@ -1,5 +1,6 @@
 """What terminate.py removes after an instance launch.py made (no leaks): its awswiz-ssh-* security group once
-no other network interface holds it, its key pair once no other live instance uses it, and volumes of the
+no other network interface holds it, its key pair once no other live instance uses it, its cluster placement
+group once no other live instance is in it (the deletes wait until the instances are terminated), and volumes of the
 launch that would stay behind (DeleteOnTermination false). Only resources tagged awswiz:managed=true (a volume:
 also the instance's awswiz:launch-id); a volume someone attached stays, as the plan says. Each step is an Action
 of the same plan, with that resource's OWN tags and the VPC a group sits in as what it touches (the guard
@@ -16,7 +17,7 @@ from _awswiz.aws.client import paginate
 from _awswiz.inventory.table import LAUNCH_TAG, tag_map
 from _awswiz.removal.waits import after_terminated
 
-OPS = ("delete-launch-group", "delete-launch-key", "delete-launch-volume")
+OPS = ("delete-launch-group", "delete-launch-key", "delete-launch-volume", "delete-launch-placement-group")
 GROUP_PREFIX = "awswiz-ssh-"
 DEAD = ("terminated", "shutting-down")
 
@@ -71,6 +72,7 @@ def actions(ec2, found: list[dict], region: str, parts: dict[str, dict]) -> list
                                     region=region, name=name, tags=tag_map(pairs[0].get("Tags")), target=users[-1],
                                     state={"users": users}, detail={"why": "made by launch.py; no other instance "
                                                                            "uses it (the .pem file is kept)"}))
+    out += placement_groups(ec2, launched, going, region)
     for inst in launched:
         lid = tag_map(inst.get("Tags"))[LAUNCH_TAG]
         for m in inst.get("BlockDeviceMappings", []):
@@ -84,9 +86,34 @@ def actions(ec2, found: list[dict], region: str, parts: dict[str, dict]) -> list
     return out
 
 
+def placement_groups(ec2, launched: list[dict], going: set[str], region: str) -> list[guard.Action]:
+    """A launch.py --cluster's placement group, once its last live node goes (Amazon EC2 User Guide, "Delete a
+    placement group": "Before you can delete a placement group, it must contain no instances")."""
+    out = []
+    for name in sorted({(i.get("Placement") or {}).get("GroupName") for i in launched} - {None, ""}):
+        try:
+            [pg] = ec2.describe_placement_groups(GroupNames=[name])["PlacementGroups"]
+        except Exception:  # noqa: BLE001 - gone already, or not visible: nothing to remove
+            continue
+        tags = tag_map(pg.get("Tags"))
+        if not _mine(tags):
+            continue
+        live = [i["InstanceId"] for i in paginate(ec2, "describe_instances", "Reservations[].Instances[]")
+                if (i.get("Placement") or {}).get("GroupName") == name and i["State"]["Name"] not in DEAD
+                and i["InstanceId"] not in going]
+        if not live:
+            users = [i["InstanceId"] for i in launched if (i.get("Placement") or {}).get("GroupName") == name]
+            out.append(guard.Action(op="delete-launch-placement-group", type="ec2:placement-group", id=name,
+                                    region=region, name=name, tags=tags, target=users[-1], state={"users": users},
+                                    detail={"why": "made by launch.py --cluster; no other instance is in it"}))
+    return out
+
+
 def do(ec2, action: guard.Action, wait_s: float = 300) -> dict:
     def call() -> dict:
-        if action.op == "delete-launch-group":
+        if action.op == "delete-launch-placement-group":
+            ec2.delete_placement_group(GroupName=action.id)
+        elif action.op == "delete-launch-group":
             ec2.delete_security_group(GroupId=action.id)
         elif action.op == "delete-launch-key":
             ec2.delete_key_pair(KeyName=action.name)  # by name: AWS takes either, moto ignores KeyPairId
@@ -96,4 +123,4 @@ def do(ec2, action: guard.Action, wait_s: float = 300) -> dict:
         return {"deleted": action.id}
 
     return after_terminated(ec2, list(action.state.get("users") or [action.target]), call, wait_s,
-                            ("DependencyViolation",))
+                            ("DependencyViolation", "InvalidPlacementGroup.InUse"))
