@@ -120,3 +120,32 @@ def test_every_page_of_budgets(sandbox, run_tool):
     assert listed.code == 0 and [b["name"] for b in listed.json["data"]["budgets"]] == names
     plan = run_tool("budget", "delete", "--name", names[-1], env=env)  # on the second page
     assert plan.code == 0 and plan.json["data"]["plan"][0]["id"] == names[-1]
+
+
+def test_budget_spend_is_what_costs_reports(sandbox, run_tool):
+    # issue 25 item 5: the sandbox agrees with itself. AWS Budgets API Reference, CalculatedSpend: ActualSpend "The
+    # actual cost or usage that you've incurred during the budget period" (a MONTHLY budget: this month to date);
+    # CostTypes IncludeCredit / IncludeRefund "The default value is true" (net), false as budget.py makes them (gross).
+    # costs.py's month to date is Cost Explorer's (GetCostAndUsage), from the same ledger in the sandbox.
+    budgets = sandbox.client("budgets")
+    names = {"net": f"net-{uuid.uuid4().hex[:6]}", "gross": f"gross-{uuid.uuid4().hex[:6]}"}
+    gross_types = {"IncludeCredit": False, "IncludeRefund": False}
+    for kind, name in names.items():
+        budgets.create_budget(AccountId="123456789012", Budget={
+            "BudgetName": name, "BudgetLimit": {"Amount": "5000", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST", **({"CostTypes": gross_types} if kind == "gross" else {})})
+    try:
+        listed = {b["name"]: b for b in run_tool("budget", "list").json["data"]["budgets"]}
+        mtd = run_tool("costs", "--months", "1").json["data"]["month_to_date"]
+        for kind, name in names.items():
+            actual, unit = listed[name]["actual"].split()
+            assert unit == "USD" and listed[name]["counts"] == kind
+            assert float(actual) == pytest.approx(mtd[kind], abs=0.01) and mtd[kind] > 0
+        # the lab lives on credits (30%): net below gross, as the bill shows
+        assert mtd["net"] < mtd["gross"]
+        # the forecast is the month to date plus Cost Explorer's forecast of the rest of the month (net)
+        forecast, _ = listed[names["net"]]["forecast"].split()
+        assert float(forecast) == pytest.approx(mtd["forecast_month_net"], abs=0.01)
+    finally:
+        for name in names.values():
+            budgets.delete_budget(AccountId="123456789012", BudgetName=name)

@@ -11,10 +11,17 @@ Rules followed (AWS Budgets API Reference and botocore's budgets model):
   arn:aws:budgets::ACCOUNT:budget/NAME (Service Authorization Reference, AWS Budget Service: resource type
   budget); moto has none of them. A missing budget is NotFoundException. The tags go with the budget.
 - DescribeSubscribersForNotification: the notification's Subscribers (moto keeps them, answers none).
+- CalculatedSpend (DescribeBudget, DescribeBudgets): moto answers 0, or what the creator passed. Here it is computed
+  from the ledger Cost Explorer answers from (costs/ledger.py: one cost source, so budget.py list and costs.py agree):
+  ActualSpend is the budget period to date (Budget.TimeUnit; "The actual cost or usage that you've incurred during
+  the budget period", Spend), ForecastedSpend that plus Cost Explorer's forecast of the rest of the period
+  (explorer.cost_forecast; none where Cost Explorer has none); credits and refunds count as CostTypes say
+  (IncludeCredit, IncludeRefund: "The default value is true"). CostFilters are not applied (budget.py sets none).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 
@@ -22,6 +29,8 @@ from moto.budgets.responses import BudgetsResponse
 from moto.core.exceptions import JsonRESTError
 
 from ..answers import answer_the_rest
+from ..costs import explorer
+from ..costs.ledger import LEDGER, today
 
 MAX_EMAILS, MAX_SNS = 10, 1
 PAGE_DEFAULT, PAGE_MAX = 100, 1000
@@ -61,6 +70,49 @@ def _budget(self, arn: str):
     return found
 
 
+PERIOD_MONTHS = {"MONTHLY": 1, "QUARTERLY": 3, "ANNUALLY": 12}
+
+
+def budget_period(unit: str, day: _dt.date) -> tuple[_dt.date, _dt.date]:
+    """[start, end) of the budget period holding day: the day, or the calendar month, quarter or year."""
+    if unit == "DAILY":
+        return day, day + _dt.timedelta(days=1)
+    months = PERIOD_MONTHS.get(unit, 1)
+    start = _dt.date(day.year, (day.month - 1) // months * months + 1, 1)
+    m = start.month - 1 + months
+    return start, _dt.date(start.year + m // 12, m % 12 + 1, 1)
+
+
+def _usd(amount: float) -> dict:
+    return {"Amount": f"{amount:.2f}", "Unit": "USD"}
+
+
+def calculated_spend(account: str, budget: dict) -> dict:
+    """CalculatedSpend of a COST budget from the ledger (see the module's docstring)."""
+    costs = budget.get("CostTypes") or {}
+    kinds = ["Usage"] + [k for k, flag in (("Credit", "IncludeCredit"), ("Refund", "IncludeRefund"))
+                         if costs.get(flag, True)]
+    now = today()
+    start, end = budget_period(budget.get("TimeUnit") or "MONTHLY", now)
+    actual = sum(i["amount"] for i in LEDGER
+                 if i["account"] == account and start <= i["date"] < now and i["record"] in kinds)
+    out = {"ActualSpend": _usd(actual)}
+    try:
+        rest = explorer.cost_forecast(account, {
+            "TimePeriod": {"Start": now.isoformat(), "End": end.isoformat()}, "Metric": "UNBLENDED_COST",
+            "Granularity": "MONTHLY", "Filter": {"Dimensions": {"Key": "RECORD_TYPE", "Values": kinds}}})
+        out["ForecastedSpend"] = _usd(actual + float(rest["Total"]["Amount"]))
+    except JsonRESTError:  # no forecast where Cost Explorer has none (too little history, not enabled)
+        pass
+    return out
+
+
+def _with_spend(account: str, budget: dict) -> dict:
+    if budget.get("BudgetType") == "COST":
+        budget["CalculatedSpend"] = calculated_spend(account, budget)
+    return budget
+
+
 _create_budget = BudgetsResponse.create_budget
 _create_notification = BudgetsResponse.create_notification
 
@@ -87,12 +139,19 @@ def describe_budgets(self) -> str:
         raise _invalid(f"MaxResults must be 1-{PAGE_MAX}")
     if token is not None and not str(token).isdigit():
         raise _invalid("Invalid NextToken")
-    every = list(self.backend.describe_budgets(account_id=self._get_param("AccountId")))
+    account = self._get_param("AccountId")
+    every = [_with_spend(account, b) for b in self.backend.describe_budgets(account_id=account)]
     start = int(token or 0)
     out = {"Budgets": every[start:start + size]}
     if start + size < len(every):
         out["NextToken"] = str(start + size)
     return json.dumps(out)
+
+
+def describe_budget(self) -> str:
+    account = self._get_param("AccountId")
+    budget = self.backend.describe_budget(account_id=account, budget_name=self._get_param("BudgetName"))
+    return json.dumps({"Budget": _with_spend(account, budget)})
 
 
 def describe_subscribers_for_notification(self) -> str:
@@ -128,6 +187,7 @@ def untag_resource(self) -> str:
 BudgetsResponse.create_budget = create_budget
 BudgetsResponse.create_notification = create_notification
 BudgetsResponse.describe_budgets = describe_budgets
+BudgetsResponse.describe_budget = describe_budget
 BudgetsResponse.describe_subscribers_for_notification = describe_subscribers_for_notification
 BudgetsResponse.list_tags_for_resource = list_tags_for_resource
 BudgetsResponse.tag_resource = tag_resource

@@ -13,6 +13,11 @@ place (this runs inside the sandbox server process):
   size. You can specify a volume size that is equal to or larger than the snapshot size"; AWS answers
   InvalidBlockDeviceMapping "Volume of size 8GB is smaller than snapshot 'snap-...', expect size >= 15GB" (its
   message as users report it, e.g. aws/karpenter-provider-aws#3302). moto launches it;
+- StartInstances of a stopped instance launches it again: LaunchTime is "the time that the instance was last
+  launched" (botocore's ec2 model, Instance.LaunchTime; EC2 User Guide, "Stop and start Amazon EC2 instances": a
+  start is a new launch on new hardware). moto keeps the first launch's time. LaunchTime is the real clock's, as
+  AWS stamps it (never AWSWIZ_TODAY, the calendar day the cost questions are asked on: the tools measure an
+  instance's age, scan --since and expiry against the real clock);
 - DescribeInstances' filter iam-instance-profile.arn ("The instance profile associated with the instance. Specified
   as an ARN": Amazon EC2 API Reference, DescribeInstances): moto answers NotImplementedError (HTTP 500).
 """
@@ -23,6 +28,7 @@ INSTANCE_STORE = "instance-store"
 
 
 def _teach_moto() -> None:
+    from moto.core.utils import utcnow
     from moto.ec2.exceptions import EC2ClientError
     from moto.ec2.models.instances import Instance, InstanceBackend
     from moto.ec2.responses.amis import AmisResponse
@@ -30,6 +36,7 @@ def _teach_moto() -> None:
     from moto.ec2.utils import filter_dict_attribute_mapping
 
     run, register, stop = InstanceResponse.run_instances, AmisResponse.register_image, InstanceBackend.stop_instances
+    start = Instance.start
 
     def run_instances(self):
         image = self.ec2_backend.amis.get(self._get_param("ImageId"))
@@ -55,6 +62,11 @@ def _teach_moto() -> None:
                                      "root device type and cannot be stopped.")
         return stop(self, instance_ids)
 
+    def start_instance(self):
+        if self._state.name == "stopped":  # a running one is left as it is (StartInstances answers its state)
+            self.launch_time = utcnow()
+        return start(self)
+
     def refuse_small_volumes(self, image) -> None:
         for m in self._get_param("BlockDeviceMappings", []) or []:
             ebs = m.get("Ebs") or {}
@@ -77,6 +89,7 @@ def _teach_moto() -> None:
     InstanceResponse.run_instances = run_instances
     AmisResponse.register_image = register_image
     InstanceBackend.stop_instances = stop_instances
+    Instance.start = start_instance
 
 
 _teach_moto()
