@@ -10,11 +10,25 @@ import json
 
 import pytest
 from test_bad_input import message, refused
-from test_launch import set_faults
+from test_launch import clean_launches, set_faults
 
 REGION = "us-east-1"
 CIDR = "198.51.100.23/32"
 TYPE = "c5n.9xlarge"  # DescribeInstanceTypes: NetworkInfo.EfaSupported true, 36 vCPUs (Standard quota)
+
+
+@pytest.fixture(autouse=True)
+def cleanup(sandbox):
+    """Leave the worker's lab as it was (other tests count its instances), also when an assertion failed mid-test."""
+    yield
+    clean_launches(sandbox)
+    ec2 = sandbox.client("ec2", REGION)
+    for pg in ec2.describe_placement_groups(Filters=[{"Name": "tag:awswiz:managed", "Values": ["true"]}])[
+            "PlacementGroups"]:
+        try:
+            ec2.delete_placement_group(GroupName=pg["GroupName"])
+        except Exception:  # noqa: BLE001 - still holding a node: left for the next cleanup
+            pass
 
 
 @pytest.fixture
