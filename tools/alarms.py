@@ -173,11 +173,12 @@ def notify_run(ctx, email: str, events: list[str], confirm, listed) -> Result:
     def do(a: guard.Action) -> dict:
         sns, ev = ctx.aws.client("sns", region), ctx.aws.client("events", region)
         tags = managed_tags()
-        arn = sns.create_topic(Name=base, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["TopicArn"]
         if a.op == "create-topic":
+            arn = sns.create_topic(Name=base, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["TopicArn"]
             sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=notify.topic_policy(arn))
             sub = sns.subscribe(TopicArn=arn, Protocol="email", Endpoint=email)
             return {"topic": arn, "subscription": sub.get("SubscriptionArn")}
+        arn = notify.topic_arn(region, ctx.aws.account_id(), base)  # made by the plan's first action
         rule = ev.put_rule(Name=a.id, EventPattern=a.detail["pattern"], State="ENABLED",
                            Description=f"AwsWiz notify: {a.detail['on']} -> {base}",
                            Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
