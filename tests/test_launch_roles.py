@@ -158,3 +158,19 @@ def test_alarm_action_arn_names_its_region():
             f"arn:aws:automate:{region}:ec2:stop"]
     # botocore PutMetricAlarm Period: a period under an hour spans at most one day (86,400 s)
     assert idle_alarm.parse("24h") == 86400 and idle_alarm.parse("1h30m") == 5400
+
+
+def test_a_failed_launch_removes_the_role_it_made(sandbox, run_tool):
+    from test_launch import set_faults
+
+    args = ("--type", "g5.xlarge", "--name", "t-role-rollback", "--region", REGION, "--no-wait", "--role", "ssm")
+    plan = launch(run_tool, *args, confirm=False)
+    set_faults(sandbox, [{"type": "g5.xlarge", "region": REGION}])  # no capacity in any AZ: the launch fails
+    try:
+        res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    finally:
+        set_faults(sandbox, [])
+    assert res.code == 1, res.stdout
+    undone = [r for r in res.json["data"]["results"][0]["rolled_back"] if r["type"] == "iam:role"]
+    assert [(r["id"].startswith("awswiz-box-"), r["ok"]) for r in undone] == [(True, True)]
+    assert box_roles(sandbox) == ([], [])

@@ -141,8 +141,9 @@ def create(iam, name: str, policy: dict, tags: dict) -> str:
     keep_existing(iam.create_role, RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST), Tags=tag_list,
                   Description="AwsWiz: the instance role of one box (launch.py --role/--secret)")
     iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy))
-    keep_existing(iam.create_instance_profile, InstanceProfileName=name, Tags=tag_list)
-    profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    made = keep_existing(iam.create_instance_profile, InstanceProfileName=name, Tags=tag_list)
+    # a new profile holds no role yet; one left by a killed confirm is read back (it may hold it already)
+    profile = made["InstanceProfile"] if made else iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
     if not any(r["RoleName"] == name for r in profile.get("Roles", [])):
         iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
     return profile["Arn"]
