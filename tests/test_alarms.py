@@ -90,3 +90,23 @@ def test_bad_input_is_exit_2_before_any_call(offline, args, said):
     r = offline.run("alarms", *args)
     assert r.code == 2 and said in r.json["errors"][0]["message"], r.stdout
     assert offline.connections == 0
+
+
+def test_a_box_with_the_agents_gpu_metrics_is_idle_only_when_cpu_and_every_gpu_are(sandbox, guarded):
+    iid = lab_instance(sandbox, "us-east-1", "train-big")
+    cw = sandbox.client("cloudwatch", "us-east-1")
+    # the CloudWatch agent's nvidia_gpu section: one series per GPU, InstanceId appended ("Collect NVIDIA GPU metrics")
+    cw.put_metric_data(Namespace="CWAgent", MetricData=[
+        {"MetricName": "nvidia_smi_utilization_gpu", "Value": 90.0, "Dimensions": [
+            {"Name": "InstanceId", "Value": iid}, {"Name": "index", "Value": str(n)}]} for n in range(2)])
+    flow = guarded("alarms", "idle-stop", "--id", iid, "--duration", "1h", "--region", "us-east-1")
+    try:
+        plan, _ = flow.run()
+        assert "2 CWAgent series" in plan["plan"][0]["detail"]["idle"]
+        alarm = cw.describe_alarms(AlarmNames=[f"awswiz-idle-stop-{iid}"])["MetricAlarms"][0]
+        stats = [m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m]
+        assert stats == ["CPUUtilization", "nvidia_smi_utilization_gpu", "nvidia_smi_utilization_gpu"]
+        assert [m["Expression"] for m in alarm["Metrics"] if "Expression" in m] == ["MAX([m0, m1, m2])"]
+        assert alarm["AlarmActions"] == ["arn:aws:automate:us-east-1:ec2:stop"]
+    finally:
+        cw.delete_alarms(AlarmNames=[f"awswiz-idle-stop-{iid}"])

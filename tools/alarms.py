@@ -47,7 +47,8 @@ def list_region(ctx, region: str) -> dict:
     cw = ctx.aws.client("cloudwatch", region)
     alarms = [{"region": region, "name": a["AlarmName"], "instance": a["AlarmName"][len(idle_alarm.PREFIX):],
                "state": a.get("StateValue"), "action": (a.get("AlarmActions") or [None])[0],
-               "idle_minutes": a.get("Period", 0) * a.get("EvaluationPeriods", 0) // 60,
+               "idle_minutes": period(a) * a.get("EvaluationPeriods", 0) // 60,
+               "watches": "CPU and GPU" if a.get("Metrics") else "CPU",
                "threshold_pct": a.get("Threshold")}
               for a in paginate(cw, "describe_alarms", "MetricAlarms", AlarmNamePrefix=idle_alarm.PREFIX)]
     ev, sns = ctx.aws.client("events", region), ctx.aws.client("sns", region)
@@ -64,6 +65,12 @@ def list_region(ctx, region: str) -> dict:
                   if s.get("Protocol") == "email"]
         out.append({**g, "topics": sorted(g.pop("topics")), "emails": emails})
     return {"alarms": alarms, "notifications": out}
+
+
+def period(alarm: dict) -> int:
+    """The alarm's period: its own, or (a metric math alarm) its metrics'."""
+    stats = [m["MetricStat"]["Period"] for m in alarm.get("Metrics") or [] if m.get("MetricStat")]
+    return alarm.get("Period") or (stats[0] if stats else 0)
 
 
 def base_of(name: str) -> str:
@@ -125,7 +132,10 @@ def idle_stop(ctx, ids_, duration, then, confirm, max_, listed) -> Result:
     seconds = idle_alarm.parse(duration, "--duration")
 
     def plan_region(region: str, rids: list[str]) -> guard.Plan:
+        from _awswiz.money.waste_metrics import gpu_series
+
         insts = targets.instances(ctx.aws.client("ec2", region), rids)
+        gpus = gpu_series(ctx.aws.client("cloudwatch", region), set(rids))  # the agent's GPU series, if installed
         have = {a["AlarmName"]: a for a in idle_alarm.of_instances(ctx.aws.client("cloudwatch", region), rids)}
         out = guard.Plan(actions=[])
         for i in insts:
@@ -138,8 +148,11 @@ def idle_stop(ctx, ids_, duration, then, confirm, max_, listed) -> Result:
             out.actions.append(guard.Action(
                 op="replace-alarm" if old else "put-alarm", type="cloudwatch:alarm", id=idle_alarm.alarm_name(iid),
                 region=region, name=tags.get("Name"), target=iid, touches={f"instance {iid}": tags},
-                state={"instance_state": i["State"]["Name"], "old": (old or {}).get("AlarmActions")},
-                detail={"instance": iid, "idle": idle_alarm.describe(seconds, region, then)}, blocked=blocked))
+                state={"instance_state": i["State"]["Name"], "old": (old or {}).get("AlarmActions"),
+                       "gpus": gpus.get(iid)},
+                detail={"instance": iid, "idle": idle_alarm.describe(seconds, region, then)
+                        + (f"; and every GPU below it too ({len(gpus[iid])} CWAgent series: MAX of CPU and GPUs)"
+                           if gpus.get(iid) else "")}, blocked=blocked))
         return out
 
     def build() -> guard.Plan:
@@ -149,7 +162,7 @@ def idle_stop(ctx, ids_, duration, then, confirm, max_, listed) -> Result:
 
     def do(a: guard.Action) -> dict:
         cw = ctx.aws.client("cloudwatch", a.region)
-        cw.put_metric_alarm(**idle_alarm.params(a.target, a.region, seconds, then, managed_tags()))
+        cw.put_metric_alarm(**idle_alarm.params(a.target, a.region, seconds, then, managed_tags(), a.state["gpus"]))
         return {"alarm": a.id, "action_arn": idle_alarm.action_arn(a.region, then)}
 
     return guard.run(ctx, build, do, confirm=confirm, max_count=max_, verify=[listed])

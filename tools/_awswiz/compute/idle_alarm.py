@@ -11,6 +11,10 @@ AWS rules it keeps:
   duration (EvaluationPeriods = duration / 300, DatapointsToAlarm the same: every period idle).
 - botocore cloudwatch model, PutMetricAlarm Period: "For alarms with a period of less than one hour (3,600
   seconds), the total evaluation period can't be longer than one day (86,400 seconds)": at most 24 h.
+- GPU boxes with the CloudWatch agent's nvidia_gpu section publish CWAgent nvidia_smi_utilization_gpu, one series
+  per GPU ("Collect NVIDIA GPU metrics", Amazon CloudWatch User Guide; waste_metrics.gpu_series finds them): then
+  the alarm watches the metric math MAX of CPU and every GPU (PutMetricAlarm Metrics, "Create a CloudWatch alarm
+  based on a metric math expression": at most 10 metrics), so a training job busy on the GPU is never idle.
 - An alarm is not removed with its instance (CloudWatch keeps it, INSUFFICIENT_DATA): terminate.py removes it with
   the box (removal/launch_extras.py).
 """
@@ -22,6 +26,7 @@ import re
 from _awswiz.shell.errors import BadInput
 
 PERIOD = 300
+GPU_NAMESPACE, GPU_METRIC = "CWAgent", "nvidia_smi_utilization_gpu"
 MAX_SECONDS = 86400
 THRESHOLD = 5.0  # % average CPU: as waste.py's idle-gpu
 PREFIX = "awswiz-idle-stop-"
@@ -57,16 +62,31 @@ def describe(seconds: int, region: str, shutdown: str) -> str:
                              arn=action_arn(region, shutdown))
 
 
-def params(instance_id: str, region: str, seconds: int, shutdown: str, tags: dict) -> dict:
-    """PutMetricAlarm's arguments. Missing data (a stopped box) is not idleness: TreatMissingData missing."""
+MAX_GPU_SERIES = 9  # a metric math alarm takes at most 10 metrics: CPU and nine GPUs
+
+
+def params(instance_id: str, region: str, seconds: int, shutdown: str, tags: dict,
+           gpus: list[list[dict]] | None = None) -> dict:
+    """PutMetricAlarm's arguments. Missing data (a stopped box) is not idleness: TreatMissingData missing. gpus: the
+    dimensions of each of the box's CWAgent GPU series (then the alarm watches MAX(CPU, GPUs))."""
     n = seconds // PERIOD
-    return {"AlarmName": alarm_name(instance_id), "ActionsEnabled": True,
-            "AlarmDescription": f"AwsWiz idle stop: CPU < {THRESHOLD:g}% for {seconds // 60} min -> {shutdown}",
-            "AlarmActions": [action_arn(region, shutdown)], "MetricName": "CPUUtilization", "Namespace": "AWS/EC2",
-            "Statistic": "Average", "Dimensions": [{"Name": "InstanceId", "Value": instance_id}], "Period": PERIOD,
-            "EvaluationPeriods": n, "DatapointsToAlarm": n, "Threshold": THRESHOLD,
-            "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "missing",
-            "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+    cpu = {"MetricName": "CPUUtilization", "Namespace": "AWS/EC2",
+           "Dimensions": [{"Name": "InstanceId", "Value": instance_id}]}
+    out = {"AlarmName": alarm_name(instance_id), "ActionsEnabled": True,
+           "AlarmDescription": f"AwsWiz idle stop: {'CPU and GPU' if gpus else 'CPU'} < {THRESHOLD:g}% for "
+                               f"{seconds // 60} min -> {shutdown}",
+           "AlarmActions": [action_arn(region, shutdown)], "EvaluationPeriods": n, "DatapointsToAlarm": n,
+           "Threshold": THRESHOLD, "ComparisonOperator": "LessThanThreshold", "TreatMissingData": "missing",
+           "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+    if not gpus:
+        return {**out, **cpu, "Statistic": "Average", "Period": PERIOD}
+    series = [cpu] + [{"MetricName": GPU_METRIC, "Namespace": GPU_NAMESPACE, "Dimensions": d}
+                      for d in gpus[:MAX_GPU_SERIES]]
+    metrics = [{"Id": f"m{i}", "ReturnData": False, "MetricStat": {"Metric": m, "Period": PERIOD, "Stat": "Average"}}
+               for i, m in enumerate(series)]
+    metrics.append({"Id": "busiest", "ReturnData": True, "Label": "max of CPU and GPU utilisation",
+                    "Expression": f"MAX([{', '.join(m['Id'] for m in metrics)}])"})
+    return {**out, "Metrics": metrics}
 
 
 def of_instances(cw, instance_ids: list[str]) -> list[dict]:
