@@ -174,3 +174,44 @@ def test_a_failed_launch_removes_the_role_it_made(sandbox, run_tool):
     undone = [r for r in res.json["data"]["results"][0]["rolled_back"] if r["type"] == "iam:role"]
     assert [(r["id"].startswith("awswiz-box-"), r["ok"]) for r in undone] == [(True, True)]
     assert box_roles(sandbox) == ([], [])
+
+
+def test_a_region_without_the_secret_is_not_used(sandbox, run_tool):
+    name = f"lab/west-{uuid.uuid4().hex[:6]}"
+    sandbox.client("secretsmanager", "us-west-2").create_secret(Name=name, SecretString=VALUE)
+    r = run_tool("launch", "--type", "g5.xlarge", "--region", "us-east-1,us-west-2", "--no-wait", "--secret",
+                 f"{name}=HF_TOKEN")
+    assert r.code == 0, r.stdout
+    data = r.json["data"]
+    assert data["plan"][0]["region"] == "us-west-2"  # us-east-1 is cheaper, but the box could not read the secret
+    assert {s["id"]: s["reason"] for s in data["skipped"]}["us-east-1"] == f"secret {name} is not in us-east-1"
+    stmt = [s for s in data["plan"][0]["detail"]["role"]["policy"]["Statement"] if s["Action"] ==
+            ["secretsmanager:GetSecretValue"]]
+    assert len(stmt) == 1 and stmt[0]["Resource"][0].startswith(f"arn:aws:secretsmanager:us-west-2:123456789012:"
+                                                                f"secret:{name}-")
+
+
+def test_idle_stop_that_terminates_a_persistent_spot_box_is_refused(offline):
+    # EC2 User Guide, "Persistent Spot Instance requests": terminating its instance reopens the request
+    r = offline.run("launch", "--type", "g5.xlarge", "--ssh-cidr", "203.0.113.7/32", "--spot", "--persistent",
+                    "--on-shutdown", "terminate", "--idle-stop", "1h")
+    assert r.code == 2 and "replacement" in r.json["errors"][0]["message"]
+    assert offline.connections == 0
+
+
+def test_an_existing_instance_profile_is_used_and_kept(sandbox, run_tool):
+    iam = sandbox.client("iam")
+    name = f"lab-profile-{uuid.uuid4().hex[:6]}"
+    arn = iam.create_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Arn"]
+    missing = run_tool("launch", "--type", "g5.xlarge", "--region", REGION, "--instance-profile", name + "-x")
+    assert missing.code == 2 and "no such instance profile" in missing.json["errors"][0]["message"]
+    args = ("--type", "g5.xlarge", "--name", "t-profile", "--region", REGION, "--no-wait", "--instance-profile", name)
+    plan = launch(run_tool, *args, confirm=False)
+    assert "not removed" in plan.json["data"]["plan"][0]["detail"]["instance_profile"]
+    res = run_tool("launch", *args, "--confirm", plan.json["data"]["confirm"])
+    iid = res.json["data"]["results"][0]["instances"][0]
+    inst = sandbox.client("ec2").describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    assert inst["IamInstanceProfile"]["Arn"] == arn
+    gone = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
+    assert "delete-launch-role" not in [a["action"] for a in gone.json["data"]["plan"]]  # not ours: it stays
+    iam.delete_instance_profile(InstanceProfileName=name)

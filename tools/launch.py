@@ -303,6 +303,10 @@ def main(
     checked = check_input(ctx, type_, name or f"awswiz-{type_.replace('.', '-')}", spot, persistent, max_price,
                           shutdown, key, ttl, init, ssh_cidr, subnet, vpc)
     extras = box_access.check(role, instance_profile, secret, idle_stop)
+    if extras.idle and spot and persistent and shutdown == "terminate":  # as check_input says of --ttl
+        raise BadInput("--spot --persistent --on-shutdown terminate with --idle-stop: the alarm terminates the box, "
+                       "AWS reopens the persistent request and launches a replacement (without the alarm)",
+                       "use --on-shutdown stop (the default with --persistent), or a one-time --spot")
     cidr, source = lp.detect_cidr(ctx, ssh_cidr)
     req = lp.Request(instance_type=type_, count=count, name=name or f"awswiz-{type_.replace('.', '-')}",
                      market="spot" if spot else "on-demand", spot_type="persistent" if persistent else "one-time",
