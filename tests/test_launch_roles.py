@@ -79,6 +79,7 @@ def test_role_secret_and_idle_stop_least_privilege_no_leak_then_terminate_leaves
     profile = inst["IamInstanceProfile"]["Arn"].rpartition("/")[2]
     lid = {t["Key"]: t["Value"] for t in inst["Tags"]}["awswiz:launch-id"]
     assert profile == f"awswiz-box-{lid}"  # one role and profile per box, named after its launch
+    assert out["role"] == profile and out["idle_alarms"] == [f"awswiz-idle-stop-{iid}"]
     roles = iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"]
     assert [r["RoleName"] for r in roles] == [profile]
     # least privilege, read back: the bucket and its objects only, the secret's own ARN only, no S3 "*"
@@ -144,6 +145,8 @@ def test_a_secret_that_does_not_exist_is_exit_2_and_creates_nothing(sandbox, run
     r = run_tool("launch", "--type", "g5.xlarge", "--region", REGION, "--no-wait", "--secret",
                  f"lab/none-{uuid.uuid4().hex[:6]}=HF_TOKEN")
     assert r.code == 2 and "no such secret" in r.json["errors"][0]["message"], r.stdout
+    asked = r.json["errors"][0]["message"].split()[1].rstrip(":")
+    assert r.json["errors"][0]["hint"].endswith(f"uv run tools/secret.py put --name {asked} --region {REGION}")
     assert changes(sandbox, mark) == [] and box_roles(sandbox) == ([], [])
 
 

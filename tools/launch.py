@@ -346,7 +346,7 @@ def main(
             if undone := box_access.undo(ctx, extras, lid):
                 launcher.rolled_back.append(undone)
             raise
-        out.update(box_access.alarms(ctx, extras, out["region"], out["instances"], req.shutdown, tags))
+        out.update(box_access.after_launch(ctx, extras, lid, out["region"], out["instances"], req.shutdown, tags))
         run_state["out"] = out
         return {**out, "launch_id": lid, "attempts": launcher.attempts, "tags": tags}
 

@@ -61,9 +61,10 @@ def plan(ctx, ex: Extras, views: list[dict]) -> None:
                 ex.secret_arns.setdefault(n, {})[r] = found["ARN"]
         for n in names:
             if not ex.secret_arns.get(n):
-                raise BadInput(f"--secret {n}: no such secret in {', '.join(usable)}",
-                               f"store it first: printf %s \"$VALUE\" | uv run tools/secret.py put --name {n}"
-                               + (f" --region {usable[0]}" if usable else ""))
+                from _awswiz.shell import hints
+
+                raise BadInput(f"--secret {n}: no such secret in {', '.join(usable)}", "store it first: printf %s "
+                               "\"$VALUE\" | " + hints.command(ctx, "secret", "put", "--name", n, region=usable[0]))
         for v in views:
             if v.get("usable") and (missing := [n for n in names if v["region"] not in ex.secret_arns[n]]):
                 v.update(usable=False, reason=f"secret {', '.join(missing)} is not in {v['region']}")
@@ -128,8 +129,14 @@ def undo(ctx, ex: Extras, lid: str) -> dict | None:
         return {"type": "iam:role", "id": name, "region": "global", "ok": False, "error": str(exc)[:300]}
 
 
+def after_launch(ctx, ex: Extras, lid: str, region: str, ids: list[str], shutdown: str, tags: dict) -> dict:
+    """What the result says of the box's role, and the idle-stop alarm of each launched box: {"idle_alarms":
+    [names]}, or {"idle_alarm_error": ...} when CloudWatch refused (the box runs, without its AWS-side stop)."""
+    out = {"role": roles.role_name(lid)} if ex.makes_role else {"instance_profile": ex.profile} if ex.profile else {}
+    return {**out, **alarms(ctx, ex, region, ids, shutdown, tags)}
+
+
 def alarms(ctx, ex: Extras, region: str, ids: list[str], shutdown: str, tags: dict) -> dict:
-    """The idle-stop alarm of each launched box: {"idle_alarms": [names]} or {"idle_alarm_error": ...}."""
     if not ex.idle:
         return {}
     cw = ctx.aws.client("cloudwatch", region)
