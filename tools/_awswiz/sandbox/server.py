@@ -15,7 +15,6 @@ from urllib.parse import parse_qs
 from . import handlers as H
 
 CRED_RE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
-RPC_PATH = re.compile(r"^/service/[^/]+/operation/([A-Za-z0-9]+)$")
 
 
 def request_region(environ: dict) -> str:
@@ -74,10 +73,7 @@ class SandboxApp:
             service = self._query_service(environ)
             key = f"{service}:{action}" if action else None
             params = form
-        # Smithy RPC v2 CBOR (CloudWatch): the operation is the path's last part, /service/SERVICE/operation/OP
-        rpc = RPC_PATH.match(environ.get("PATH_INFO", ""))
-        self.record(environ, (target or "").rpartition(".")[2] or (key or ":").partition(":")[2]
-                    or (rpc.group(1) if rpc else None))
+        self.record(environ, (target or "").rpartition(".")[2] or (key or ":").partition(":")[2] or None)
         fn = H.HANDLERS.get(key) if key else None
         if fn is None:
             return self.moto(environ, start_response)
