@@ -110,3 +110,24 @@ def test_a_box_with_the_agents_gpu_metrics_is_idle_only_when_cpu_and_every_gpu_a
         assert alarm["AlarmActions"] == ["arn:aws:automate:us-east-1:ec2:stop"]
     finally:
         cw.delete_alarms(AlarmNames=[f"awswiz-idle-stop-{iid}"])
+
+
+@pytest.mark.parametrize("period, evaluations, ok", [(300, 288, True), (300, 289, False), (45, 1, False),
+                                                     (3600, 168, True), (3600, 169, False)])
+def test_the_sandbox_refuses_alarm_periods_aws_refuses(sandbox, period, evaluations, ok):
+    # botocore cloudwatch model, PutMetricAlarm Period: 10, 20, 30 or a multiple of 60; Period x EvaluationPeriods at
+    # most one day under an hour's period, at most a week otherwise
+    from botocore.exceptions import ClientError
+
+    cw = sandbox.client("cloudwatch", "eu-west-1")
+    args = {"AlarmName": f"t-period-{uuid.uuid4().hex[:6]}", "MetricName": "CPUUtilization", "Namespace": "AWS/EC2",
+            "Statistic": "Average", "Period": period, "EvaluationPeriods": evaluations, "Threshold": 5.0,
+            "ComparisonOperator": "LessThanThreshold"}
+    if ok:
+        cw.put_metric_alarm(**args)
+        cw.delete_alarms(AlarmNames=[args["AlarmName"]])
+    else:
+        with pytest.raises(ClientError) as err:
+            cw.put_metric_alarm(**args)
+        assert err.value.response["Error"]["Code"] == "ValidationError"
+        assert cw.describe_alarms(AlarmNames=[args["AlarmName"]])["MetricAlarms"] == []
