@@ -3,7 +3,10 @@ the calls each makes, counted by the sandbox. Runs the tool as the agent does (a
 a warm-up plan first in a state directory of its own); each repeat starts from an empty state directory, so its
 plan is an agent's first (nothing cached: prices, instance-type specs). Never talks to real AWS.
 
-    uv run --group dev python bench/bench_launch.py [--latency-ms 100] [--repeat 3] [--region us-east-1]
+    uv run --group dev python bench/bench_launch.py [--latency-ms 100] [--repeat 3] [--region us-east-1] [--extras]
+
+--extras adds issue 24's flags: --role s3-read:bench-data --secret bench/token=HF_TOKEN --idle-stop 1h (the secret
+is stored in the sandbox first).
 
 Prints a table and writes JSON to bench/results/launch-<time>.json.
 """
@@ -39,10 +42,18 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=float, default=100)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--region", default="us-east-1")
+    ap.add_argument("--extras", action="store_true", help="with --role, --secret and --idle-stop")
     opts = ap.parse_args()
+    extras = ("--role", "s3-read:bench-data", "--secret", "bench/token=HF_TOKEN", "--idle-stop", "1h") \
+        if opts.extras else ()
     tmp = Path(tempfile.mkdtemp(prefix="awswiz-bench-launch-"))
     sandbox = Sandbox(tmp / "sandbox")
     proxy = Proxy(sandbox.url, opts.latency_ms)
+    if extras:
+        import boto3
+
+        boto3.client("secretsmanager", region_name=opts.region, endpoint_url=sandbox.url, aws_access_key_id="x",
+                     aws_secret_access_key="x").create_secret(Name="bench/token", SecretString="not-a-secret")
     rows = {"plan": [], "confirm": []}
     calls: dict[str, Counter] = {"plan": Counter(), "confirm": Counter()}
     try:
@@ -52,7 +63,7 @@ def main() -> None:
             if n < 0:  # warm-up: the sandbox and the OS, not our caches
                 run(proxy.url, state, "--type", "g5.xlarge", "--region", opts.region, "--name", "bench-warm")
                 continue
-            args = ("--type", "g5.xlarge", "--region", opts.region, "--name", f"bench-{n}", "--no-wait")
+            args = ("--type", "g5.xlarge", "--region", opts.region, "--name", f"bench-{n}", "--no-wait", *extras)
             mark = sandbox.mark()
             took, plan = run(proxy.url, state, *args)
             rows["plan"].append(took)
@@ -68,7 +79,7 @@ def main() -> None:
         sandbox.stop()
     rows["plan+confirm"] = [p + c for p, c in zip(rows["plan"], rows["confirm"], strict=True)]
     calls["plan+confirm"] = calls["plan"] + calls["confirm"]
-    out = {"latency_ms": opts.latency_ms, "region": opts.region, "repeat": opts.repeat,
+    out = {"latency_ms": opts.latency_ms, "region": opts.region, "repeat": opts.repeat, "extras": list(extras),
            "median_s": {k: round(statistics.median(v), 2) for k, v in rows.items()},
            "runs_s": {k: [round(x, 2) for x in v] for k, v in rows.items()},
            "calls": {k: sum(v.values()) for k, v in calls.items()},

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli, guard
-from _awswiz.compute import cluster, keys, ssh, userdata
+from _awswiz.compute import box_access, cluster, keys, secret_store, ssh, userdata
 from _awswiz.compute import launch_plan as lp
 from _awswiz.compute.launch_run import (
     LAUNCH_OF,
@@ -121,11 +121,14 @@ def network_touches(seen: dict, views: list[dict]) -> dict[str, dict]:
     return out
 
 
-def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False) -> guard.Plan:
+def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False,
+               extras: box_access.Extras | None = None) -> guard.Plan:
     pre = found["pre"]
     names = pre["regions"]
     of = launch_of(owner, req)
     views, seen = lp.survey(ctx, req, pre)
+    if extras:  # --secret: the regions holding it; --instance-profile: that it exists
+        box_access.plan(ctx, extras, views)
     found.update(spec=pre["spec"], views=views, seen=seen)
     # an earlier confirm of this launch made it (maybe killed): every box carries its launch (tag LAUNCH_OF)
     if live := [dict(i, Region=r) for r in names for i in seen[r]["instances"]
@@ -165,6 +168,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
                    if best.get("group_without_rule") else ")")]
     creates += [f"{req.count} x {req.instance_type} ({req.market}{'/' + req.spot_type if req.market == 'spot' else ''})"
                 f" with an encrypted gp3 root volume of {f'{req.disk} GB' if req.disk else 'the image size'}"]
+    creates += box_access.creates(extras) if extras else []
     detail = {
         "instance_type": req.instance_type, "count": req.count, "gpus": gpus, "market": req.market,
         "region": best["region"], "azs": best["azs"], "ami": best["ami"],
@@ -176,6 +180,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         "shutdown_behavior": req.shutdown, "ssh_rule": f"tcp/22 from {req.ssh_cidr} ({req.cidr_source})",
         "imds": "IMDSv2 required", "init": [p.name for p in req.init], "creates": creates,
         "fallbacks": [f"{v['region']}: {', '.join(v['azs'])}" for v in usable],
+        **(box_access.detail(ctx, extras, best["region"], req.shutdown) if extras else {}),
     }
     if req.cluster:
         cluster.describe(ctx, req, best, detail, price)
@@ -273,6 +278,17 @@ def main(
                                               "answering (default: on with --pretty).")] = None,
     ssh_include: Annotated[bool, typer.Option("--ssh-include", help="With --wait: add an Include of "
                                               ".state/ssh_config to ~/.ssh/config (edited only then).")] = False,
+    role: Annotated[list[str] | None, typer.Option("--role", metavar="TEMPLATE[:ARG]", help="Give the box an "
+                                                   "instance role (repeatable): s3-read:BUCKET, s3-rw:BUCKET, "
+                                                   "ecr-pull, ssm. One role per box, removed with it.")] = None,
+    instance_profile: Annotated[str | None, typer.Option("--instance-profile", metavar="NAME", help="Use this "
+                                                         "existing instance profile instead (not removed).")] = None,
+    secret: Annotated[list[str] | None, typer.Option("--secret", metavar="NAME=ENV_VAR", help="Fetch this Secrets "
+                                                     "Manager secret at boot into ENV_VAR (repeatable; the role may "
+                                                     "read exactly it; user data holds the name only).")] = None,
+    idle_stop: Annotated[str | None, typer.Option("--idle-stop", metavar="DURATION", help="A CloudWatch alarm "
+                                                  "stops or terminates the box (as its shutdown behaviour says) "
+                                                  "after CPU < 5% for DURATION (5m..24h, in 5-minute steps).")] = None,
     wait_timeout: Annotated[int, typer.Option("--wait-timeout", metavar="SECONDS", min=10, max=3600,
                                               help="Bound on --wait.")] = 600,
     confirm: Annotated[str | None, typer.Option("--confirm", metavar="TOKEN",
@@ -295,6 +311,11 @@ def main(
         init = [*(init or []), cluster.INIT]
     checked = check_input(ctx, type_, name or f"awswiz-{type_.replace('.', '-')}", spot, persistent, max_price,
                           shutdown, key, ttl, init, ssh_cidr, subnet, vpc)
+    extras = box_access.check(role, instance_profile, secret, idle_stop)
+    if extras.idle and spot and persistent and shutdown == "terminate":  # as check_input says of --ttl
+        raise BadInput("--spot --persistent --on-shutdown terminate with --idle-stop: the alarm terminates the box, "
+                       "AWS reopens the persistent request and launches a replacement (without the alarm)",
+                       "use --on-shutdown stop (the default with --persistent), or a one-time --spot")
     cidr, source = lp.detect_cidr(ctx, ssh_cidr)
     req = lp.Request(instance_type=type_, count=count, name=name or f"awswiz-{type_.replace('.', '-')}",
                      market="spot" if spot else "on-demand", spot_type="persistent" if persistent else "one-time",
@@ -323,11 +344,20 @@ def main(
         tags = instance_tags(ctx, req, owner, found["key_name"], lid, best["ami"])
         expires = tags.get("awswiz:expires-at")
         text = userdata.build(req.init, expires.replace("T", " ")[:19] if expires else None)
+        if extras.secrets:  # names only: the box fetches the values with its role
+            text += secret_store.boot_section(extras.secrets, lp.ssh_user(best["ami"]))
         launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text, found.get("left"))
         run_state["launcher"] = launcher
+        launcher.profile_arn = box_access.prepare(ctx, extras, lid, tags)
         # ClientTokens come from the launch id: a resumed launch sends the killed one's (EC2 API Reference,
         # "Ensuring idempotency": a repeated RunInstances with the same client token launches nothing new)
-        out = launcher.apply(lid)
+        try:
+            out = launcher.apply(lid)
+        except BaseException:
+            if undone := box_access.undo(ctx, extras, lid):
+                launcher.rolled_back.append(undone)
+            raise
+        out.update(box_access.after_launch(ctx, extras, lid, out["region"], out["instances"], req.shutdown, tags))
         run_state["out"] = out
         return {**out, "launch_id": lid, "attempts": launcher.attempts, "tags": tags}
 
@@ -350,7 +380,7 @@ def main(
                           for i in (ids if req.cluster else ids[:1]))  # a cluster: each node
             verify.append(hints.command(ctx, "instance_status", region=region))
 
-    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected), do, confirm=confirm,
+    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected, extras), do, confirm=confirm,
                        max_count=1, explicit=True, verify=verify, after=after)
     result.render = render
     return result

@@ -119,8 +119,16 @@ def tag_spec(kind: str, tags: dict) -> list[dict]:
     return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
 
 
+def young_profile(exc) -> bool:
+    """RunInstances refusing an instance profile made a moment ago: IAM is eventually consistent (IAM User Guide,
+    "Troubleshoot IAM roles": "Invalid IAM Instance Profile name" right after creating it; wait and retry)."""
+    err = exc.response["Error"]
+    return err.get("Code") == "InvalidParameterValue" and "iaminstanceprofile" in (err.get("Message") or "").lower()
+
+
 class Launcher:
     spec = staticmethod(tag_spec)  # for compute/cluster.py's hooks
+    profile_arn: str | None = None  # launch.py --role/--instance-profile (box_access.prepare)
 
     def __init__(self, ctx, req: Request, views: list[dict], key_name: str, new_key: bool, tags: dict,
                  user_data: str, left: list[dict] | None = None):
@@ -198,6 +206,8 @@ class Launcher:
             args["InstanceMarketOptions"] = {"MarketType": "spot", "SpotOptions": spot}
         if req.cluster:
             cluster.run_args(self, view, args)
+        if self.profile_arn:
+            args["IamInstanceProfile"] = {"Arn": self.profile_arn}
         return args
 
     # --- the run ---
@@ -272,7 +282,9 @@ class Launcher:
                 return ec2.run_instances(**args)
             except ClientError as exc:
                 code = exc.response["Error"].get("Code")
-                if code not in RETRY or n == RETRIES:
+                if n < RETRIES and young_profile(exc):
+                    code = "InvalidParameterValue (instance profile not yet visible to EC2)"
+                elif code not in RETRY or n == RETRIES:
                     raise
             except HTTPClientError as exc:  # a timeout or a closed connection: AWS may have launched; the token knows
                 if n == RETRIES:

@@ -35,6 +35,7 @@ MUTATING_PREFIXES = (
     "Replace", "Tag", "Untag", "Reboot", "Cancel", "Copy", "Import", "Register", "Deregister", "Enable",
     "Disable", "Reset", "Restore", "Accept", "Reject", "Add", "Remove", "Set", "Upload", "Complete",
     "Abort", "Purchase", "Apply", "Change", "Assign", "Unassign", "Send", "Invoke", "Publish", "Deactivate",
+    "Subscribe", "Unsubscribe",  # SNS: an e-mail subscription is a change (alarms.py notify)
 )
 CREATING = ("Create", "Run", "Allocate", "Import", "Copy", "Register", "Request")
 # HttpTokens (IMDSv2 "required"/"optional") is a setting, not a token

@@ -26,10 +26,10 @@ from __future__ import annotations
 import datetime as _dt
 
 from _awswiz.aws.client import paginate
+from _awswiz.compute.idle_alarm import GPU_METRIC, GPU_NAMESPACE  # one name for the agent's GPU metric
 
 BATCH = 500
 IDLE_PERCENT = 5.0  # an instance whose every hourly average stays below this is idle
-GPU_NAMESPACE, GPU_METRIC = "CWAgent", "nvidia_smi_utilization_gpu"
 NAT_METRICS = ("BytesOutToDestination", "BytesInFromSource", "BytesInFromDestination", "BytesOutToSource")
 LB_METRICS = {"application": ("AWS/ApplicationELB", "RequestCount"), "network": ("AWS/NetworkELB", "ProcessedBytes")}
 HOUR = 3600

@@ -11,7 +11,7 @@ from _awswiz.aws.client import paginate
 from _awswiz.compute import instance_rules as rules
 from _awswiz.guard import targets
 from _awswiz.inventory.table import tag_map
-from _awswiz.removal import launch_cleanup
+from _awswiz.removal import launch_cleanup, launch_extras
 from _awswiz.removal.removers import Remover, register
 from _awswiz.shell.errors import AwsWizError
 
@@ -74,6 +74,7 @@ def plan(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     parts = rules.attached_parts(ec2, ids)
     requests, fleet, cancelled = rules.spot_requests(ec2, found), fleets(ec2, found), set()
     cleanup = launch_cleanup.actions(ec2, found, region, parts)  # what launch.py made for them (issue 9)
+    cleanup += launch_extras.actions(ctx, found, region)  # their role, profile and idle alarm (issue 24)
     deleted = {a.id for a in cleanup if a.op == "delete-launch-volume"}
     plan = guard.Plan(actions=[])
     for inst in found:
@@ -111,6 +112,8 @@ def do(ctx, action: guard.Action) -> dict:
     ec2 = ctx.aws.client("ec2", action.region)
     if action.op in launch_cleanup.OPS:
         return launch_cleanup.do(ec2, action)
+    if action.op in launch_extras.OPS:
+        return launch_extras.do(ctx, action)
     if action.op == "snapshot":
         snap = ec2.create_snapshot(
             VolumeId=action.id, Description=f"awswiz: before terminating {action.target}",

@@ -1,0 +1,154 @@
+"""launch.py's --role, --instance-profile, --secret and --idle-stop, as small hooks around the launch: checked
+without AWS (check), looked up with the plan (plan: the secrets in each region the launch may use, the named
+profile), made just before the instance (prepare: the role and profile, roles.py) and after it (alarms: the idle
+stop, idle_alarm.py). What they make is tagged with the launch id; terminate.py removes it with the box."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from _awswiz.compute import idle_alarm, roles, secret_store
+from _awswiz.shell.errors import BadInput
+
+
+@dataclass
+class Extras:
+    grants: list = field(default_factory=list)      # [(template, arg)] incl. ("secret", NAME)
+    secrets: list = field(default_factory=list)     # [(NAME, ENV_VAR)]
+    profile: str | None = None                      # --instance-profile: an existing one, not ours
+    idle: int | None = None                         # --idle-stop seconds
+    secret_arns: dict = field(default_factory=dict)  # {name: {region: arn}} found by plan()
+    profile_arn: str | None = None
+
+    @property
+    def makes_role(self) -> bool:
+        return bool(self.grants)
+
+
+def check(role: list[str] | None, profile: str | None, secret: list[str] | None, idle: str | None) -> Extras:
+    """Everything judged without AWS: bad input is exit 2 before any call."""
+    out = Extras(grants=roles.parse(role or []), secrets=[secret_store.parse_mapping(s) for s in secret or []],
+                 profile=profile, idle=idle_alarm.parse(idle))
+    envs = [e for _, e in out.secrets]
+    if len(set(envs)) != len(envs):
+        raise BadInput(f"--secret: each ENV_VAR once (got {', '.join(envs)})", "e.g. --secret hf/token=HF_TOKEN")
+    out.grants += [("secret", n) for n in dict.fromkeys(n for n, _ in out.secrets)]
+    if profile is not None:
+        if out.grants:
+            raise BadInput("--instance-profile names an existing profile; --role and --secret make one for the box: "
+                           "use one or the other", "drop --instance-profile, or give its role the access yourself")
+        if not roles.IAM_NAME.match(profile):
+            raise BadInput(f"--instance-profile {profile!r} is not an instance profile name ([\\w+=,.@-], 1-128)",
+                           "e.g. --instance-profile my-training-profile")
+    return out
+
+
+def plan(ctx, ex: Extras, views: list[dict]) -> None:
+    """Ask AWS what the plan needs: each --secret in each usable region (a region without it cannot serve the box:
+    marked unusable; none has it: bad input), and the named profile (missing: bad input). Views change in place."""
+    from _awswiz.compute.launch_plan import at_once
+
+    names = [n for n, _ in ex.secrets]
+    usable = [v["region"] for v in views if v.get("usable")]
+    if names and usable:
+        got = at_once(ctx, {(n, r): (lambda n=n, r=r: secret_store.describe(ctx.aws.client("secretsmanager", r), n))
+                            for n in names for r in usable})
+        for (n, r), found in got.items():
+            if isinstance(found, Exception):
+                raise found
+            if found and not found.get("DeletedDate"):
+                ex.secret_arns.setdefault(n, {})[r] = found["ARN"]
+        for n in names:
+            if not ex.secret_arns.get(n):
+                from _awswiz.shell import hints
+
+                raise BadInput(f"--secret {n}: no such secret in {', '.join(usable)}", "store it first: printf %s "
+                               "\"$VALUE\" | " + hints.command(ctx, "secret", "put", "--name", n, region=usable[0]))
+        for v in views:
+            if v.get("usable") and (missing := [n for n in names if v["region"] not in ex.secret_arns[n]]):
+                v.update(usable=False, reason=f"secret {', '.join(missing)} is not in {v['region']}")
+    if ex.profile:
+        from botocore.exceptions import ClientError
+
+        try:
+            ex.profile_arn = ctx.aws.client("iam").get_instance_profile(
+                InstanceProfileName=ex.profile)["InstanceProfile"]["Arn"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "NoSuchEntity":
+                raise
+            raise BadInput(f"--instance-profile {ex.profile}: no such instance profile in this account",
+                           "name an existing one, or use --role TEMPLATE to make one for the box") from None
+
+
+def policy(ctx, ex: Extras) -> dict:
+    return roles.document(ex.grants, ctx.aws.account_id(), {n: list(a.values()) for n, a in ex.secret_arns.items()})
+
+
+def detail(ctx, ex: Extras, region: str, shutdown: str) -> dict:
+    """What the plan shows: the role in words and in JSON, the profile, the idle alarm."""
+    out: dict = {}
+    if ex.makes_role:
+        out["role"] = {"name": f"{roles.ROLE_PREFIX}LAUNCH_ID (one role and instance profile for this box, removed "
+                               "with it)", "allows": roles.words(ex.grants), "policy": policy(ctx, ex)}
+    if ex.profile:
+        out["instance_profile"] = f"{ex.profile} (existing; not removed with the box)"
+    if ex.secrets:
+        out["secrets"] = [f"{n} -> ${e} in ~/{secret_store.ENV_FILE} (0600), fetched at boot with the role; user "
+                          "data holds the name only" for n, e in ex.secrets]
+    if ex.idle:
+        out["idle_stop"] = idle_alarm.describe(ex.idle, region, shutdown)
+    return out
+
+
+def creates(ex: Extras) -> list[str]:
+    out = [f"IAM role and instance profile {roles.ROLE_PREFIX}LAUNCH_ID (inline policy {roles.POLICY_NAME})"] \
+        if ex.makes_role else []
+    return out + ([f"CloudWatch alarm {idle_alarm.PREFIX}INSTANCE_ID per box"] if ex.idle else [])
+
+
+def prepare(ctx, ex: Extras, lid: str, tags: dict) -> str | None:
+    """The instance profile's ARN for RunInstances: the named one, or the box's own, made now."""
+    if ex.profile:
+        return ex.profile_arn
+    if not ex.makes_role:
+        return None
+    keep = {k: v for k, v in tags.items() if k.startswith("awswiz:") and k != "awswiz:expires-at"}
+    return roles.create(ctx.aws.client("iam"), roles.role_name(lid), policy(ctx, ex), keep)
+
+
+def undo(ctx, ex: Extras, lid: str) -> dict | None:
+    """After a failed launch: the role and profile made for it go too."""
+    if not ex.makes_role:
+        return None
+    name = roles.role_name(lid)
+    try:
+        roles.remove(ctx.aws.client("iam"), name)
+        return {"type": "iam:role", "id": name, "region": "global", "ok": True}
+    except Exception as exc:  # noqa: BLE001 - say what is left
+        return {"type": "iam:role", "id": name, "region": "global", "ok": False, "error": str(exc)[:300]}
+
+
+def after_launch(ctx, ex: Extras, lid: str, region: str, ids: list[str], shutdown: str, tags: dict) -> dict:
+    """What the result says of the box's role, and the idle-stop alarm of each launched box: {"idle_alarms":
+    [names]}, or {"idle_alarm_error": ...} when CloudWatch refused (the box runs, without its AWS-side stop)."""
+    out = {"role": roles.role_name(lid)} if ex.makes_role else {"instance_profile": ex.profile} if ex.profile else {}
+    return {**out, **alarms(ctx, ex, region, ids, shutdown, tags)}
+
+
+def alarms(ctx, ex: Extras, region: str, ids: list[str], shutdown: str, tags: dict) -> dict:
+    if not ex.idle:
+        return {}
+    cw = ctx.aws.client("cloudwatch", region)
+    keep = {k: v for k, v in tags.items() if k.startswith("awswiz:") and k != "awswiz:expires-at"}
+    keep["awswiz:created-at"] = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    made = []
+    try:
+        for iid in ids:
+            cw.put_metric_alarm(**idle_alarm.params(iid, region, ex.idle, shutdown, keep))
+            made.append(idle_alarm.alarm_name(iid))
+    except Exception as exc:  # noqa: BLE001 - the box runs; say that its AWS-side idle stop is missing
+        from _awswiz.shell.errors import classify
+
+        return {"idle_alarms": made, "idle_alarm_error": classify(exc, region)}
+    return {"idle_alarms": made, "idle_stop_action": idle_alarm.action_arn(region, shutdown)}

@@ -1,0 +1,1 @@
+"""CloudWatch where moto falls short: alarms whose EC2 actions run."""
