@@ -311,3 +311,16 @@ def test_the_lab_scan_is_sized_for_an_agent(tmp_path):
     assert len(runs[0].stdout) < 30_000, len(runs[0].stdout)
     assert len(runs[1].stdout) > len(runs[0].stdout) + 20_000  # what the defaults cost when listed
     assert json.loads(runs[1].stdout)["data"]["counts"] == data["counts"]
+
+
+def test_pretty_in_a_file_keeps_each_findings_explanation_and_cost(run_tool):
+    """Issue 25 item 2: `--pretty` piped to a file (80 columns) keeps each finding's message and monthly cost
+    whole: findings are lines that wrap, not table cells that are cut."""
+    doc = run_tool("scan", "--region", ",".join(LAB_REGIONS)).json["data"]
+    out = run_tool("scan", "--region", ",".join(LAB_REGIONS), "--pretty", env={"COLUMNS": "80"}).stdout
+    text = " ".join(out.split())
+    assert doc["findings"] and any(f.get("per_month") for f in doc["findings"])
+    for f in doc["findings"]:
+        assert " ".join(f["message"].split()) in text, f["message"]
+        if f.get("per_month"):
+            assert f"{f['message']}; ${f['per_month']:,.2f} a month" in text

@@ -164,6 +164,18 @@ def test_findings_are_grouped_by_check_with_each_resource_once(lab, run_tool):
     assert plan.json["data"]["applied"] is False
 
 
+def test_pretty_in_a_file_keeps_each_checks_explanation(run_tool):
+    """--pretty piped to a file (80 columns): each check's title, remedy and fix commands are lines, whole."""
+    doc = run_tool("security", "--region", f"{LAB},us-east-1").json["data"]
+    out = run_tool("security", "--region", f"{LAB},us-east-1", "--pretty", env={"COLUMNS": "80"}).stdout
+    text = " ".join(out.split())
+    for g in doc["findings"]:
+        assert f"{g['check']}: {g['title']} ({g['count']})" in text
+        assert g.get("remedy") is None or f"remedy: {g['remedy']}" in text
+        for fix in [g.get("fix")] + [r.get("fix") for r in g.get("resources", [])]:
+            assert fix is None or f"fix: {fix}" in out  # a command is one line, never folded
+
+
 def test_severity_and_check_filters(run_tool):
     r = run_tool("security", "--region", LAB, "--severity", "critical")
     assert r.code == 0, r.stderr
