@@ -50,7 +50,7 @@ def test_findings_are_ordered_by_money_then_risk_and_repeat_the_runs_scope(run_t
 def test_one_time_spot_gpu_is_told_to_terminate_not_stop(run_tool, sandbox, state_dir):
     use_running_sandbox(sandbox, state_dir)
     records = run_tool("scan", "--sandbox", "--service", "ec2:instance").json["data"]
-    by_name = {r["name"]: r for r in records["resources"]}
+    by_name = {r.get("name"): r for r in records["resources"]}
     gpu = {f["id"]: f for f in records["findings"] if f["kind"] == "gpu-running"}
     sweep, train = by_name["sweep-1"], by_name["train-a"]  # one-time spot g6.xlarge; on-demand g5.xlarge
     assert sweep["market"] == "spot"

@@ -29,7 +29,7 @@ def test_lifecycle_and_on_demand_start(tmp_path):
     assert p.returncode == 0, p.stderr
     scan = json.loads(p.stdout)
     assert scan["sandbox"] is True and scan["ok"] is True
-    assert "train-a" in {r["name"] for r in scan["data"]["resources"]}
+    assert "train-a" in {r.get("name") for r in scan["data"]["resources"]}
     assert (state / "sandbox.json").stat().st_mode & 0o777 == 0o600
     assert state.stat().st_mode & 0o777 == 0o700
 

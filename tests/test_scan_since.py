@@ -6,6 +6,8 @@ resources' creation times are read from the sandbox's own answers."""
 
 from __future__ import annotations
 
+import datetime as _dt
+
 # the types whose list call gives a creation time (botocore models: Instance.LaunchTime, Volume.CreateTime,
 # Snapshot.StartTime, Image.CreationDate, KeyPairInfo.CreateTime, NatGateway.CreateTime,
 # VpcEndpoint.CreationTimestamp, Bucket.CreationDate, User/Role.CreateDate, LoadBalancer.CreatedTime,
@@ -28,10 +30,14 @@ def test_scan_records_carry_created_and_keep_the_fields_agents_read(sandbox, run
                                                  "elb:load-balancer", "iam:user"}
     assert all(x.get("created") for x in recs if x["type"] in DATED)
     assert not [x for x in recs if x["type"] not in DATED and "created" in x]
+    # created is the one time a record carries (launch_time and a snapshot's started said it twice: issue 25 item 2)
+    ec2 = sandbox.client("ec2", "us-east-1")
+    launched = {i["InstanceId"]: i["LaunchTime"] for r in ec2.describe_instances()["Reservations"]
+                for i in r["Instances"]}
     for box in (x for x in recs if x["type"] == "ec2:instance"):
-        assert box["launch_time"] == box["created"]
+        assert "launch_time" not in box and _dt.datetime.fromisoformat(box["created"]) == launched[box["id"]]
     for snap in (x for x in recs if x["type"] == "ec2:snapshot"):
-        assert snap["started"] == snap["created"]
+        assert "started" not in snap and snap["created"]
 
 
 def test_the_lab_nat_gateway_database_and_notebook_carry_created(sandbox, run_tool):
@@ -44,7 +50,7 @@ def test_the_lab_nat_gateway_database_and_notebook_carry_created(sandbox, run_to
 
 
 def test_since_a_date_far_back_keeps_the_dated_and_names_the_undated_by_type(sandbox, run_tool):
-    every = run_tool("scan", "--region", "us-east-1").json["data"]["resources"]
+    every = run_tool("scan", "--region", "us-east-1", "--include-defaults").json["data"]["resources"]
     r = run_tool("scan", "--region", "us-east-1", "--since", "2000-01-01")
     assert r.code == 0, r.stderr
     data = r.json["data"]

@@ -37,10 +37,27 @@ def lab(sandbox, tmp_path_factory):
     return doc
 
 
+def findings(doc: dict) -> list[dict]:
+    """security.py's answer groups findings by check (each says its title, severity, Prowler id, remedy once, then
+    its resources, or the regions of a check about regions): one finding per resource again, as the checks found
+    them."""
+    out = []
+    for g in doc["data"]["findings"]:
+        said = {k: g[k] for k in ("check", "severity", "title", "type", "prowler", "remedy") if k in g}
+        for reg in g.get("regions", []):
+            ev = g["evidence"] if "evidence" in g else g["evidence_by_region"][reg]
+            out.append({**said, "resource": reg, "region": reg, "evidence": ev,
+                        **({"fix": g["fix"]} if "fix" in g else {})})
+        for r in g.get("resources", []):
+            out.append({**said, "resource": r["id"],
+                        **{k: r[k] for k in ("region", "name", "evidence", "fix") if k in r}})
+    return out
+
+
 def flagged(doc: dict, check: str) -> set[str]:
     """Names (or ids, for resources without a Name) of what a check flagged; keys by their user."""
     out = set()
-    for f in doc["data"]["findings"]:
+    for f in findings(doc):
         if f["check"] == check:
             out |= {f["resource"], f.get("name") or f["resource"], f["evidence"].get("user") or f["resource"]}
     return out
@@ -102,36 +119,70 @@ def test_findings_carry_what_the_issue_asks(lab):
     from _awswiz.security.table import BY_ID
 
     assert lab["ok"] and lab["errors"] == [] and set(lab["data"]["checks_run"]) == set(CASES)
-    for f in lab["data"]["findings"]:
+    for f in findings(lab):
         c = BY_ID[f["check"]]
         assert (f["severity"], f["title"]) == (c.severity, c.title)
-        assert f["prowler"] == c.prowler or (c.id == "sg-open-db" and f["prowler"].startswith(
+        assert f.get("prowler") == c.prowler or (c.id == "sg-open-db" and f["prowler"].startswith(
             "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_")) or (
             c.id == "ec2-public-open-sg" and f["prowler"].startswith("ec2_instance_port_"))
         assert f["resource"] and f["region"] and f["evidence"] is not None
-        assert bool(f["fix"]) == bool(c.fix) and (f["fix"] or f["remedy"])
+        assert bool(f.get("fix")) == bool(c.fix) and (f.get("fix") or f["remedy"])
         assert not any(k.startswith("_") for k in f)
-    rdp = next(f for f in lab["data"]["findings"] if f["check"] == "sg-open-rdp")
+    rdp = next(f for f in findings(lab) if f["check"] == "sg-open-rdp")
     assert rdp["evidence"]["rules"] == [{"protocol": "tcp", "ports": "3389", "from": ["::/0"]}]
     assert rdp["evidence"]["used_by"]  # the group in use by sec-exposed; unused open groups are found too
     assert rdp["fix"] == f"uv run tools/security.py --fix sg-open-rdp --id {rdp['resource']} --region {LAB}"
-    exposed = next(f for f in lab["data"]["findings"] if f["check"] == "ec2-public-open-sg")
+    exposed = next(f for f in findings(lab) if f["check"] == "ec2-public-open-sg")
     assert exposed["prowler"] == "ec2_instance_port_rdp_exposed_to_internet"  # sec-exposed is behind RDP
-    db = next(f for f in lab["data"]["findings"] if f["check"] == "sg-open-db")
+    db = next(f for f in findings(lab) if f["check"] == "sg-open-db")
     assert db["prowler"] == "ec2_securitygroup_allow_ingress_from_internet_to_tcp_port_postgres_5432"  # its port
-    pol = next(f for f in lab["data"]["findings"] if f["check"] == "s3-bucket-public-policy")
+    pol = next(f for f in findings(lab) if f["check"] == "s3-bucket-public-policy")
     assert pol["evidence"]["statements"][0]["Principal"] == "*"  # the statement is the evidence
     counts = lab["data"]["counts"]
-    assert sum(counts.values()) == len(lab["data"]["findings"]) and counts["critical"] >= 5
+    assert sum(counts.values()) == len(findings(lab)) and counts["critical"] >= 5
+
+
+def test_findings_are_grouped_by_check_with_each_resource_once(lab, run_tool):
+    """Issue 25 item 2: a check's explanation (title, severity, Prowler id, remedy) is said once, then what it
+    found, each resource once; a check about regions names them in one list, with their shared evidence and one
+    fix command for all of them, which works as printed (a plan here: nothing is changed)."""
+    groups = lab["data"]["findings"]
+    assert len({g["check"] for g in groups}) == len(groups) > 5
+    for g in groups:
+        listed = g["regions"] if "regions" in g else [(r["id"], r["region"]) for r in g["resources"]]
+        assert g["count"] == len(listed) == len(set(listed)), g["check"]
+        for r in g.get("resources", []):
+            assert not {"check", "severity", "title", "prowler", "remedy", "type"} & set(r), r
+    assert sum(g["count"] for g in groups) == sum(lab["data"]["counts"].values())
+    by_check = {g["check"]: g for g in groups}
+    ebs = by_check["ebs-default-encryption-off"]
+    assert ebs["regions"] == ["us-east-1"] and ebs["evidence"] == {"ebs_encryption_by_default": False}
+    assert ebs["fix"] == "uv run tools/security.py --fix ebs-default-encryption-off --region us-east-1"
+    assert "regions" in by_check["guardduty-off"] and "regions" in by_check["cloudtrail-off"]
+    plan = run_tool("security", *ebs["fix"].split()[3:])
+    assert plan.code == 0 and {a["region"] for a in plan.json["data"]["plan"]} == {"us-east-1"}
+    assert plan.json["data"]["applied"] is False
+
+
+def test_pretty_in_a_file_keeps_each_checks_explanation(run_tool):
+    """--pretty piped to a file (80 columns): each check's title, remedy and fix commands are lines, whole."""
+    doc = run_tool("security", "--region", f"{LAB},us-east-1").json["data"]
+    out = run_tool("security", "--region", f"{LAB},us-east-1", "--pretty", env={"COLUMNS": "80"}).stdout
+    text = " ".join(out.split())
+    for g in doc["findings"]:
+        assert f"{g['check']}: {g['title']} ({g['count']})" in text
+        assert g.get("remedy") is None or f"remedy: {g['remedy']}" in text
+        for fix in [g.get("fix")] + [r.get("fix") for r in g.get("resources", [])]:
+            assert fix is None or f"fix: {fix}" in out  # a command is one line, never folded
 
 
 def test_severity_and_check_filters(run_tool):
     r = run_tool("security", "--region", LAB, "--severity", "critical")
     assert r.code == 0, r.stderr
-    assert r.json["data"]["findings"] and {f["severity"] for f in r.json["data"]["findings"]} == {"critical"}
+    assert findings(r.json) and {f["severity"] for f in findings(r.json)} == {"critical"}
     r = run_tool("security", "--region", LAB, "--check", "sg-open-db,ami-public")
     assert r.json["data"]["checks_run"] == ["sg-open-db", "ami-public"]
-    assert {f["check"] for f in r.json["data"]["findings"]} == {"sg-open-db", "ami-public"}
+    assert {f["check"] for f in findings(r.json)} == {"sg-open-db", "ami-public"}
 
 
 def test_severity_high_returns_what_prowler_calls_high(run_tool):
@@ -140,12 +191,12 @@ def test_severity_high_returns_what_prowler_calls_high(run_tool):
     s3_bucket_level_public_access_block); security.py called them medium, so --severity high hid them."""
     r = run_tool("security", "--region", f"{LAB},us-east-1", "--severity", "high")
     assert r.code == 0, r.stderr
-    seen = {(f["check"], f.get("name") or f["resource"]) for f in r.json["data"]["findings"]}
+    seen = {(f["check"], f.get("name") or f["resource"]) for f in findings(r.json)}
     assert {("ebs-default-encryption-off", "us-east-1"), ("ebs-volume-unencrypted", "sec-plain"),
             ("ebs-snapshot-unencrypted", "sec-plain-snap"), ("ec2-imdsv1", "sec-exposed"),
             ("guardduty-off", "us-east-1"), ("s3-bucket-pab-off", "awswiz-sec-public-acl"),
             ("ec2-launch-template-imdsv1", "sec-lt-v1"), ("ami-public", "sec-public-ami")} <= seen
-    assert {f["severity"] for f in r.json["data"]["findings"]} == {"critical", "high"}
+    assert {f["severity"] for f in findings(r.json)} == {"critical", "high"}
     listed = {c["id"]: c for c in run_tool("security", "--list").json["data"]["checks"]}
     assert "45" in listed["iam-key-unused"]["prowler_differs"] and "prowler_differs" not in listed["iam-key-old"]
 
@@ -157,8 +208,8 @@ def test_sandbox_flag_is_repeated_in_fix_commands(sandbox, run_tool, state_dir):
     info.chmod(0o600)
     r = run_tool("security", "--sandbox", "--region", LAB, "--check", "sg-open-db")
     assert r.code == 0, r.stderr
-    assert r.json["data"]["findings"]
-    assert all(f["fix"].endswith(" --sandbox") for f in r.json["data"]["findings"])
+    assert findings(r.json)
+    assert all(f["fix"].endswith(" --sandbox") for f in findings(r.json))
     assert all(n.endswith(" --sandbox") for n in r.json["next"])
 
 
@@ -166,11 +217,12 @@ def test_scan_shares_the_security_group_checks(lab, run_tool):
     r = run_tool("scan", "--region", LAB, "--service", "ec2,vpc")
     assert r.code == 0, r.stderr
     scan = {(f["kind"], f["id"]): f for f in r.json["data"]["findings"] if f.get("check")}
-    sec = {(f["check"], f["resource"]): f for f in lab["data"]["findings"]
+    sec = {(f["check"], f["resource"]): f for f in findings(lab)
            if f["region"] == LAB and f["check"].startswith(("sg-open-", "ec2-public-open-sg"))}
     assert set(scan) == set(sec)  # the same checks, one source
     for k, f in scan.items():
-        assert (f["severity"], f["prowler"], f.get("next")) == (sec[k]["severity"], sec[k]["prowler"], sec[k]["fix"])
+        assert (f["severity"], f["prowler"], f.get("next")) == (sec[k]["severity"], sec[k]["prowler"],
+                                                                sec[k].get("fix"))
 
 
 def test_all_icmp_rules_neither_fail_a_run_nor_open_a_port(lab, sandbox, run_tool):
@@ -182,7 +234,7 @@ def test_all_icmp_rules_neither_fail_a_run_nor_open_a_port(lab, sandbox, run_too
         Filters=[{"Name": "group-name", "Values": ["sec-ping"]}])["SecurityGroups"][0]
     assert {(p["IpProtocol"], p.get("FromPort"), p.get("ToPort")) for p in ping["IpPermissions"]} == {
         ("icmp", -1, -1), ("icmpv6", -1, -1), ("50", None, None)}  # as AWS answers it; ESP has no ports
-    assert lab["ok"] and ping["GroupId"] not in {f["resource"] for f in lab["data"]["findings"]}
+    assert lab["ok"] and ping["GroupId"] not in {f["resource"] for f in findings(lab)}
     scan = run_tool("scan", "--region", LAB, "--service", "vpc")
     assert scan.code == 0 and scan.json["ok"], scan.stdout + scan.stderr
     rec = next(r for r in scan.json["data"]["resources"] if r["id"] == ping["GroupId"])
@@ -204,7 +256,7 @@ def test_the_internet_in_pieces_is_found_and_fixed(sandbox, run_tool, guarded):
                         "Ipv6Ranges": [{"CidrIpv6": "::/1"}, {"CidrIpv6": "8000::/1"}]}])
     r = run_tool("security", "--region", FIX, "--check", "sg-open-ssh,sg-open-rdp")
     assert gid in flagged(r.json, "sg-open-ssh") and gid in flagged(r.json, "sg-open-rdp")
-    ssh = next(f for f in r.json["data"]["findings"] if f["check"] == "sg-open-ssh" and f["resource"] == gid)
+    ssh = next(f for f in findings(r.json) if f["check"] == "sg-open-ssh" and f["resource"] == gid)
     assert ssh["evidence"]["rules"] == [{"protocol": "tcp", "ports": "22", "from": ["0.0.0.0/1", "128.0.0.0/1"]}]
     scan = run_tool("scan", "--region", FIX, "--service", "vpc")
     assert {f["check"] for f in scan.json["data"]["findings"] if f["id"] == gid} == {"sg-open-ssh", "sg-open-rdp"}
@@ -240,7 +292,7 @@ def test_sarif(lab, run_tool):
     assert set(rules) == set(CASES)
     by_id = {x["id"]: x["properties"] for x in run["tool"]["driver"]["rules"]}
     assert "45" in by_id["iam-key-unused"]["prowler_differs"] and "prowler_differs" not in by_id["iam-key-old"]
-    assert len(run["results"]) == len(lab["data"]["findings"])
+    assert len(run["results"]) == len(findings(lab))
     for res in run["results"]:
         assert rules[res["ruleIndex"]] == res["ruleId"] and res["level"] in ("error", "warning", "note")
         assert res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith(f"aws/{ACCOUNT}/")
@@ -268,7 +320,7 @@ def test_no_secret_is_printed(sandbox, run_tool):
     r3 = run_tool("security", "--check", "iam-root-recent-use", "--region", LAB)
     # moto's report has no <root_account> row (AWS's always has one: IAM User Guide, Getting credential reports
     # for your AWS account); the tool says so rather than report the root as unused
-    assert r3.json["data"]["findings"] == [] and "no <root_account> row" in r3.json["data"]["not_checked"][0]
+    assert findings(r3.json) == [] and "no <root_account> row" in r3.json["data"]["not_checked"][0]
     assert "<root_account>" not in r3.stdout.replace("no <root_account> row", "")
     for out in (r.stdout + r.stderr, r2.stdout + r2.stderr):
         assert key["SecretAccessKey"] not in out and "Pw-never-printed-42" not in out
@@ -393,7 +445,7 @@ def test_fix_turns_on_ebs_default_encryption_in_the_region_only(sandbox, run_too
         assert ec2.get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is True
         assert sandbox.client("ec2", "us-east-1").get_ebs_encryption_by_default()["EbsEncryptionByDefault"] is False
         after = run_tool("security", "--check", "ebs-default-encryption-off", "--region", FIX)
-        assert after.json["data"]["findings"] == []
+        assert findings(after.json) == []
     finally:
         ec2.disable_ebs_encryption_by_default()
 
@@ -421,7 +473,7 @@ def test_fix_turns_on_the_account_public_access_block(sandbox, run_tool, state_d
         assert [s["operation"] for s in sent] == ["PutPublicAccessBlock"]
         after = run_tool("security", "--check", "s3-account-pab-off,s3-bucket-public-acl,s3-bucket-public-policy",
                          "--region", LAB)
-        assert after.json["data"]["findings"] == []
+        assert findings(after.json) == []
     finally:
         ctl.delete_public_access_block(AccountId=ACCOUNT)
 
@@ -440,7 +492,7 @@ def test_fix_deactivates_the_old_key_only(sandbox, run_tool, state_dir, guarded)
         assert status == {old: "Inactive", fresh: "Active"}
         assert [s["operation"] for s in assert_audit_matches_server(sandbox, state_dir, mark)] == ["UpdateAccessKey"]
         after = run_tool("security", "--check", "iam-key-old,iam-key-unused", "--region", LAB)
-        assert after.json["data"]["findings"] == []
+        assert findings(after.json) == []
     finally:
         iam.update_access_key(UserName="sec-old-key", AccessKeyId=old, Status="Active")
 
@@ -454,8 +506,8 @@ def test_region_refusing_credentials_is_partial_and_the_rest_is_checked(run_tool
     r = run_tool("security", "--region", regions, "--check", checks, endpoint=url)
     assert r.code == 3, r.stderr
     assert {e["region"] for e in r.json["errors"]} == {"us-east-1"} and stats.denied > 0
-    keep = {(f["check"], f["resource"]) for f in baseline.json["data"]["findings"] if f["region"] == LAB}
-    assert keep and keep == {(f["check"], f["resource"]) for f in r.json["data"]["findings"]}
+    keep = {(f["check"], f["resource"]) for f in findings(baseline.json) if f["region"] == LAB}
+    assert keep and keep == {(f["check"], f["resource"]) for f in findings(r.json)}
     assert "Traceback" not in r.stderr
     s = run_tool("security", "--region", regions, "--check", checks, "--format", "sarif", endpoint=url)
     assert s.code == 3 and "AuthFailure" in s.stderr  # SARIF on stdout, the region's error on stderr

@@ -32,4 +32,4 @@ def test_scan_through_uv_run(sandbox, state_dir):
     p = uv_run("tools/scan.py", "--region", "us-east-1", "--service", "ec2",
                env={"AWS_ENDPOINT_URL": sandbox.url, "AWSWIZ_STATE_DIR": str(state_dir)})
     assert p.returncode == 0, p.stderr[-2000:]
-    assert "train-a" in {r["name"] for r in json.loads(p.stdout)["data"]["resources"]}
+    assert "train-a" in {r.get("name") for r in json.loads(p.stdout)["data"]["resources"]}

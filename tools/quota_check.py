@@ -208,7 +208,7 @@ def main(
         nxt = _next_model(ctx, data["need"])
     else:
         nxt = []
-    return Result(data=data, errors=errors, next=nxt, render=render)
+    return Result(data=data, errors=errors, next=nxt, render=render, records=("quotas",))
 
 
 if __name__ == "__main__":

@@ -109,6 +109,7 @@ def main(
         "--since", metavar="WHEN",
         help="Only resources created (instances: launched) since WHEN: 90m, 24h, 7d back from now, or a UTC date "
              "YYYY-MM-DD; those without a creation time are left out, counted in data.since.")] = None,
+    include_defaults: cli.IncludeDefaults = False,
 ) -> Result:
     """Snapshot the account across all enabled regions (default --region all); JSON, or tables with --pretty."""
     from _awswiz.inventory import table as resources
@@ -159,7 +160,12 @@ def main(
         return Result(data=data, errors=errors, render=render_tags, exit_code=1 if failed else None)
 
     found = findings(records, Scope.of(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
-    data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "resources": records,
+    from _awswiz.inventory import defaults
+
+    listed, folded = defaults.fold(records)
+    # counts: everything there is; defaults: how many of those AWS made by itself (listed only with the flag)
+    data = {"regions": regions, "skipped_regions": skipped, "counts": counts,
+            **({"defaults": folded} if folded else {}), "resources": records if include_defaults else listed,
             "findings": found, **({"since": window} if window else {}),
             **({"unmatched_tags": no_match} if no_match else {}),
             **({"price_errors": price_errors} if price_errors else {})}
@@ -167,7 +173,8 @@ def main(
     if no_match:  # the whole list of tags in use, for the scope asked
         nxt = [command(ctx, "scan", "--tags", *(["--service", service] if service else []),
                        region=ctx.region_spec)] + nxt
-    return Result(data=data, errors=errors, next=nxt, render=render, exit_code=1 if failed else None)
+    return Result(data=data, errors=errors, next=nxt, render=render, exit_code=1 if failed else None,
+                  records=("resources", "findings"))
 
 
 if __name__ == "__main__":

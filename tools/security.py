@@ -33,23 +33,36 @@ def _render(console, data: dict) -> None:
             if c.get("prowler_differs"):
                 console.print(f"[yellow]{c['id']}[/] differs from Prowler: {escape(c['prowler_differs'])}")
         return
-    rows = [[f["severity"], f["check"], f["region"], f["resource"], f.get("name") if f.get("name") != f["resource"]
-             else None, escape(_short(f["evidence"])), escape(f.get("fix") or f.get("remedy") or "")]
-            for f in data["findings"]]
     counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items() if n)
-    console.print(table(f"Security findings: {counts or 'none'} ({len(data['checks_run'])} checks, "
-                        f"{plural(len(data['regions']), 'region')})",
-                        [Col("severity", 90), Col("check", 100), Col("region", 80), Col("resource", 95),
-                         Col("name", 10), Col("evidence", 20), Col("fix", 30)], rows))
+    console.print(f"[bold]Security findings: {counts or 'none'}[/] ({len(data['checks_run'])} checks, "
+                  f"{plural(len(data['regions']), 'region')})")
+    # each check's explanation and fix are lines (wrapped, never cut: a file keeps them whole); its resources a table
+    for g in data["findings"]:
+        console.print(f"\n[bold]{escape(g['severity'])} {escape(g['check'])}[/]: {escape(g['title'])} ({g['count']})"
+                      + (f" [dim]Prowler {escape(g['prowler'])}[/]" if g.get("prowler") else ""))
+        if g.get("remedy"):
+            console.print(f"  remedy: {escape(g['remedy'])}")
+        if "regions" in g:
+            console.print(f"  regions: {escape(', '.join(g['regions']))}")
+            console.print(f"  evidence: {escape(_short(g.get('evidence', g.get('evidence_by_region')), 10**6))}")
+            if g.get("fix"):
+                console.print(f"  fix: {escape(g['fix'])}", soft_wrap=True)
+            continue
+        rows = [[r["id"], r.get("region"), r.get("name") if r.get("name") != r["id"] else None,
+                 escape(_short(r.get("evidence", {})))] for r in g["resources"]]
+        console.print(table("", [Col("resource", 95), Col("region", 80), Col("name", 10), Col("evidence", 20)], rows))
+        for r in g["resources"]:
+            if r.get("fix"):
+                console.print(f"  fix: {escape(r['fix'])}", soft_wrap=True)
     for note in data.get("not_checked", []):
         console.print(f"[yellow]not checked:[/] {escape(note)}")
 
 
-def _short(ev: dict) -> str:
+def _short(ev: dict, most: int = 120) -> str:
     import json
 
     text = json.dumps(ev, separators=(",", ":"), default=str)
-    return text if len(text) <= 120 else text[:117] + "..."
+    return text if len(text) <= most else text[:most - 3] + "..."
 
 
 def _choose(check: str | None, severity: str | None) -> list[str]:
@@ -126,13 +139,16 @@ def main(
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     found = sorted((public(f) for f in found),
                    key=lambda f: (rank[f["severity"]], f["check"], f["region"], f["resource"]))
-    counts = {s: sum(f["severity"] == s for f in found) for s in SEVERITIES}
-    data = {"regions": regions, "skipped_regions": skipped, "checks_run": wanted, "counts": counts,
-            "findings": found, "not_checked": notes}
+    counts = {s: sum(f["severity"] == s for f in found) for s in SEVERITIES}  # findings: one per resource
     if fmt == "sarif":
         _print_sarif(ctx, found, wanted, errors)
-    nxt = list(dict.fromkeys(f["fix"] for f in found if f.get("fix")))[:5]
-    return Result(data=data, errors=errors, next=nxt, render=_render)
+    from _awswiz.security.grouped import fixes, group
+
+    groups = group(found, scope)
+    data = {"regions": regions, "skipped_regions": skipped, "checks_run": wanted, "counts": counts,
+            "findings": groups, "not_checked": notes}
+    nxt = list(dict.fromkeys(fixes(groups)))[:5]
+    return Result(data=data, errors=errors, next=nxt, render=_render, records=("findings",))
 
 
 def _print_sarif(ctx, found, wanted, errors) -> None:

@@ -43,7 +43,7 @@ def main(
     ctx.aws.account_id()  # the envelope names the account it looked at (DESIGN.md: account)
     data, errors = find(ctx, idle_hours, ami_days, min_usd)
     nxt = list(dict.fromkeys(i["next"] for i in data["items"] if i["next"]))[:5]
-    return Result(data=data, errors=errors, next=nxt, render=render)
+    return Result(data=data, errors=errors, next=nxt, render=render, records=("items",))
 
 
 if __name__ == "__main__":

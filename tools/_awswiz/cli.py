@@ -32,6 +32,12 @@ COMMON = [
 ]
 COMMON_NAMES = [p.name for p in COMMON]
 
+# the read tools that list resources: what AWS made by itself (inventory/defaults.py) is counted, not listed,
+# unless asked for
+IncludeDefaults = Annotated[bool, typer.Option(
+    "--include-defaults", help="Also list what AWS made by itself (default VPCs, their default subnets, main "
+    "route tables, default security groups), marked default: true; otherwise counted in data.defaults.")]
+
 
 class Ctx:
     """What a tool body receives: the common options and lazy access to AWS."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from _awswiz.aws import lean
 from _awswiz.aws.client import paginate
 from _awswiz.aws.fanout import FanOut
+from _awswiz.inventory import defaults
 from _awswiz.inventory.table import Row, reads, tag_map, to_record
 
 GLOBAL = "global"
@@ -50,7 +51,7 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
     wanted = set(regions)
     records = [r for r in records if r["region"] in wanted | {GLOBAL}]
     records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
-    mark_defaults(records)
+    defaults.mark(records)  # what AWS made by itself (defaults.py: its markers)
     return records, errors, succeeded
 
 
@@ -96,17 +97,6 @@ def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_c
     records = [rec for key, value in results.items() if isinstance(key, tuple) and key[0] in types
                for rec in value]
     return records, errors, len(results)
-
-
-def mark_defaults(records: list[dict]) -> None:
-    """What AWS made by itself is marked default: the default VPC and what lives in it (its subnets,
-    route tables, internet gateway), and every VPC's default security group."""
-    default_vpcs = {r["id"] for r in records if r["type"] == "vpc:vpc" and r.get("default")}
-    for r in records:
-        if r["type"] in ("vpc:subnet", "vpc:route-table") and r.get("vpc") in default_vpcs:
-            r["default"] = True
-        elif r["type"] == "vpc:internet-gateway" and set(r.get("vpcs", [])) & default_vpcs:
-            r["default"] = True
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def stop_refusals(aws, records: list[dict]) -> dict[str, str]:
 
 def _gpu_running(r: dict, name: str, scope: hints.Scope, refusal: str | None) -> dict:
     message = (f"{r['gpus']}x {r.get('gpu_model', 'GPU')} ({r['instance_type']}, {r.get('market')}) {name} "
-               f"running{_age(r.get('launch_time'))}")
+               f"running{_age(r.get('created'))}")
     if refusal:  # AWS cannot stop it: the only way to end the bill is to terminate it
         return _finding("gpu-running", r, f"{message}; AWS cannot stop it ({refusal}): terminate it",
                         hints.command(scope, "terminate", "--type", "ec2", "--id", r["id"], region=r["region"]))

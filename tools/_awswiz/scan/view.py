@@ -48,10 +48,11 @@ def _cell(v) -> str:
 
 
 def render(console, data: dict) -> None:
-    """Defaults (default VPCs, their subnets, route tables and gateways, default security groups) are
+    """What AWS made by itself (inventory/defaults.py; data.defaults counts it, --include-defaults lists it too) is
     counted in the summary and in each table's caption; the tables list what someone made."""
     resources = data["resources"]
     made = [r for r in resources if not r.get("default")]
+    folded = data.get("defaults", {})
     groups = sorted({r["type"].split(":")[0] for r in made})
     counts: dict[tuple[str, str], int] = {}
     for r in made:
@@ -70,19 +71,19 @@ def render(console, data: dict) -> None:
         notes.append(f"{plural(len(only_defaults), 'region')} {verb} only defaults: {', '.join(only_defaults)}")
     if skipped := data.get("skipped_regions"):
         notes.append(f"skipped (not enabled): {', '.join(skipped)}")
-    console.print(table(f"Snapshot: {plural(len(made), 'resource')} (+{len(resources) - len(made)} default) "
+    console.print(table(f"Snapshot: {plural(len(made), 'resource')} (+{sum(folded.values())} default) "
                         f"in {plural(len(data['regions']), 'region')}", summary_cols, rows,
                         caption="\n".join(notes) or None))
-    by_type: dict[str, list[dict]] = {}
+    by_type: dict[str, list[dict]] = {t: [] for t in folded}
     for r in resources:
         by_type.setdefault(r["type"], []).append(r)
-    for t, recs in by_type.items():
+    for t, recs in sorted(by_type.items()):
         cols = [c for c in COLUMNS.get(t, []) if c != "default"]
         if "since" in data and "created" not in cols:  # --since: when each was made
             cols = ["created", *cols]
         made = [r for r in recs if not r.get("default")]
-        defaults = len(recs) - len(made)
-        caption = f"+ {defaults} default (in JSON, marked \"default\": true)" if defaults else None
+        defaults = folded.get(t, 0)
+        caption = f"+ {defaults} default (data.defaults; listed with --include-defaults)" if defaults else None
         if not made:
             console.print(f"[dim]{t}: {defaults} default only[/]")
             continue
@@ -91,9 +92,14 @@ def render(console, data: dict) -> None:
         console.print(table(f"{t} ({len(made)})", _cols(["id", "region", "name", "state", *cols, "tags"]), rows,
                             caption=caption))
     _notes(console, data)
-    if data["findings"]:
-        console.print(table(f"Findings ({len(data['findings'])})", _cols(["kind", "region", "id", "finding"]),
-                            [[f["kind"], f["region"], f["id"], f["message"]] for f in data["findings"]]))
+    if data["findings"]:  # lines, wrapped and never cut: a file keeps each explanation and cost whole
+        from rich.markup import escape
+
+        console.print(f"[bold]Findings ({len(data['findings'])})[/]")
+        for f in data["findings"]:
+            cost = f"; ${f['per_month']:,.2f} a month" if f.get("per_month") else ""
+            console.print(f"[bold]{escape(f['kind'])}[/] {escape(f['region'])} {escape(str(f['id']))}: "
+                          f"{escape(f['message'])}{escape(cost)}")
     else:
         console.print("[green]No findings.[/]")
 

@@ -24,6 +24,8 @@ class Result:
     exit_code: int | None = None  # None: derived from data and errors
     account: str | None = None  # the account, when the tool knows it without ctx.aws (sandbox.py)
     sandbox: bool | None = None  # True when the tool is about the sandbox whatever its flags (sandbox.py)
+    # the keys of data holding lists of records: printed without their empty fields (compact())
+    records: tuple[str, ...] = ()
 
     def code(self) -> int:
         if self.exit_code is not None:
@@ -39,11 +41,28 @@ def envelope(tool: str, account: str | None, sandbox: bool, result: Result) -> d
         "tool": tool,
         "account": result.account or account,
         "sandbox": sandbox if result.sandbox is None else result.sandbox,
-        "data": result.data,
+        "data": compact(result.data, result.records),
         "errors": result.errors,
         "next": result.next,  # always present: an empty list when there is nothing to suggest
     }
     return env
+
+
+def lean(record: Any) -> Any:
+    """A record without its empty fields (None, "", [], {}): an agent pays per token, and an absent field reads
+    as null (`.name // .id` in jq, .get in Python). False and 0 say something and stay; so does what a field holds
+    (evidence {"trails": []} is the evidence)."""
+    if not isinstance(record, dict):
+        return record
+    return {k: v for k, v in record.items() if v is not None and not (isinstance(v, (str, list, dict)) and not v)}
+
+
+def compact(data: Any, keys: tuple[str, ...]) -> Any:
+    """data with the record lists under `keys` made lean (a copy: the tool's own data stays whole, and
+    --pretty renders from the whole records)."""
+    if not keys or not isinstance(data, dict):
+        return data
+    return {k: [lean(r) for r in v] if k in keys and isinstance(v, list) else v for k, v in data.items()}
 
 
 def _default(o: Any) -> Any:
@@ -96,7 +115,7 @@ def emit_pretty(env: dict, result: Result) -> None:
 
     console = stdout_console()
     if result.render and env["data"] is not None:
-        result.render(console, env["data"])
+        result.render(console, result.data)  # the whole records (the JSON's are lean)
     elif env["data"] is not None and not result.render:
         console.print_json(dumps(env["data"]))
     header = f"[bold]{env['tool']}[/] account {env['account'] or '?'}"

@@ -65,10 +65,9 @@ ROW = Row(
     items="Reservations[].Instances[]", id="InstanceId",
     state="State.Name",
     # created: Instance.LaunchTime (botocore ec2 model: "the time that the instance was last launched"; a stopped
-    # and started box counts from its last start), also kept as launch_time
+    # and started box counts from its last start)
     fields={
-        "instance_type": "InstanceType", "market": "InstanceLifecycle", "launch_time": "LaunchTime", "key": "KeyName",
-        "created": "LaunchTime",
+        "instance_type": "InstanceType", "market": "InstanceLifecycle", "key": "KeyName", "created": "LaunchTime",
         "public_ip": "PublicIpAddress", "vpc": "VpcId", "subnet": "SubnetId", "az": "Placement.AvailabilityZone",
         "volumes": "BlockDeviceMappings[].Ebs.VolumeId", "security_groups": "SecurityGroups[].GroupId",
     },

@@ -9,8 +9,8 @@ ROW = Row(
     type="ec2:snapshot", order=30, service="ec2", call="describe_snapshots",
     items="Snapshots[]", id="SnapshotId",
     state="State", kwargs={"OwnerIds": ["self"]},
-    # created: Snapshot.StartTime (botocore ec2 model: "when the snapshot was initiated"), also kept as started
-    fields={"volume": "VolumeId", "size_gib": "VolumeSize", "started": "StartTime", "created": "StartTime"},
+    # created: Snapshot.StartTime (botocore ec2 model: "when the snapshot was initiated")
+    fields={"volume": "VolumeId", "size_gib": "VolumeSize", "created": "StartTime"},
     # waste also reads the description (which names the AMI a snapshot was made for)
     cost_fields={"description": "Description"},
     first=("ec2:image",),

@@ -1,0 +1,45 @@
+"""DescribeSnapshots scoped by its owners, as AWS answers it; moto 5 ignores OwnerIds and lists every snapshot,
+so the snapshots moto makes behind each public AMI (the lab's Deep Learning AMIs are Amazon's) showed up as the
+account's own, dozens per region.
+
+"OwnerIds: Scopes the results to snapshots with the specified owners. You can specify a combination of Amazon Web
+Services account IDs, self, and amazon." (EC2 API Reference, DescribeSnapshots; botocore ec2 model
+DescribeSnapshotsRequest.OwnerIds, query name Owner.N). Without OwnerIds every snapshot the caller may read is
+listed, as moto does.
+"""
+
+from __future__ import annotations
+
+
+def _owned(snapshot, owners: set[str], account: str) -> bool:
+    if snapshot.owner_id in owners or ("self" in owners and snapshot.owner_id == account):
+        return True
+    if "amazon" in owners and snapshot.from_ami:  # a snapshot behind an AMI Amazon owns (its owner alias)
+        ami = snapshot.ec2_backend.amis.get(snapshot.from_ami)
+        return getattr(ami, "owner_alias", None) == "amazon"
+    return False
+
+
+def _teach_moto() -> None:
+    from moto.ec2.responses.elastic_block_store import ElasticBlockStore
+
+    original = ElasticBlockStore.describe_snapshots
+    if getattr(original, "awswiz", False):
+        return
+
+    def describe_snapshots(self):
+        owners = set(self._get_param("OwnerIds", []) or [])
+        if not owners:
+            return original(self)
+        from moto.core.responses import ActionResult
+
+        snapshots = self.ec2_backend.describe_snapshots(snapshot_ids=self._get_param("SnapshotIds", []),
+                                                        filters=self._filters_from_querystring())
+        account = self.ec2_backend.account_id
+        return ActionResult({"Snapshots": [s for s in snapshots if _owned(s, owners, account)]})
+
+    describe_snapshots.awswiz = True
+    ElasticBlockStore.describe_snapshots = describe_snapshots
+
+
+_teach_moto()
