@@ -92,6 +92,19 @@ def test_role_secret_and_idle_stop_least_privilege_no_leak_then_terminate_leaves
     star = [s for s in doc["Statement"] if s["Resource"] == "*"]
     # ECR User Guide, "Private registry authentication": GetAuthorizationToken takes no narrower resource than "*"
     assert [a for s in star for a in s["Action"]] == ["ecr:GetAuthorizationToken"]
+    # and asked of IAM's policy simulator (moto lacks it: sandbox/iam/policy_simulator.py): what the box may do
+    role_arn = iam.get_role(RoleName=profile)["Role"]["Arn"]
+
+    def decision(action: str, resource: str) -> str:
+        return iam.simulate_principal_policy(PolicySourceArn=role_arn, ActionNames=[action], ResourceArns=[
+            resource])["EvaluationResults"][0]["EvalDecision"]
+
+    assert decision("s3:GetObject", "arn:aws:s3:::lab-datasets/train/x.parquet") == "allowed"
+    assert decision("s3:PutObject", "arn:aws:s3:::lab-datasets/x") == "implicitDeny"  # read only
+    assert decision("s3:GetObject", "arn:aws:s3:::other-bucket/x") == "implicitDeny"
+    assert decision("secretsmanager:GetSecretValue", secret_arn) == "allowed"
+    assert decision("secretsmanager:GetSecretValue", secret_arn.replace(name, "lab/other")) == "implicitDeny"
+    assert decision("iam:PassRole", "*") == "implicitDeny" and decision("ec2:TerminateInstances", "*") == "implicitDeny"
     trust = iam.get_role(RoleName=profile)["Role"]["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
     assert trust["Statement"][0]["Principal"] == {"Service": "ec2.amazonaws.com"}
@@ -218,3 +231,21 @@ def test_an_existing_instance_profile_is_used_and_kept(sandbox, run_tool):
     gone = run_tool("terminate", "--type", "ec2", "--id", iid, "--region", REGION)
     assert "delete-launch-role" not in [a["action"] for a in gone.json["data"]["plan"]]  # not ours: it stays
     iam.delete_instance_profile(InstanceProfileName=name)
+
+
+def test_the_sandbox_policy_simulator_follows_iams_evaluation_logic():
+    # IAM User Guide, "Policy evaluation logic": an explicit deny wins over any allow; nothing allowed is implicitDeny
+    from _awswiz.sandbox.iam.policy_simulator import decide
+
+    allow = {"Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}]}
+    deny = {"Statement": {"Effect": "Deny", "Action": "s3:getobject", "Resource": "arn:aws:s3:::b/secret?"}}
+    assert decide([allow], "s3:GetObject", "arn:aws:s3:::b/k") == "allowed"
+    assert decide([allow, deny], "s3:GetObject", "arn:aws:s3:::b/secret1") == "explicitDeny"
+    assert decide([allow, deny], "s3:GetObject", "arn:aws:s3:::b/secret12") == "allowed"  # ? is one character
+    assert decide([allow], "s3:GetObject", "arn:aws:s3:::B/k") == "implicitDeny"  # resources are case-sensitive
+    not_action = {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]}
+    assert decide([not_action], "iam:PassRole", "*") == "implicitDeny"
+    assert decide([not_action], "ec2:RunInstances", "*") == "allowed"
+    conditional = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+                                  "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}
+    assert decide([conditional], "s3:GetObject", "*") == "implicitDeny"  # conditions are not modelled: never allows

@@ -348,12 +348,12 @@ def main(
             text += secret_store.boot_section(extras.secrets, lp.ssh_user(best["ami"]))
         launcher = Launcher(ctx, req, views, found["key_name"], not req.key, tags, text, found.get("left"))
         run_state["launcher"] = launcher
-        launcher.profile_arn = box_access.prepare(ctx, extras, lid, tags)
         # ClientTokens come from the launch id: a resumed launch sends the killed one's (EC2 API Reference,
         # "Ensuring idempotency": a repeated RunInstances with the same client token launches nothing new)
         try:
+            launcher.profile_arn = box_access.prepare(ctx, extras, lid, tags)  # the box's role, made first
             out = launcher.apply(lid)
-        except BaseException:
+        except BaseException:  # the role and profile go with the rest of a failed launch
             if undone := box_access.undo(ctx, extras, lid):
                 launcher.rolled_back.append(undone)
             raise

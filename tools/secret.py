@@ -70,7 +70,8 @@ def main(
         secret_store.check_name(name)
     if file and action != "put":
         raise BadInput("--file applies to put only", "e.g. secret.py put --name hf/token --file token.txt")
-    value = secret_store.read_value(file) if action == "put" else None
+    value = secret_store.read_value(file, hints.command(ctx, "secret", "put", "--name", name)) \
+        if action == "put" else None
     regions, _ = ctx.regions(default=ctx.aws.home_region)
     if len(regions) != 1:
         raise BadInput(f"secret.py works in one region (got {', '.join(regions)})", "e.g. --region us-east-1")

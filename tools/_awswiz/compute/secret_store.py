@@ -19,6 +19,8 @@ ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")  # a shell variable name 
 MAX_VALUE = 65536  # botocore secretsmanager model SecretStringType: 1-65536 characters
 NOT_FOUND = "ResourceNotFoundException"
 ENV_FILE = ".awswiz/secrets.env"  # in the login user's home, 0600
+# the box's own AWS CLI call in its boot script (run there with the instance role: no hint, no --profile)
+FETCH = ("aws", "secretsmanager", "get-secret-value")
 
 
 def check_name(name: str | None, flag: str = "--name") -> str:
@@ -37,7 +39,7 @@ def parse_mapping(value: str) -> tuple[str, str]:
     return check_name(name, "--secret NAME"), env
 
 
-def read_value(file: str | None) -> str:
+def read_value(file: str | None, example: str) -> str:
     """The secret's value from --file, else from standard input (piped, never typed at a terminal into a plan)."""
     if file:
         path = Path(file).expanduser()
@@ -48,7 +50,7 @@ def read_value(file: str | None) -> str:
                 from None
     elif sys.stdin is None or sys.stdin.isatty():
         raise BadInput("put reads the value from standard input or --file, never from a flag: nothing was piped in",
-                       "e.g. printf %s \"$HF_TOKEN\" | uv run tools/secret.py put --name hf/token")
+                       f"e.g. printf %s \"$VALUE\" | {example}")
     else:
         text = sys.stdin.read()
     text = text[:-1] if text.endswith("\n") and not text.endswith("\n\n") else text  # echo's newline is no part of it
@@ -84,7 +86,7 @@ def boot_section(mappings: list[tuple[str, str]], user: str) -> str:
         f": > {shlex.quote(env_file)}",
     ]
     for name, env in mappings:
-        lines.append(f"v=$(aws secretsmanager get-secret-value --region \"$REGION\" --secret-id {shlex.quote(name)} "
+        lines.append(f"v=$({' '.join(FETCH)} --region \"$REGION\" --secret-id {shlex.quote(name)} "
                      f"--query SecretString --output text) && printf 'export {env}=%q\\n' \"$v\" >> "
                      f"{shlex.quote(env_file)} || echo {shlex.quote(f'awswiz: could not fetch secret {name}')}")
     lines += [f"chown -R {shlex.quote(user)}: {shlex.quote(str(Path(env_file).parent))}",
