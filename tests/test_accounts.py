@@ -1,0 +1,124 @@
+"""Many accounts in one run (issue 22): --accounts org|ID,ID, --assume-role, --external-id, --skip-self, --profile a,b.
+
+The sandbox's Organization (sandbox/lab/org.py): the lab account (moto's default, 123456789012) is the management
+account, and two fellows are members, each with the OrganizationAccountAccessRole that Organizations creates in an
+account it creates ("AWS Organizations automatically creates an IAM role named OrganizationAccountAccessRole in the
+new member account": Organizations User Guide, "Accessing a member account that has a management account access
+role"). moto acts in the account whose credentials sign a request: an assumed role's keys act in the role's account
+(moto docs, "Multi-Account support": "Passing in a role that belongs to a different account will return a set of
+credentials that give access to that account"). AWS refuses AssumeRole (AccessDenied) for a role that does not exist
+or does not trust the caller (IAM User Guide, "Troubleshoot IAM roles"); the sandbox does so in member accounts
+(sandbox/sts/assume_role.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+LAB = "123456789012"
+ROLE_SESSION_CALLS = "AssumeRole"
+
+
+@pytest.fixture(scope="module")
+def members(sandbox) -> dict[str, str]:
+    """{name: id} of the Organization's members, as ListAccounts says."""
+    found = sandbox.client("organizations").list_accounts()["Accounts"]
+    return {a["Name"]: a["Id"] for a in found if a["Id"] != LAB}
+
+
+def test_scan_org_reads_three_accounts(sandbox, run_tool, members):
+    mark = sandbox.mark()
+    r = run_tool("scan", "--accounts", "org", "--region", "us-east-1,us-west-2")
+    assert r.code == 0, r.stdout + r.stderr
+    doc = r.json
+    ada, grace = members["fellow-ada"], members["fellow-grace"]
+    assert sorted(doc["account"]) == sorted([LAB, ada, grace])  # the envelope names every account read
+    assert {a["account"]: a.get("name") for a in doc["data"]["accounts"]} == \
+        {LAB: "master", ada: "fellow-ada", grace: "fellow-grace"}
+    res = doc["data"]["resources"]
+    assert all(x["account"] in (LAB, ada, grace) for x in res)  # every record says its account
+    by = {(x["account"], x["name"]): x for x in res if x["name"]}
+    assert by[(ada, "ada-train")]["type"] == "ec2:instance"
+    assert by[(grace, "grace-old-data")]["type"] == "ec2:volume"
+    assert (LAB, "train-a") in by and (ada, "train-a") not in by  # each account's own, not the lab's again
+    kinds = {(f["account"], f["kind"], f["id"]) for f in doc["data"]["findings"]}
+    assert (ada, "gpu-running", by[(ada, "ada-train")]["id"]) in kinds
+    assert (grace, "unattached-volume", by[(grace, "grace-old-data")]["id"]) in kinds
+    calls = sandbox.calls(mark)
+    assert sum(c["action"] == ROLE_SESSION_CALLS for c in calls) == 2  # once per member account, not per call
+    assert sum(c["action"] == "ListAccounts" for c in calls) == 1
+
+
+def test_next_keeps_one_account(sandbox, run_tool, members):
+    r = run_tool("scan", "--accounts", "org", "--region", "us-east-1", "--service", "ec2,vpc")
+    assert r.code == 0, r.stdout + r.stderr
+    ada = members["fellow-ada"]
+    found = r.json["data"]["findings"]
+    ssh = next(f for f in found if f["kind"] == "sg-open-ssh" and f["account"] == LAB)
+    # a fix in the caller's account acts there alone: never the whole selection again
+    assert "--accounts org" not in ssh["next"] and ssh["next"].startswith("uv run tools/security.py --fix")
+    gpu = next(f for f in found if f["kind"] == "gpu-running" and f["account"] == ada)
+    # stop.py acts in one account: a hint that would look in the caller's account is no hint
+    assert "next" not in gpu and ada in gpu["why_no_next"]
+    assert all("--accounts org" not in n for n in r.json["next"] if "tools/scan.py" not in n)
+
+
+def test_role_that_cannot_enter_is_that_accounts_error(sandbox, run_tool, members):
+    r = run_tool("scan", "--accounts", "org", "--assume-role", "NoSuchRole", "--region", "us-east-1",
+                 "--service", "ec2:instance")
+    assert r.code == 3, r.stdout + r.stderr  # partial: the caller's account is in data
+    doc = r.json
+    errs = {e["account"]: e for e in doc["errors"] if e.get("account")}
+    assert set(errs) == set(members.values())
+    assert all(e["code"] == "AccessDenied" and "NoSuchRole" in e["hint"] for e in errs.values())
+    assert doc["account"] == LAB and {x["account"] for x in doc["data"]["resources"]} == {LAB}
+
+
+def test_skip_self_and_listed_ids(sandbox, run_tool, members):
+    ada, grace = members["fellow-ada"], members["fellow-grace"]
+    r = run_tool("scan", "--accounts", f"{ada},{grace}", "--skip-self", "--region", "us-west-2",
+                 "--service", "ec2:volume")
+    assert r.code == 0, r.stdout + r.stderr
+    assert sorted(r.json["account"]) == sorted([ada, grace])
+    assert {x["account"] for x in r.json["data"]["resources"]} <= {ada, grace}
+    assert any(x["name"] == "grace-old-data" for x in r.json["data"]["resources"])
+
+
+def test_sharded_scan_is_the_same(sandbox, run_tool, members):
+    args = ("scan", "--accounts", "org", "--region", "us-east-1,us-west-2,eu-west-1", "--service", "ec2,vpc")
+    one = run_tool(*args, env={"AWSWIZ_SHARDS": "1"})
+    many = run_tool(*args, env={"AWSWIZ_SHARDS": "3"})
+    assert one.code == many.code == 0, one.stderr + many.stderr
+    key = [(x["account"], x["type"], x["id"]) for x in one.json["data"]["resources"]]
+    assert key == [(x["account"], x["type"], x["id"]) for x in many.json["data"]["resources"]]
+
+
+@pytest.mark.parametrize("args, says", [
+    (("--accounts", "12345"), "12-digit"),
+    (("--accounts", "123456789012,abc"), "12-digit"),
+    (("--accounts", ""), "12-digit"),
+    (("--skip-self",), "--accounts"),
+    (("--accounts", "org", "--assume-role", "bad role"), "IAM role name"),
+    (("--accounts", "org", "--external-id", "x"), "2-1224"),
+])
+def test_bad_selection_is_exit_2_before_any_call(offline, args, says):
+    r = offline.run("scan", *args)
+    assert r.code == 2, r.stdout + r.stderr
+    assert says in r.json["errors"][0]["message"] and offline.connections == 0
+
+
+def test_tool_of_one_account_refuses_several_profiles(offline):
+    r = offline.run("stop", "--id", "i-0123456789abcdef0", "--profile", "a,b")
+    assert r.code == 2 and "one NAME" in r.json["errors"][0]["message"] and offline.connections == 0
+
+
+def test_account_tools_are_the_hints_list():
+    """hints.ACCOUNT_TOOLS (which commands keep --accounts) names exactly the tools that take it."""
+    import re
+
+    from _awswiz.shell.hints import ACCOUNT_TOOLS
+    from conftest import TOOLS
+
+    takes = {p.stem for p in TOOLS.glob("*.py") if re.search(r"cli\.command\(app, \"\w+\", accounts=True\)",
+                                                             p.read_text())}
+    assert takes == set(ACCOUNT_TOOLS)
