@@ -119,6 +119,49 @@ def test_account_tools_are_the_hints_list():
     from _awswiz.shell.hints import ACCOUNT_TOOLS
     from conftest import TOOLS
 
-    takes = {p.stem for p in TOOLS.glob("*.py") if re.search(r"cli\.command\(app, \"\w+\", accounts=True\)",
+    takes = {p.stem for p in TOOLS.glob("*.py") if re.search(r"cli\.command\(app, \"\w+\", accounts=(True|\"each\")\)",
                                                              p.read_text())}
     assert takes == set(ACCOUNT_TOOLS)
+
+
+@pytest.mark.parametrize("tool, args, key", [
+    ("waste", ("--region", "us-west-2"), "items"),
+    ("security", ("--region", "us-east-1", "--check", "ec2-imdsv1"), "findings"),
+    ("quota_check", ("--region", "us-east-1", "--family", "g"), "quotas"),
+    ("instance_status", ("--region", "us-east-1", "--no-check-ssh"), "instances"),
+])
+def test_reads_of_one_account_run_in_each(sandbox, run_tool, members, tool, args, key):
+    """The tools of one account run once per account and merge: every record names its account, the envelope names
+    the accounts read, and each account is entered once."""
+    mark = sandbox.mark()
+    r = run_tool(tool, *args, "--accounts", "org")
+    assert r.code == 0, r.stdout + r.stderr
+    doc = r.json
+    assert sorted(doc["account"]) == sorted([LAB, *members.values()])
+    assert {a["account"] for a in doc["data"]["accounts"]} == set(doc["account"])
+    assert all(x["account"] in doc["account"] for x in doc["data"][key])
+    assert sum(c["action"] == "AssumeRole" for c in sandbox.calls(mark)) == 2
+    if tool == "waste":  # grace's orphaned volume, with no command: terminate.py acts in one account
+        grace = next(i for i in doc["data"]["items"] if i["account"] == members["fellow-grace"])
+        assert grace["kind"] == "unattached-volume" and grace["next"] is None
+    if tool == "security":  # ada's box answers IMDSv1: its fix keeps to ada's account alone
+        ada = [f for f in doc["data"]["findings"] if f["account"] == members["fellow-ada"]]
+        assert ada and all(f"--accounts {members['fellow-ada']} --skip-self" in f["fix"] for f in ada if f.get("fix"))
+    if tool == "quota_check":  # each account has its own quotas
+        assert {q["account"] for q in doc["data"]["quotas"]} == set(doc["account"])
+
+
+def test_pretty_groups_by_account(sandbox, run_tool, members):
+    r = run_tool("scan", "--accounts", "org", "--region", "us-west-2", "--service", "ec2:volume", "--pretty",
+                 env={"COLUMNS": "120"})
+    assert r.code == 0, r.stdout + r.stderr
+    assert "account 603836017320 (fellow-grace)".replace("603836017320", members["fellow-grace"]) in r.stdout
+    assert "account 123456789012 (master)" in r.stdout
+    assert "total: 3 accounts, resources" in r.stdout
+
+
+def test_a_fix_across_several_accounts_is_refused(sandbox, run_tool):
+    mark = sandbox.mark()
+    r = run_tool("security", "--fix", "ec2-imdsv1", "--region", "us-east-1", "--accounts", "org")
+    assert r.code == 2 and "one account at a time" in r.json["errors"][0]["message"]
+    assert not [c for c in sandbox.calls(mark) if c["action"] and c["action"].startswith("Modify")]

@@ -183,10 +183,27 @@ def main(
             **({"unmatched_tags": no_match} if no_match else {}),
             **({"price_errors": price_errors} if price_errors else {})}
     nxt = list(dict.fromkeys(f["next"] for f in found if f.get("next")))[:5]
+    if members is not None:  # --pretty: each account's view under its heading, then a total line
+        from _awswiz.shell.several import render_each
+
+        render = render_each(render, by_account(members, data))
     if no_match:  # the whole list of tags in use, for the scope asked
         nxt = [command(ctx, "scan", "--tags", *(["--service", service] if service else []),
                        region=ctx.region_spec)] + nxt
     return Result(data=data, errors=errors, next=nxt, render=render, exit_code=1 if failed else None)
+
+
+def by_account(members: list, data: dict) -> list[tuple[str, str | None, dict]]:
+    """[(account, name, that account's part of data)]: its resources, findings and counts."""
+    parts = []
+    for m in members:
+        mine = [r for r in data["resources"] if r.get("account") == m.account]
+        counts: dict[str, int] = {}
+        for r in mine:
+            counts[r["type"]] = counts.get(r["type"], 0) + 1
+        parts.append((m.account, m.name, dict(data, resources=mine, counts=counts,
+                                              findings=[f for f in data["findings"] if f.get("account") == m.account])))
+    return parts
 
 
 def account_findings(ctx: cli.Ctx, members: list, records: list[dict], prices: dict | None) -> list[dict]:

@@ -108,9 +108,10 @@ def make_app(help_text: str) -> typer.Typer:
                        no_args_is_help=False, rich_markup_mode=None)
 
 
-def command(app: typer.Typer, tool: str, accounts: bool = False):
+def command(app: typer.Typer, tool: str, accounts: bool | str = False):
     """Register fn(ctx, **own options) as the tool's command, adding the common options once (and the account
-    selection where the tool reads several accounts: accounts=True)."""
+    selection where the tool reads several accounts: accounts=True, the tool fans them out itself; "each": the
+    runner runs the tool once per account and merges the results, shell/several.py)."""
     extra = ACCOUNTS if accounts else []
 
     def decorate(fn: Callable[..., Result]):
@@ -122,7 +123,7 @@ def command(app: typer.Typer, tool: str, accounts: bool = False):
         def wrapper(**kwargs):
             common = {k: kwargs.pop(k) for k in COMMON_NAMES}
             selection = {k: kwargs.pop(k) for k in ACCOUNT_NAMES if k in kwargs}
-            run(tool, fn, common, kwargs, selection)
+            run(tool, fn, common, kwargs, selection, each=accounts == "each")
 
         wrapper.__signature__ = sig.replace(parameters=own + COMMON + extra, return_annotation=inspect.Signature.empty)
         wrapper.__name__ = fn.__name__
@@ -148,7 +149,8 @@ def _activate_sandbox() -> None:
     })
 
 
-def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict, selection: dict | None = None) -> None:
+def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict, selection: dict | None = None,
+        each: bool = False) -> None:
     ctx = Ctx(tool, **common)
     try:
         from _awswiz.shell import deadline, settings
@@ -175,7 +177,7 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict, select
         if ctx.region_spec and ctx.region_spec.strip() not in ("all", "auto"):  # auto: launch picks (launch_plan)
             ctx.regions()  # a bad --region is bad input before anything is sent (botocore's data, no call)
         deadline.start(ctx.timeout or settings.get("AWSWIZ_TIMEOUT"))
-        result = fn(ctx, **kwargs)
+        result = _each_account(ctx, fn, kwargs) if each and ctx.multi else fn(ctx, **kwargs)
         result = _nothing_answered(result)
         result.next = [with_scope(cmd, ctx) for cmd in result.next]
     except AwsWizError as exc:
@@ -190,6 +192,47 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict, select
             traceback.print_exc(limit=-3)
         result = Result(errors=[classify(exc)], exit_code=EXIT_FAILED)
     finish(tool, result, _accounts_read(ctx) or _account_after_calls(ctx, result), ctx.sandbox, ctx.pretty)
+
+
+def _each_account(ctx: Ctx, fn: Callable[..., Result], kwargs: dict) -> Result:
+    """A tool of one account run once per account of the selection (in turn: each run fans out its regions), the
+    results merged (shell/several.py): records and errors name their account, commands keep to it."""
+    from _awswiz.shell import several
+    from _awswiz.shell.hints import Scope
+
+    members, entry_errors = ctx.members()
+    if len(members) > 1 and any(kwargs.get(k) for k in ("fix", "confirm")):
+        raise BadInput("a change is planned and confirmed in one account at a time: name it with --accounts ID "
+                       "--skip-self (or leave --accounts out for your own)", "e.g. --accounts 111122223333 --skip-self")
+    own, scope = ctx.aws.account_id(), Scope.of(ctx)
+    parts, errors, nxt, codes, render = [], list(entry_errors), [], [], None
+    for m in members:
+        sub = Ctx(ctx.tool, m.profile or (None if ctx.selection.profiles else ctx.profile), ctx.region_spec,
+                  ctx.pretty, ctx.sandbox, ctx.timeout)
+        sub._aws = m.aws
+        try:
+            r = fn(sub, **kwargs)
+        except AwsWizError as exc:
+            if exc.exit_code in (EXIT_BAD_INPUT, 4):
+                raise
+            r = Result(errors=[exc.entry()], exit_code=exc.exit_code)
+        there = scope.in_account(m.account, own, ctx.selection, m.profile)
+        keep = m.account == own or bool(m.profile)
+        r.next = several.rescope([with_scope(c, sub) for c in r.next], there, keep)
+        codes.append(r.code())
+        render = render or r.render
+        if r.data is not None:
+            parts.append((m, several.rescope(r.data, there, keep)))
+        errors += [dict(e, account=m.account, message=f"account {m.account}: {e['message']}") for e in r.errors]
+        nxt += [c for c in r.next if c not in nxt]
+    data = several.merge([(m.account, d) for m, d in parts]) if parts else None
+    if data is not None:
+        from _awswiz.aws.accounts import summary
+
+        data = {"accounts": summary(members, [x for x in data.values() if isinstance(x, list)
+                                              for x in x if isinstance(x, dict)]), **data}
+    return Result(data=data, errors=errors, next=nxt[:5], exit_code=several.exit_code(codes, entry_errors, bool(parts)),
+                  render=several.render_each(render, [(m.account, m.name, d) for m, d in parts]))
 
 
 def _accounts_read(ctx: Ctx) -> list[str] | str | None:
