@@ -58,8 +58,7 @@ def test_next_keeps_one_account(sandbox, run_tool, members):
     # a fix in the caller's account acts there alone: never the whole selection again
     assert "--accounts org" not in ssh["next"] and ssh["next"].startswith("uv run tools/security.py --fix")
     gpu = next(f for f in found if f["kind"] == "gpu-running" and f["account"] == ada)
-    # stop.py acts in one account: a hint that would look in the caller's account is no hint
-    assert "next" not in gpu and ada in gpu["why_no_next"]
+    assert gpu["next"].endswith(f"--accounts {ada} --skip-self")  # stop.py enters ada's account alone
     assert all("--accounts org" not in n for n in r.json["next"] if "tools/scan.py" not in n)
 
 
@@ -108,7 +107,7 @@ def test_bad_selection_is_exit_2_before_any_call(offline, args, says):
 
 
 def test_tool_of_one_account_refuses_several_profiles(offline):
-    r = offline.run("stop", "--id", "i-0123456789abcdef0", "--profile", "a,b")
+    r = offline.run("cleanup_sg", "--region", "us-east-1", "--profile", "a,b")
     assert r.code == 2 and "one NAME" in r.json["errors"][0]["message"] and offline.connections == 0
 
 
@@ -141,9 +140,10 @@ def test_reads_of_one_account_run_in_each(sandbox, run_tool, members, tool, args
     assert {a["account"] for a in doc["data"]["accounts"]} == set(doc["account"])
     assert all(x["account"] in doc["account"] for x in doc["data"][key])
     assert sum(c["action"] == "AssumeRole" for c in sandbox.calls(mark)) == 2
-    if tool == "waste":  # grace's orphaned volume, with no command: terminate.py acts in one account
+    if tool == "waste":  # grace's orphaned volume, its terminate command entering grace's account alone
         grace = next(i for i in doc["data"]["items"] if i["account"] == members["fellow-grace"])
-        assert grace["kind"] == "unattached-volume" and grace["next"] is None
+        assert grace["kind"] == "unattached-volume"
+        assert grace["next"].endswith(f"--accounts {members['fellow-grace']} --skip-self")
     if tool == "security":  # ada's box answers IMDSv1: its fix keeps to ada's account alone
         ada = [f for f in doc["data"]["findings"] if f["account"] == members["fellow-ada"]]
         assert ada and all(f"--accounts {members['fellow-ada']} --skip-self" in f["fix"] for f in ada if f.get("fix"))
@@ -165,3 +165,63 @@ def test_a_fix_across_several_accounts_is_refused(sandbox, run_tool):
     r = run_tool("security", "--fix", "ec2-imdsv1", "--region", "us-east-1", "--accounts", "org")
     assert r.code == 2 and "one account at a time" in r.json["errors"][0]["message"]
     assert not [c for c in sandbox.calls(mark) if c["action"] and c["action"].startswith("Modify")]
+
+
+def _in(sandbox, account: str, service: str, region: str = "us-east-1"):
+    """A client acting in account (through its OrganizationAccountAccessRole), for a test's own resources."""
+    import boto3
+
+    c = sandbox.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                                          RoleSessionName="test")["Credentials"]
+    return boto3.client(service, region_name=region, endpoint_url=sandbox.url,
+                        aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                        aws_session_token=c["SessionToken"])
+
+
+def _box(ec2, tag: str) -> str:
+    image = ec2.register_image(Name=f"img-{tag}", Architecture="x86_64", RootDeviceName="/dev/sda1",
+                               VirtualizationType="hvm",
+                               BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8}}])["ImageId"]
+    return ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t3.micro", TagSpecifications=[
+        {"ResourceType": "instance", "Tags": [{"Key": "batch", "Value": tag}]}])["Instances"][0]["InstanceId"]
+
+
+def test_stop_across_accounts_one_plan_one_token(sandbox, run_tool, members, state_dir):
+    import json
+
+    ada = members["fellow-ada"]
+    mine, theirs = _box(sandbox.client("ec2"), "x22"), _box(_in(sandbox, ada, "ec2"), "x22")
+    args = ("stop", "--accounts", "org", "--tag", "batch=x22", "--region", "us-east-1")
+    over = run_tool(*args, "--max", "1")
+    assert over.code == 4, over.stdout + over.stderr  # --max counts across all accounts
+    r = run_tool(*args)
+    assert r.code == 0, r.stdout + r.stderr
+    plan = {(a["account"], a["id"]) for a in r.json["data"]["plan"]}
+    assert plan == {(LAB, mine), (ada, theirs)}  # each action names its account
+    token = r.json["data"]["confirm"]
+    assert r.json["next"][0].endswith(f"--confirm {token}") and "--accounts org" in r.json["next"][0]
+    done = run_tool(*args, "--confirm", token)
+    assert done.code == 0, done.stdout + done.stderr
+    assert {(x["account"], x["id"]) for x in done.json["data"]["results"] if x["ok"]} == plan
+    state = sandbox.client("ec2").describe_instances(InstanceIds=[mine])["Reservations"][0]["Instances"][0]["State"]
+    assert state["Name"] in ("stopping", "stopped")
+    theirs_state = _in(sandbox, ada, "ec2").describe_instances(InstanceIds=[theirs])["Reservations"][0]
+    assert theirs_state["Instances"][0]["State"]["Name"] in ("stopping", "stopped")
+    lines = [json.loads(x) for x in (state_dir / "audit.jsonl").read_text().splitlines()]
+    sent = {(x["account"], x["resources"][0]) for x in lines if x.get("operation") == "StopInstances"}
+    assert sent == plan and all(x["confirm"] == token for x in lines if x.get("operation") == "StopInstances")
+
+
+def test_terminate_by_id_finds_its_account(sandbox, run_tool, members):
+    grace = members["fellow-grace"]
+    ec2 = _in(sandbox, grace, "ec2", "us-west-2")
+    vol = ec2.create_volume(AvailabilityZone="us-west-2a", Size=1)["VolumeId"]
+    args = ("terminate", "--type", "ec2:volume", "--id", vol, "--accounts", "org")
+    r = run_tool(*args)
+    assert r.code == 0, r.stdout + r.stderr
+    assert [(a["account"], a["id"]) for a in r.json["data"]["plan"]] == [(grace, vol)]
+    done = run_tool(*args, "--confirm", r.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    assert not [v for v in ec2.describe_volumes()["Volumes"] if v["VolumeId"] == vol]
+    nowhere = run_tool("terminate", "--type", "ec2:volume", "--id", "vol-0123456789abcdef0", "--accounts", "org")
+    assert nowhere.code == 2 and "not found" in nowhere.json["errors"][0]["message"]

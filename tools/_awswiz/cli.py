@@ -69,6 +69,13 @@ class Ctx:
     def multi(self) -> bool:
         return self.selection is not None
 
+    def sub(self, member) -> Ctx:
+        """A Ctx for one account of a run of several: its Aws, the run's other options."""
+        sub = Ctx(self.tool, member.profile or (None if self.selection.profiles else self.profile), self.region_spec,
+                  self.pretty, self.sandbox, self.timeout)
+        sub._aws = member.aws
+        return sub
+
     def members(self):
         """(members, errors) of a run of several accounts, entered once (aws/accounts.py)."""
         if self._members is None:
@@ -207,9 +214,7 @@ def _each_account(ctx: Ctx, fn: Callable[..., Result], kwargs: dict) -> Result:
     own, scope = ctx.aws.account_id(), Scope.of(ctx)
     parts, errors, nxt, codes, render = [], list(entry_errors), [], [], None
     for m in members:
-        sub = Ctx(ctx.tool, m.profile or (None if ctx.selection.profiles else ctx.profile), ctx.region_spec,
-                  ctx.pretty, ctx.sandbox, ctx.timeout)
-        sub._aws = m.aws
+        sub = ctx.sub(m)
         try:
             r = fn(sub, **kwargs)
         except AwsWizError as exc:

@@ -265,7 +265,8 @@ class Aws:
         core._credentials = creds
         other = Aws(workers=self.workers, session=boto3.Session(botocore_session=core, region_name=self.home_region))
         other._account = account
-        other.audit = self.audit
+        if self.audit is not None:  # its mutating calls are audited as this account's (guard/audit.py)
+            other.audit = self.audit.for_account(account)
         return other
 
     def account_id(self) -> str:

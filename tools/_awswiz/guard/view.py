@@ -19,7 +19,8 @@ SKIPPED_KEYS = ("id", "type", "region", "name", "reason")
 
 def skipped_view(plan: Plan) -> list[dict]:
     """Every skipped entry in one shape, {id, type, region, name, reason} (None where a tool did not say)."""
-    return [{k: s.get(k) for k in SKIPPED_KEYS} for s in plan.skipped]
+    return [{k: s.get(k) for k in SKIPPED_KEYS} | ({"account": s["account"]} if s.get("account") else {})
+            for s in plan.skipped]
 
 
 def plan_data(plan: Plan, record: dict | None = None, limit: int | None = None, **extra) -> dict:
