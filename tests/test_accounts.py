@@ -225,3 +225,15 @@ def test_terminate_by_id_finds_its_account(sandbox, run_tool, members):
     assert not [v for v in ec2.describe_volumes()["Volumes"] if v["VolumeId"] == vol]
     nowhere = run_tool("terminate", "--type", "ec2:volume", "--id", "vol-0123456789abcdef0", "--accounts", "org")
     assert nowhere.code == 2 and "not found" in nowhere.json["errors"][0]["message"]
+
+
+def test_costs_each_account_reads_its_own(sandbox, run_tool, members):
+    """costs --accounts: each account's own Cost Explorer (the fellows' are empty in the sandbox's ledger: its
+    line items are the lab's and the fellow_costs accounts'), totals summed, months naming their account."""
+    r = run_tool("costs", "--months", "1", "--accounts", "org", env={"AWSWIZ_TODAY": "2026-11-20"})
+    assert r.code == 0, r.stdout + r.stderr
+    data = r.json["data"]
+    assert sorted(r.json["account"]) == sorted([LAB, *members.values()])
+    assert {m["account"] for m in data["months"]} == set(r.json["account"])
+    lab_only = run_tool("costs", "--months", "1", env={"AWSWIZ_TODAY": "2026-11-20"}).json["data"]
+    assert data["totals"] == lab_only["totals"]  # the members add nothing: the sum is the lab's

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 PREFIX = "uv run tools/"
 # the tools that take the account selection (cli.command(..., accounts=True)); tests/test_accounts.py keeps it true
-ACCOUNT_TOOLS = frozenset({"scan", "waste", "security", "quota_check", "instance_status", "stop", "terminate",
-                           "reap"})
+ACCOUNT_TOOLS = frozenset({"scan", "waste", "security", "quota_check", "instance_status", "costs", "stop",
+                           "terminate", "reap"})
 
 
 @dataclass(frozen=True)
