@@ -71,8 +71,9 @@ def seed(url: str, accounts: int) -> list[str]:
     return ids
 
 
-def scan(url: str, state: Path, *args: str) -> dict:
-    env = clean_env(AWS_ENDPOINT_URL=url, AWSWIZ_STATE_DIR=str(state), AWSWIZ_TIMEOUT="1800")
+def scan(url: str, state: Path, *args: str, workers: int | None = None) -> dict:
+    env = clean_env(AWS_ENDPOINT_URL=url, AWSWIZ_STATE_DIR=str(state), AWSWIZ_TIMEOUT="1800",
+                    **({"AWSWIZ_WORKERS": str(workers)} if workers else {}))
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.run([sys.executable, "-c", MAXRSS, str(TOOLS / "scan.py"), *args], env=env, capture_output=True,
@@ -93,6 +94,8 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=float, default=100)
     ap.add_argument("--service", default="ec2")
     ap.add_argument("--skip-sequence", action="store_true", help="leave out the account-by-account runs")
+    ap.add_argument("--workers", type=int, nargs="*", default=[],
+                    help="also the run of all accounts at once with AWSWIZ_WORKERS=N (each N)")
     a = ap.parse_args()
     regions = DEFAULT_REGIONS[:a.regions]
     tmp = Path(tempfile.mkdtemp(prefix="awswiz-accounts-"))
@@ -107,9 +110,9 @@ def main() -> None:
         ids = seed(sandbox.url, a.accounts)
         print(f"seeded {len(ids)} accounts in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
         with Proxy(sandbox.url, a.latency_ms) as proxy:
-            def timed(label: str, *args: str) -> dict:
+            def timed(label: str, *args: str, workers: int | None = None) -> dict:
                 before, cpu = proxy.stats()["calls"], sandbox.cpu_s()
-                r = scan(proxy.url, state, *args)
+                r = scan(proxy.url, state, *args, workers=workers)
                 r["calls"] = proxy.stats()["calls"] - before
                 r["sandbox_cpu_s"] = round((sandbox.cpu_s() or 0) - (cpu or 0), 1)
                 print(f"  {label}: {r['wall_s']:.1f} s, {r['calls']} calls, client CPU {r['cpu_s']:.1f} s, "
@@ -120,6 +123,9 @@ def main() -> None:
             timed("warm-up", *common)
             res["one_account"] = timed("one account", *common)
             res["all_at_once"] = timed(f"{len(ids)} accounts at once", "--accounts", "org", *common)
+            for n in a.workers:
+                res[f"all_at_once_workers_{n}"] = timed(f"{len(ids)} accounts at once, AWSWIZ_WORKERS={n}",
+                                                        "--accounts", "org", *common, workers=n)
             if not a.skip_sequence:
                 seq = [timed(f"account {i}", "--accounts", i, *(["--skip-self"] if i != LAB else []), *common)
                        for i in ids]
@@ -130,7 +136,7 @@ def main() -> None:
                                      "exits": sorted({r["exit"] for r in seq})}
     finally:
         sandbox.stop()
-    for k in ("one_account", "all_at_once", "one_by_one"):
+    for k in ("one_account", "all_at_once", *(f"all_at_once_workers_{n}" for n in a.workers), "one_by_one"):
         if k in res:
             x = res[k]
             print(f"{k}: wall {x['wall_s']:.1f} s, calls {x['calls']}, client CPU {x['cpu_s']:.1f} s, peak RSS "

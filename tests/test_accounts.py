@@ -237,3 +237,20 @@ def test_costs_each_account_reads_its_own(sandbox, run_tool, members):
     assert {m["account"] for m in data["months"]} == set(r.json["account"])
     lab_only = run_tool("costs", "--months", "1", env={"AWSWIZ_TODAY": "2026-11-20"}).json["data"]
     assert data["totals"] == lab_only["totals"]  # the members add nothing: the sum is the lab's
+
+
+def test_reap_across_accounts(sandbox, run_tool, members):
+    """reap --accounts: what is managed and expired in each account, one plan, each action naming its account."""
+    ada = members["fellow-ada"]
+    region = "ca-central-1"  # no other test reaps here
+    ec2 = _in(sandbox, ada, "ec2", region)
+    vol = ec2.create_volume(AvailabilityZone=f"{region}a", Size=1, TagSpecifications=[{
+        "ResourceType": "volume", "Tags": [{"Key": "awswiz:managed", "Value": "true"},
+                                           {"Key": "awswiz:expires-at", "Value": "2020-01-01T00:00:00+00:00"}]}])
+    r = run_tool("reap", "--accounts", "org", "--region", region, "--no-schedules")
+    assert r.code == 0, r.stdout + r.stderr
+    assert (ada, vol["VolumeId"]) in {(a["account"], a["id"]) for a in r.json["data"]["plan"]}
+    done = run_tool("reap", "--accounts", "org", "--region", region, "--no-schedules",
+                    "--confirm", r.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    assert not [v for v in ec2.describe_volumes()["Volumes"] if v["VolumeId"] == vol["VolumeId"]]
