@@ -211,7 +211,8 @@ def _each_account(ctx: Ctx, fn: Callable[..., Result], kwargs: dict) -> Result:
     if len(members) > 1 and any(kwargs.get(k) for k in ("fix", "confirm")):
         raise BadInput("a change is planned and confirmed in one account at a time: name it with --accounts ID "
                        "--skip-self (or leave --accounts out for your own)", "e.g. --accounts 111122223333 --skip-self")
-    own, scope = ctx.aws.account_id(), Scope.of(ctx)
+    own = None if ctx.selection.profiles else ctx.aws.account_id()  # profiles: no caller of their own
+    scope = Scope.of(ctx)
     parts, errors, nxt, codes, render = [], list(entry_errors), [], [], None
     for m in members:
         sub = ctx.sub(m)
