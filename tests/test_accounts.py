@@ -254,3 +254,53 @@ def test_reap_across_accounts(sandbox, run_tool, members):
                     "--confirm", r.json["data"]["confirm"])
     assert done.code == 0, done.stdout + done.stderr
     assert not [v for v in ec2.describe_volumes()["Volumes"] if v["VolumeId"] == vol["VolumeId"]]
+
+
+def test_several_profiles(sandbox, run_tool, members, tmp_path):
+    """--profile a,b: each profile its own credentials; a profile with role_arn enters the member account (botocore
+    assumes the role: AWS CLI User Guide, "Use an IAM role in the AWS CLI", role_arn and source_profile)."""
+    ada = members["fellow-ada"]
+    (tmp_path / "config").write_text(
+        "[profile lab]\nregion = us-east-1\n"
+        f"[profile ada]\nrole_arn = arn:aws:iam::{ada}:role/OrganizationAccountAccessRole\n"
+        "source_profile = lab\nregion = us-east-1\n")
+    (tmp_path / "credentials").write_text("[lab]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    env = {"AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials")}
+    r = run_tool("scan", "--profile", "lab,ada", "--region", "us-east-1", "--service", "ec2:instance", env=env)
+    assert r.code == 0, r.stdout + r.stderr
+    assert sorted(r.json["account"]) == sorted([LAB, ada])
+    assert {a["account"]: a["profile"] for a in r.json["data"]["accounts"]} == {LAB: "lab", ada: "ada"}
+    gpu = next(f for f in r.json["data"]["findings"] if f["kind"] == "gpu-running" and f["account"] == ada)
+    assert gpu["next"].endswith("--profile ada")  # the hint keeps to that account's own profile
+    bad = run_tool("scan", "--profile", "lab,nosuch", "--region", "us-east-1", env=env)
+    assert bad.code == 2 and "nosuch" in bad.json["errors"][0]["message"]
+
+
+def test_credentials_refresh_before_expiry(monkeypatch):
+    """AssumeRole once; again only when the credentials near their expiry (botocore's RefreshableCredentials
+    refreshes within 15 minutes of it, botocore/credentials.py _advisory_refresh_timeout)."""
+    import datetime as _dt
+
+    from _awswiz.aws.client import Aws
+
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1", "AWS_CONFIG_FILE": "/dev/null",
+                 "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}.items():
+        monkeypatch.setenv(k, v)
+
+    class Sts:
+        def __init__(self, left: _dt.timedelta):
+            self.calls, self.left = 0, left
+
+        def assume_role(self, **kw):
+            self.calls += 1
+            return {"Credentials": {"AccessKeyId": f"ASIA{self.calls}", "SecretAccessKey": "s", "SessionToken": "t",
+                                    "Expiration": _dt.datetime.now(_dt.UTC) + self.left}}
+
+    for left, calls in ((_dt.timedelta(hours=1), 1), (_dt.timedelta(minutes=5), 2)):
+        base, sts = Aws(), Sts(left)
+        base._clients[("sts", base.home_region)] = sts
+        other = base.assumed("210987654321", "arn:aws:iam::210987654321:role/R", None, "awswiz-test")
+        assert sts.calls == 1  # entered once
+        other.session.get_credentials().get_frozen_credentials()
+        assert sts.calls == calls  # an hour left: no new call; 5 minutes left: refreshed before use
