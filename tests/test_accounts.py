@@ -200,13 +200,15 @@ def test_stop_across_accounts_one_plan_one_token(sandbox, run_tool, members, sta
     assert plan == {(LAB, mine), (ada, theirs)}  # each action names its account
     token = r.json["data"]["confirm"]
     assert r.json["next"][0].endswith(f"--confirm {token}") and "--accounts org" in r.json["next"][0]
-    done = run_tool(*args, "--confirm", token)
+    done = run_tool(*args, "--confirm", token, "--wait")
     assert done.code == 0, done.stdout + done.stderr
-    assert {(x["account"], x["id"]) for x in done.json["data"]["results"] if x["ok"]} == plan
+    results = done.json["data"]["results"]
+    assert {(x["account"], x["id"]) for x in results if x["ok"]} == plan
+    assert {x["state"] for x in results} == {"stopped"}  # waited for in each account, through its own clients
     state = sandbox.client("ec2").describe_instances(InstanceIds=[mine])["Reservations"][0]["Instances"][0]["State"]
-    assert state["Name"] in ("stopping", "stopped")
+    assert state["Name"] == "stopped"
     theirs_state = _in(sandbox, ada, "ec2").describe_instances(InstanceIds=[theirs])["Reservations"][0]
-    assert theirs_state["Instances"][0]["State"]["Name"] in ("stopping", "stopped")
+    assert theirs_state["Instances"][0]["State"]["Name"] == "stopped"
     lines = [json.loads(x) for x in (state_dir / "audit.jsonl").read_text().splitlines()]
     sent = {(x["account"], x["resources"][0]) for x in lines if x.get("operation") == "StopInstances"}
     assert sent == plan and all(x["confirm"] == token for x in lines if x.get("operation") == "StopInstances")
@@ -304,3 +306,26 @@ def test_credentials_refresh_before_expiry(monkeypatch):
         assert sts.calls == 1  # entered once
         other.session.get_credentials().get_frozen_credentials()
         assert sts.calls == calls  # an hour left: no new call; 5 minutes left: refreshed before use
+
+
+def test_external_id(sandbox, run_tool, members):
+    """A role whose trust asks for an external id (Condition StringEquals sts:ExternalId: IAM User Guide, "Access to
+    AWS accounts owned by third parties") is entered only with it; an account without the role is its error."""
+    import json
+
+    ada, grace = members["fellow-ada"], members["fellow-grace"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"AWS": f"arn:aws:iam::{LAB}:root"},
+                                                     "Condition": {"StringEquals": {"sts:ExternalId": "lab-x22"}}}]}
+    iam = _in(sandbox, ada, "iam")
+    if not [r for r in iam.list_roles()["Roles"] if r["RoleName"] == "AuditX22"]:
+        iam.create_role(RoleName="AuditX22", AssumeRolePolicyDocument=json.dumps(trust))
+    base = ("scan", "--accounts", f"{ada},{grace}", "--skip-self", "--assume-role", "AuditX22", "--region",
+            "us-east-1", "--service", "ec2:instance")
+    wrong = run_tool(*base, "--external-id", "lab-wrong")
+    assert wrong.code == 1, wrong.stdout + wrong.stderr  # no account could be entered: nothing read
+    assert {e.get("account") for e in wrong.json["errors"]} == {ada, grace}, wrong.stdout
+    right = run_tool(*base, "--external-id", "lab-x22")
+    assert right.code == 3, right.stdout + right.stderr  # ada read, grace (no such role) its error
+    assert right.json["account"] == ada and [e["account"] for e in right.json["errors"]] == [grace]
+    assert any(x["name"] == "ada-train" for x in right.json["data"]["resources"])

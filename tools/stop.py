@@ -128,9 +128,14 @@ def main(
         return {"state": out["CurrentState"]["Name"]}
 
     build, do = accounts.across(ctx, build_in, do_in, ids, find, "instance")
+
+    def wait_all(results: list[dict]) -> None:  # each account's instances through that account's clients
+        for acct in dict.fromkeys(r.get("account") for r in results):
+            wait_stopped(do.ctx_of(acct) if acct else ctx, [r for r in results if r.get("account") == acct])
+
     result = guard.run(ctx, build, do, confirm=confirm, max_count=max_, explicit=bool(ids),
                        verify=[regional.verify_scan(ctx, "--service", "ec2:instance")],
-                       after=(lambda results: wait_stopped(ctx, results)) if wait and not ctx.multi else None)
+                       after=wait_all if wait else None)
     if ids or ctx.multi:
         return result
     return regional.elsewhere(ctx, result, lambda r: count_running(ctx, r, tags), confirm,

@@ -25,7 +25,11 @@ from _awswiz.shell.errors import BadInput
 def across(ctx, build_in: Callable, do_in: Callable, ids: list[str] | None = None,
            find: Callable | None = None, what: str = "resource"):
     if not getattr(ctx, "multi", False):
-        return (lambda: build_in(ctx, ids)), (lambda action: do_in(ctx, action))
+        def do_one(action):
+            return do_in(ctx, action)
+
+        do_one.ctx_of = lambda _account: ctx
+        return (lambda: build_in(ctx, ids)), do_one
     subs: dict[str, object] = {}
 
     def build() -> Plan:
@@ -66,6 +70,7 @@ def across(ctx, build_in: Callable, do_in: Callable, ids: list[str] | None = Non
     def do(action):
         return do_in(subs[action.account], action)
 
+    do.ctx_of = subs.get  # the Ctx of an account of the plan, for a step after the apply (stop --wait)
     return build, do
 
 

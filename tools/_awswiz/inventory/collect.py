@@ -31,6 +31,8 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
     A scan of many regions is sharded over worker processes (shard.py); the result is the same."""
     from _awswiz.aws import shard
 
+    if members is not None and not members:  # no account could be entered: nothing to ask
+        return [], [], 0
     places = [(a, m, r) for a, m, rs in members for r in rs] if members is not None else \
         [(None, aws, r) for r in regions]
     heads = [(a, m) for a, m, _ in members] if members is not None else [(None, aws)]
