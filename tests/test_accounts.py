@@ -329,3 +329,19 @@ def test_external_id(sandbox, run_tool, members):
     assert right.code == 3, right.stdout + right.stderr  # ada read, grace (no such role) its error
     assert right.json["account"] == ada and [e["account"] for e in right.json["errors"]] == [grace]
     assert any(x["name"] == "ada-train" for x in right.json["data"]["resources"])
+
+
+def test_fix_in_one_member_account(sandbox, run_tool, members):
+    """security.py's fix hint for a member account (--accounts ID --skip-self) plans and applies there."""
+    ada = members["fellow-ada"]
+    ec2 = _in(sandbox, ada, "ec2")
+    iid = _box(ec2, "fix22")
+    ec2.modify_instance_metadata_options(InstanceId=iid, HttpTokens="optional")
+    args = ("security", "--fix", "ec2-imdsv1", "--id", iid, "--region", "us-east-1", "--accounts", ada, "--skip-self")
+    r = run_tool(*args)
+    assert r.code == 0, r.stdout + r.stderr
+    assert r.json["account"] == ada and [a["id"] for a in r.json["data"]["plan"]] == [iid]
+    done = run_tool(*args, "--confirm", r.json["data"]["confirm"])
+    assert done.code == 0, done.stdout + done.stderr
+    opts = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["MetadataOptions"]
+    assert opts["HttpTokens"] == "required"
