@@ -75,7 +75,7 @@ def render_now(console, data) -> None:
     console.print(f"Total: {_usd(t['per_hour'])}/h, {_usd(t['per_month'])}/month at this rate")
 
 
-@cli.command(app, "costs")
+@cli.command(app, "costs", accounts="each")
 def main(
     ctx: cli.Ctx,
     months: Annotated[int, typer.Option("--months", min=1, max=12,

@@ -97,7 +97,7 @@ def render(console, data: dict) -> None:
             console.print(f"{r['id']}: {r['ssh']}")
 
 
-@cli.command(app, "instance_status")
+@cli.command(app, "instance_status", accounts="each")
 def main(
     ctx: cli.Ctx,
     check_ssh: Annotated[bool, typer.Option("--check-ssh/--no-check-ssh",

@@ -130,7 +130,7 @@ def render(console, data) -> None:
                       f"{g['region']} ({g['count']} x {g['type']})")
 
 
-@cli.command(app, "quota_check")
+@cli.command(app, "quota_check", accounts="each")
 def main(
     ctx: cli.Ctx,
     family: Annotated[str | None, typer.Option(

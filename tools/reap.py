@@ -18,7 +18,7 @@ from _awswiz.shell.output import Result
 app = cli.make_app(__doc__)
 
 
-@cli.command(app, "reap")
+@cli.command(app, "reap", accounts=True)
 def main(
     ctx: cli.Ctx,
     schedules: Annotated[bool, typer.Option(
@@ -47,9 +47,18 @@ def main(
     pol = policies.load(policy, BY_TYPE) if policy is not None else None
     if pol is not None and pol.regions and not ctx.region_spec:
         ctx.region_spec = ",".join(pol.regions)
-    regions, _ = ctx.regions(default="all")
-    reaper = reap_plan.Reaper(ctx, regions, policy=pol, with_schedules=schedules)
-    return guard.run(ctx, reaper.build, reaper.do, confirm=confirm, explicit=False, verify=reaper.verify(),
+    from _awswiz.guard import accounts
+
+    reapers: dict[int, reap_plan.Reaper] = {}
+
+    def build_in(c, _ids) -> guard.Plan:  # one account's plan (across accounts: each member's, merged)
+        regions, _ = c.regions(default="all")
+        reapers[id(c)] = reap_plan.Reaper(c, regions, policy=pol, with_schedules=schedules)
+        return reapers[id(c)].build()
+
+    build, do = accounts.across(ctx, build_in, lambda c, a: reapers[id(c)].do(a))
+    verify = reap_plan.Reaper(ctx, [], policy=pol, with_schedules=schedules).verify()
+    return guard.run(ctx, build, do, confirm=confirm, explicit=False, verify=verify,
                      max_count=min(max_, pol.max) if pol else max_, preapproved=pol)
 
 

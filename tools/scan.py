@@ -94,7 +94,7 @@ def keep_since(records: list[dict], start: _dt.datetime) -> tuple[list[dict], di
                   "undated_types": undated}
 
 
-@cli.command(app, "scan")
+@cli.command(app, "scan", accounts=True)
 def main(
     ctx: cli.Ctx,
     service: Annotated[str | None, typer.Option(
@@ -119,7 +119,16 @@ def main(
     start = since_start(since, _dt.datetime.now(_dt.UTC)) if since is not None else None  # before any call
     services = cli.parse_list(service, resources.GROUPS + list(resources.BY_TYPE), "--service")
     rows = resources.select(services)
-    regions, skipped = ctx.regions()
+    members, places, entry_errors = None, None, []
+    if ctx.multi:  # several accounts (issue 22): each entered once, then every (account x region) on one pool
+        from _awswiz.aws.accounts import regions_of
+
+        members, entry_errors = ctx.members()
+        places, skipped, region_errors = regions_of(members, ctx.region_spec or "all")
+        entry_errors += region_errors
+        regions = sorted({r for _, _, rs in places for r in rs})
+    else:
+        regions, skipped = ctx.regions()
 
     from _awswiz.inventory.collect import collect
     from _awswiz.money import leftovers
@@ -133,7 +142,8 @@ def main(
 
     with ctx.progress("scanning", 0) as bar:
         records, errors, succeeded = collect(ctx.aws, regions, rows, bar, tags=bool(wanted_tags) or tags_only,
-                                             also=None if tags_only else ask_prices)
+                                             also=None if tags_only else ask_prices, members=places)
+    errors = entry_errors + errors
     leftovers.keep_prices(prices.get("doc", {}), prices.get("stale", []))
     # a Pricing API that does not answer (no pricing:GetProducts, a timeout) costs the findings their fresh prices,
     # not the inventory: they fall back to the dated table (each says its basis) and the scan is not partial for it
@@ -154,27 +164,80 @@ def main(
     for r in records:
         counts[r["type"]] = counts.get(r["type"], 0) + 1
     failed = errors and not succeeded  # nothing answered (no credentials, no network): a failure, not partial
+    several = {}
+    if members is not None:
+        from _awswiz.aws.accounts import summary
+
+        several = {"accounts": summary(members, records)}
     if tags_only:
-        data = {"regions": regions, "skipped_regions": skipped, "counts": counts, "tags": tag_counts(records),
+        data = {**several, "regions": regions, "skipped_regions": skipped, "counts": counts,
+                "tags": tag_counts(records),
                 **({"since": window} if window else {}), **({"unmatched_tags": no_match} if no_match else {})}
         return Result(data=data, errors=errors, render=render_tags, exit_code=1 if failed else None)
 
-    found = findings(records, Scope.of(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
+    if members is None:
+        found = findings(records, Scope.of(ctx), stop_refusals(ctx.aws, records), prices.get("doc"))
+    else:
+        found = account_findings(ctx, members, records, prices.get("doc"))
     from _awswiz.inventory import defaults
 
     listed, folded = defaults.fold(records)
     # counts: everything there is; defaults: how many of those AWS made by itself (listed only with the flag)
-    data = {"regions": regions, "skipped_regions": skipped, "counts": counts,
+    data = {**several, "regions": regions, "skipped_regions": skipped, "counts": counts,
             **({"defaults": folded} if folded else {}), "resources": records if include_defaults else listed,
             "findings": found, **({"since": window} if window else {}),
             **({"unmatched_tags": no_match} if no_match else {}),
             **({"price_errors": price_errors} if price_errors else {})}
     nxt = list(dict.fromkeys(f["next"] for f in found if f.get("next")))[:5]
+    if members is not None:  # --pretty: each account's view under its heading, then a total line
+        from _awswiz.shell.several import render_each
+
+        render = render_each(render, by_account(members, data, records))
     if no_match:  # the whole list of tags in use, for the scope asked
         nxt = [command(ctx, "scan", "--tags", *(["--service", service] if service else []),
                        region=ctx.region_spec)] + nxt
     return Result(data=data, errors=errors, next=nxt, render=render, exit_code=1 if failed else None,
                   records=("resources", "findings"))
+
+
+def by_account(members: list, data: dict, records: list[dict]) -> list[tuple[str, str | None, dict]]:
+    """[(account, name, that account's part of data)]: its resources, findings and counts (counts of everything
+    there, AWS's defaults too, as data.counts)."""
+    parts = []
+    for m in members:
+        mine = [r for r in data["resources"] if r.get("account") == m.account]
+        counts: dict[str, int] = {}
+        for r in records:
+            if r.get("account") == m.account:
+                counts[r["type"]] = counts.get(r["type"], 0) + 1
+        parts.append((m.account, m.name, dict(data, resources=mine, counts=counts,
+                                              findings=[f for f in data["findings"] if f.get("account") == m.account])))
+    return parts
+
+
+def account_findings(ctx: cli.Ctx, members: list, records: list[dict], prices: dict | None) -> list[dict]:
+    """The findings of each account's records, each naming its account, its next command scoped to that account
+    alone; ordered by money and risk across all of them."""
+    import shlex
+
+    from _awswiz.scan.findings import findings, order, stop_refusals
+    from _awswiz.shell.hints import ACCOUNT_TOOLS, Scope
+
+    scope, own = Scope.of(ctx), ctx.aws.account_id_or_none()
+    found = []
+    for m in members:
+        mine = [r for r in records if r.get("account") == m.account]
+        there = scope.in_account(m.account, own, ctx.selection, m.profile)
+        for f in findings(mine, there, stop_refusals(m.aws, mine), prices):
+            tool = shlex.split(f["next"])[2].removeprefix("tools/").removesuffix(".py") if f.get("next") else None
+            if tool and tool not in ACCOUNT_TOOLS and m.account != own and not m.profile:
+                # that tool acts in the caller's account only: a command that would miss the resource is no hint
+                f = {k: v for k, v in f.items() if k != "next"}
+                f["why_no_next"] = (f"{tool}.py acts in one account: run it with credentials of account {m.account} "
+                                    f"(e.g. a profile with role_arn = arn:aws:iam::{m.account}:role/"
+                                    f"{ctx.selection.role})")
+            found.append(dict(f, account=m.account))
+    return order(found, {r["id"]: r for r in records})
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def _choose(check: str | None, severity: str | None) -> list[str]:
     return ids
 
 
-@cli.command(app, "security")
+@cli.command(app, "security", accounts="each")
 def main(
     ctx: cli.Ctx,
     check: Annotated[str | None, typer.Option(

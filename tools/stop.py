@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from _awswiz import cli, guard
 from _awswiz.compute import instance_rules as rules
-from _awswiz.guard import regional, targets
+from _awswiz.guard import accounts, regional, targets
 from _awswiz.inventory.table import tag_map
 from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput, error_entry
@@ -94,7 +94,7 @@ def wait_stopped(ctx, results: list[dict]) -> None:
                 r["state"] = states[r["id"]]
 
 
-@cli.command(app, "stop")
+@cli.command(app, "stop", accounts=True)
 def main(
     ctx: cli.Ctx,
     id: Annotated[list[str] | None, typer.Option(
@@ -117,20 +117,26 @@ def main(
         raise BadInput("say which instances: --id ID or --tag KEY=VALUE",
                        "find them: " + hints.command(ctx, "scan", "--service", "ec2:instance"))
 
-    def build() -> guard.Plan:
-        per_region = regional.where(ctx, ids, lambda r, ids: find(ctx, r, ids), "ec2:instance")
-        return regional.plan(ctx, per_region, lambda r, ids: plan_stop(ctx, r, ids, tags),
+    def build_in(c, ids) -> guard.Plan:
+        per_region = regional.where(c, ids, lambda r, ids: find(c, r, ids), "ec2:instance")
+        return regional.plan(c, per_region, lambda r, ids: plan_stop(c, r, ids, tags),
                              scope={"ids": ids, "tags": tags})
 
-    def do(action: guard.Action) -> dict:
-        ec2 = ctx.aws.client("ec2", action.region)
+    def do_in(c, action: guard.Action) -> dict:
+        ec2 = c.aws.client("ec2", action.region)
         out = ec2.stop_instances(InstanceIds=[action.id])["StoppingInstances"][0]
         return {"state": out["CurrentState"]["Name"]}
 
+    build, do = accounts.across(ctx, build_in, do_in, ids, find, "instance")
+
+    def wait_all(results: list[dict]) -> None:  # each account's instances through that account's clients
+        for acct in dict.fromkeys(r.get("account") for r in results):
+            wait_stopped(do.ctx_of(acct) if acct else ctx, [r for r in results if r.get("account") == acct])
+
     result = guard.run(ctx, build, do, confirm=confirm, max_count=max_, explicit=bool(ids),
                        verify=[regional.verify_scan(ctx, "--service", "ec2:instance")],
-                       after=(lambda results: wait_stopped(ctx, results)) if wait else None)
-    if ids:
+                       after=wait_all if wait else None)
+    if ids or ctx.multi:
         return result
     return regional.elsewhere(ctx, result, lambda r: count_running(ctx, r, tags), confirm,
                               "running instances with these tags")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli, guard
-from _awswiz.guard import regional, targets
+from _awswiz.guard import accounts, regional, targets
 from _awswiz.removal import removers
 from _awswiz.shell import hints
 from _awswiz.shell.errors import AwsWizError, BadInput
@@ -77,7 +77,7 @@ def by_tag(ctx, tags: dict[str, str], rem, opts: dict, confirm: str | None, max_
     return result
 
 
-@cli.command(app, "terminate")
+@cli.command(app, "terminate", accounts=True)
 def main(
     ctx: cli.Ctx,
     type_: Annotated[str | None, typer.Option(
@@ -114,6 +114,8 @@ def main(
         raise BadInput("--id and --tag select in two ways: give one of them", "e.g. --tag project=x, or --type "
                        "ec2 --id i-0abc")
     opts = {"snapshot": snapshot, "target_groups": target_groups}
+    if ctx.multi and (tag is not None or (type_ and removers.get(type_).scope == "global")):
+        ctx = accounts.only_one(ctx, "--tag, and global types," if tag is not None else "a global type")
     if tag is not None:
         return by_tag(ctx, cli.parse_tags(tag, strict=True), removers.get(type_) if type_ else None, opts,
                       confirm, max_)
@@ -132,12 +134,13 @@ def main(
         return guard.run(ctx, lambda: rem.plan(ctx, region, ids, opts), lambda a: rem.do(ctx, a),
                          confirm=confirm, max_count=max_, verify=verify)
 
-    def build() -> guard.Plan:
-        located = regional.locate(ctx, ids, lambda r, ids: rem.find(ctx, r, ids), rem.type)
-        return regional.plan(ctx, located, lambda r, ids: rem.plan(ctx, r, ids, opts),
+    def build_in(c, ids) -> guard.Plan:
+        located = regional.locate(c, ids, lambda r, ids: rem.find(c, r, ids), rem.type)
+        return regional.plan(c, located, lambda r, ids: rem.plan(c, r, ids, opts),
                              scope={"type": rem.type, "ids": ids, **{k: v for k, v in opts.items() if v}})
 
-    return guard.run(ctx, build, lambda a: rem.do(ctx, a), confirm=confirm, max_count=max_, verify=verify)
+    build, do = accounts.across(ctx, build_in, lambda c, a: rem.do(c, a), ids, rem.find, rem.type)
+    return guard.run(ctx, build, do, confirm=confirm, max_count=max_, verify=verify)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from _awswiz.shell.output import Result
 app = cli.make_app(__doc__)
 
 
-@cli.command(app, "waste")
+@cli.command(app, "waste", accounts="each")
 def main(
     ctx: cli.Ctx,
     idle_hours: Annotated[int, typer.Option(

@@ -31,6 +31,23 @@ COMMON = [
                                         "as Timeout errors (default 60, or AWSWIZ_TIMEOUT).")]),
 ]
 COMMON_NAMES = [p.name for p in COMMON]
+# the account selection (issue 22), on the tools that read or change several accounts in one run (aws/accounts.py)
+ACCOUNTS = [
+    inspect.Parameter("accounts", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        str | None, typer.Option("--accounts", metavar="org|ID,ID",
+                                 help="Several accounts: every ACTIVE account of the Organization (org), or these "
+                                      "12-digit ids; the caller's own account too unless --skip-self.")]),
+    inspect.Parameter("assume_role", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        str | None, typer.Option("--assume-role", metavar="NAME",
+                                 help="With --accounts: the role entered in each (default "
+                                      "OrganizationAccountAccessRole).")]),
+    inspect.Parameter("external_id", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        str | None, typer.Option("--external-id", metavar="ID",
+                                 help="With --accounts: the external id the role's trust policy asks for.")]),
+    inspect.Parameter("skip_self", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+        bool, typer.Option("--skip-self", help="With --accounts: leave the caller's own account out.")]),
+]
+ACCOUNT_NAMES = [p.name for p in ACCOUNTS]
 
 # the read tools that list resources: what AWS made by itself (inventory/defaults.py) is counted, not listed,
 # unless asked for
@@ -51,13 +68,35 @@ class Ctx:
         self.sandbox = sandbox
         self.timeout = timeout
         self._aws = None
+        self.selection = None  # aws.accounts.Selection of a run of several accounts (accounts=True tools)
+        self._members = None
+
+    @property
+    def multi(self) -> bool:
+        return self.selection is not None
+
+    def sub(self, member) -> Ctx:
+        """A Ctx for one account of a run of several: its Aws, the run's other options."""
+        sub = Ctx(self.tool, member.profile or (None if self.selection.profiles else self.profile), self.region_spec,
+                  self.pretty, self.sandbox, self.timeout)
+        sub._aws = member.aws
+        return sub
+
+    def members(self):
+        """(members, errors) of a run of several accounts, entered once (aws/accounts.py)."""
+        if self._members is None:
+            from _awswiz.aws.accounts import enter
+
+            self._members = enter(self.aws, self.selection, self.tool)
+        return self._members
 
     @property
     def aws(self):
         if self._aws is None:
             from _awswiz.aws.client import Aws
 
-            self._aws = Aws(profile=None if self.sandbox else self.profile)
+            several = self.selection is not None and self.selection.profiles  # each member has its own
+            self._aws = Aws(profile=None if self.sandbox or several else self.profile)
         return self._aws
 
     @property
@@ -82,8 +121,11 @@ def make_app(help_text: str) -> typer.Typer:
                        no_args_is_help=False, rich_markup_mode=None)
 
 
-def command(app: typer.Typer, tool: str):
-    """Register fn(ctx, **own options) as the tool's command, adding the common options once."""
+def command(app: typer.Typer, tool: str, accounts: bool | str = False):
+    """Register fn(ctx, **own options) as the tool's command, adding the common options once (and the account
+    selection where the tool reads several accounts: accounts=True, the tool fans them out itself; "each": the
+    runner runs the tool once per account and merges the results, shell/several.py)."""
+    extra = ACCOUNTS if accounts else []
 
     def decorate(fn: Callable[..., Result]):
         sig = inspect.signature(fn)
@@ -93,9 +135,10 @@ def command(app: typer.Typer, tool: str):
 
         def wrapper(**kwargs):
             common = {k: kwargs.pop(k) for k in COMMON_NAMES}
-            run(tool, fn, common, kwargs)
+            selection = {k: kwargs.pop(k) for k in ACCOUNT_NAMES if k in kwargs}
+            run(tool, fn, common, kwargs, selection, each=accounts == "each")
 
-        wrapper.__signature__ = sig.replace(parameters=own + COMMON, return_annotation=inspect.Signature.empty)
+        wrapper.__signature__ = sig.replace(parameters=own + COMMON + extra, return_annotation=inspect.Signature.empty)
         wrapper.__name__ = fn.__name__
         wrapper.__doc__ = fn.__doc__
         app.command(help=fn.__doc__)(wrapper)
@@ -119,22 +162,35 @@ def _activate_sandbox() -> None:
     })
 
 
-def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> None:
+def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict, selection: dict | None = None,
+        each: bool = False) -> None:
     ctx = Ctx(tool, **common)
     try:
         from _awswiz.shell import deadline, settings
 
         settings.check_all()  # a bad AWSWIZ_* variable is bad input before anything is sent
-        if ctx.sandbox:
-            if ctx.profile:  # checked against the machine's profiles before the sandbox replaces them
-                from _awswiz.aws.client import check_profile
+        if selection:
+            from _awswiz.aws.accounts import parse
 
-                check_profile(ctx.profile, sandbox=True)
+            ctx.selection = parse(profile=ctx.profile, **selection)
+        elif ctx.profile and "," in ctx.profile:
+            from _awswiz.shell.hints import ACCOUNT_TOOLS
+
+            raise BadInput(f"{tool}.py reads one account: --profile takes one NAME (got {ctx.profile!r}); the tools "
+                           f"that read several: {', '.join(sorted(ACCOUNT_TOOLS))}",
+                           f"e.g. --profile {ctx.profile.split(',')[0].strip() or 'NAME'}")
+        if ctx.profile and (ctx.sandbox or (ctx.selection and ctx.selection.profiles)):
+            # checked against the machine's profiles before the sandbox replaces them (each of a,b)
+            from _awswiz.aws.client import check_profile
+
+            for name in (ctx.selection.profiles if ctx.selection and ctx.selection.profiles else [ctx.profile]):
+                check_profile(name, sandbox=ctx.sandbox)
+        if ctx.sandbox:
             _activate_sandbox()
         if ctx.region_spec and ctx.region_spec.strip() not in ("all", "auto"):  # auto: launch picks (launch_plan)
             ctx.regions()  # a bad --region is bad input before anything is sent (botocore's data, no call)
         deadline.start(ctx.timeout or settings.get("AWSWIZ_TIMEOUT"))
-        result = fn(ctx, **kwargs)
+        result = _each_account(ctx, fn, kwargs) if each and ctx.multi else fn(ctx, **kwargs)
         result = _nothing_answered(result)
         result.next = [with_scope(cmd, ctx) for cmd in result.next]
     except AwsWizError as exc:
@@ -148,7 +204,55 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict) -> Non
 
             traceback.print_exc(limit=-3)
         result = Result(errors=[classify(exc)], exit_code=EXIT_FAILED)
-    finish(tool, result, _account_after_calls(ctx, result), ctx.sandbox, ctx.pretty)
+    finish(tool, result, _accounts_read(ctx) or _account_after_calls(ctx, result), ctx.sandbox, ctx.pretty)
+
+
+def _each_account(ctx: Ctx, fn: Callable[..., Result], kwargs: dict) -> Result:
+    """A tool of one account run once per account of the selection (in turn: each run fans out its regions), the
+    results merged (shell/several.py): records and errors name their account, commands keep to it."""
+    from _awswiz.shell import several
+    from _awswiz.shell.hints import Scope
+
+    members, entry_errors = ctx.members()
+    if len(members) > 1 and any(kwargs.get(k) for k in ("fix", "confirm")):
+        raise BadInput("a change is planned and confirmed in one account at a time: name it with --accounts ID "
+                       "--skip-self (or leave --accounts out for your own)", "e.g. --accounts 111122223333 --skip-self")
+    own = None if ctx.selection.profiles else ctx.aws.account_id()  # profiles: no caller of their own
+    scope = Scope.of(ctx)
+    parts, errors, nxt, codes, render = [], list(entry_errors), [], [], None
+    for m in members:
+        sub = ctx.sub(m)
+        try:
+            r = fn(sub, **kwargs)
+        except AwsWizError as exc:
+            if exc.exit_code in (EXIT_BAD_INPUT, 4):
+                raise
+            r = Result(errors=[exc.entry()], exit_code=exc.exit_code)
+        there = scope.in_account(m.account, own, ctx.selection, m.profile)
+        keep = m.account == own or bool(m.profile)
+        r.next = several.rescope([with_scope(c, sub) for c in r.next], there, keep)
+        codes.append(r.code())
+        render = render or r.render
+        if r.data is not None:
+            parts.append((m, several.rescope(r.data, there, keep)))
+        errors += [dict(e, account=m.account, message=f"account {m.account}: {e['message']}") for e in r.errors]
+        nxt += [c for c in r.next if c not in nxt]
+    data = several.merge([(m.account, d) for m, d in parts]) if parts else None
+    if data is not None:
+        from _awswiz.aws.accounts import summary
+
+        data = {"accounts": summary(members, [x for x in data.values() if isinstance(x, list)
+                                              for x in x if isinstance(x, dict)]), **data}
+    return Result(data=data, errors=errors, next=nxt[:5], exit_code=several.exit_code(codes, entry_errors, bool(parts)),
+                  render=several.render_each(render, [(m.account, m.name, d) for m, d in parts]))
+
+
+def _accounts_read(ctx: Ctx) -> list[str] | str | None:
+    """A run of several accounts names those it read: the list when there are several, the one id when one."""
+    if ctx._members is None:
+        return None
+    ids = [m.account for m in ctx._members[0] if m.account]
+    return ids if len(ids) > 1 else (ids[0] if ids else None)
 
 
 def _account_after_calls(ctx: Ctx, result: Result) -> str | None:

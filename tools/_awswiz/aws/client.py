@@ -149,12 +149,12 @@ def worker_count() -> int:
 
 
 class Aws:
-    def __init__(self, profile: str | None = None, workers: int | None = None):
+    def __init__(self, profile: str | None = None, workers: int | None = None, session=None):
         import boto3
         from botocore.config import Config
 
         _reuse_client_classes()
-        self.session = _session(boto3, profile)
+        self.session = session or _session(boto3, profile)
         # Every client reads ~50 settings through the profile's scoped config, rebuilt on each read; the
         # profile does not change during a run, so it is built once (bench/profile_scan.py).
         core = getattr(self.session, "_session", None)
@@ -232,6 +232,43 @@ class Aws:
                 log.install(c)
 
     # --- end of audit hook ---
+
+    def partition(self) -> str:
+        """The partition of the home region (aws, aws-cn, aws-us-gov), from botocore's data (no call)."""
+        if hasattr(self.session, "get_partition_for_region"):
+            return self.session.get_partition_for_region(self.home_region)
+        return "aws"
+
+    def assumed(self, account: str, role_arn: str, external_id: str | None, session_name: str) -> Aws:
+        """An Aws of another account, entered with sts:AssumeRole from this one: called once now (a refusal raises:
+        that account's error), and again only when the credentials near their expiry (botocore's
+        RefreshableCredentials refreshes 15 minutes before, at the latest 10). The new botocore session shares this
+        one's data loader, so botocore's JSON (models, endpoints) is read once per run, not once per account."""
+        import boto3
+        import botocore.session
+        from botocore.credentials import RefreshableCredentials
+
+        sts = self.client("sts")
+        kwargs = {"RoleArn": role_arn, "RoleSessionName": session_name[:64]}
+        if external_id:
+            kwargs["ExternalId"] = external_id
+
+        def fetch() -> dict:
+            c = sts.assume_role(**kwargs)["Credentials"]
+            return {"access_key": c["AccessKeyId"], "secret_key": c["SecretAccessKey"], "token": c["SessionToken"],
+                    "expiry_time": c["Expiration"].isoformat()}
+
+        creds = RefreshableCredentials.create_from_metadata(fetch(), fetch, "sts-assume-role")
+        core = botocore.session.Session()
+        base = getattr(self.session, "_session", None)
+        if base is not None:
+            core.register_component("data_loader", base.get_component("data_loader"))
+        core._credentials = creds
+        other = Aws(workers=self.workers, session=boto3.Session(botocore_session=core, region_name=self.home_region))
+        other._account = account
+        if self.audit is not None:  # its mutating calls are audited as this account's (guard/audit.py)
+            other.audit = self.audit.for_account(account)
+        return other
 
     def account_id(self) -> str:
         if self._account is None:

@@ -23,23 +23,25 @@ class FanOut:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awswiz")
         self._progress = progress
         self._pending = 0
-        self._running: dict[int, tuple[str | None, str]] = {}  # task number -> (region, what)
+        self._running: dict[int, tuple[str | None, str, str | None]] = {}  # task number -> (region, what, account)
         self._n = 0
         self._cond = threading.Condition()
         self.results: dict[Hashable, Any] = {}
         self.errors: list[dict] = []
 
-    def submit(self, key: Hashable, fn: Callable[[], Any], region: str | None = None, what: str = "") -> None:
+    def submit(self, key: Hashable, fn: Callable[[], Any], region: str | None = None, what: str = "",
+               account: str | None = None) -> None:
+        """account: in a run of several accounts, the account the call is made in (its error names it)."""
         with self._cond:
             self._pending += 1
             self._n += 1
             n = self._n
-            self._running[n] = (region, what or str(key))
+            self._running[n] = (region, what or str(key), account)
         if self._progress is not None:
             self._progress.add_total(1)
-        self._pool.submit(self._call, n, key, fn, region, what)
+        self._pool.submit(self._call, n, key, fn, region, what, account)
 
-    def _call(self, n, key, fn, region, what) -> None:
+    def _call(self, n, key, fn, region, what, account=None) -> None:
         try:
             value = fn()
             with self._cond:
@@ -48,6 +50,9 @@ class FanOut:
         except BaseException as exc:  # noqa: BLE001 - every failure becomes an error entry
             # a task that learns its region late (a bucket's) may say so on the exception
             entry = classify(exc, getattr(exc, "awswiz_region", None) or region, what)
+            if account:
+                entry["account"] = account
+                entry["message"] = f"account {account}: {entry['message']}"
             with self._cond:
                 self.errors.append(entry)
                 STATS["failed"] += 1
@@ -71,9 +76,10 @@ class FanOut:
             late = list(self._running.values())
             results, errors = dict(self.results), list(self.errors)
             STATS["failed"] += len(late)
-        for region, what in late:
-            errors.append(error_entry("Timeout", deadline.message(what) + (f" in {region}" if region else ""),
-                                      "raise --timeout, or narrow --region", region))
+        for region, what, account in late:
+            errors.append(error_entry("Timeout", (f"account {account}: " if account else "") + deadline.message(what)
+                                      + (f" in {region}" if region else ""), "raise --timeout, or narrow --region",
+                                      region, account=account))
         if late:
             deadline.mark_hit()  # threads still blocked on the network are abandoned, not joined
             self._pool.shutdown(wait=False, cancel_futures=True)
@@ -83,10 +89,10 @@ class FanOut:
 
 
 def collapse(errors: list[dict]) -> list[dict]:
-    """One entry per (region, code): a region that refuses credentials is one error, not forty."""
+    """One entry per (account, region, code): a region that refuses credentials is one error, not forty."""
     out: dict[tuple, dict] = {}
     for e in errors:
-        k = (e.get("region"), e["code"])
+        k = (e.get("account"), e.get("region"), e["code"])
         if k in out:
             out[k]["calls"] = out[k].get("calls", 1) + 1
         else:

@@ -92,8 +92,9 @@ def _read_exact(f, n: int) -> bytes | None:
 class Child:
     """One forked shard. work(progress) -> (records, errors, succeeded) runs in the child."""
 
-    def __init__(self, regions: list[str], work: Callable, progress):
+    def __init__(self, regions: list[str], work: Callable, progress, accounts: list[str] | None = None):
         self.regions = regions
+        self.accounts = accounts or []  # a run of several accounts: the accounts this shard held
         self.result: tuple | None = None
         self.failure: dict | None = None
         self._done = threading.Event()
@@ -147,13 +148,14 @@ class Child:
                 deadline.mark_hit()
             return records, errors, succeeded
         fanout.STATS["failed"] += len(self.regions)
+        held = {"accounts": self.accounts} if self.accounts else {}
         if not answered or (deadline.remaining() == 0):
             deadline.mark_hit()
             return [], [error_entry("Timeout", deadline.message("scan") + f" in {r}",
-                                    "raise --timeout, or narrow --region", r) for r in self.regions], 0
+                                    "raise --timeout, or narrow --region", r, **held) for r in self.regions], 0
         base = self.failure or error_entry("InternalError", "a scan worker process ended without an answer",
                                            "run again with AWSWIZ_SHARDS=1")
-        return [], [dict(base, region=r) for r in self.regions], 0
+        return [], [dict(base, region=r, **held) for r in self.regions], 0
 
 
 def _child_main(fd: int, work: Callable) -> None:
@@ -175,12 +177,12 @@ def _child_main(fd: int, work: Callable) -> None:
 
 
 def merge_errors(groups: list[list[dict]]) -> list[dict]:
-    """Error entries of several fan-outs, one per (region, code), their calls added up (as
+    """Error entries of several fan-outs, one per (account, region, code), their calls added up (as
     fanout.collapse does within one fan-out)."""
     out: dict[tuple, dict] = {}
     for group in groups:
         for e in group:
-            k = (e.get("region"), e["code"])
+            k = (e.get("account"), e.get("region"), e["code"])
             if k in out:
                 out[k]["calls"] = out[k].get("calls", 1) + e.get("calls", 1)
             else:

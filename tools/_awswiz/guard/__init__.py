@@ -291,7 +291,8 @@ def execute(plan: Plan, do, log, token: str, verify, after) -> Result:
     results: list[dict] = []
     failed_targets: set[str] = set()
     for a in plan.actions:
-        base = {"action": a.op, "type": a.type, "id": a.id, "region": a.region}
+        base = {"action": a.op, "type": a.type, "id": a.id, "region": a.region,
+                **({"account": a.account} if a.account else {})}
         if a.target_id in failed_targets:
             results.append({**base, "ok": False, "outcome": "not attempted: an earlier step of "
                             f"{a.target_id} failed"})

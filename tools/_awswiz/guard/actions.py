@@ -34,6 +34,7 @@ class Action:
     # with", "subnet subnet-0abc the route table serves"). The guard refuses the action when any is protected
     # (the rule lives here, once: a tool lists what it touches, it never judges protection itself).
     touches: dict[str, dict] = field(default_factory=dict)
+    account: str | None = None   # a run of several accounts (issue 22): the account the change is made in
 
     @property
     def target_id(self) -> str:
@@ -42,6 +43,8 @@ class Action:
     def view(self) -> dict:
         """The compact form shown in the plan (agents pay per token)."""
         d = {"action": self.op, "type": self.type, "id": self.id, "region": self.region}
+        if self.account:
+            d["account"] = self.account
         if self.name:
             d["name"] = self.name
         if self.tags:

@@ -129,6 +129,13 @@ class AuditLog:
         self.confirm: str | None = None  # set by the guard while it executes a confirmed plan
         self._lock = threading.Lock()
 
+    def for_account(self, account: str) -> AuditLog:
+        """The same log for the clients of another account of the run (issue 22): its lines name that account."""
+        other = AuditLog(self.tool, lambda: account, self.path, self.sandbox)
+        other._lock = self._lock
+        other._parent = self  # its confirm token is the run's, set by the guard on this log
+        return other
+
     def write(self, record: dict) -> None:
         line = json.dumps(record, separators=(",", ":"), default=str, allow_nan=False) + "\n"
         with self._lock:
@@ -161,7 +168,8 @@ class AuditLog:
         self.write({"phase": "sent", "id": rec["id"], "time": self._now(), "tool": self.tool,
                     "account": self.account_fn(), "sandbox": self.sandbox, "region": context.get("client_region"),
                     "service": model.service_model.service_name, "operation": model.name,
-                    "resources": resource_ids(params), "params": redact(params), "confirm": self.confirm})
+                    "resources": resource_ids(params), "params": redact(params),
+                    "confirm": (getattr(self, "_parent", None) or self).confirm})
         return None  # never answer the call ourselves (before-call is emit_until_response)
 
     def _finish(self, context, outcome: str, error: dict | None, parsed=None) -> None:

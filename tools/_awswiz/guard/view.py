@@ -19,7 +19,8 @@ SKIPPED_KEYS = ("id", "type", "region", "name", "reason")
 
 def skipped_view(plan: Plan) -> list[dict]:
     """Every skipped entry in one shape, {id, type, region, name, reason} (None where a tool did not say)."""
-    return [{k: s.get(k) for k in SKIPPED_KEYS} for s in plan.skipped]
+    return [{k: s.get(k) for k in SKIPPED_KEYS} | ({"account": s["account"]} if s.get("account") else {})
+            for s in plan.skipped]
 
 
 def plan_data(plan: Plan, record: dict | None = None, limit: int | None = None, **extra) -> dict:
@@ -48,10 +49,13 @@ def _detail(d: dict | None) -> str:
 def render_plan(console, data: dict) -> None:
     plan = data.get("plan", [])
     blocked = any(a.get("blocked") for a in plan)
+    several = any(a.get("account") for a in plan)  # a plan across accounts (issue 22) names each action's
     rows = [[i + 1, a["action"], a["type"], a["id"], a.get("name"), a["region"], _detail(a.get("detail"))]
-            + ([a.get("blocked")] if blocked else []) for i, a in enumerate(plan)]
+            + ([a.get("account")] if several else []) + ([a.get("blocked")] if blocked else [])
+            for i, a in enumerate(plan)]
     cols = [Col("#", 70), Col("action", 95), Col("type", 90), Col("id", 100), Col("name", 80), Col("region", 85),
-            Col("detail", 20)] + ([Col("blocked", 60)] if blocked else [])  # narrow terminals keep id and action
+            Col("detail", 20)] + ([Col("account", 88)] if several else []) \
+        + ([Col("blocked", 60)] if blocked else [])  # narrow terminals keep id and action
     console.print(table("Plan (nothing has changed yet)", cols, rows))
     if data.get("skipped"):
         console.print(table("Skipped", ["id", "type", "region", "name", "reason"],

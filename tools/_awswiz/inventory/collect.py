@@ -18,8 +18,8 @@ from _awswiz.inventory.table import Row, reads, tag_map, to_record
 GLOBAL = "global"
 
 
-def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool = False, also=None) \
-        -> tuple[list[dict], list[dict], int]:
+def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool = False, also=None,
+            members: list[tuple[str, object, list[str]]] | None = None) -> tuple[list[dict], list[dict], int]:
     """All records of the rows in the regions (global rows once), the error entries, and how many
     calls succeeded (none at all means the run failed, rather than was partial).
 
@@ -27,19 +27,28 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
     and roles: one call each), for a tag filter; otherwise those records keep empty tags.
     also(fan): submits a caller's own questions to the parent's pool at the start, so they are asked at once with
     the collection (scan's list prices); they keep their answers themselves (not in the records).
+    members: a run of several accounts (issue 22): [(account, its Aws, its regions)]; every (account x region) goes
+    on the same pool and shards, each record and error names its account.
     A scan of many regions is sharded over worker processes (shard.py); the result is the same."""
     from _awswiz.aws import shard
 
-    parts = shard.split(regions, shard.count(len(regions)))
+    if members is not None and not members:  # no account could be entered: nothing to ask
+        return [], [], 0
+    places = [(a, m, r) for a, m, rs in members for r in rs] if members is not None else \
+        [(None, aws, r) for r in regions]
+    heads = [(a, m) for a, m, _ in members] if members is not None else [(None, aws)]
+    wanted = {(a, r) for a, _, r in places}
+    parts = shard.split(places, shard.count(len(places)))
     regional = [r for r in rows if r.scope != "global"]
     children = []
     if len(parts) > 1 and regional:
         for part in parts[1:]:  # forked before this process starts any thread of its own
-            children.append(shard.Child(part, lambda p, part=part: _gather(aws, part, regional, p, tags,
-                                                                            in_child=True), progress))
+            children.append(shard.Child(sorted({r for _, _, r in part}),
+                                        lambda p, part=part: _gather(part, [], regional, p, tags, in_child=True),
+                                        progress, accounts=sorted({a for a, _, _ in part if a})))
     else:
-        parts = [regions]
-    records, errors, succeeded = _gather(aws, parts[0], rows, progress, tags, wanted=regions, also=also)
+        parts = [places]
+    records, errors, succeeded = _gather(parts[0], heads, rows, progress, tags, wanted=wanted, also=also)
     error_groups = [errors]
     for child in children:
         recs, errs, n = child.join()
@@ -48,50 +57,63 @@ def collect(aws, regions: list[str], rows: list[Row], progress=None, tags: bool 
         succeeded += n
     errors = shard.merge_errors(error_groups) if children else errors
     # a record a follow-up placed elsewhere (a bucket lives in one region) is kept only in the regions asked for
-    wanted = set(regions)
-    records = [r for r in records if r["region"] in wanted | {GLOBAL}]
-    records.sort(key=lambda r: (r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
+    records = [r for r in records if r["region"] == GLOBAL or (r.get("account"), r["region"]) in wanted]
+    records.sort(key=lambda r: (r.get("account") or "", r["type"], r["region"], str(r["name"] or ""), str(r["id"])))
     defaults.mark(records)  # what AWS made by itself (defaults.py: its markers)
     return records, errors, succeeded
 
 
-def _gather(aws, regions: list[str], rows: list[Row], progress, tags: bool, in_child: bool = False,
-            wanted: list[str] = (), also=None) -> tuple[list[dict], list[dict], int]:
-    """One process's share: its regions' rows (and the global rows and the account, in the parent, with
-    `wanted` the scan's regions: the buckets of other regions are left out, so their tags are not asked)."""
+def _gather(places: list[tuple], heads: list[tuple], rows: list[Row], progress, tags: bool, in_child: bool = False,
+            wanted=(), also=None) -> tuple[list[dict], list[dict], int]:
+    """One process's share: its (account, aws, region) places' rows (and the global rows of each account of `heads`
+    and the account, in the parent, with `wanted` the scan's (account, region) pairs: the buckets of other regions
+    are left out, so their tags are not asked)."""
     if in_child:
-        aws.forget_clients()  # the parent's connections are not this process's
-    fan = FanOut(aws.workers, progress)
-    if not in_child:
+        for aws in {id(m): m for _, m, _ in places}.values():
+            aws.forget_clients()  # the parent's connections are not this process's
+    workers = (places[0][1] if places else heads[0][1]).workers
+    fan = FanOut(workers, progress)
+    if not in_child and len(heads) == 1 and heads[0][0] is None:
+        aws = heads[0][1]
         fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
     if also:  # after the shards are forked: no thread of ours exists before a fork
         also(fan)
     offered: dict[str, set] = {}
+    every = {r for _, _, r in places}
 
-    def in_service(service: str, region: str) -> bool:
+    def in_service(aws, service: str, region: str) -> bool:
         if service not in offered:
-            offered[service] = set(aws.session.get_available_regions(service)) or set(regions)
+            offered[service] = set(aws.session.get_available_regions(service)) or every
         return region in offered[service]
 
-    def task(row: Row, region: str):
+    def task(account, aws, row: Row, region: str):
+        mine = {r for a, r in wanted if a == account}
+
+        def submit(key, fn, where=None, what=""):
+            fan.submit(("follow", account, key), fn, where, what, account)
+
         def run():
             client = aws.client(row.service, None if region == GLOBAL else region)
             with lean.only(client, row.call, row.items, reads(row)):
                 items = paginate(client, row.call, row.items, **row.kwargs)
             recs = [to_record(row, i, region) for i in items]
+            if account:
+                for rec in recs:
+                    rec["account"] = account
             if row.follow and recs:
-                row.follow(Job(aws, client, region, tags, wanted, fan.submit), recs)
+                row.follow(Job(aws, client, region, tags, mine, submit if account else fan.submit), recs)
             return recs
 
         return run
 
     for row in rows:
         if row.scope == "global":
-            fan.submit((row.type, GLOBAL), task(row, GLOBAL), None, row.type)
+            for account, aws in heads:
+                fan.submit((row.type, GLOBAL, account), task(account, aws, row, GLOBAL), None, row.type, account)
             continue
-        for region in regions:
-            if in_service(row.service, region):
-                fan.submit((row.type, region), task(row, region), region, row.type)
+        for account, aws, region in places:
+            if in_service(aws, row.service, region):
+                fan.submit((row.type, region, account), task(account, aws, row, region), region, row.type, account)
     results, errors = fan.wait()
     types = {r.type for r in rows}
     records = [rec for key, value in results.items() if isinstance(key, tuple) and key[0] in types

@@ -20,27 +20,40 @@ import sys
 from dataclasses import dataclass
 
 PREFIX = "uv run tools/"
+# the tools that take the account selection (cli.command(..., accounts=True)); tests/test_accounts.py keeps it true
+ACCOUNT_TOOLS = frozenset({"scan", "waste", "security", "quota_check", "instance_status", "costs", "stop",
+                           "terminate", "reap"})
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What every suggested command repeats of the run: --sandbox, --profile and --region as given."""
+    """What every suggested command repeats of the run: --sandbox, --profile and --region as given, and the account
+    selection (--accounts ...: aws/accounts.py Selection.words) of a run of several accounts."""
 
     sandbox: bool = False
     profile: str | None = None
     region_spec: str | None = None
+    accounts: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, ctx) -> Scope:
         """The scope of a Ctx (or of anything with sandbox/profile/region_spec; a Scope is itself)."""
         if isinstance(ctx, Scope):
             return ctx
+        sel = getattr(ctx, "selection", None)
         return cls(bool(getattr(ctx, "sandbox", False)), getattr(ctx, "profile", None) or None,
-                   getattr(ctx, "region_spec", None) or None)
+                   getattr(ctx, "region_spec", None) or None, tuple(sel.words()) if sel is not None else ())
 
     def without_region(self) -> Scope:
         """For a command about something global (IAM, the account): no --region to repeat."""
-        return Scope(self.sandbox, self.profile)
+        return Scope(self.sandbox, self.profile, None, self.accounts)
+
+    def in_account(self, account: str, own: str | None, selection, profile: str | None = None) -> Scope:
+        """For a command about one account's resource in a run of several: that account alone (--accounts ID, with
+        --skip-self when it is not the caller's), or its own profile of --profile a,b."""
+        if profile:
+            return Scope(self.sandbox, profile, self.region_spec)
+        return Scope(self.sandbox, self.profile, self.region_spec, tuple(selection.one(account, own)))
 
 
 def _has(words: list[str], flag: str) -> bool:
@@ -58,8 +71,11 @@ def command(ctx, tool: str, *args, region: str | None = None, after: tuple[str, 
     words += ["--region", region] if region and not _has(words, "--region") else []
     words += ["--sandbox"] if s.sandbox and "--sandbox" not in words else []
     words += ["--profile", s.profile] if s.profile and not _has(words, "--profile") else []
+    tool = tool.removesuffix(".py")
+    if s.accounts and tool in ACCOUNT_TOOLS and not _has(words, "--accounts"):
+        words += list(s.accounts)
     words += ["--", *after] if after else []
-    return shlex.join(["uv", "run", f"tools/{tool.removesuffix('.py')}.py", *words])
+    return shlex.join(["uv", "run", f"tools/{tool}.py", *words])
 
 
 def again(confirm: str | None = None, drop_ids: set[str] | None = None, region: str | None = None) -> str | None:

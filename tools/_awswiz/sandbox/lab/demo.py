@@ -10,6 +10,7 @@ What it holds (and what scan should report as findings):
   a versioned bucket with versions and a delete marker.
 - eu-west-1: VPC eu-lab with a NAT gateway, an RDS instance, a Lambda function, an EKS cluster, a bucket.
 - IAM: users alice and bob, role awswiz-lab-role. Key pair lab-key in every lab region.
+- An Organization with the lab as management account and two members, the fellows (org.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import zipfile
 import boto3
 from botocore.config import Config
 
-from . import gpu, security
+from . import gpu, org, security
 from .tags import REGIONS, spec
 
 
@@ -99,6 +100,7 @@ class Lab:
         self.global_()
         gpu.seed(self)  # DLAMIs, SSM params
         security.seed(self)  # issue 12: bad and good
+        org.seed(self)  # issue 22: the Organization, two fellows as members with resources of their own
         return self.made
 
     def us_east_1(self) -> None:
