@@ -162,3 +162,68 @@ def changes(plan: str) -> str:
     """The resources a plan would change (not only import), for a failure's message."""
     return "\n\n".join(b for b in plan.split("\n\n") if re.search(r"will be (updated|created|destroyed)|must be "
                                                                   r"replaced", b))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--vpc", "vpc-0abc", "--format", "pulumi"], "terraform, cloudformation"),
+    (["--tag", "project"], "KEY=VALUE"),
+    (["--vpc", "default"], "vpc-"),
+    ([], "--vpc ID, --tag KEY=VALUE or --id ID"),
+    (["--vpc", "vpc-0abc", "--region", "us-east-1,eu-west-1"], "one region"),
+    (["--drift", "."], "not an export"),
+])
+def test_bad_input_sends_and_writes_nothing(offline, state_dir, tmp_path, args, words):
+    r = offline.run("export", *args)
+    assert r.code == 2, r.stdout + r.stderr
+    assert words in r.json["errors"][0]["message"]
+    assert offline.connections == 0
+    assert list(state_dir.iterdir()) == []
+
+
+def test_out_that_holds_other_files_is_refused(offline, state_dir, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    r = offline.run("export", "--vpc", "vpc-0abc", "--region", "us-east-1", "--out", str(out))
+    assert r.code == 2 and "not an earlier export" in r.json["errors"][0]["message"]
+    assert offline.connections == 0
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--vpc", "vpc-0000000000000dead"], "does not exist"),
+    (["--id", "no-such-thing-anywhere"], "is no resource"),
+    (["--tag", "iac21-missing=nothing"], "matches nothing"),
+])
+def test_unknown_selection_is_bad_input_and_writes_nothing(sandbox, lab, tmp_path, args, words):
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    out = tmp_path / "out"
+    r = export(sandbox, state, *args, "--region", REGION, "--out", str(out))
+    assert r.code == 2, r.stdout + r.stderr
+    assert words in r.json["errors"][0]["message"]
+    assert not out.exists()
+
+
+def test_export_again_into_its_folder_replaces_it(sandbox, lab, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    out = tmp_path / "out"
+    first = export(sandbox, state, "--id", lab["bucket"], "--region", REGION, "--out", str(out))
+    assert first.code == 0, first.stderr
+    again = export(sandbox, state, "--id", lab["role"], "--region", REGION, "--out", str(out))
+    assert again.code == 0, again.stderr
+    main = (out / "main.tf").read_text()
+    assert 'resource "aws_iam_role" "iac21_role"' in main and "aws_s3_bucket" not in main
+
+
+def test_tag_selects_what_carries_it(sandbox, lab, tmp_path):
+    """The VPC carries project=iac21 (so all in it comes), so do the instance, the role and the bucket."""
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    r = export(sandbox, state, "--tag", f"project={PREFIX}", "--region", REGION, "--out", str(tmp_path / "o"))
+    assert r.code == 0, r.stderr
+    got = r.json["data"]["addresses"]
+    for key in ("vpc", "instance", "bucket", "nat", "endpoint", "acl", "volume"):
+        assert lab[key] in got, key
+    assert f"role/{lab['role']}" in got

@@ -107,7 +107,9 @@ class Reader:
                 ("ec2:elastic-ip", "describe_addresses", "Addresses", "AllocationId"),
                 ("ec2:volume", "describe_volumes", "Volumes", "VolumeId"),
                 ("ec2:instance", "describe_instances", "Reservations[].Instances[]", "InstanceId")]:
-            found = [i[key] for i in self.describe(call, path, Filters=flt)]
+            # DescribeNatGateways names its filter list Filter, the others Filters (botocore ec2 model)
+            found = [i[key] for i in self.describe(call, path, **{"Filter" if kind == "vpc:nat-gateway" else
+                                                                    "Filters": flt})]
             if found:
                 self.load(kind, found)
         for k in self.describe("describe_key_pairs", "KeyPairs", Filters=flt):
