@@ -24,17 +24,18 @@ def spec(kind: str, name: str, **more: str) -> list[dict]:
     return [{"ResourceType": kind, "Tags": tags(name, **more)}]
 
 
-def build(client, region: str, prefix: str = "lab") -> dict:
-    """client(service, region) -> boto3 client. Returns the ids made."""
+def build(client, region: str, prefix: str = "lab", net: str = "10.42", network_only: bool = False) -> dict:
+    """client(service, region) -> boto3 client. Returns the ids made. network_only: the VPC and its parts, no
+    instance, key, role or bucket."""
     ec2, s3, iam = client("ec2", region), client("s3", region), client("iam", region)
     azs = [f"{region}a", f"{region}b"]
-    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16", TagSpecifications=spec("vpc", f"{prefix} vpc",
+    vpc = ec2.create_vpc(CidrBlock=f"{net}.0.0/16", TagSpecifications=spec("vpc", f"{prefix} vpc",
                                                                            project=prefix))["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.1.0/24", AvailabilityZone=azs[0],
+    public = ec2.create_subnet(VpcId=vpc, CidrBlock=f"{net}.1.0/24", AvailabilityZone=azs[0],
                                TagSpecifications=spec("subnet", "public-a"))["Subnet"]["SubnetId"]
     ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": True})
-    private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.2.0/24", AvailabilityZone=azs[1],
+    private = ec2.create_subnet(VpcId=vpc, CidrBlock=f"{net}.2.0/24", AvailabilityZone=azs[1],
                                 TagSpecifications=spec("subnet", "../private b"))["Subnet"]["SubnetId"]
     igw = ec2.create_internet_gateway(TagSpecifications=spec("internet-gateway", "igw"))["InternetGateway"][
         "InternetGatewayId"]
@@ -65,9 +66,17 @@ def build(client, region: str, prefix: str = "lab") -> dict:
     acl = ec2.create_network_acl(VpcId=vpc, TagSpecifications=spec("network-acl", "private-acl"))["NetworkAcl"][
         "NetworkAclId"]
     ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=False,
-                                 CidrBlock="10.42.0.0/16", PortRange={"From": 5432, "To": 5432})
+                                 CidrBlock=f"{net}.0.0/16", PortRange={"From": 5432, "To": 5432})
     ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="allow", Egress=True,
                                  CidrBlock="0.0.0.0/0")
+    default_acl = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [private]}])[
+        "NetworkAcls"][0]
+    assoc = next(a["NetworkAclAssociationId"] for a in default_acl["Associations"] if a["SubnetId"] == private)
+    ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)
+    made = {"vpc": vpc, "subnets": [public, private], "igw": igw, "route_tables": [rt, rt2], "eip": eip, "nat": nat,
+            "endpoint": vpce, "groups": [web, db], "acl": acl}
+    if network_only:
+        return made
     key = ec2.import_key_pair(KeyName=f"{prefix}-key", PublicKeyMaterial=PUBLIC_KEY.encode())["KeyName"]
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}
@@ -107,6 +116,4 @@ def build(client, region: str, prefix: str = "lab") -> dict:
          "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
         {"ID": "expire-tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": 7}}]})
-    return {"vpc": vpc, "subnets": [public, private], "igw": igw, "route_tables": [rt, rt2], "eip": eip, "nat": nat,
-            "endpoint": vpce, "groups": [web, db], "acl": acl, "key": key, "role": role, "profile": profile,
-            "instance": box, "volume": vol, "bucket": bucket}
+    return {**made, "key": key, "role": role, "profile": profile, "instance": box, "volume": vol, "bucket": bucket}

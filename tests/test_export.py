@@ -11,6 +11,7 @@ Region: only this file uses ap-southeast-4 (the lab) and ap-southeast-5 (the Clo
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -25,7 +26,7 @@ REGION = "ap-southeast-4"
 PREFIX = "iac21"
 MIRROR = Path("/opt/tf-plugins")
 TERRAFORM = shutil.which("terraform")
-AWS_IDS = re.compile(r"\b(?:vpc|subnet|rtb|igw|nat|eipalloc|vpce|sg|sgr|acl|i|vol|rtbassoc)-[0-9a-f]{8,17}\b")
+AWS_IDS = re.compile(r"\b(?:vpc|subnet|rtb|igw|nat|eipalloc|vpce|sg|sgr|acl|i|vol|rtbassoc|eni)-[0-9a-f]{8,17}\b")
 CLI_CONFIG = f"""provider_installation {{
   filesystem_mirror {{
     path    = "{MIRROR}"
@@ -227,3 +228,102 @@ def test_tag_selects_what_carries_it(sandbox, lab, tmp_path):
     for key in ("vpc", "instance", "bucket", "nat", "endpoint", "acl", "volume"):
         assert lab[key] in got, key
     assert f"role/{lab['role']}" in got
+
+
+# --- CloudFormation -------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cfn_export(sandbox, lab, tmp_path_factory) -> tuple[Path, dict]:
+    base = tmp_path_factory.mktemp("cfn")
+    state = base / "state"
+    state.mkdir(mode=0o700)
+    out = base / "export"
+    r = export(sandbox, state, "--vpc", lab["vpc"], "--id", lab["bucket"], "--region", REGION, "--out", str(out),
+               "--format", "cloudformation")
+    assert r.code == 0, r.stdout + r.stderr
+    return out, r.json
+
+
+def test_cloudformation_template_lints_and_names_what_to_import(cfn_export, lab):
+    folder, doc = cfn_export
+    assert doc["data"]["files"] == ["awswiz-export.json", "import.json", "template.yaml"]
+    text = (folder / "template.yaml").read_text()
+    # cfn-lint's exit code is a bitmask: 2 errors, 4 warnings, 8 informational (cfn-lint README, "Exit Codes");
+    # hard-coded availability zones (W3010) are a warning an export of existing subnets must keep
+    lint = subprocess.run([sys.executable, "-m", "cfnlint", str(folder / "template.yaml")], capture_output=True,
+                          text=True, timeout=300)
+    assert lint.returncode & 2 == 0, lint.stdout + lint.stderr
+    assert not re.search(r"^E\d{4}", lint.stdout, re.M), lint.stdout
+    assert AWS_IDS.findall(text) == [], AWS_IDS.findall(text)
+    assert "VpcId: !Ref " in text and "AllocationId: !GetAtt " in text and "SourceSecurityGroupId: !GetAtt " in text
+    assert export_lab.SECRET not in text
+    resources = re.findall(r"^  (\w+):\n    Type: \"([\w:]+)\"\n    DeletionPolicy: \"Retain\"", text, re.M)
+    assert len(resources) == text.count("\n    Type: ")  # every resource is retained
+    imports = json.loads((folder / "import.json").read_text())
+    # a change set of type IMPORT names each resource of the template once, with its identifier
+    assert sorted((i["LogicalResourceId"], i["ResourceType"]) for i in imports) == sorted(resources)
+    assert all(i["ResourceIdentifier"] and None not in i["ResourceIdentifier"].values() for i in imports), imports
+    by_type = {i["ResourceType"]: i["ResourceIdentifier"] for i in imports}
+    assert by_type["AWS::EC2::VPC"] == {"VpcId": lab["vpc"]}
+    assert by_type["AWS::S3::Bucket"] == {"BucketName": lab["bucket"]}
+
+
+def network(run: Run, vpc: str) -> dict:
+    """scan's records of one VPC, without ids: what a second copy must equal."""
+    ids = {}
+    recs = [r for r in run.json["data"]["resources"] if r.get("vpc") == vpc or vpc in r.get("vpcs", [])
+            or r["id"] == vpc]
+    for r in recs:
+        ids[r["id"]] = r.get("name") or r["type"]
+    keep = ("type", "name", "cidr", "az", "description", "main", "default", "service_name", "endpoint_type",
+            "open_to_world", "interface_type")
+    out: dict[str, list] = {}
+    for r in recs:
+        rec = {k: AWS_IDS.sub("<id>", r[k]) if isinstance(r[k], str) else r[k] for k in keep if k in r}
+        for k in ("subnet", "attached_to"):
+            if k in r:
+                rec[k] = ids.get(r[k], "?")
+        if "subnets" in r:
+            rec["subnets"] = sorted(ids.get(s, "?") for s in r["subnets"])
+        if "references" in r:
+            rec["references"] = sorted(ids.get(s, "?") for s in r["references"])
+        out.setdefault(r["type"], []).append(json.dumps(rec, sort_keys=True))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def test_cloudformation_round_trip_gives_the_same_network(sandbox, tmp_path):
+    """The network exported as a template, deployed with CreateStack into a fresh sandbox (another account's
+    worth of AWS: an empty emulator), scans the same as the original (names, CIDRs, zones, routes' subnets, groups'
+    references; ids aside)."""
+    from conftest import start_sandbox
+
+    net = export_lab.build(sandbox.client, REGION, "iac21net", net="10.43", network_only=True)
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    out = tmp_path / "net"
+    r = export(sandbox, state, "--vpc", net["vpc"], "--region", REGION, "--out", str(out), "--format",
+               "cloudformation")
+    assert r.code == 0, r.stderr
+    fresh = start_sandbox(tmp_path / "fresh", seed=False)
+    try:
+        cfn = fresh.client("cloudformation", REGION)
+        cfn.create_stack(StackName="lab", TemplateBody=(out / "template.yaml").read_text())
+        cfn.get_waiter("stack_create_complete").wait(StackName="lab", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        logical = r.json["data"]["addresses"][net["vpc"]]
+        new_vpc = cfn.describe_stack_resource(StackName="lab", LogicalResourceId=logical)["StackResourceDetail"][
+            "PhysicalResourceId"]
+
+        def scan(url: str) -> Run:
+            env = clean_env(AWS_ENDPOINT_URL=url, AWSWIZ_STATE_DIR=str(state))
+            p = subprocess.run([sys.executable, str(TOOLS / "scan.py"), "--region", REGION, "--service", "vpc"],
+                               env=env, capture_output=True, text=True, timeout=180)
+            return Run(p.returncode, p.stdout, p.stderr)
+
+        before, after = network(scan(sandbox.url), net["vpc"]), network(scan(fresh.url), new_vpc)
+    finally:
+        fresh.proc.terminate()
+        fresh.proc.wait(10)
+    assert set(before) >= {"vpc:vpc", "vpc:subnet", "vpc:route-table", "vpc:internet-gateway", "vpc:nat-gateway",
+                           "vpc:endpoint", "vpc:security-group"}
+    assert after == before, json.dumps({k: {"original": before.get(k), "deployed": after.get(k)}
+                                        for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)},
+                                       indent=1)

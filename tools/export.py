@@ -103,7 +103,8 @@ def main(
     else:
         from _awswiz.iac import cloudformation
 
-        written = cloudformation.files(resources)
+        written, more = cloudformation.files(resources)
+        skipped += more
         addresses = cloudformation.addresses(resources)
     import json
 

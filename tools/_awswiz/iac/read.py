@@ -232,7 +232,8 @@ class Reader:
 
     def address(self, a: dict) -> None:
         tags = tag_dict(a.get("Tags"))
-        self.add("ec2:elastic-ip", a["AllocationId"], tags.get("Name"), {"domain": "vpc", "tags": tags})
+        self.add("ec2:elastic-ip", a["AllocationId"], tags.get("Name"),
+                 {"domain": "vpc", "public_ip": a.get("PublicIp"), "tags": tags})
 
     def endpoint(self, e: dict) -> None:
         if e.get("State", "").lower() in ("deleted", "deleting"):
@@ -322,7 +323,8 @@ class Reader:
         self.add("ec2:instance", iid, tags.get("Name"), {
             "ami": ami, "instance_type": i["InstanceType"], "subnet_id": i.get("SubnetId"),
             "vpc_security_group_ids": sorted(g["GroupId"] for g in i.get("SecurityGroups", [])),
-            "key_name": i.get("KeyName"), "iam_instance_profile": profile, "root_block_device": root,
+            "key_name": i.get("KeyName"), "iam_instance_profile": profile, "root_device_name": root_name,
+            "root_block_device": root,
             "metadata_options": {"http_endpoint": meta.get("HttpEndpoint", "enabled"),
                                  "http_tokens": meta.get("HttpTokens", "optional"),
                                  "http_put_response_hop_limit": meta.get("HttpPutResponseHopLimit", 1)},
