@@ -327,3 +327,69 @@ def test_cloudformation_round_trip_gives_the_same_network(sandbox, tmp_path):
     assert after == before, json.dumps({k: {"original": before.get(k), "deployed": after.get(k)}
                                         for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)},
                                        indent=1)
+
+
+# --- drift ------------------------------------------------------------------------------------------------------
+def have_terraform() -> bool:
+    return bool(TERRAFORM) and (MIRROR / "registry.terraform.io/hashicorp/aws").is_dir()
+
+
+def test_drift_reports_a_change_exactly_when_terraform_plans_one(tf_export, sandbox, lab, tmp_path):
+    """No change: drift exit 0 (and the plan test above: 0 to change). A subnet's attribute changed by hand: drift
+    names it (exit 3), and terraform plan sees one change, in that subnet. Put back: no drift again."""
+    folder, doc = tf_export
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    clean = export(sandbox, state, "--drift", str(folder))
+    assert clean.code == 0, clean.stdout + clean.stderr
+    assert clean.json["data"]["differences"] == [] and clean.json["data"]["gone"] == [] \
+        and clean.json["data"]["new"] == []
+    ec2 = sandbox.client("ec2", REGION)
+    public = lab["subnets"][0]
+    ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": False})
+    try:
+        drifted = export(sandbox, state, "--drift", str(folder))
+        assert drifted.code == 3, drifted.stdout + drifted.stderr
+        d = drifted.json["data"]
+        assert d["differences"] == [{"id": public, "type": "vpc:subnet", "name": "public-a",
+                                     "attribute": "map_public_ip_on_launch", "exported": True, "live": False}]
+        assert d["gone"] == [] and d["new"] == []
+        if have_terraform():
+            if not (folder / ".terraform").is_dir():
+                (folder / "sandbox_override.tf").write_text(OVERRIDE)
+                assert terraform(folder, sandbox, "init", "-input=false").returncode == 0
+            plan = terraform(folder, sandbox, "plan", "-input=false")
+            n = doc["data"]["resources"]
+            assert f"Plan: {n} to import, 0 to add, 1 to change, 0 to destroy." in plan.stdout, changes(plan.stdout)
+            assert "aws_subnet.public_a will be updated in-place" in plan.stdout
+            assert "~ map_public_ip_on_launch" in plan.stdout
+    finally:
+        ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": True})
+    assert export(sandbox, state, "--drift", str(folder)).code == 0
+
+
+def test_drift_lists_what_is_gone_and_what_is_new(sandbox, tmp_path):
+    ec2 = sandbox.client("ec2", REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.44.0.0/16", TagSpecifications=export_lab.spec("vpc", "drift"))["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.44.1.0/24", AvailabilityZone=f"{REGION}a")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    out = tmp_path / "drift"
+    assert export(sandbox, state, "--vpc", vpc, "--region", REGION, "--out", str(out)).code == 0
+    ec2.delete_subnet(SubnetId=sub)
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    ec2.create_tags(Resources=[vpc], Tags=[{"Key": "Name", "Value": "drift-renamed"}])
+    mark = sandbox.mark()
+    r = export(sandbox, state, "--drift", str(out))
+    assert r.code == 3, r.stdout + r.stderr
+    d = r.json["data"]
+    assert d["gone"] == [{"id": sub, "type": "vpc:subnet", "name": sub}]
+    assert [(n["type"], n["name"]) for n in d["new"]] == [("vpc:security-group-ingress", "app tcp_22")]
+    assert {(x["id"], x["attribute"], x["exported"], x["live"]) for x in d["differences"]} == \
+        {(vpc, "tags.Name", "drift", "drift-renamed")}
+    # drift only reads, and writes nothing into the export
+    assert all((c["action"] or "").startswith(("Describe", "Get", "List")) or c["method"] in ("GET", "HEAD")
+               for c in sandbox.calls(mark))
+    assert sorted(p.name for p in out.iterdir()) == ["awswiz-export.json", "imports.tf", "main.tf", "versions.tf"]

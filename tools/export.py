@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.shell.errors import BadInput
+from _awswiz.shell.errors import EXIT_PARTIAL, BadInput
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
@@ -32,9 +32,10 @@ def render(console, data) -> None:
     from _awswiz.shell.output import table
 
     if "differences" in data:
-        console.print(table(f"Drift of {data['out']}", ["Resource", "Attribute", "Exported", "Live"],
-                            [[d["id"], d["attribute"], str(d.get("exported")), str(d.get("live"))]
-                             for d in data["differences"]]))
+        rows = [[d["id"], d["attribute"], str(d.get("exported")), str(d.get("live"))] for d in data["differences"]]
+        rows += [[g["id"], "(gone)", g["type"], ""] for g in data["gone"]]
+        rows += [[n["id"], "(new)", "", n["type"]] for n in data["new"]]
+        console.print(table(f"Drift of {data['out']}", ["Resource", "Attribute", "Exported", "Live"], rows))
         return
     console.print(table(f"Exported to {data['out']}", ["Type", "Count"], sorted(data["by_type"].items())))
 
@@ -71,10 +72,13 @@ def main(
             raise BadInput("--drift takes only the folder: the selection is the export's own", "")
         from _awswiz.iac import drift as drift_mod
 
+        account = ctx.aws.account_id()
+        if manifest.get("account") and manifest["account"] != account:
+            raise BadInput(f"--drift {drift} was exported from account {manifest['account']}; these credentials "
+                           f"are account {account}", "use the profile of the exported account (--profile)")
         data = drift_mod.compare(ctx.aws, manifest)
         data["out"] = str(folder)
-        return Result(data=data, render=render, exit_code=3 if data["differences"] or data["gone"] or data["new"]
-                      else None)
+        return Result(data=data, render=render, exit_code=EXIT_PARTIAL if data["drifted"] else None)
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of: {', '.join(FORMATS)} (got {format_!r})", "e.g. --format terraform")
     tags = cli.parse_tags(tag, strict=True)

@@ -37,8 +37,9 @@ def _policy(doc) -> dict:
 
 
 class Reader:
-    def __init__(self, aws, region: str):
+    def __init__(self, aws, region: str, strict: bool = True):
         self.region = region
+        self.strict = strict  # False (drift): what no longer exists is left out, not bad input
         self.ec2 = aws.client("ec2", region)
         self.s3 = aws.client("s3", region)
         self.iam = aws.client("iam", region)
@@ -50,6 +51,10 @@ class Reader:
         res = {"type": type_, "id": id_, "name": name or id_, "attrs": attrs}
         self.out.setdefault(id_, res)
         return res
+
+    def missing(self, message: str) -> None:
+        if self.strict:
+            raise BadInput(message, f"uv run tools/scan.py --region {self.region}")
 
     def skip(self, type_: str, id_: str, why: str) -> None:
         entry = {"type": type_, "id": id_, "why": why}
@@ -81,15 +86,13 @@ class Reader:
         keys = self.describe("describe_key_pairs", "KeyPairs", Filters=[{"Name": "key-name", "Values": [ident]}])
         if keys:
             return self.key_pair(ident)
-        raise BadInput(f"--id {ident!r} is no resource in {self.region}: give an id (vpc-, subnet-, rtb-, igw-, nat-, "
-                       "eipalloc-, vpce-, sg-, acl-, i-, vol-), a bucket, a role or a key pair name",
-                       f"uv run tools/scan.py --region {self.region}")
+        self.missing(f"--id {ident!r} is no resource in {self.region}: give an id (vpc-, subnet-, rtb-, igw-, nat-, "
+                     "eipalloc-, vpce-, sg-, acl-, i-, vol-), a bucket, a role or a key pair name")
 
     def one(self, kind: str, ident: str) -> None:
         found = self.load(kind, [ident])
         if not found:
-            raise BadInput(f"--id {ident!r} ({kind}) does not exist in {self.region}",
-                           f"uv run tools/scan.py --region {self.region}")
+            self.missing(f"--id {ident!r} ({kind}) does not exist in {self.region}")
 
     def by_tags(self, tags: dict[str, str]) -> None:
         flt = [{"Name": f"tag:{k}", "Values": [v]} for k, v in tags.items()]
@@ -123,8 +126,8 @@ class Reader:
                 self.role(r["RoleName"])
         if len(self.out) == before:
             shown = " ".join(f"{k}={v}" for k, v in tags.items())
-            raise BadInput(f"--tag {shown} matches nothing in {self.region} (VPC parts, instances, volumes, "
-                           "addresses, key pairs, buckets, roles)", f"uv run tools/scan.py --region {self.region}")
+            self.missing(f"--tag {shown} matches nothing in {self.region} (VPC parts, instances, volumes, "
+                         "addresses, key pairs, buckets, roles)")
 
     def load(self, kind: str, ids: list[str]) -> list:
         """Describe resources of one kind by id and add them (with what they bring). Unknown ids answer []."""
@@ -145,8 +148,7 @@ class Reader:
     def vpc(self, vpc_id: str, whole: bool = False) -> None:
         items = self.load("vpc:vpc", [vpc_id])
         if not items:
-            raise BadInput(f"--vpc {vpc_id!r} does not exist in {self.region}",
-                           f"uv run tools/scan.py --region {self.region}")
+            return self.missing(f"--vpc {vpc_id!r} does not exist in {self.region}")
         if not whole:
             return
         in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
@@ -484,9 +486,10 @@ LOADERS = {
 }
 
 
-def read(aws, region: str, vpcs: list[str], tags: dict[str, str], ids: list[str]) -> tuple[list[dict], list[dict]]:
+def read(aws, region: str, vpcs: list[str], tags: dict[str, str], ids: list[str],
+         strict: bool = True) -> tuple[list[dict], list[dict]]:
     """(resources, skipped) for the selection, in a stable order (by kind, then id)."""
-    r = Reader(aws, region)
+    r = Reader(aws, region, strict)
     r.select(vpcs, tags, ids)
     order = {k: n for n, k in enumerate(KINDS)}
     return sorted(r.out.values(), key=lambda x: (order.get(x["type"], 99), x["id"])), r.skipped
