@@ -73,8 +73,11 @@ def build(client, region: str, prefix: str = "lab", net: str = "10.42", network_
         "NetworkAcls"][0]
     assoc = next(a["NetworkAclAssociationId"] for a in default_acl["Associations"] if a["SubnetId"] == private)
     ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=acl)
-    made = {"vpc": vpc, "subnets": [public, private], "igw": igw, "route_tables": [rt, rt2], "eip": eip, "nat": nat,
-            "endpoint": vpce, "groups": [web, db], "acl": acl}
+    # a network interface made by hand (as a load balancer or a function would own one): a type export does not write
+    eni = ec2.create_network_interface(SubnetId=private, Description="made by hand")["NetworkInterface"][
+        "NetworkInterfaceId"]
+    made = {"eni": eni, "vpc": vpc, "subnets": [public, private], "igw": igw, "route_tables": [rt, rt2], "eip": eip,
+            "nat": nat, "endpoint": vpce, "groups": [web, db], "acl": acl}
     if network_only:
         return made
     key = ec2.import_key_pair(KeyName=f"{prefix}-key", PublicKeyMaterial=PUBLIC_KEY.encode())["KeyName"]

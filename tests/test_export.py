@@ -127,6 +127,9 @@ def test_terraform_files_refer_to_each_other_and_import_everything(tf_export, la
     why = {(s["type"], s["id"]): s["why"] for s in data["skipped"]}
     assert {t for t, _ in why} >= {"vpc:route-table", "vpc:security-group", "vpc:network-acl", "ec2:user-data",
                                    "ec2:image"}
+    # a type export does not know is listed with why, never dropped silently; an instance's own interface is not
+    assert [i for t, i in why if t == "vpc:network-interface"] == [lab["eni"]]
+    assert "made by hand" in why[("vpc:network-interface", lab["eni"])]
     for p in folder.iterdir():
         if p.is_file():
             assert export_lab.SECRET not in p.read_text(), p.name
@@ -267,11 +270,11 @@ def test_cloudformation_template_lints_and_names_what_to_import(cfn_export, lab)
     assert by_type["AWS::S3::Bucket"] == {"BucketName": lab["bucket"]}
 
 
-def network(run: Run, vpc: str) -> dict:
-    """scan's records of one VPC, without ids: what a second copy must equal."""
+def network(run: Run, vpc: str, skipped: frozenset = frozenset()) -> dict:
+    """scan's records of one VPC, without ids, less what the export said it skipped: what a copy must equal."""
     ids = {}
-    recs = [r for r in run.json["data"]["resources"] if r.get("vpc") == vpc or vpc in r.get("vpcs", [])
-            or r["id"] == vpc]
+    recs = [r for r in run.json["data"]["resources"] if (r.get("vpc") == vpc or vpc in r.get("vpcs", [])
+                                                         or r["id"] == vpc) and r["id"] not in skipped]
     for r in recs:
         ids[r["id"]] = r.get("name") or r["type"]
     keep = ("type", "name", "cidr", "az", "description", "main", "default", "service_name", "endpoint_type",
@@ -318,7 +321,10 @@ def test_cloudformation_round_trip_gives_the_same_network(sandbox, tmp_path):
                                env=env, capture_output=True, text=True, timeout=180)
             return Run(p.returncode, p.stdout, p.stderr)
 
-        before, after = network(scan(sandbox.url), net["vpc"]), network(scan(fresh.url), new_vpc)
+        # what the export said it does not write (the hand-made interface); what AWS made (main route table,
+        # default group) AWS makes again in the copy
+        skipped = frozenset(x["id"] for x in r.json["data"]["skipped"] if "not exported" in x["why"])
+        before, after = network(scan(sandbox.url), net["vpc"], skipped), network(scan(fresh.url), new_vpc)
     finally:
         fresh.proc.terminate()
         fresh.proc.wait(10)
@@ -393,3 +399,15 @@ def test_drift_lists_what_is_gone_and_what_is_new(sandbox, tmp_path):
     assert all((c["action"] or "").startswith(("Describe", "Get", "List")) or c["method"] in ("GET", "HEAD")
                for c in sandbox.calls(mark))
     assert sorted(p.name for p in out.iterdir()) == ["awswiz-export.json", "imports.tf", "main.tf", "versions.tf"]
+
+
+def test_default_out_is_a_private_folder_under_state(sandbox, lab, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    r = export(sandbox, state, "--id", lab["key"], "--region", REGION)
+    assert r.code == 0, r.stderr
+    out = Path(r.json["data"]["out"])
+    assert out == state / "exports" / f"{REGION}-{lab['key']}"
+    assert oct(out.stat().st_mode & 0o777) == "0o700"
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o600"}
+    assert r.json["next"] == [f"uv run tools/export.py --drift {out} --region {REGION}"]

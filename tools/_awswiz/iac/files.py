@@ -22,7 +22,7 @@ def default_dir(region: str, vpcs: list[str], tags: dict, ids: list[str]) -> Pat
     from _awswiz.shell.state import state_dir
 
     first = (vpcs or ids or [f"{k}-{v}" for k, v in tags.items()] or ["export"])[0]
-    return state_dir("exports") / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{region}-{first}").strip("._")[:100]
+    return state_dir("exports", re.sub(r"[^A-Za-z0-9._-]+", "_", f"{region}-{first}").strip("._")[:100])
 
 
 def load_manifest(folder: Path) -> dict | None:
@@ -47,7 +47,10 @@ def check_out(folder: Path) -> None:
 
 def write(folder: Path, files: dict[str, str]) -> list[str]:
     """Write the files (fixed names only), removing those an earlier export of another format left."""
+    from _awswiz.shell.state import root
+
     folder.mkdir(parents=True, exist_ok=True)
+    private = folder.resolve().is_relative_to(root().resolve())  # under .state/: 0600, as every state file
     for stale in ("versions.tf", "main.tf", "imports.tf", "template.yaml", "import.json"):
         p = folder / stale
         if stale not in files and (p.is_file() and not p.is_symlink()):
@@ -57,7 +60,8 @@ def write(folder: Path, files: dict[str, str]) -> list[str]:
         p = folder / name
         if p.is_symlink():
             p.unlink()
-        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0),
+                     0o600 if private else 0o644)
         with os.fdopen(fd, "w") as f:
             f.write(text)
     return sorted(files)

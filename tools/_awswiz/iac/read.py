@@ -169,6 +169,21 @@ class Reader:
             self.network_acl(a)
         for i in self.describe("describe_instances", "Reservations[].Instances[]", Filters=in_vpc):
             self.instance(i)
+        for n in self.describe("describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc):
+            self.interface(n)
+
+    def interface(self, n: dict) -> None:
+        """A network interface is written by what owns it (an instance, a NAT gateway, an endpoint); one owned by
+        anything else (a load balancer, a Lambda function, a database) or by nothing is a type export does not
+        know: said in skipped, never dropped silently."""
+        owner = (n.get("Attachment") or {}).get("InstanceId")
+        kind = n.get("InterfaceType") or "interface"
+        desc = n.get("Description") or ""
+        if owner in self.out or any(r in desc for r in self.out if r.startswith(("nat-", "vpce-"))):
+            return
+        what = f"{kind}, {desc!r}" if desc else kind
+        self.skip("vpc:network-interface", n["NetworkInterfaceId"],
+                  f"in the VPC, owned by something export does not write ({what}): not exported")
 
     def vpc_item(self, v: dict) -> None:
         vid = v["VpcId"]
