@@ -44,6 +44,8 @@ class Reader:
         self.s3 = aws.client("s3", region)
         self.iam = aws.client("iam", region)
         self.out: dict[str, dict] = {}  # id -> resource, in the order found
+        self.volumes: dict[str, dict] = {}  # prefetched root volumes and AMIs (prefetch)
+        self.images: dict[str, dict] = {}
         self.skipped: list[dict] = []
 
     # --- the model ---------------------------------------------------------------------------------------------
@@ -163,11 +165,15 @@ class Reader:
             self.nat_gateway(n)
         for e in self.describe("describe_vpc_endpoints", "VpcEndpoints", Filters=in_vpc):
             self.endpoint(e)
-        for g in self.describe("describe_security_groups", "SecurityGroups", Filters=in_vpc):
-            self.security_group(g)
+        groups = self.describe("describe_security_groups", "SecurityGroups", Filters=in_vpc)
+        rules = self.group_rules([g["GroupId"] for g in groups])
+        for g in groups:
+            self.security_group(g, rules)
         for a in self.describe("describe_network_acls", "NetworkAcls", Filters=in_vpc):
             self.network_acl(a)
-        for i in self.describe("describe_instances", "Reservations[].Instances[]", Filters=in_vpc):
+        boxes = self.describe("describe_instances", "Reservations[].Instances[]", Filters=in_vpc)
+        self.prefetch(boxes)
+        for i in boxes:
             self.instance(i)
         for n in self.describe("describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc):
             self.interface(n)
@@ -267,15 +273,23 @@ class Reader:
         attrs["tags"] = tags
         self.add("vpc:endpoint", e["VpcEndpointId"], tags.get("Name"), attrs)
 
-    def security_group(self, g: dict) -> None:
+    def group_rules(self, gids: list[str]) -> dict[str, list]:
+        """Every rule of these groups, in one call per 200 groups (a filter takes up to 200 values), not one each."""
+        out: dict[str, list] = {g: [] for g in gids}
+        for n in range(0, len(gids), 200):
+            for r in self.describe("describe_security_group_rules", "SecurityGroupRules",
+                                   Filters=[{"Name": "group-id", "Values": gids[n:n + 200]}]):
+                out.setdefault(r["GroupId"], []).append(r)
+        return out
+
+    def security_group(self, g: dict, rules_of: dict | None = None) -> None:
         gid, tags = g["GroupId"], tag_dict(g.get("Tags"))
         if g["GroupName"] == "default":
             self.skip("vpc:security-group", gid, "the VPC's default group, made by AWS: left to AWS")
             return
         self.add("vpc:security-group", gid, tags.get("Name") or g["GroupName"], {
             "name": g["GroupName"], "description": g.get("Description", ""), "vpc_id": g.get("VpcId"), "tags": tags})
-        rules = self.describe("describe_security_group_rules", "SecurityGroupRules",
-                              Filters=[{"Name": "group-id", "Values": [gid]}])
+        rules = (rules_of or self.group_rules([gid])).get(gid, [])
         for r in sorted(rules, key=lambda r: (r.get("IsEgress", False), r["SecurityGroupRuleId"])):
             attrs = {"security_group_id": gid, "ip_protocol": r.get("IpProtocol", "-1")}
             if attrs["ip_protocol"] != "-1":
@@ -309,6 +323,19 @@ class Reader:
                                                              "tags": tags})
 
     # --- instances ---------------------------------------------------------------------------------------------
+    def prefetch(self, boxes: list[dict]) -> None:
+        """The root volumes and AMIs of many instances in one call each (not one per instance)."""
+        roots = sorted({m["Ebs"]["VolumeId"] for i in boxes for m in i.get("BlockDeviceMappings", [])
+                        if m.get("Ebs") and m["DeviceName"] == i.get("RootDeviceName")})
+        amis = sorted({i["ImageId"] for i in boxes})
+        for n in range(0, len(roots), 200):
+            self.volumes.update({v["VolumeId"]: v for v in self.describe("describe_volumes", "Volumes",
+                                                                          VolumeIds=roots[n:n + 200])})
+        if amis:
+            self.images.update({m["ImageId"]: m for m in self.describe("describe_images", "Images",
+                                                                        Filters=[{"Name": "image-id",
+                                                                                  "Values": amis}])})
+
     def instance(self, i: dict) -> None:
         iid, tags = i["InstanceId"], tag_dict(i.get("Tags"))
         if i["State"]["Name"] in ("terminated", "shutting-down"):
@@ -317,7 +344,8 @@ class Reader:
         vols = {m["DeviceName"]: m["Ebs"]["VolumeId"] for m in i.get("BlockDeviceMappings", []) if m.get("Ebs")}
         root = {}
         if root_name in vols:
-            v = self.describe("describe_volumes", "Volumes", VolumeIds=[vols[root_name]])[0]
+            v = self.volumes.get(vols[root_name]) or \
+                self.describe("describe_volumes", "Volumes", VolumeIds=[vols[root_name]])[0]
             root = {"volume_size": v["Size"], "volume_type": v["VolumeType"], "encrypted": bool(v.get("Encrypted"))}
         meta = i.get("MetadataOptions") or {}
         profile = None
@@ -327,8 +355,9 @@ class Reader:
         if i.get("KeyName"):
             self.key_pair(i["KeyName"])
         ami = i["ImageId"]
-        images = self.describe("describe_images", "Images", ImageIds=[ami])
-        if not images or not images[0].get("Public"):
+        image = self.images.get(ami) or next(iter(self.describe(
+            "describe_images", "Images", Filters=[{"Name": "image-id", "Values": [ami]}])), None)
+        if not image or not image.get("Public"):
             self.skip("ec2:image", ami, f"the AMI of {iid} is not public: the export names it by id, and it exists "
                                         "only where it was made or shared")
         try:
