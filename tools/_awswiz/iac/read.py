@@ -11,6 +11,7 @@ and said in `skipped`, as is anything that cannot be exported (user data: never 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from _awswiz.aws.client import paginate
 from _awswiz.shell.errors import BadInput
@@ -46,6 +47,7 @@ class Reader:
         self.out: dict[str, dict] = {}  # id -> resource, in the order found
         self.volumes: dict[str, dict] = {}  # prefetched root volumes and AMIs (prefetch)
         self.images: dict[str, dict] = {}
+        self.user_datas: dict[str, bool] = {}
         self.skipped: list[dict] = []
 
     # --- the model ---------------------------------------------------------------------------------------------
@@ -154,29 +156,45 @@ class Reader:
         if not whole:
             return
         in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-        for s in self.describe("describe_subnets", "Subnets", Filters=in_vpc):
+        got = self.parallel({
+            "subnets": ("describe_subnets", "Subnets", {"Filters": in_vpc}),
+            "gateways": ("describe_internet_gateways", "InternetGateways",
+                         {"Filters": [{"Name": "attachment.vpc-id", "Values": [vpc_id]}]}),
+            "tables": ("describe_route_tables", "RouteTables", {"Filters": in_vpc}),
+            "nats": ("describe_nat_gateways", "NatGateways", {"Filter": in_vpc}),  # Filter: its name (botocore)
+            "endpoints": ("describe_vpc_endpoints", "VpcEndpoints", {"Filters": in_vpc}),
+            "groups": ("describe_security_groups", "SecurityGroups", {"Filters": in_vpc}),
+            "acls": ("describe_network_acls", "NetworkAcls", {"Filters": in_vpc}),
+            "boxes": ("describe_instances", "Reservations[].Instances[]", {"Filters": in_vpc}),
+            "interfaces": ("describe_network_interfaces", "NetworkInterfaces", {"Filters": in_vpc})})
+        with ThreadPoolExecutor(2) as pool:  # the second round: what depends on the first
+            rules = pool.submit(self.group_rules, [g["GroupId"] for g in got["groups"]])
+            pool.submit(self.prefetch, got["boxes"]).result()
+            rules = rules.result()
+        for s in got["subnets"]:
             self.subnet(s)
-        for g in self.describe("describe_internet_gateways", "InternetGateways",
-                               Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]):
+        for g in got["gateways"]:
             self.internet_gateway(g)
-        for t in self.describe("describe_route_tables", "RouteTables", Filters=in_vpc):
+        for t in got["tables"]:
             self.route_table(t)
-        for n in self.describe("describe_nat_gateways", "NatGateways", Filter=in_vpc):
+        for n in got["nats"]:
             self.nat_gateway(n)
-        for e in self.describe("describe_vpc_endpoints", "VpcEndpoints", Filters=in_vpc):
+        for e in got["endpoints"]:
             self.endpoint(e)
-        groups = self.describe("describe_security_groups", "SecurityGroups", Filters=in_vpc)
-        rules = self.group_rules([g["GroupId"] for g in groups])
-        for g in groups:
+        for g in got["groups"]:
             self.security_group(g, rules)
-        for a in self.describe("describe_network_acls", "NetworkAcls", Filters=in_vpc):
+        for a in got["acls"]:
             self.network_acl(a)
-        boxes = self.describe("describe_instances", "Reservations[].Instances[]", Filters=in_vpc)
-        self.prefetch(boxes)
-        for i in boxes:
+        for i in got["boxes"]:
             self.instance(i)
-        for n in self.describe("describe_network_interfaces", "NetworkInterfaces", Filters=in_vpc):
+        for n in got["interfaces"]:
             self.interface(n)
+
+    def parallel(self, calls: dict[str, tuple[str, str, dict]]) -> dict[str, list]:
+        """Independent describe calls at once (boto3 clients are thread-safe): the time of the slowest, not the sum."""
+        with ThreadPoolExecutor(len(calls)) as pool:
+            futures = {k: pool.submit(self.describe, call, path, **kw) for k, (call, path, kw) in calls.items()}
+            return {k: f.result() for k, f in futures.items()}
 
     def interface(self, n: dict) -> None:
         """A network interface is written by what owns it (an instance, a NAT gateway, an endpoint); one owned by
@@ -335,6 +353,18 @@ class Reader:
             self.images.update({m["ImageId"]: m for m in self.describe("describe_images", "Images",
                                                                         Filters=[{"Name": "image-id",
                                                                                   "Values": amis}])})
+        if boxes:  # user data: one call per instance (no list call answers it), all at once
+            with ThreadPoolExecutor(min(len(boxes), 16)) as pool:
+                found = pool.map(self.user_data, [i["InstanceId"] for i in boxes])
+                self.user_datas.update(zip([i["InstanceId"] for i in boxes], found, strict=True))
+
+    def user_data(self, iid: str) -> bool:
+        """Whether the instance has user data (its content is never kept); False where it may not be read."""
+        try:
+            got = self.ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData").get("UserData") or {}
+        except Exception:  # noqa: BLE001 - an account that may not read it: said as unknown, never guessed
+            return False
+        return bool(got.get("Value"))
 
     def instance(self, i: dict) -> None:
         iid, tags = i["InstanceId"], tag_dict(i.get("Tags"))
@@ -360,11 +390,8 @@ class Reader:
         if not image or not image.get("Public"):
             self.skip("ec2:image", ami, f"the AMI of {iid} is not public: the export names it by id, and it exists "
                                         "only where it was made or shared")
-        try:
-            data = self.ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData").get("UserData") or {}
-        except Exception:  # noqa: BLE001 - an account that may not read it: said as unknown, never guessed
-            data = {}
-        if data.get("Value"):
+        has_data = self.user_datas[iid] if iid in self.user_datas else self.user_data(iid)
+        if has_data:
             self.skip("ec2:user-data", iid, "user data may hold secrets: exported as a placeholder, never its content")
         self.add("ec2:instance", iid, tags.get("Name"), {
             "ami": ami, "instance_type": i["InstanceType"], "subnet_id": i.get("SubnetId"),
@@ -374,7 +401,7 @@ class Reader:
             "metadata_options": {"http_endpoint": meta.get("HttpEndpoint", "enabled"),
                                  "http_tokens": meta.get("HttpTokens", "optional"),
                                  "http_put_response_hop_limit": meta.get("HttpPutResponseHopLimit", 1)},
-            "user_data": bool(data.get("Value")), "tags": tags})
+            "user_data": has_data, "tags": tags})
         for device, vid in sorted(vols.items()):
             if device == root_name:
                 continue
