@@ -411,3 +411,18 @@ def test_default_out_is_a_private_folder_under_state(sandbox, lab, tmp_path):
     assert oct(out.stat().st_mode & 0o777) == "0o700"
     assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o600"}
     assert r.json["next"] == [f"uv run tools/export.py --drift {out} --region {REGION}"]
+
+
+def test_names_from_tags_are_identifiers_and_strings_are_escaped():
+    """Pure logic (no AWS): a Name tag becomes a valid, unique identifier; a value is written as data, never as
+    a Terraform template or a YAML tag (HCL: `${` and `%{` start templates; spec.hcl "Template Expressions")."""
+    from _awswiz.iac import cloudformation, hcl, names
+
+    assert names.identifier("../private b") == "private_b"
+    assert names.identifier("1st box") == "r_1st_box" and names.identifier("../..") == "unnamed"
+    got = names.assign([{"id": "a", "name": "web", "type": "t"}, {"id": "b", "name": "Web!", "type": "t"}],
+                       lambda r: r["type"])
+    assert got == {"a": "web", "b": "web_2"}
+    assert hcl.string('a "b" ${x} %{y} \\ \n') == '"a \\"b\\" $${x} %%{y} \\\\ \\n"'
+    assert names.logical_id("../x y", "Subnet") == "XYSubnet"
+    assert cloudformation.yaml_lines({"Name": "!Ref x: y"}) == ['Name: "!Ref x: y"']
