@@ -63,6 +63,9 @@ def build(client, region: str, prefix: str = "lab", net: str = "10.42", network_
                                                                              "Description": "https"}]}])
     ec2.authorize_security_group_ingress(GroupId=db, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": web}]}])
+    # a group that lets its own members in (a cluster's): in CloudFormation, a rule apart from its group
+    ec2.authorize_security_group_ingress(GroupId=db, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 7000, "ToPort": 7000, "UserIdGroupPairs": [{"GroupId": db}]}])
     acl = ec2.create_network_acl(VpcId=vpc, TagSpecifications=spec("network-acl", "private-acl"))["NetworkAcl"][
         "NetworkAclId"]
     ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow", Egress=False,

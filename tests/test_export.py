@@ -268,6 +268,9 @@ def test_cloudformation_template_lints_and_names_what_to_import(cfn_export, lab)
     by_type = {i["ResourceType"]: i["ResourceIdentifier"] for i in imports}
     assert by_type["AWS::EC2::VPC"] == {"VpcId": lab["vpc"]}
     assert by_type["AWS::S3::Bucket"] == {"BucketName": lab["bucket"]}
+    # db's rule naming db itself is a resource of its own (inside the group it would be a circular reference)
+    assert list(by_type["AWS::EC2::SecurityGroupIngress"]) == ["Id"]
+    assert "GroupId: !GetAtt DbSecurityGroup.GroupId" in text
 
 
 def network(run: Run, vpc: str, skipped: frozenset = frozenset()) -> dict:

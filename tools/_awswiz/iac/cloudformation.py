@@ -154,7 +154,8 @@ class Writer:
             for kind, key in (("vpc:security-group-ingress", "SecurityGroupIngress"),
                               ("vpc:security-group-egress", "SecurityGroupEgress")):
                 rules = [self.rule(x["attrs"], kind.endswith("egress"))
-                         for x in self.parts(kind, "security_group_id", r["id"])]
+                         for x in self.parts(kind, "security_group_id", r["id"])
+                         if x["attrs"].get("referenced_security_group_id") != r["id"]]
                 if rules:
                     p[key] = rules
             return {**p, **self.tags(a)}
@@ -277,6 +278,16 @@ class Writer:
                 out.append((f"{me}Attachment", "AWS::EC2::VPCGatewayAttachment",
                             {"VpcId": self.ref(a["vpc_id"]), "InternetGatewayId": Ref(me)},
                             {"AttachmentType": "IGW", "VpcId": a["vpc_id"]}))
+            if t in ("vpc:security-group-ingress", "vpc:security-group-egress") and \
+                    a.get("referenced_security_group_id") == a["security_group_id"]:
+                # a rule naming its own group: inside the group it would refer to itself (a circular dependency),
+                # so it is a resource of its own
+                group = self.logical[a["security_group_id"]]
+                egress = t.endswith("egress")
+                p = {"GroupId": GetAtt(group, "GroupId"), **self.rule(a, egress)}
+                out.append((f"{group}{'Egress' if egress else 'Ingress'}{r['id'].replace('-', '')[3:11]}",
+                            "AWS::EC2::SecurityGroupEgress" if egress else "AWS::EC2::SecurityGroupIngress",
+                            p, {"Id": r["id"]}))
             if t == "vpc:route-table":
                 for n, route in enumerate(a["routes"], 1):
                     p = {"RouteTableId": Ref(me)}
