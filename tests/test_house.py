@@ -10,8 +10,8 @@ from pathlib import Path
 from conftest import TOOLS
 
 CORE = TOOLS / "_awswiz"
-FLOORS = {"shell": 1, "aws": 2, "guard": 3, "inventory": 3, "compute": 4, "security": 4, "money": 5, "removal": 5,
-          "scan": 6, "cli": 7}
+FLOORS = {"shell": 1, "aws": 2, "guard": 3, "inventory": 3, "compute": 4, "security": 4, "iac": 4, "money": 5,
+          "removal": 5, "scan": 6, "cli": 7}
 MAX_TOP_LEVEL = 14
 
 
