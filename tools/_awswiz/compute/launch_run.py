@@ -198,6 +198,8 @@ class Launcher:
             args["InstanceMarketOptions"] = {"MarketType": "spot", "SpotOptions": spot}
         if req.cluster:
             cluster.run_args(self, view, args)
+        if req.jump:  # a private subnet: unreachable there, and billed (compute/jump.py)
+            args["NetworkInterfaces"][0]["AssociatePublicIpAddress"] = False
         return args
 
     # --- the run ---
