@@ -122,7 +122,8 @@ def network_touches(seen: dict, views: list[dict]) -> dict[str, dict]:
     return out
 
 
-def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False) -> guard.Plan:
+def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False,
+               no_jump: str | None = None) -> guard.Plan:
     pre = found["pre"]
     names = pre["regions"]
     of = launch_of(owner, req)
@@ -182,6 +183,8 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         cluster.describe(ctx, req, best, detail, price)
     if req.jump:
         detail["ssh_via"] = jump.describe(req.jump)
+    if no_jump:
+        warnings.append(no_jump)
     touches = network_touches(seen, usable)
     if allow_protected:  # said in the plan; the guard then does not refuse the network (the user chose it)
         warnings += [f"launches into a protected {label.split(' (')[0]} ({why}): allowed by {ALLOW_FLAG}"
@@ -310,6 +313,8 @@ def main(
                           shutdown, key, ttl, init, ssh_cidr, subnet, vpc)
     via = jump.find(ctx, subnet, (lp.asked_regions(ctx) or [ctx.aws.home_region])[0], lp.local_endpoint(ctx)) \
         if subnet else None  # a private subnet: SSH through a jump host, from its address only
+    no_jump = via.pop("missing") if via and "missing" in via else None
+    via = via or None
     cidr, source = (via["cidr"], via["source"]) if via else lp.detect_cidr(ctx, ssh_cidr)
     req = lp.Request(instance_type=type_, count=count, name=name or f"awswiz-{type_.replace('.', '-')}",
                      market="spot" if spot else "on-demand", spot_type="persistent" if persistent else "one-time",
@@ -364,7 +369,7 @@ def main(
                           for i in (ids if req.cluster else ids[:1]))  # a cluster: each node
             verify.append(hints.command(ctx, "instance_status", region=region))
 
-    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected), do, confirm=confirm,
+    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected, no_jump), do, confirm=confirm,
                        max_count=1, explicit=True, verify=verify, after=after)
     result.render = render
     return result

@@ -33,7 +33,7 @@ def is_public(table: dict | None) -> bool:
 
 def find(ctx, subnet: str, region: str, local: bool) -> dict | None:
     """None for a public subnet; for a private one, the jump host (the newest running AwsWiz box of the VPC with a
-    public address and a saved key); none there is bad input naming what to do."""
+    public address and a saved key); none there: {"missing": why}, a warning of the plan."""
     from _awswiz.shell import hints
 
     ec2 = ctx.aws.client("ec2", region)
@@ -48,10 +48,11 @@ def find(ctx, subnet: str, region: str, local: bool) -> dict | None:
         {"Name": "tag:awswiz:managed", "Values": ["true"]}])["Reservations"] for i in r["Instances"]]
     boxes = sorted((i for i in boxes if i.get("PublicIpAddress") and keys.saved(_tags(i).get(ssh.KEY_TAG))),
                    key=lambda i: str(i.get("LaunchTime")), reverse=True)
-    if not boxes:
-        raise BadInput(f"--subnet {subnet} is private (no route to an internet gateway) and VPC {vpc} has no running "
-                       "AwsWiz box with a public address to jump through", "launch a head node into a public subnet "
-                       f"of {vpc} first (its ids: {hints.command(ctx, 'network', 'list', region=region)})")
+    if not boxes:  # said in the plan (a warning), which the guard may still refuse first (a protected network)
+        return {"missing": f"--subnet {subnet} is private (no route to an internet gateway) and VPC {vpc} has no "
+                           "running AwsWiz box with a public address to jump through: the box would be unreachable "
+                           f"over SSH; launch a head node into a public subnet of {vpc} first (ids: "
+                           f"{hints.command(ctx, 'network', 'list', region=region)})"}
     j = boxes[0]
     tags = _tags(j)
     return {"id": j["InstanceId"], "public_ip": j["PublicIpAddress"], "private_ip": j["PrivateIpAddress"],
