@@ -158,3 +158,51 @@ def test_failed_cluster_launch_removes_its_placement_group(sandbox, run_tool, st
 def test_cluster_bad_input_is_exit_2(offline, state_dir, more, words):
     doc = refused(offline, state_dir, "launch", *args("clu-x"), *more)
     assert all(w in message(doc) for w in words), message(doc)
+
+
+def test_private_subnet_is_reached_through_a_public_head_never_opened(sandbox, run_tool, state_dir):
+    # issue 23 item 3. Amazon VPC User Guide, "Subnets for your VPC": a private subnet has no direct route to an
+    # internet gateway; the box there gets no public IPv4 and is reached with ProxyJump through a public AwsWiz box
+    ec2 = sandbox.client("ec2", REGION)
+    net = ["create", "--name", "jumpnet", "--cidr", "10.92.0.0/16", "--azs", "1", "--nat", "none", "--region", REGION]
+    made = run_tool("network", *net, "--confirm", run_tool("network", *net).json["data"]["confirm"])
+    assert made.code == 0, made.stdout + made.stderr
+    listed = run_tool("network", "list", "--region", REGION).json["data"]["networks"]
+    [n] = [x for x in listed if x["name"] == "jumpnet"]
+    public, private = n["public_subnets"][0]["id"], n["private_subnets"][0]["id"]
+    try:
+        alone = run_tool("launch", "--type", "g5.xlarge", "--name", "jn-node", "--subnet", private, "--region", REGION,
+                         "--ssh-cidr", CIDR)  # no jump host yet: the plan says the box would be unreachable
+        assert alone.code == 0, alone.stdout + alone.stderr
+        alone = alone.json["data"]["plan"][0]["detail"]
+        assert any("is private" in w and "head node" in w for w in alone["warnings"]) and "ssh_via" not in alone
+        head = ["--type", "g5.xlarge", "--name", "jn-head", "--subnet", public, "--region", REGION, "--ssh-cidr", CIDR,
+                "--no-wait"]
+        r = run_tool("launch", *head, "--confirm", run_tool("launch", *head).json["data"]["confirm"])
+        assert r.code == 0, r.stdout + r.stderr
+        [hid] = r.json["data"]["results"][0]["instances"]
+        [h] = ec2.describe_instances(InstanceIds=[hid])["Reservations"][0]["Instances"]
+        node = ["--type", "g5.xlarge", "--name", "jn-node", "--subnet", private, "--region", REGION, "--wait",
+                "--wait-timeout", "60"]
+        plan = run_tool("launch", *node)
+        assert plan.code == 0, plan.stdout + plan.stderr
+        detail = plan.json["data"]["plan"][0]["detail"]
+        assert detail["ssh_rule"].startswith(f"tcp/22 from {h['PrivateIpAddress']}/32") and hid in detail["ssh_via"]
+        r = run_tool("launch", *node, "--confirm", plan.json["data"]["confirm"])
+        assert r.code == 0, r.stdout + r.stderr
+        out = r.json["data"]["results"][0]
+        [nic] = [x["params"]["NetworkInterfaces"][0] for x in sent(state_dir, "RunInstances")
+                 if x["params"]["NetworkInterfaces"][0]["SubnetId"] == private]
+        assert nic["AssociatePublicIpAddress"] is False
+        [box] = ec2.describe_instances(InstanceIds=out["instances"])["Reservations"][0]["Instances"]
+        assert not box.get("PublicIpAddress")
+        [group] = ec2.describe_security_groups(GroupIds=[out["security_group"]])["SecurityGroups"]
+        assert [r["CidrIp"] for p in group["IpPermissions"] for r in p["IpRanges"]] == [f"{h['PrivateIpAddress']}/32"]
+        config = (state_dir / "ssh_config").read_text()
+        assert f"Host jump-{hid}\n" in config and "Host jn-node\n" in config
+        assert config.split("Host jn-node\n")[1].split("\n\n")[0].rstrip().endswith(f"ProxyJump jump-{hid}")
+    finally:
+        clean_launches(sandbox)
+        vpc = ["--id", n["vpc"], "--region", REGION]
+        gone = run_tool("cleanup_vpc", *vpc, "--confirm", run_tool("cleanup_vpc", *vpc).json["data"]["confirm"])
+        assert gone.code == 0, gone.stdout + gone.stderr

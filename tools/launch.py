@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import shlex
 import time
 import uuid
 from typing import Annotated
 
 import typer
 from _awswiz import cli, guard
-from _awswiz.compute import box_access, cluster, keys, secret_store, ssh, userdata
+from _awswiz.compute import box_access, cluster, jump, keys, secret_store, ssh, userdata
 from _awswiz.compute import launch_plan as lp
 from _awswiz.compute.launch_run import (
     LAUNCH_OF,
@@ -122,7 +123,7 @@ def network_touches(seen: dict, views: list[dict]) -> dict[str, dict]:
 
 
 def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: bool = False,
-               extras: box_access.Extras | None = None) -> guard.Plan:
+               extras: box_access.Extras | None = None, no_jump: str | None = None) -> guard.Plan:
     pre = found["pre"]
     names = pre["regions"]
     of = launch_of(owner, req)
@@ -184,6 +185,10 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
     }
     if req.cluster:
         cluster.describe(ctx, req, best, detail, price)
+    if req.jump:
+        detail["ssh_via"] = jump.describe(req.jump)
+    if no_jump:
+        warnings.append(no_jump)
     touches = network_touches(seen, usable)
     if allow_protected:  # said in the plan; the guard then does not refuse the network (the user chose it)
         warnings += [f"launches into a protected {label.split(' (')[0]} ({why}): allowed by {ALLOW_FLAG}"
@@ -224,25 +229,35 @@ def wait_and_describe(ctx, region: str, ids: list[str], req: lp.Request, key_nam
     ec2 = ctx.aws.client("ec2", region)
     local = lp.local_endpoint(ctx)
     out: dict = {}
+
+    def reach(i: dict):  # a private box (req.jump): its private address, through the jump host
+        return ssh.address(i, local) or ((i["PrivateIpAddress"], 22) if req.jump and i.get("PrivateIpAddress")
+                                         else None)
     while time.time() < deadline:
         insts = [i for r in ec2.describe_instances(InstanceIds=ids)["Reservations"] for i in r["Instances"]]
-        if all(i["State"]["Name"] == "running" and ssh.address(i, local) for i in insts):
+        if all(i["State"]["Name"] == "running" and reach(i) for i in insts):
             break
         time.sleep(3)
     for i in insts:
-        addr = ssh.address(i, local)
+        addr = reach(i)
         entry = {"state": i["State"]["Name"], "public_ip": i.get("PublicIpAddress")}
         if addr:
             alias = f"{req.name}-{i.get('AmiLaunchIndex', 0)}" if req.cluster else \
                 req.name if len(insts) == 1 else f"{req.name}-{i['InstanceId']}"
             entry["ssh"] = ssh.command_line(*addr, user, key_name)
-            entry["ssh_config"] = ssh.save_host_block(alias, ssh.host_block(alias, *addr, user, key_name))
+            entry["ssh_config"] = jump.save_host_blocks(req.jump, alias, *addr, user, key_name) if req.jump else \
+                ssh.save_host_block(alias, ssh.host_block(alias, *addr, user, key_name))
             entry["host"] = alias
             entry["include"] = (ssh.include_in_user_config(entry["ssh_config"]) if include else
                                 f"put 'Include {entry['ssh_config']}' at the top of ~/.ssh/config (or pass "
                                 f"--ssh-include), then: ssh {alias}")
             ssh.forget(*addr)  # a new box: an older instance's pinned key at this address is not its key
-            entry.update(ssh.wait_ready(*addr, user, key_name, max(5.0, deadline - time.time())))
+            if req.jump:  # reached through the jump host: its ProxyJump, from the Host block
+                entry["ssh"] = shlex.join(["ssh", "-F", entry["ssh_config"], alias])
+            if req.jump and not local:
+                entry["ssh_ready"] = None  # not probed from here: `ssh ALIAS` goes through the jump host
+            else:
+                entry.update(ssh.wait_ready(*addr, user, key_name, max(5.0, deadline - time.time())))
         out[i["InstanceId"]] = entry
     return out
 
@@ -316,12 +331,16 @@ def main(
         raise BadInput("--spot --persistent --on-shutdown terminate with --idle-stop: the alarm terminates the box, "
                        "AWS reopens the persistent request and launches a replacement (without the alarm)",
                        "use --on-shutdown stop (the default with --persistent), or a one-time --spot")
-    cidr, source = lp.detect_cidr(ctx, ssh_cidr)
+    via = jump.find(ctx, subnet, (lp.asked_regions(ctx) or [ctx.aws.home_region])[0], lp.local_endpoint(ctx)) \
+        if subnet else None  # a private subnet: SSH through a jump host, from its address only
+    no_jump = via.pop("missing") if via and "missing" in via else None
+    via = via or None
+    cidr, source = (via["cidr"], via["source"]) if via else lp.detect_cidr(ctx, ssh_cidr)
     req = lp.Request(instance_type=type_, count=count, name=name or f"awswiz-{type_.replace('.', '-')}",
                      market="spot" if spot else "on-demand", spot_type="persistent" if persistent else "one-time",
                      max_price=max_price, disk=disk, ami=ami, key=key, subnet=subnet, vpc=vpc, ssh_cidr=cidr,
                      cidr_source=source, ttl=checked["ttl"], shutdown=shutdown, init=checked["init"],
-                     cluster=cluster_)
+                     cluster=cluster_, jump=via)
     # the first round of questions, at once (the caller among them); a confirm launches its plan's image
     found: dict = {"pre": lp.start(ctx, req, lp.planned_images(ctx, confirm, req))}
     owner = found["pre"]["identity"]["Arn"]
@@ -380,8 +399,8 @@ def main(
                           for i in (ids if req.cluster else ids[:1]))  # a cluster: each node
             verify.append(hints.command(ctx, "instance_status", region=region))
 
-    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected, extras), do, confirm=confirm,
-                       max_count=1, explicit=True, verify=verify, after=after)
+    result = guard.run(ctx, lambda: build_plan(ctx, req, owner, found, allow_protected, extras, no_jump), do,
+                       confirm=confirm, max_count=1, explicit=True, verify=verify, after=after)
     result.render = render
     return result
 

@@ -42,6 +42,7 @@ class Request:
     shutdown: str               # terminate | stop
     init: list = field(default_factory=list)   # Paths
     cluster: bool = False       # --cluster: placement group, EFA, one group open to itself (compute/cluster.py)
+    jump: dict | None = None    # a private --subnet: the jump host SSH goes through (compute/jump.py)
 
 
 def local_endpoint(ctx) -> bool:

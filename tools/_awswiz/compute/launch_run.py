@@ -208,6 +208,8 @@ class Launcher:
             cluster.run_args(self, view, args)
         if self.profile_arn:
             args["IamInstanceProfile"] = {"Arn": self.profile_arn}
+        if req.jump:  # a private subnet: unreachable there, and billed (compute/jump.py)
+            args["NetworkInterfaces"][0]["AssociatePublicIpAddress"] = False
         return args
 
     # --- the run ---

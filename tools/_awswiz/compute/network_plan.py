@@ -79,12 +79,26 @@ def nat_zones(nat: str, zones: list[str]) -> list[str]:
 
 
 def discover(ctx, region: str) -> dict:
-    """The region's AZs (available, of zone type availability-zone) and VPCs."""
+    """The region's AZs (available, of zone type availability-zone), its VPCs and the hourly prices (the Pricing API,
+    or list_prices' cache), asked at once."""
+    from _awswiz.aws.client import paginate
+    from _awswiz.aws.fanout import FanOut
+    from _awswiz.shell.errors import AwsWizError
+
     ec2 = ctx.aws.client("ec2", region)
-    zones = ec2.describe_availability_zones(Filters=[{"Name": "state", "Values": ["available"]},
-                                                     {"Name": "zone-type", "Values": ["availability-zone"]}])
-    vpcs = ec2.describe_vpcs()["Vpcs"]
-    return {"zones": sorted(z["ZoneName"] for z in zones["AvailabilityZones"]), "vpcs": vpcs}
+    fan = FanOut(ctx.aws.workers)
+    fan.submit("zones", lambda: ec2.describe_availability_zones(Filters=[
+        {"Name": "state", "Values": ["available"]}, {"Name": "zone-type", "Values": ["availability-zone"]}]),
+        region, "DescribeAvailabilityZones")
+    fan.submit("vpcs", lambda: paginate(ec2, "describe_vpcs", "Vpcs"), region, "DescribeVpcs")
+    doc, stale = list_prices.submit(ctx, {"nat", "ipv4"}, fan)
+    results, errors = fan.wait()
+    list_prices.finish(doc, stale, results)
+    if "zones" not in results or "vpcs" not in results:
+        e = errors[0]
+        raise AwsWizError(e["message"], e.get("hint", ""), code=e["code"], region=region)
+    return {"zones": sorted(z["ZoneName"] for z in results["zones"]["AvailabilityZones"]), "vpcs": results["vpcs"],
+            "prices": doc, "price_errors": [e["message"] for e in errors]}
 
 
 def check_world(name: str, net: ipaddress.IPv4Network, azs: int, region: str, seen: dict, hint_list: str) -> list[str]:
@@ -108,19 +122,19 @@ def check_world(name: str, net: ipaddress.IPv4Network, azs: int, region: str, se
     return zones[:azs]
 
 
-def monthly_cost(ctx, region: str, n_nat: int) -> dict:
+def monthly_cost(seen: dict, region: str, n_nat: int) -> dict:
     """What bills by the hour: NAT gateway hours and their Elastic IPs (public IPv4, in use), per month, from the
     core's price source (the Pricing API, else the dated list-price table). Traffic is not counted."""
     if not n_nat:
         return {"per_month": 0.0, "what": "nothing billed by the hour (no NAT gateway, no Elastic IP)"}
-    doc, errors = list_prices.answers(ctx, {"nat", "ipv4"})
+    doc, errors = seen["prices"], seen["price_errors"]
     usd, basis, date = list_prices.price(doc, [("nat", n_nat), ("ipv4:in-use", n_nat)], region)
     out = {"per_month": usd, "what": f"{n_nat} NAT gateway(s) + {n_nat} public IPv4 (Elastic IP) hours",
            "price_source": basis, "price_date": date,
            "not_included": "NAT data processed per GB, data transfer (the S3 gateway endpoint keeps S3 traffic off "
                            "the NAT)"}
     if errors:
-        out["price_errors"] = [e["message"] for e in errors]
+        out["price_errors"] = errors
     return out
 
 
@@ -159,6 +173,6 @@ def plan(ctx, region: str, name: str, net, azs: int, nat: str, s3: bool, hint_li
     seen = discover(ctx, region)
     zones = check_world(name, net, azs, region, seen, hint_list)
     rows = layout(net, zones)
-    cost = monthly_cost(ctx, region, len(nat_zones(nat, zones)))
+    cost = monthly_cost(seen, region, len(nat_zones(nat, zones)))
     scope = {"region": region, "names": [name], "cidr": str(net), "azs": zones, "nat": nat, "s3_endpoint": s3}
     return Plan(actions=actions(name, region, net, rows, nat, s3, cost), scope=scope), cost
