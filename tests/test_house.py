@@ -134,13 +134,14 @@ def test_only_the_door_and_the_guard_build_the_envelope():
 
 
 SANDBOX = "_awswiz.sandbox"
-SANDBOX_CORE = {f"{SANDBOX}.{m}" for m in ("handlers", "answers", "prices", "snapshot")}  # below every folder
+SANDBOX_CORE = {f"{SANDBOX}.{m}" for m in ("handlers", "answers", "prices", "ledger", "snapshot")}  # below every folder
 
 
 def test_the_sandbox_is_grouped_by_service_and_its_folders_stay_apart():
-    """sandbox/: the core (registry, shared answer shapes, the price model) imports only itself; a service folder
-    (ec2/, pricing/, ...) imports the core and itself, never another service; the lab (seeded through the API)
-    imports the core and itself; server.py loads them all. The emulator never imports the tools' code."""
+    """sandbox/: the core (registry, shared answer shapes, the price model, the cost ledger) imports only itself;
+    a service folder (ec2/, pricing/, ...) imports the core and itself, never another service; the lab (seeded
+    through the API) imports the core and itself; server.py loads them all. The emulator never imports the tools'
+    code."""
     wrong = []
     for mod, targets in graph().items():
         if folder(mod) != "sandbox" or mod in (SANDBOX, f"{SANDBOX}.server"):

@@ -148,9 +148,10 @@ def command(app: typer.Typer, tool: str, accounts: bool | str = False):
 
 
 def _activate_sandbox() -> None:
+    from _awswiz.aws.client import import_ahead
     from _awswiz.shell.sandbox_client import ensure_sandbox
 
-    endpoint = ensure_sandbox()
+    endpoint = ensure_sandbox(while_starting=import_ahead)  # boto3 imported while a sandbox starts, not after
     for k in list(os.environ):
         if k.startswith("AWS_ENDPOINT_URL_") or k in ("AWS_PROFILE", "AWS_SESSION_TOKEN",
                                                           "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):

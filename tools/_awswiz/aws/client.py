@@ -144,6 +144,19 @@ def check_profile(profile: str, sandbox: bool = False) -> None:
         raise unknown_profile(profile, sandbox)
 
 
+def import_ahead() -> None:
+    """Import boto3 on a thread of its own, while the run waits for something else (a sandbox starting: its
+    second core is otherwise idle); Aws() then finds it imported."""
+    def load() -> None:
+        try:
+            import boto3  # noqa: F401
+            import botocore.session  # noqa: F401
+        except Exception:  # noqa: BLE001 - Aws() imports it again and says what is wrong
+            pass
+
+    threading.Thread(target=load, name="awswiz-import-ahead", daemon=True).start()
+
+
 def worker_count() -> int:
     return settings.get("AWSWIZ_WORKERS")
 

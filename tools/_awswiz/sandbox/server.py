@@ -153,10 +153,59 @@ def load_services() -> list[str]:
     return names
 
 
+class _LoaderFiles(dict):
+    """One loader's cache of parsed data files (botocore's instance_cache: `in`, get, set): S3's own models in the
+    loader as botocore keeps them (a boto3 S3 client edits its operations' requestUri in place, botocore
+    handlers.remove_bucket_from_url_paths_from_model, which moto's S3 router must not see), every other file in the
+    cache all loaders share."""
+
+    def __init__(self, shared: dict):
+        super().__init__()
+        self.shared = shared
+
+    @staticmethod
+    def own(key) -> bool:
+        return any(isinstance(k, str) and k.startswith("s3") for k in key)
+
+    def __contains__(self, key) -> bool:
+        return super().__contains__(key) if self.own(key) else key in self.shared
+
+    def __getitem__(self, key):
+        return super().__getitem__(key) if self.own(key) else self.shared[key]
+
+    def __setitem__(self, key, value) -> None:
+        if self.own(key):
+            super().__setitem__(key, value)
+        else:
+            self.shared[key] = value
+
+
+def share_botocore_files() -> None:
+    """Every botocore loader of this process shares one cache of parsed data files (S3's models apart:
+    _LoaderFiles). moto makes boto3 Sessions as it imports (moto.ec2's region list alone makes three), the lab's
+    seeding one more, and each Session's loader parsed EC2's service model (the largest) and the endpoint data
+    again: a third of the CPU of a start (bench/bench_sandbox_start.py). The sandbox's loaders all read botocore's
+    own data (no extra search paths), so one cache answers them all."""
+    import botocore.loaders
+
+    init = botocore.loaders.Loader.__init__
+    if getattr(init, "shared", False):
+        return
+    files: dict = {}
+
+    def shared_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._cache = _LoaderFiles(files)  # botocore's instance_cache reads self._cache
+
+    shared_init.shared = True
+    botocore.loaders.Loader.__init__ = shared_init
+
+
 def build(url_holder: dict, saved_seed: Path | None = None):
     """The wrapped WSGI app; seeding talks to the server itself over HTTP once it listens; a reset restores the
     saved seed too (or seeds, and saves)."""
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    share_botocore_files()
     from moto.moto_api._internal.models import moto_api_backend
     from moto.server import DomainDispatcherApplication, create_backend_app
 

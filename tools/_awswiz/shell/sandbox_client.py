@@ -57,8 +57,9 @@ def start_command() -> list[str]:
     return [sys.executable, script, "serve", "--detach"]
 
 
-def ensure_sandbox() -> str:
-    """The sandbox's URL, starting and seeding it first if it is not running."""
+def ensure_sandbox(while_starting=None) -> str:
+    """The sandbox's URL, starting and seeding it first if it is not running (while_starting() is called as it
+    starts: the run's own preparations meanwhile)."""
     if info := running():
         return info["url"]
     import fcntl
@@ -68,6 +69,8 @@ def ensure_sandbox() -> str:
         if info := running():
             return info["url"]
         warn("starting the local sandbox (the first start installs moto, then seeds the demo lab)...")
+        if while_starting is not None:
+            while_starting()
         proc = subprocess.run(start_command(), stdout=subprocess.PIPE, stderr=sys.stderr, timeout=600)
         if proc.returncode != 0 or not (info := running()):
             raise AwsWizError("the local sandbox did not start",

@@ -12,10 +12,10 @@ Rules followed (AWS Budgets API Reference and botocore's budgets model):
   budget); moto has none of them. A missing budget is NotFoundException. The tags go with the budget.
 - DescribeSubscribersForNotification: the notification's Subscribers (moto keeps them, answers none).
 - CalculatedSpend (DescribeBudget, DescribeBudgets): moto answers 0, or what the creator passed. Here it is computed
-  from the ledger Cost Explorer answers from (costs/ledger.py: one cost source, so budget.py list and costs.py agree):
+  from the ledger Cost Explorer answers from (ledger.py: one cost source, so budget.py list and costs.py agree):
   ActualSpend is the budget period to date (Budget.TimeUnit; "The actual cost or usage that you've incurred during
-  the budget period", Spend), ForecastedSpend that plus Cost Explorer's forecast of the rest of the period
-  (explorer.cost_forecast; none where Cost Explorer has none); credits and refunds count as CostTypes say
+  the budget period", Spend), ForecastedSpend that plus the forecast of the rest of the period GetCostForecast gives
+  (ledger.daily_mean; none where Cost Explorer has none); credits and refunds count as CostTypes say
   (IncludeCredit, IncludeRefund: "The default value is true"). CostFilters are not applied (budget.py sets none).
 """
 
@@ -29,8 +29,7 @@ from moto.budgets.responses import BudgetsResponse
 from moto.core.exceptions import JsonRESTError
 
 from ..answers import answer_the_rest
-from ..costs import explorer
-from ..costs.ledger import LEDGER, today
+from ..ledger import LEDGER, can_forecast, daily_mean, today
 
 MAX_EMAILS, MAX_SNS = 10, 1
 PAGE_DEFAULT, PAGE_MAX = 100, 1000
@@ -97,13 +96,9 @@ def calculated_spend(account: str, budget: dict) -> dict:
     actual = sum(i["amount"] for i in LEDGER
                  if i["account"] == account and start <= i["date"] < now and i["record"] in kinds)
     out = {"ActualSpend": _usd(actual)}
-    try:
-        rest = explorer.cost_forecast(account, {
-            "TimePeriod": {"Start": now.isoformat(), "End": end.isoformat()}, "Metric": "UNBLENDED_COST",
-            "Granularity": "MONTHLY", "Filter": {"Dimensions": {"Key": "RECORD_TYPE", "Values": kinds}}})
-        out["ForecastedSpend"] = _usd(actual + float(rest["Total"]["Amount"]))
-    except JsonRESTError:  # no forecast where Cost Explorer has none (too little history, not enabled)
-        pass
+    if can_forecast(account):  # none where Cost Explorer has none (too little history)
+        rest = daily_mean(account, lambda i: i["record"] in kinds) * (end - now).days
+        out["ForecastedSpend"] = _usd(actual + rest)
     return out
 
 

@@ -1,1 +1,1 @@
-"""Cost Explorer: the lab's ledger and the answers computed from it."""
+"""Cost Explorer: the answers computed from the lab's ledger (../ledger.py, which Budgets reads too)."""

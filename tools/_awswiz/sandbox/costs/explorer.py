@@ -44,9 +44,8 @@ from moto.ce.responses import CostExplorerResponse
 from moto.core.exceptions import JsonRESTError
 
 from ..answers import answer_the_rest
-from .ledger import LEDGER, NO_CE, month_start, today
+from ..ledger import LEDGER, NO_CE, can_forecast, daily_mean, month_start, today
 
-FORECAST_MIN_DAYS = 30  # a young account (YOUNG) has less: no forecast
 PAGE_GROUPS = 20
 METRICS = {"AmortizedCost", "BlendedCost", "NetAmortizedCost", "NetUnblendedCost", "NormalizedUsageAmount",
            "UnblendedCost", "UsageQuantity"}
@@ -251,14 +250,11 @@ def cost_forecast(account: str, params: dict) -> dict:
         raise ValidationException(f"Metric must be one of {', '.join(sorted(FORECAST_METRICS))}")
     if params.get("Granularity") not in ("DAILY", "MONTHLY"):
         raise ValidationException("Granularity must be DAILY or MONTHLY")
-    mine = [i for i in LEDGER if i["account"] == account]
-    if not mine or (today() - min(i["date"] for i in mine)).days < FORECAST_MIN_DAYS:
+    if not can_forecast(account):
         raise CeError("DataUnavailableException", "Insufficient amount of historical data to generate forecast.")
-    # the mean of the last 14 days of the ledger, carried forward (AWS's model is its own; the shape is AWS's).
+    # the mean of the last 14 days of the ledger, carried forward (ledger.daily_mean).
     # The ledger has no discounts, so the NET_ metrics (after discounts) equal the others, as in GetCostAndUsage.
-    lo = today() - _dt.timedelta(days=14)
-    recent = [i for i in mine if lo <= i["date"] < today() and matches(i, params.get("Filter"))]
-    per_day = sum(i["amount"] for i in recent) / 14
+    per_day = daily_mean(account, lambda i: matches(i, params.get("Filter")))
     by_time = []
     for a, b in _buckets(start, end, params["Granularity"]):
         mean = per_day * (b - a).days

@@ -18,8 +18,18 @@ import threading
 
 
 def _paramiko():
+    import logging
+
     import paramiko
 
+    # paramiko's transport thread logs a client that leaves before or during the handshake (the tools' readiness
+    # probe, a killed connect) as ERROR with a traceback, one record per line, which reached the sandbox log through
+    # logging's last resort: an expected event. The stand-in's own handling says what matters (_serve); its client
+    # reports a failed session.
+    quiet = logging.getLogger("paramiko")
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+        quiet.propagate = False
     return paramiko
 
 

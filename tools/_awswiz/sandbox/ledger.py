@@ -1,6 +1,7 @@
-"""Cost Explorer's data in the sandbox: a ledger of daily line items (several months, services, regions, a project
-tag, credits and refunds) for the lab account and fellow accounts, rebuilt from AWSWIZ_TODAY at every reset.
-explorer.py answers GetCostAndUsage, GetCostForecast, GetDimensionValues and GetTags from it.
+"""The sandbox's one cost source: a ledger of daily line items (several months, services, regions, a project tag,
+credits and refunds) for the lab account and fellow accounts, rebuilt from AWSWIZ_TODAY at every reset.
+costs/explorer.py answers GetCostAndUsage, GetCostForecast, GetDimensionValues and GetTags from it, and
+budgets/budgets.py a budget's CalculatedSpend, so Budgets and Cost Explorer agree (issue 25 item 5).
 
 The fellows: assume awswiz-auditor there (moto allows). Organizations cases: a member account without Cost
 Explorer (NO_CE: its management account has not enabled it), one whose credits are applied at the payer and so
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-from ..handlers import seeder
+from .handlers import seeder
 
 LAB_ACCOUNT = "123456789012"
 # assume awswiz-auditor there (moto allows); the last three are the Organizations and young-account cases
@@ -92,6 +93,24 @@ def seed_ledger(_state: dict) -> None:
                 _, service, region, amount = REFUNDS[account]
                 LEDGER.append({**_item(day, account, service, region, ""), "record": "Refund", "amount": amount})
         day += _dt.timedelta(days=1)
+
+
+FORECAST_MIN_DAYS = 30  # a young account (YOUNG) has less: no forecast
+FORECAST_DAYS = 14  # the forecast carries the mean of the ledger's last 14 days forward
+
+
+def can_forecast(account: str) -> bool:
+    """Enough history for a forecast (AWS: "Insufficient amount of historical data" otherwise)."""
+    mine = [i["date"] for i in LEDGER if i["account"] == account]
+    return bool(mine) and (today() - min(mine)).days >= FORECAST_MIN_DAYS
+
+
+def daily_mean(account: str, keep) -> float:
+    """USD per day over the last FORECAST_DAYS of the ledger, of the account's items keep(item) accepts: the
+    forecast's model (AWS's model is its own; the shape of the answers is AWS's)."""
+    lo = today() - _dt.timedelta(days=FORECAST_DAYS)
+    return sum(i["amount"] for i in LEDGER if i["account"] == account and lo <= i["date"] < today() and keep(i)) \
+        / FORECAST_DAYS
 
 
 def _item(day: _dt.date, account: str, service: str, region: str, project: str) -> dict:
