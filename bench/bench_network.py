@@ -12,27 +12,13 @@ Prints a table and writes JSON to bench/results/network-<time>.json.
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scan import RESULTS, TOOLS, Proxy, Sandbox, clean_env  # noqa: E402 - the scan benchmark's processes
-
-
-def run(endpoint: str, state: Path, *args: str) -> tuple[float, dict]:
-    start = time.perf_counter()
-    p = subprocess.run([sys.executable, str(TOOLS / "network.py"), *args], capture_output=True, text=True,
-                       env=clean_env(AWS_ENDPOINT_URL=endpoint, AWSWIZ_STATE_DIR=str(state)), timeout=600)
-    took = time.perf_counter() - start
-    if p.returncode != 0:
-        raise RuntimeError(f"network.py {' '.join(args)} exited {p.returncode}: {p.stdout[-800:]} {p.stderr[-800:]}")
-    return took, json.loads(p.stdout)
+from bench_scan import Proxy, Sandbox  # noqa: E402 - the scan benchmark's processes
+from plan_confirm import measure, report  # noqa: E402
 
 
 def main() -> None:
@@ -46,47 +32,14 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="awswiz-bench-network-"))
     sandbox = Sandbox(tmp / "sandbox")
     proxy = Proxy(sandbox.url, opts.latency_ms)
-    rows = {"plan": [], "confirm": []}
-    calls: dict[str, Counter] = {"plan": Counter(), "confirm": Counter()}
 
-    def create(n: int, state: Path, *more: str):
-        return run(proxy.url, state, "create", "--name", f"bench-net-{n + 1}", "--cidr", f"10.{200 + n}.0.0/16",
-                   "--azs", opts.azs, "--nat", opts.nat, "--s3-endpoint", "--region", opts.region, *more)
+    def create(n: int) -> tuple[str, ...]:  # each repeat a network of its own (name and block)
+        return ("create", "--name", f"bench-net-{n + 1}", "--cidr", f"10.{200 + n}.0.0/16", "--azs", opts.azs,
+                "--nat", opts.nat, "--s3-endpoint", "--region", opts.region)
 
-    try:
-        for n in range(-1, opts.repeat):
-            state = tmp / f"state{n}"
-            state.mkdir(mode=0o700)
-            if n < 0:  # warm-up: the sandbox and the OS, not our caches
-                create(n, state)
-                continue
-            mark = sandbox.mark()
-            took, plan = create(n, state)
-            rows["plan"].append(took)
-            if n == 0:
-                calls["plan"] = Counter(c["action"] for c in sandbox.calls(mark))
-            mark = sandbox.mark()
-            took, _ = create(n, state, "--confirm", plan["data"]["confirm"])
-            rows["confirm"].append(took)
-            if n == 0:
-                calls["confirm"] = Counter(c["action"] for c in sandbox.calls(mark))
-    finally:
-        proxy.stop()
-        sandbox.stop()
-    rows["plan+confirm"] = [p + c for p, c in zip(rows["plan"], rows["confirm"], strict=True)]
-    calls["plan+confirm"] = calls["plan"] + calls["confirm"]
     out = {"latency_ms": opts.latency_ms, "region": opts.region, "repeat": opts.repeat, "azs": opts.azs,
-           "nat": opts.nat, "median_s": {k: round(statistics.median(v), 2) for k, v in rows.items()},
-           "runs_s": {k: [round(x, 2) for x in v] for k, v in rows.items()},
-           "calls": {k: sum(v.values()) for k, v in calls.items()},
-           "calls_by_operation": {k: dict(v.most_common()) for k, v in calls.items()}}
-    print(f"{'step':<12} {'median s':>9} {'calls':>6}  runs")
-    for k in rows:
-        print(f"{k:<12} {out['median_s'][k]:>9} {out['calls'][k]:>6}  {out['runs_s'][k]}")
-    for k, v in out["calls_by_operation"].items():
-        print(f"{k}: {v}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"network-{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(out, indent=1))
+           "nat": opts.nat, **measure("network", sandbox, proxy, tmp, opts.repeat, create)}
+    report("network", out)
 
 
 if __name__ == "__main__":
