@@ -345,3 +345,64 @@ def test_fix_in_one_member_account(sandbox, run_tool, members):
     assert done.code == 0, done.stdout + done.stderr
     opts = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]["MetadataOptions"]
     assert opts["HttpTokens"] == "required"
+
+
+def test_terminate_tag_across_accounts_one_plan_one_token(sandbox, run_tool, members, state_dir):
+    """terminate --tag --accounts org: each account's part planned by the bulk planner with its own clients,
+    dependencies first within each (DeleteSecurityGroup is refused with DependencyViolation while an instance's
+    interface uses the group: EC2 API Reference, DeleteSecurityGroup), protected ones skipped and listed with their
+    account, --max counting across all, the confirm applying each action in its account. An IAM role name is
+    unique only within its account ("names must be unique within an account": IAM User Guide, "IAM identifiers"),
+    so one name in two accounts is two targets."""
+    import json
+
+    from mutation_helpers import instance, name
+
+    region = "us-east-2"  # no other test of this file acts here
+    ada, grace = members["fellow-ada"], members["fellow-grace"]
+    batch = name("t22")
+    spec = [{"Key": "batch", "Value": batch}]
+    a_ec2, g_ec2 = _in(sandbox, ada, "ec2", region), _in(sandbox, grace, "ec2", region)
+    sg = a_ec2.create_security_group(GroupName=name("sg"), Description="t22", TagSpecifications=[
+        {"ResourceType": "security-group", "Tags": spec}])["GroupId"]
+    box = instance(a_ec2, tags={"batch": batch}, SecurityGroupIds=[sg])
+    kept = a_ec2.create_volume(AvailabilityZone=f"{region}a", Size=1, TagSpecifications=[{
+        "ResourceType": "volume", "Tags": [*spec, {"Key": "awswiz:protected", "Value": "true"}]}])["VolumeId"]
+    vol = g_ec2.create_volume(AvailabilityZone=f"{region}a", Size=1, TagSpecifications=[
+        {"ResourceType": "volume", "Tags": spec}])["VolumeId"]
+    role = name("t22-role")
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                "Principal": {"Service": "ec2.amazonaws.com"}}]})
+    for acct in (ada, grace):
+        _in(sandbox, acct, "iam").create_role(RoleName=role, AssumeRolePolicyDocument=trust, Tags=spec)
+    args = ("terminate", "--tag", f"batch={batch}", "--accounts", "org", "--region", region)
+    over = run_tool(*args, "--max", "4")
+    assert over.code == 4 and "over --max 4" in over.json["errors"][0]["message"], over.stdout + over.stderr
+    r = run_tool(*args)
+    assert r.code == 0, r.stdout + r.stderr
+    steps = [(a["account"], a["type"], a["id"]) for a in r.json["data"]["plan"]]
+    assert sorted(steps) == sorted([(ada, "ec2:instance", box), (ada, "vpc:security-group", sg),
+                                    (ada, "iam:role", role), (grace, "ec2:volume", vol), (grace, "iam:role", role)])
+    assert steps.index((ada, "ec2:instance", box)) < steps.index((ada, "vpc:security-group", sg))
+    assert [(s["account"], s["id"]) for s in r.json["data"]["skipped"] if "protected" in s["reason"]] == [(ada, kept)]
+    token = r.json["data"]["confirm"]
+    assert r.json["next"][0].endswith(f"--confirm {token}") and "--accounts org" in r.json["next"][0]
+    mark = sandbox.mark()
+    done = run_tool(*args, "--confirm", token)
+    assert done.code == 0, done.stdout + done.stderr
+    assert {(x["account"], x["id"]) for x in done.json["data"]["results"] if x["ok"]} == {(a, i) for a, _, i in steps}
+    # states after the call, read in each account
+    assert a_ec2.describe_instances(InstanceIds=[box])["Reservations"][0]["Instances"][0]["State"]["Name"] in (
+        "shutting-down", "terminated")
+    assert not a_ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [sg]}])["SecurityGroups"]
+    assert a_ec2.describe_volumes(VolumeIds=[kept])["Volumes"][0]["State"] == "available"
+    assert not g_ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [vol]}])["Volumes"]
+    for acct in (ada, grace):
+        assert role not in [x["RoleName"] for x in _in(sandbox, acct, "iam").list_roles()["Roles"]]
+    sent = [json.loads(x) for x in (state_dir / "audit.jsonl").read_text().splitlines()]
+    sent = {(x["account"], x["operation"]) for x in sent if x.get("phase") == "sent" and x.get("confirm") == token}
+    assert {(ada, "TerminateInstances"), (ada, "DeleteSecurityGroup"), (ada, "DeleteRole"),
+            (grace, "DeleteVolume"), (grace, "DeleteRole")} <= sent
+    assert not {op for acct, op in sent if acct == LAB}  # nothing in the lab's own account
+    deletes = [c for c in sandbox.calls(mark) if c["action"] == "DeleteVolume" and c["region"] == region]
+    assert len(deletes) == 1  # grace's volume; the protected one in ada's account was never sent

@@ -29,43 +29,62 @@ def check_options(rem, opts: dict) -> None:
 
 
 def by_tag(ctx, tags: dict[str, str], rem, opts: dict, confirm: str | None, max_: int) -> Result:
-    """Everything removable carrying the tags, in the run's regions (bulk.py): one plan, one token."""
+    """Everything removable carrying the tags, in the run's regions (bulk.py): one plan, one token; across accounts
+    (--accounts), each account's part planned with its own clients and applied there (guard/accounts.py)."""
     from _awswiz.removal import bulk
 
     if rem is not None:
         check_options(rem, opts)
-    regions = regional.regions(ctx)
-    owner: dict = {}
+    owners: dict[int, dict] = {}  # id(the Ctx of an account) -> {(op, id): the remover's do}
     seen: dict = {}
     words = [w for k, v in tags.items() for w in ("--tag", f"{k}={v}")]
+    scope = {"tags": tags, "type": rem and rem.type, **{k: v for k, v in opts.items() if v}}
 
-    def build() -> guard.Plan:
-        owner.clear()
-        with ctx.progress("listing", 0) as bar:
-            chosen, errors, answered, seen["in_use"] = bulk.tagged(ctx, tags, bulk.removable(rem and rem.type),
-                                                                  regions, bar)
+    def build_in(c, _ids) -> guard.Plan:
+        owner = owners[id(c)] = {}
+        regions = regional.regions(c)
+        seen.setdefault("regions", {}).update(dict.fromkeys(regions))
+        with c.progress("listing", 0) as bar:
+            chosen, errors, answered, in_use = bulk.tagged(c, tags, bulk.removable(rem and rem.type), regions, bar)
+        for k, values in in_use.items():
+            for v, n in values.items():
+                seen.setdefault("in_use", {}).setdefault(k, {}).setdefault(v, 0)
+                seen["in_use"][k][v] += n
+        seen.setdefault("in_use", {})
         if errors and not answered:
+            if ctx.multi:  # that account's error (exit 3), the other accounts planned
+                return guard.Plan(actions=[], scope={**scope, "regions": regions}, errors=errors)
             e = errors[0]
             raise AwsWizError(f"listing what carries the tags failed: {e['code']}: {e['message']}",
                               e.get("hint") or "retry, or narrow --region", region=e.get("region"))
-        scope = {"tags": tags, "type": rem and rem.type, **{k: v for k, v in opts.items() if v}}
         here = {r: k for r, k in chosen.items() if r is not None}
-        plan = regional.plan(ctx, list(here), lambda r, _ids: bulk.plan_region(ctx, r, here[r], opts, owner),
-                             scope=scope) if here else guard.Plan(actions=[], scope=scope)
+        plan = regional.plan(c, list(here), lambda r, _ids: bulk.plan_region(c, r, here[r], opts, owner),
+                             scope=scope) if here else guard.Plan(actions=[], scope=dict(scope))
         plan.scope["regions"] = regions
         if None in chosen:
-            part = bulk.plan_region(ctx, None, chosen[None], opts, owner)
+            part = bulk.plan_region(c, None, chosen[None], opts, owner)
             plan.actions += part.actions
             plan.skipped += part.skipped
             plan.errors += part.errors
         plan.errors += errors
         return plan
 
-    result = guard.run(ctx, build, lambda a: owner[(a.op, a.id)](ctx, a), confirm=confirm, max_count=max_,
+    build_each, do = accounts.across(ctx, build_in, lambda c, a: owners[id(c)][(a.op, a.id)](c, a))
+
+    def build() -> guard.Plan:
+        seen.clear()
+        plan = build_each()
+        plan.scope = {**scope, **plan.scope}  # across accounts too, the tags are the plan's selector
+        return plan
+
+    result = guard.run(ctx, build, do, confirm=confirm, max_count=max_,
                        explicit=False, verify=[hints.command(ctx, "scan", *words, region=ctx.region_spec)])
     data = result.data
     if isinstance(data, dict) and data.get("applied") is False and not data.get("plan") and "in_use" in seen:
+        regions = list(seen["regions"])
         where = ", ".join(regions) if len(regions) < 4 else f"{len(regions)} regions"
+        if ctx.multi:
+            where += f" of {len(ctx.members()[0])} accounts"
         data["tags_in_use"] = {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))[:TAGS_SHOWN])
                                for k, v in sorted(seen["in_use"].items())[:TAGS_SHOWN]}
         data["message"] = (f"nothing removable carries {' '.join(words[1::2])} in {where}"
@@ -114,8 +133,8 @@ def main(
         raise BadInput("--id and --tag select in two ways: give one of them", "e.g. --tag project=x, or --type "
                        "ec2 --id i-0abc")
     opts = {"snapshot": snapshot, "target_groups": target_groups}
-    if ctx.multi and (tag is not None or (type_ and removers.get(type_).scope == "global")):
-        ctx = accounts.only_one(ctx, "--tag, and global types," if tag is not None else "a global type")
+    if ctx.multi and tag is None and type_ and removers.get(type_).scope == "global":
+        ctx = accounts.only_one(ctx, "a global type by --id")
     if tag is not None:
         return by_tag(ctx, cli.parse_tags(tag, strict=True), removers.get(type_) if type_ else None, opts,
                       confirm, max_)

@@ -108,16 +108,17 @@ def _apply_protection(plan: Plan, explicit: bool) -> list[Action]:
     for a in plan.actions:
         if not a.blocked and (reason := inherited_protection(a.tags, a.touches)):
             a.blocked = reason
-    blocked_targets = {a.target_id: a.blocked for a in plan.actions if a.blocked}
-    blocked = [a for a in plan.actions if a.target_id in blocked_targets]
+    blocked_targets = {a.key: a.blocked for a in plan.actions if a.blocked}
+    blocked = [a for a in plan.actions if a.key in blocked_targets]
     if blocked and not explicit:
-        plan.actions = [a for a in plan.actions if a.target_id not in blocked_targets]
+        plan.actions = [a for a in plan.actions if a.key not in blocked_targets]
         seen = set()
         for a in blocked:
-            if a.target_id not in seen:
-                seen.add(a.target_id)
-                plan.skipped.append({"id": a.target_id, "region": a.region, "type": a.type,
-                                     "name": a.name, "reason": blocked_targets[a.target_id]})
+            if a.key not in seen:
+                seen.add(a.key)
+                plan.skipped.append({"id": a.target_id, "region": a.region, "type": a.type, "name": a.name,
+                                     "reason": blocked_targets[a.key], **({"account": a.account} if a.account
+                                                                           else {})})
         return []
     return blocked
 
@@ -167,7 +168,7 @@ def run(ctx, build: Callable[[], Plan], do: Callable[[Action], dict | None], *, 
     plan = build()
     check_selector(plan.scope)
     blocked = _apply_protection(plan, explicit)
-    targets = list(dict.fromkeys(a.target_id for a in plan.actions))
+    targets = list(dict.fromkeys(a.key for a in plan.actions))
     over_max = len(targets) > max_count
 
     def refuse(message: str, hint: str, nxt: list[str] | None = None) -> Result:
@@ -289,11 +290,11 @@ def execute(plan: Plan, do, log, token: str, verify, after) -> Result:
     deadline.lift()
     log.confirm = token
     results: list[dict] = []
-    failed_targets: set[str] = set()
+    failed_targets: set[tuple] = set()
     for a in plan.actions:
         base = {"action": a.op, "type": a.type, "id": a.id, "region": a.region,
                 **({"account": a.account} if a.account else {})}
-        if a.target_id in failed_targets:
+        if a.key in failed_targets:
             results.append({**base, "ok": False, "outcome": "not attempted: an earlier step of "
                             f"{a.target_id} failed"})
             continue
@@ -301,16 +302,16 @@ def execute(plan: Plan, do, log, token: str, verify, after) -> Result:
             extra = do(a) or {}
             results.append({**base, "ok": True, "outcome": "done", **extra})
         except Exception as exc:  # noqa: BLE001 - one failure is reported, the other targets go on
-            failed_targets.add(a.target_id)
+            failed_targets.add(a.key)
             entry = classify(exc, a.region, f"{a.op} {a.id}")
             results.append({**base, "ok": False, "outcome": "failed", "error": entry})
     if after:
         after(results)
     ok = sum(r["ok"] for r in results)
     errors = [r["error"] for r in results if r.get("error")]
+    failed = ", ".join(sorted(t for _, t in failed_targets))
     errors += [error_entry("NotAttempted", f"{len(failed_targets)} target(s) stopped at their first failure: "
-                           f"{', '.join(sorted(failed_targets))}", "fix the blocker named above and plan again")
-               ] if failed_targets else []
+                           f"{failed}", "fix the blocker named above and plan again")] if failed_targets else []
     if results and not ok:
         errors.insert(0, error_entry("NothingApplied", f"every action failed ({len(results)} of {len(results)}); "
                                      "the plan was not applied", "read the errors below, fix the cause, plan again"))

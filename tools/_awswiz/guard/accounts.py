@@ -75,8 +75,8 @@ def across(ctx, build_in: Callable, do_in: Callable, ids: list[str] | None = Non
 
 
 def only_one(ctx, what: str):
-    """The Ctx of the one account a selection names, for a change not yet planned across accounts (terminate --tag):
-    several accounts are bad input naming how to pick one."""
+    """The Ctx of the one account a selection names, for a change not planned across accounts (terminate --id of a
+    global type): several accounts are bad input naming how to pick one."""
     members, errors = ctx.members()
     if len(members) == 1 and not errors:
         return ctx.sub(members[0])

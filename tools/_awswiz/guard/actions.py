@@ -40,6 +40,12 @@ class Action:
     def target_id(self) -> str:
         return self.target or self.id
 
+    @property
+    def key(self) -> tuple[str | None, str]:
+        """The target in its account: what --max counts and what fails or is blocked as a whole (an IAM role
+        of one name in two accounts is two targets)."""
+        return self.account, self.target_id
+
     def view(self) -> dict:
         """The compact form shown in the plan (agents pay per token)."""
         d = {"action": self.op, "type": self.type, "id": self.id, "region": self.region}
