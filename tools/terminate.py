@@ -109,7 +109,8 @@ def main(
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", metavar="KEY=VALUE", help="Instead of --id: everything removable carrying this tag (repeatable: "
         "all must match), of every type (or --type's), in --region (default the home region; all: every enabled "
-        "one), what must go first first, in one plan; protected ones are skipped and listed.")] = None,
+        "one; with --accounts, in each account), what must go first first, in one plan; protected ones are skipped "
+        "and listed.")] = None,
     snapshot: Annotated[bool, typer.Option(
         "--snapshot", help="ec2: snapshot every attached EBS volume first (and wait for it).")] = False,
     target_groups: Annotated[bool, typer.Option(
