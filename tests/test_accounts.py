@@ -406,3 +406,8 @@ def test_terminate_tag_across_accounts_one_plan_one_token(sandbox, run_tool, mem
     assert not {op for acct, op in sent if acct == LAB}  # nothing in the lab's own account
     deletes = [c for c in sandbox.calls(mark) if c["action"] == "DeleteVolume" and c["region"] == region]
     assert len(deletes) == 1  # grace's volume; the protected one in ada's account was never sent
+    again = run_tool(*args)  # the kept volume is all that carries the tag now, protected: nothing to plan
+    assert again.code == 0 and again.json["data"]["plan"] == [], again.stdout + again.stderr
+    said = again.json["data"]["message"]
+    assert said.startswith(f"nothing removable carries batch={batch} in {region} of 3 accounts"), said
+    assert batch in again.json["data"]["tags_in_use"]["batch"]  # the kept volume (and the terminated box) carry it
