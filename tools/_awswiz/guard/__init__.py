@@ -237,11 +237,11 @@ def _run_preapproved(account, plan: Plan, do, log, policy, verify, after) -> Res
     """Claim every target's actions (all or none of a target), run the won ones, then mark them applied or
     free them again. A claim is held while this run lives (plans.claim_action): a killed run's unfinished
     actions are taken over by the next run, and what it applied is never applied again."""
-    keys = {id(a): claim_key(account, a) for a in plan.actions}
+    keys = {id(a): claim_key(a.account or account, a) for a in plan.actions}  # an action in its own account
     held: dict[int, int] = {}
     won: list[Action] = []
-    for target in dict.fromkeys(a.target_id for a in plan.actions):
-        mine = [a for a in plan.actions if a.target_id == target]
+    for target in dict.fromkeys(a.key for a in plan.actions):
+        mine = [a for a in plan.actions if a.key == target]
         got = {id(a): fd for a in mine if (fd := plans.claim_action(keys[id(a)])) is not None}
         if len(got) == len(mine):
             held.update(got)
