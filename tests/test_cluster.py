@@ -215,6 +215,17 @@ def test_private_subnet_is_reached_through_a_public_head_never_opened(sandbox, r
         (state_dir.parent / "up.txt").write_text("through the head")
         up = run_tool("connect", "--id", nid, "--region", REGION, "--copy", str(state_dir.parent / "up.txt"), ":up.txt")
         assert up.code == 0 and up.json["data"]["bytes"] == len("through the head"), up.stdout + up.stderr
+        # instance_status gives the same way as an ssh line (ssh(1) -W through the head, in a ProxyCommand)
+        [row] = [x for x in run_tool("instance_status", "--region", REGION).json["data"]["instances"] if x["id"] == nid]
+        assert row["ssh_via"] == hid and row["ssh"].endswith(f" ubuntu@{ip}") and " -W %h:%p " in row["ssh"]
+        assert "ssh_answers" not in row and row["connect"].startswith(f"uv run tools/connect.py --id {nid}")
+        import shutil
+        import subprocess
+
+        if shutil.which("ssh"):  # the line works as printed, with OpenSSH's client, on the keys connect.py pinned
+            ran = subprocess.run(row["ssh"] + " -o BatchMode=yes hostname", shell=True, capture_output=True,
+                                 text=True, timeout=60, stdin=subprocess.DEVNULL)
+            assert ran.returncode == 0 and ran.stdout == f"{nid}\n", ran.stderr
         # no head left: a clear error naming what to launch (exit 1: the input is fine, the VPC lacks a head)
         ec2.terminate_instances(InstanceIds=[hid])
         mark = sandbox.mark()

@@ -83,28 +83,46 @@ class NoJumpHost(AwsWizError):
 def heads(ec2, vpc: str) -> list[dict]:
     """The running AwsWiz boxes of the VPC with a public address and a saved key, newest first: the boxes SSH can
     jump through."""
-    boxes = [i for r in ec2.describe_instances(Filters=[
+    return usable(i for r in ec2.describe_instances(Filters=[
         {"Name": "vpc-id", "Values": [vpc]}, {"Name": "instance-state-name", "Values": ["running"]},
-        {"Name": "tag:awswiz:managed", "Values": ["true"]}])["Reservations"] for i in r["Instances"]]
-    return sorted((i for i in boxes if i.get("PublicIpAddress") and keys.saved(_tags(i).get(ssh.KEY_TAG))),
+        {"Name": "tag:awswiz:managed", "Values": ["true"]}])["Reservations"] for i in r["Instances"])
+
+
+def usable(boxes, vpc: str | None = None) -> list[dict]:
+    """Of described boxes (of the VPC, when given): the running managed ones with a public address and a saved
+    key, newest first."""
+    return sorted((i for i in boxes if i.get("PublicIpAddress") and i["State"]["Name"] == "running"
+                   and (vpc is None or i.get("VpcId") == vpc) and _tags(i).get("awswiz:managed") == "true"
+                   and keys.saved(_tags(i).get(ssh.KEY_TAG))),
                   key=lambda i: str(i.get("LaunchTime")), reverse=True)
 
 
-def head_of(ctx, ec2, inst: dict, region: str, local: bool) -> dict | None:
-    """How SSH reaches a box with no public IPv4 (connect.py, instance_status): None for a public box; else the
-    jump host launch recorded (tag awswiz:ssh-jump, read, never trusted: it must be one of heads()), or the newest
-    head of its VPC; none: NoJumpHost. {"id", "host", "port", "user", "key"}."""
-    if inst.get("PublicIpAddress") or not inst.get("VpcId"):
-        return None
-    found = heads(ec2, inst["VpcId"])
+def private(inst: dict) -> bool:
+    """A box SSH reaches through a jump host: no public IPv4 (a private subnet)."""
+    return not inst.get("PublicIpAddress") and bool(inst.get("VpcId"))
+
+
+def choose(inst: dict, found: list[dict], local: bool) -> dict | None:
+    """Of usable() heads: the one launch recorded (tag awswiz:ssh-jump, read, never trusted: it must be one of
+    them), else the newest; {"id", "host", "port", "user", "key"}, or None when there is none."""
     found = [i for i in found if i["InstanceId"] == _tags(inst).get(JUMP_TAG)] or found
     if not found:
-        raise NoJumpHost(ctx, ec2, inst, region)
+        return None
     j = found[0]
     tags = _tags(j)
     host, port = ssh.address(j, local) or (j["PublicIpAddress"], 22)
     return {"id": j["InstanceId"], "host": host, "port": port, "user": ssh.login_user(tags, j["InstanceId"]),
             "key": tags[ssh.KEY_TAG]}
+
+
+def head_of(ctx, ec2, inst: dict, region: str, local: bool) -> dict | None:
+    """How SSH reaches a box (connect.py): None for a public box; else its head (choose()); none: NoJumpHost."""
+    if not private(inst):
+        return None
+    via = choose(inst, heads(ec2, inst["VpcId"]), local)
+    if via is None:
+        raise NoJumpHost(ctx, ec2, inst, region)
+    return via
 
 
 def _tags(inst: dict) -> dict:

@@ -239,12 +239,17 @@ def login_user(tags: dict, iid: str, default: str = "ubuntu") -> str:
     return user
 
 
-def command_line(host: str, port: int, user: str, key_name: str) -> str:
-    """The ssh command, every word shell-quoted (user and host may come from tags)."""
-    port_part = ["-p", str(port)] if port != 22 else []
-    return shlex.join(["ssh", "-i", str(keys.key_file(key_name)), *port_part, "-o",
-                       f"UserKnownHostsFile={known_hosts_path()}", "-o", "StrictHostKeyChecking=yes",
-                       f"{user}@{host}"])
+def command_line(host: str, port: int, user: str, key_name: str, via: dict | None = None) -> str:
+    """The ssh command, every word shell-quoted (user and host may come from tags); via (a jump host: compute/jump.py
+    choose) adds a ProxyCommand of ssh -W through it, with its own key and pins (ssh(1) -W, ssh_config(5))."""
+    proxy = ["-o", "ProxyCommand=" + shlex.join([*_words(via["port"], via["key"]), "-W", "%h:%p",
+                                                 f"{via['user']}@{via['host']}"])] if via else []
+    return shlex.join([*_words(port, key_name), *proxy, f"{user}@{host}"])
+
+
+def _words(port: int, key_name: str) -> list[str]:
+    return ["ssh", "-i", str(keys.key_file(key_name)), *(["-p", str(port)] if port != 22 else []), "-o",
+            f"UserKnownHostsFile={known_hosts_path()}", "-o", "StrictHostKeyChecking=yes"]
 
 
 def _conf(value) -> str:
