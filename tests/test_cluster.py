@@ -234,6 +234,11 @@ def test_private_subnet_is_reached_through_a_public_head_never_opened(sandbox, r
         assert res.json["next"][0].startswith(f"uv run tools/launch.py --type g5.xlarge --name head-{n['vpc']} "
                                               f"--subnet {public} --region {REGION}")
         assert not [c for c in sandbox.calls(mark) if c["service"] == "ssh"]
+        import shlex  # the hint works as printed: the head's launch plan
+
+        again = run_tool("launch", *shlex.split(res.json["next"][0])[3:])
+        assert again.code == 0 and again.json["data"]["plan"][0]["detail"]["ssh_rule"].startswith("tcp/22 from "), \
+            again.stdout + again.stderr
     finally:
         clean_launches(sandbox)
         vpc = ["--id", n["vpc"], "--region", REGION]
