@@ -201,6 +201,44 @@ def test_private_subnet_is_reached_through_a_public_head_never_opened(sandbox, r
         config = (state_dir / "ssh_config").read_text()
         assert f"Host jump-{hid}\n" in config and "Host jn-node\n" in config
         assert config.split("Host jn-node\n")[1].split("\n\n")[0].rstrip().endswith(f"ProxyJump jump-{hid}")
+        # connect.py goes the same way (as ssh -J: RFC 4254 section 7.2, a "direct-tcpip" channel opened on the head
+        # to the box's private IP:22), never to the box directly; both host keys pinned
+        nid, ip = box["InstanceId"], box["PrivateIpAddress"]
+        mark = sandbox.mark()
+        res = run_tool("connect", "--id", nid, "--region", REGION, "--", "hostname")
+        assert res.code == 0, res.stdout + res.stderr
+        assert res.json["data"]["stdout"] == f"{nid}\n" and hid in res.json["data"]["via"]
+        assert res.json["data"]["host"] == f"ubuntu@{ip}"
+        hops = [(c["path"], c["query"]) for c in sandbox.calls(mark) if c["service"] == "ssh"]
+        assert hops == [(hid, f"{ip}:22")]
+        assert f"\n{ip} " in "\n" + (state_dir / "known_hosts").read_text()
+        (state_dir.parent / "up.txt").write_text("through the head")
+        up = run_tool("connect", "--id", nid, "--region", REGION, "--copy", str(state_dir.parent / "up.txt"), ":up.txt")
+        assert up.code == 0 and up.json["data"]["bytes"] == len("through the head"), up.stdout + up.stderr
+        # instance_status gives the same way as an ssh line (ssh(1) -W through the head, in a ProxyCommand)
+        [row] = [x for x in run_tool("instance_status", "--region", REGION).json["data"]["instances"] if x["id"] == nid]
+        assert row["ssh_via"] == hid and row["ssh"].endswith(f" ubuntu@{ip}") and " -W %h:%p " in row["ssh"]
+        assert "ssh_answers" not in row and row["connect"].startswith(f"uv run tools/connect.py --id {nid}")
+        import shutil
+        import subprocess
+
+        if shutil.which("ssh"):  # the line works as printed, with OpenSSH's client, on the keys connect.py pinned
+            ran = subprocess.run(row["ssh"] + " -o BatchMode=yes hostname", shell=True, capture_output=True,
+                                 text=True, timeout=60, stdin=subprocess.DEVNULL)
+            assert ran.returncode == 0 and ran.stdout == f"{nid}\n", ran.stderr
+        # no head left: a clear error naming what to launch (exit 1: the input is fine, the VPC lacks a head)
+        ec2.terminate_instances(InstanceIds=[hid])
+        mark = sandbox.mark()
+        res = run_tool("connect", "--id", nid, "--region", REGION, "--", "hostname")
+        assert res.code == 1 and res.json["errors"][0]["code"] == "NoJumpHost", res.stdout + res.stderr
+        assert res.json["next"][0].startswith(f"uv run tools/launch.py --type g5.xlarge --name head-{n['vpc']} "
+                                              f"--subnet {public} --region {REGION}")
+        assert not [c for c in sandbox.calls(mark) if c["service"] == "ssh"]
+        import shlex  # the hint works as printed: the head's launch plan
+
+        again = run_tool("launch", *shlex.split(res.json["next"][0])[3:])
+        assert again.code == 0 and again.json["data"]["plan"][0]["detail"]["ssh_rule"].startswith("tcp/22 from "), \
+            again.stdout + again.stderr
     finally:
         clean_launches(sandbox)
         vpc = ["--id", n["vpc"], "--region", REGION]

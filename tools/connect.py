@@ -5,8 +5,9 @@
 # ///
 """Run a command on a launched instance over SSH (paramiko, the key launch.py saved), or copy a file either way
 (--copy SRC DST, sftp; prefix the remote side with ':'). Output streams to stderr as it comes; the exit code
-and the output are in the envelope. Host keys are trusted on first use and pinned in .state/known_hosts; a
-changed host key is refused (exit 4)."""
+and the output are in the envelope. A box with no public address (a private subnet) is reached through its jump
+host (the head launch.py chose, or a public AwsWiz box of its VPC), as ProxyJump does. Host keys are trusted on
+first use and pinned in .state/known_hosts; a changed host key is refused (exit 4)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.compute import keys, ssh
+from _awswiz.compute import jump, keys, ssh
 from _awswiz.compute.launch_plan import local_endpoint
 from _awswiz.guard import targets
 from _awswiz.inventory.table import tag_map
@@ -25,9 +26,11 @@ from _awswiz.shell.output import Result
 app = cli.make_app(__doc__)
 
 
-def resolve(ctx, iid: str, region: str) -> tuple[str, int, str, str]:
-    """(host, port, user, key name) of a running instance launched by AwsWiz."""
-    found = targets.instances(ctx.aws.client("ec2", region), [iid])
+def resolve(ctx, iid: str, region: str) -> tuple[str, int, str, str, dict | None]:
+    """(host, port, user, key name, jump host or None) of a running instance launched by AwsWiz; a box with no
+    public IPv4 (a private subnet) is reached at its private IP:22 through its jump host (compute/jump.py)."""
+    ec2 = ctx.aws.client("ec2", region)
+    found = targets.instances(ec2, [iid])
     targets.require_found(ctx, [iid], {i["InstanceId"] for i in found}, "instance", region)
     inst = found[0]
     tags = tag_map(inst.get("Tags"))
@@ -41,10 +44,25 @@ def resolve(ctx, iid: str, region: str) -> tuple[str, int, str, str]:
         raise BadInput(f"no saved private key for {iid} (key pair {key or 'none'}): connect works with instances "
                        "launch.py made in this checkout", f"looked in {state.state_dir('keys')}")
     user = ssh.login_user(tags, iid)
+    via = jump.head_of(ctx, ec2, inst, region, local_endpoint(ctx))
+    if via:
+        return inst["PrivateIpAddress"], 22, user, key, via
     addr = ssh.address(inst, local_endpoint(ctx))
     if not addr:
         raise BadInput(f"{iid} has no public IP address to reach", "launch it in a public subnet")
-    return addr[0], addr[1], user, key
+    return addr[0], addr[1], user, key, None
+
+
+def open_box(host: str, port: int, user: str, key: str, via: dict | None):
+    """The box's client, and the jump host's (None when reached directly): both host keys pinned."""
+    if not via:
+        return ssh.open_client(host, port, user, key), None
+    head = ssh.open_client(via["host"], via["port"], via["user"], via["key"])
+    try:
+        return ssh.open_through(head, host, port, user, key), head
+    except BaseException:
+        head.close()
+        raise
 
 
 def check_copy(src: str, dst: str) -> None:
@@ -101,8 +119,11 @@ def main(
     if copy_:
         check_copy(*copy_)
     region = targets.one_region(ctx)
-    host, port, user, key = resolve(ctx, iid, region)
-    client = ssh.open_client(host, port, user, key)
+    try:
+        host, port, user, key, via = resolve(ctx, iid, region)
+    except jump.NoJumpHost as exc:
+        return Result(errors=[exc.entry()], exit_code=exc.exit_code, next=exc.next)
+    client, head = open_box(host, port, user, key, via)
     try:
         if copy_:
             return Result(data={"id": iid, "region": region, **copy(client, *copy_)})
@@ -111,7 +132,11 @@ def main(
         out = ssh.run(client, shlex.join(command) if len(command) > 1 else command[0], timeout=timeout_s)
     finally:
         client.close()
-    data = {"id": iid, "region": region, "host": f"{user}@{ssh.host_id(host, port)}", "command": command, **out}
+        if head:
+            head.close()
+    data = {"id": iid, "region": region, "host": f"{user}@{ssh.host_id(host, port)}",
+            **({"via": f"{via['user']}@{ssh.host_id(via['host'], via['port'])} ({via['id']})"} if via else {}),
+            "command": command, **out}
     errors = [] if out["exit_code"] == 0 else [{"code": "CommandFailed", "message": f"the command exited "
                                                 f"{out['exit_code']}", "hint": "its output is in data.stderr"}]
     return Result(data=data, errors=errors, exit_code=0 if out["exit_code"] == 0 else 1)

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from _awswiz import cli
 from _awswiz.aws.fanout import FanOut
-from _awswiz.compute import keys, pricing, ssh
+from _awswiz.compute import jump, keys, pricing, ssh
 from _awswiz.compute.launch_plan import local_endpoint
 from _awswiz.inventory.table import tag_map
 from _awswiz.removal import expiry
@@ -33,7 +33,8 @@ def managed(ec2) -> list[dict]:
     return [i for p in pages for r in p["Reservations"] for i in r["Instances"]]
 
 
-def row(ctx, inst: dict, region: str, price: float | None, check_ssh: bool, now: _dt.datetime) -> dict:
+def row(ctx, inst: dict, region: str, price: float | None, check_ssh: bool, now: _dt.datetime,
+        boxes: list[dict] = ()) -> dict:
     tags = tag_map(inst.get("Tags"))
     state = inst["State"]["Name"]
     launched = inst.get("LaunchTime")
@@ -51,12 +52,20 @@ def row(ctx, inst: dict, region: str, price: float | None, check_ssh: bool, now:
         else:
             out["ttl_left_h"] = round(max((when - now).total_seconds() / 3600, 0), 2)
     key = tags.get(ssh.KEY_TAG) or inst.get("KeyName")
-    addr = ssh.address(inst, local_endpoint(ctx)) if state == "running" else None
+    local = local_endpoint(ctx)
+    via = None
+    if state == "running" and jump.private(inst):  # reached through a head of its VPC, as connect.py does
+        via = jump.choose(inst, jump.usable(boxes, inst["VpcId"]), local)
+        addr = (inst["PrivateIpAddress"], 22) if via else None  # no head: no line that would work
+    else:
+        addr = ssh.address(inst, local) if state == "running" else None
     if addr and key and keys.saved(key):  # a tag never becomes a path unchecked
-        out["ssh"] = ssh.command_line(*addr, tags.get(ssh.USER_TAG) or "ubuntu", key)
+        out["ssh"] = ssh.command_line(*addr, tags.get(ssh.USER_TAG) or "ubuntu", key, via)
         out["connect"] = hints.command(ctx, "connect", "--id", inst["InstanceId"], region=region,
                                        after=("nvidia-smi",))
-    if addr and check_ssh:
+    if via:
+        out["ssh_via"] = via["id"]  # ssh_answers is not probed through it: that takes a login on the head
+    elif addr and check_ssh:
         out["ssh_answers"] = ssh.port_open(*addr)
     return out
 
@@ -74,7 +83,7 @@ def region_rows(ctx, region: str, check_ssh: bool, now) -> list[dict]:
             on_demand[t] = pricing.fetch_on_demand(ctx.aws.client("pricing", pricing.PRICING_REGION), t).get(region)
         except Exception:  # noqa: BLE001 - the price is an estimate; the rest of the row stands without it
             on_demand[t] = None
-    return [row(ctx, i, region, price_of(i, spot, on_demand), check_ssh, now) for i in insts]
+    return [row(ctx, i, region, price_of(i, spot, on_demand), check_ssh, now, insts) for i in insts]
 
 
 def price_of(inst: dict, spot: dict, on_demand: dict) -> float | None:

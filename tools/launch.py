@@ -219,6 +219,8 @@ def instance_tags(ctx, req: lp.Request, owner: str, key_name: str, lid: str, ami
     now = _dt.datetime.now(_dt.UTC)
     tags = {"awswiz:managed": "true", "awswiz:owner": owner, "awswiz:created-at": now.isoformat(timespec="seconds"),
             LAUNCH_TAG: lid, LAUNCH_OF: launch_of(owner, req), ssh.KEY_TAG: key_name, ssh.USER_TAG: lp.ssh_user(ami)}
+    if req.jump:  # connect.py reaches the box through this head (compute/jump.py head_of)
+        tags[jump.JUMP_TAG] = req.jump["id"]
     if req.ttl:
         tags["awswiz:expires-at"] = (now + _dt.timedelta(seconds=req.ttl)).isoformat(timespec="seconds")
     return tags
@@ -252,6 +254,8 @@ def wait_and_describe(ctx, region: str, ids: list[str], req: lp.Request, key_nam
                                 f"put 'Include {entry['ssh_config']}' at the top of ~/.ssh/config (or pass "
                                 f"--ssh-include), then: ssh {alias}")
             ssh.forget(*addr)  # a new box: an older instance's pinned key at this address is not its key
+            if req.jump and i.get("PrivateIpAddress"):  # connect.py pins it under its private IP:22 (via the head)
+                ssh.forget(i["PrivateIpAddress"], 22)
             if req.jump:  # reached through the jump host: its ProxyJump, from the Host block
                 entry["ssh"] = shlex.join(["ssh", "-F", entry["ssh_config"], alias])
             if req.jump and not local:

@@ -104,8 +104,9 @@ def fingerprint(key) -> str:
     return "SHA256:" + base64.b64encode(hashlib.sha256(key.asbytes()).digest()).decode().rstrip("=")
 
 
-def open_client(host: str, port: int, user: str, key_name: str, timeout: float = 10):
-    """A connected paramiko client; the host key must match the pinned one (pinned now if first seen)."""
+def open_client(host: str, port: int, user: str, key_name: str, timeout: float = 10, sock=None):
+    """A connected paramiko client; the host key must match the pinned one (pinned now if first seen). sock: a
+    channel to host:port already open (through a jump host: open_through), else a TCP connection is made."""
     import paramiko
 
     class TrustOnFirstUse(paramiko.MissingHostKeyPolicy):
@@ -119,7 +120,7 @@ def open_client(host: str, port: int, user: str, key_name: str, timeout: float =
     client.set_missing_host_key_policy(TrustOnFirstUse())
     pinned = _load_known().lookup(host_id(host, port))
     try:
-        client.connect(host, port=port, username=user, pkey=keys.load(key_name), timeout=timeout,
+        client.connect(host, port=port, username=user, pkey=keys.load(key_name), timeout=timeout, sock=sock,
                        banner_timeout=timeout, auth_timeout=timeout, allow_agent=False, look_for_keys=False)
     except paramiko.BadHostKeyException as exc:
         client.close()
@@ -134,6 +135,24 @@ def open_client(host: str, port: int, user: str, key_name: str, timeout: float =
     if pinned is None:
         _note(f"pinned the host key of {host_id(host, port)} in {known_hosts_path()} (trusted on first use)")
     return client
+
+
+def open_through(jump, host: str, port: int, user: str, key_name: str, timeout: float = 10):
+    """A client of host:port reached through the connected client jump, as ssh's ProxyJump does: a "direct-tcpip"
+    channel from the jump host to host:port (RFC 4254 section 7.2; paramiko Transport.open_channel) carries the
+    second SSH connection, whose host key is pinned under host:port like any other."""
+    import paramiko
+
+    try:
+        chan = jump.get_transport().open_channel("direct-tcpip", (host, port), ("127.0.0.1", 0), timeout=timeout)
+    except (paramiko.ChannelException, paramiko.SSHException) as exc:
+        raise SshUnavailable(f"the jump host could not open a connection to {host_id(host, port)}: {exc}",
+                             "check the box runs and its security group allows tcp/22 from the jump host") from None
+    try:
+        return open_client(host, port, user, key_name, timeout, sock=chan)
+    except BaseException:
+        chan.close()
+        raise
 
 
 def _note(message: str) -> None:
@@ -220,12 +239,17 @@ def login_user(tags: dict, iid: str, default: str = "ubuntu") -> str:
     return user
 
 
-def command_line(host: str, port: int, user: str, key_name: str) -> str:
-    """The ssh command, every word shell-quoted (user and host may come from tags)."""
-    port_part = ["-p", str(port)] if port != 22 else []
-    return shlex.join(["ssh", "-i", str(keys.key_file(key_name)), *port_part, "-o",
-                       f"UserKnownHostsFile={known_hosts_path()}", "-o", "StrictHostKeyChecking=yes",
-                       f"{user}@{host}"])
+def command_line(host: str, port: int, user: str, key_name: str, via: dict | None = None) -> str:
+    """The ssh command, every word shell-quoted (user and host may come from tags); via (a jump host: compute/jump.py
+    choose) adds a ProxyCommand of ssh -W through it, with its own key and pins (ssh(1) -W, ssh_config(5))."""
+    proxy = ["-o", "ProxyCommand=" + shlex.join([*_words(via["port"], via["key"]), "-W", "%h:%p",
+                                                 f"{via['user']}@{via['host']}"])] if via else []
+    return shlex.join([*_words(port, key_name), *proxy, f"{user}@{host}"])
+
+
+def _words(port: int, key_name: str) -> list[str]:
+    return ["ssh", "-i", str(keys.key_file(key_name)), *(["-p", str(port)] if port != 22 else []), "-o",
+            f"UserKnownHostsFile={known_hosts_path()}", "-o", "StrictHostKeyChecking=yes"]
 
 
 def _conf(value) -> str:

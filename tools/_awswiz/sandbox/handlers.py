@@ -18,6 +18,13 @@ SEEDERS: list[Callable[[dict], None]] = []  # each fills its part of the fresh s
 STATE: dict[str, Any] = {}
 SERIALS: dict[str, int] = {}  # the next number of each id sequence (a reset keeps them: ids are never reused)
 LOCK = threading.RLock()
+NOTES: list[Callable[[dict], None]] = []  # the server's call log: what the sandbox saw besides API calls (note)
+
+
+def note(entry: dict) -> None:
+    """Put an event that is no API call (an SSH forward by a stand-in) in the server's calls, for tests to see."""
+    for fn in NOTES:
+        fn(entry)
 
 
 class ApiError(Exception):

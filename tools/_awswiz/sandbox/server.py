@@ -48,13 +48,17 @@ class SandboxApp:
         # Every AWS request this server saw, so tests can count at the server what a tool sent.
         self.calls: list[dict] = []
         self.calls_lock = threading.Lock()
+        H.NOTES[:] = [self.note]
+
+    def note(self, entry: dict) -> None:
+        with self.calls_lock:
+            self.calls.append(entry)
 
     def record(self, environ, action: str | None) -> None:
         entry = {"service": self._query_service(environ), "action": action,
                  "region": request_region(environ), "method": environ.get("REQUEST_METHOD"),
                  "path": environ.get("PATH_INFO", ""), "query": environ.get("QUERY_STRING", "")}
-        with self.calls_lock:
-            self.calls.append(entry)
+        self.note(entry)
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")

@@ -1,10 +1,13 @@
 """In the sandbox server: an SSH stand-in (ssh_standin.py) for each running instance tagged awswiz:managed=true
 that has a key pair, named on the instance by the tag awswiz:sandbox-ssh = 127.0.0.1:PORT (which AWS never sets),
-made or stopped as the region's DescribeInstances finds them; a reset stops them all."""
+made or stopped as the region's DescribeInstances finds them; a reset stops them all. Each forwards a direct-tcpip
+channel (ProxyJump through it) to the private IP:22 of a running box of its own VPC, as the VPC's local route would
+carry it (Amazon VPC User Guide, "Route tables": every table has a local route for the VPC CIDR), to that box's
+stand-in; each forward is seen in the sandbox's calls (service "ssh", action "direct-tcpip")."""
 
 from __future__ import annotations
 
-from ..handlers import HANDLERS, PASS, handles, seeder
+from ..handlers import HANDLERS, PASS, handles, note, seeder
 from . import spot_requests  # noqa: F401 - registered first: this chains in front of its DescribeInstances
 from .backend import backend
 from .ssh_standin import StandIn
@@ -24,6 +27,19 @@ def _info(inst) -> dict:
     return {"hostname": inst.id, "gpus": sizes.get(size, 0), "gpu_model": model}
 
 
+def _forwarder(region: str, head_id: str):
+    def forward(host: str, port: int):
+        ec2 = backend(region)
+        head = next((i for i in ec2.all_instances() if i.id == head_id), None)
+        to = next((i for i in ec2.all_instances() if head and i.private_ip == host and i.vpc_id == head.vpc_id
+                   and i.state == "running"), None)
+        target = RUNNING.get(to.id) if to and port == 22 else None
+        note({"service": "ssh", "action": "direct-tcpip", "region": region, "method": None, "path": head_id,
+              "query": f"{host}:{port}" + ("" if target else " refused")})
+        return ("127.0.0.1", target.port) if target else None
+    return forward
+
+
 def reconcile(region: str) -> None:
     """A stand-in for every running managed instance with a key pair; none for the others."""
     ec2 = backend(region)
@@ -34,7 +50,7 @@ def reconcile(region: str) -> None:
             pair = ec2.key_pairs.get(inst.key_name)
             if pair is None or not pair.material_public:
                 continue
-            standin = StandIn([pair.public_key], info=_info(inst))
+            standin = StandIn([pair.public_key], info=_info(inst), forward=_forwarder(region, inst.id))
             RUNNING[inst.id] = standin
             ec2.create_tags([inst.id], {SANDBOX_TAG: f"127.0.0.1:{standin.port}"})
         elif not running and inst.id in RUNNING:

@@ -6,6 +6,10 @@ echo, hostname, uname, nvidia-smi (the instance type's GPUs), cat FILE, ls; anyt
 
 Used by the sandbox server (ssh_instances.py: running managed instances get one, named by the tag
 awswiz:sandbox-ssh = 127.0.0.1:PORT, which AWS never sets) and by tests, which start one directly (serve()).
+
+A "direct-tcpip" channel (RFC 4254 section 7.2: what `ssh -J` and ProxyJump open on the jump host) is forwarded as
+sshd forwards it, to the address the server's `forward(host, port)` maps it to (the sandbox: a box's private IP:22
+in the same VPC to that box's stand-in); an address it does not map fails as a refused connection.
 """
 
 from __future__ import annotations
@@ -137,8 +141,9 @@ class StandIn:
     """One SSH server on 127.0.0.1:port."""
 
     def __init__(self, authorized: list[str], host_key=None, info: dict | None = None, root: str | None = None,
-                 port: int = 0):
+                 port: int = 0, forward=None):
         paramiko = _paramiko()
+        self.forward = forward  # (host, port) -> (local host, port) or None: where a direct-tcpip channel goes
         self.host_key = host_key or paramiko.ECDSAKey.generate()
         self.authorized = [_parse_public(k) for k in authorized]
         self.info = info or {}
@@ -174,6 +179,7 @@ class StandIn:
         paramiko = _paramiko()
         standin = self
         commands: dict[int, str] = {}
+        forwards: dict[int, tuple[str, int]] = {}
         ready = threading.Condition()
 
         class Server(paramiko.ServerInterface):
@@ -187,6 +193,13 @@ class StandIn:
             def check_channel_request(self, kind, chanid):
                 return paramiko.OPEN_SUCCEEDED if kind == "session" else \
                     paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+            def check_channel_direct_tcpip_request(self, chanid, origin, destination):
+                to = standin.forward(*destination) if standin.forward else None
+                if to is None:
+                    return paramiko.OPEN_FAILED_CONNECT_FAILED
+                forwards[chanid] = to
+                return paramiko.OPEN_SUCCEEDED
 
             def check_channel_exec_request(self, channel, command):
                 with ready:
@@ -202,6 +215,9 @@ class StandIn:
             while t.is_active() and not self.stopped.is_set():
                 chan = t.accept(1)
                 if chan is None:
+                    continue
+                if chan.get_id() in forwards:
+                    threading.Thread(target=_pipe, args=(chan, forwards.pop(chan.get_id())), daemon=True).start()
                     continue
                 with ready:
                     ready.wait_for(lambda c=chan: c.get_id() in commands or c.closed or not t.is_active(), 5)
@@ -219,6 +235,37 @@ class StandIn:
             pass
 
 
+def _pipe(chan, to: tuple[str, int]) -> None:
+    """Bytes both ways between a direct-tcpip channel and a TCP connection to its destination, until one ends."""
+    import select
+
+    try:
+        sock = socket.create_connection(to, timeout=5)
+    except OSError:
+        chan.close()
+        return
+    try:
+        while True:
+            ready, _, _ = select.select([chan, sock], [], [], 1)
+            if chan in ready:
+                data = chan.recv(32768)
+                if not data:
+                    break
+                sock.sendall(data)
+            if sock in ready:
+                data = sock.recv(32768)
+                if not data:
+                    break
+                chan.sendall(data)
+            if chan.closed:
+                break
+    except OSError:
+        pass
+    finally:
+        sock.close()
+        chan.close()
+
+
 def _parse_public(line: str):
     paramiko = _paramiko()
     parts = line.split()
@@ -226,5 +273,5 @@ def _parse_public(line: str):
 
 
 def serve(authorized: list[str], host_key=None, info: dict | None = None, root: str | None = None,
-          port: int = 0) -> StandIn:
-    return StandIn(authorized, host_key, info, root, port)
+          port: int = 0, forward=None) -> StandIn:
+    return StandIn(authorized, host_key, info, root, port, forward)
