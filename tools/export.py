@@ -88,7 +88,8 @@ def main(
                        "e.g. " + hints.command(ctx, "export", "--vpc", "vpc-0abc", "--region", "us-east-1"))
     for v in vpcs:
         if not v.startswith("vpc-"):
-            raise BadInput(f"--vpc must be a VPC id, vpc-... (got {v!r})", "uv run tools/scan.py")
+            raise BadInput(f"--vpc must be a VPC id, vpc-... (got {v!r})",
+                           hints.command(ctx, "scan", "--service", "vpc"))
     region = one_region(ctx)
     folder = Path(out).expanduser().absolute() if out else None
     if folder is not None:
@@ -96,7 +97,7 @@ def main(
     from _awswiz.iac import read
 
     ctx.aws.identity()
-    resources, skipped = read.read(ctx.aws, region, vpcs, tags, ids)
+    resources, skipped = read.read(ctx.aws, region, vpcs, tags, ids, scope=hints.Scope.of(ctx))
     folder = folder or files.default_dir(region, vpcs, tags, ids)
     files.check_out(folder)
     if format_ == "terraform":

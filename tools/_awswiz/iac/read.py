@@ -14,7 +14,9 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from _awswiz.aws.client import paginate
+from _awswiz.shell import hints
 from _awswiz.shell.errors import BadInput
+from _awswiz.shell.hints import Scope
 
 PREFIXES = {"vpc-": "vpc:vpc", "subnet-": "vpc:subnet", "rtb-": "vpc:route-table", "igw-": "vpc:internet-gateway",
             "nat-": "vpc:nat-gateway", "eipalloc-": "ec2:elastic-ip", "vpce-": "vpc:endpoint",
@@ -38,8 +40,9 @@ def _policy(doc) -> dict:
 
 
 class Reader:
-    def __init__(self, aws, region: str, strict: bool = True):
+    def __init__(self, aws, region: str, strict: bool = True, scope: Scope | None = None):
         self.region = region
+        self.scope = scope or Scope()  # what a hint repeats of the run (--sandbox, --profile)
         self.strict = strict  # False (drift): what no longer exists is left out, not bad input
         self.ec2 = aws.client("ec2", region)
         self.s3 = aws.client("s3", region)
@@ -58,7 +61,7 @@ class Reader:
 
     def missing(self, message: str) -> None:
         if self.strict:
-            raise BadInput(message, f"uv run tools/scan.py --region {self.region}")
+            raise BadInput(message, hints.command(self.scope, "scan", region=self.region))
 
     def skip(self, type_: str, id_: str, why: str) -> None:
         entry = {"type": type_, "id": id_, "why": why}
@@ -558,9 +561,9 @@ LOADERS = {
 
 
 def read(aws, region: str, vpcs: list[str], tags: dict[str, str], ids: list[str],
-         strict: bool = True) -> tuple[list[dict], list[dict]]:
+         strict: bool = True, scope: Scope | None = None) -> tuple[list[dict], list[dict]]:
     """(resources, skipped) for the selection, in a stable order (by kind, then id)."""
-    r = Reader(aws, region, strict)
+    r = Reader(aws, region, strict, scope)
     r.select(vpcs, tags, ids)
     order = {k: n for n, k in enumerate(KINDS)}
     return sorted(r.out.values(), key=lambda x: (order.get(x["type"], 99), x["id"])), r.skipped
