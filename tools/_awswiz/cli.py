@@ -8,12 +8,15 @@ import os
 import sys
 import typing
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
 import typer
 
 from _awswiz.shell.errors import EXIT_BAD_INPUT, EXIT_FAILED, AwsWizError, BadInput, classify, is_expected
 from _awswiz.shell.output import Result, emit_json, emit_pretty, envelope, warn
+
+ACCOUNTS_AT_ONCE = 8  # accounts a read of several runs at once (each with its own pool of AWSWIZ_WORKERS threads)
 
 COMMON = [
     inspect.Parameter("profile", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
@@ -209,8 +212,9 @@ def run(tool: str, fn: Callable[..., Result], common: dict, kwargs: dict, select
 
 
 def _each_account(ctx: Ctx, fn: Callable[..., Result], kwargs: dict) -> Result:
-    """A tool of one account run once per account of the selection (in turn: each run fans out its regions), the
-    results merged (shell/several.py): records and errors name their account, commands keep to it."""
+    """A tool of one account run once per account of the selection (several at once: each run fans out its own
+    regions), the results merged in the accounts' order (shell/several.py): records and errors name their account,
+    commands keep to it."""
     from _awswiz.shell import several
     from _awswiz.shell.hints import Scope
 
@@ -221,14 +225,21 @@ def _each_account(ctx: Ctx, fn: Callable[..., Result], kwargs: dict) -> Result:
     own = None if ctx.selection.profiles else ctx.aws.account_id()  # profiles: no caller of their own
     scope = Scope.of(ctx)
     parts, errors, nxt, codes, render = [], list(entry_errors), [], [], None
-    for m in members:
+    def one(m) -> tuple:
         sub = ctx.sub(m)
         try:
-            r = fn(sub, **kwargs)
+            return sub, fn(sub, **kwargs)
         except AwsWizError as exc:
             if exc.exit_code in (EXIT_BAD_INPUT, 4):
                 raise
-            r = Result(errors=[exc.entry()], exit_code=exc.exit_code)
+            return sub, Result(errors=[exc.entry()], exit_code=exc.exit_code)
+
+    # several accounts at once (each run fans out its own regions), at most ACCOUNTS_AT_ONCE; --pretty in turn
+    # (one progress bar on the terminal at a time)
+    at_once = 1 if ctx.pretty else min(ACCOUNTS_AT_ONCE, len(members)) or 1
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        runs = list(pool.map(one, members))
+    for m, (sub, r) in zip(members, runs, strict=True):
         there = scope.in_account(m.account, own, ctx.selection, m.profile)
         keep = m.account == own or bool(m.profile)
         r.next = several.rescope([with_scope(c, sub) for c in r.next], there, keep)

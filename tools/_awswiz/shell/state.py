@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 from _awswiz.shell.errors import AwsWizError
@@ -107,7 +108,7 @@ def write_text(path: Path, text: str, exclusive: bool = False) -> None:
 
 def replace_text(path: Path, text: str) -> None:
     """Write atomically (readers see the old file or the new one): a private temp file, then rename."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.{threading.get_ident()}")  # one per writer thread too
     write_text(tmp, text)
     os.replace(tmp, path)
 
