@@ -31,19 +31,9 @@ from bench_scan import RESULTS, TOOLS, Proxy, clean_env  # noqa: E402 - the scan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import start_sandbox  # noqa: E402
+from terraform_sandbox import CLI_CONFIG, OVERRIDE, available  # noqa: E402
 
 REGION = "us-east-1"
-MIRROR = Path("/opt/tf-plugins")
-OVERRIDE = """provider "aws" {
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  s3_use_path_style           = true
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-}
-"""
-CLI_CONFIG = f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n}}\n'
 
 
 def build(sb, subnets: int = 16, tables: int = 8, groups: int = 40, instances: int = 5) -> str:
@@ -118,7 +108,7 @@ def main() -> None:
                 result["export"] = {"wall_s": round(statistics.median(walls), 2), "walls": [round(w, 2) for w in walls],
                                     "calls": sum(ops.values()), "by_operation": dict(ops.most_common()),
                                     "resources": doc["data"]["resources"]}
-                if shutil.which("terraform") and MIRROR.is_dir():
+                if available():
                     gen = tmp / "gen" / "tf"
                     gen.mkdir(parents=True)
                     (gen.parent / "cli.tfrc").write_text(CLI_CONFIG)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,32 +20,11 @@ from pathlib import Path
 import export_lab
 import pytest
 from conftest import TOOLS, Run, clean_env
+from terraform_sandbox import CLI_CONFIG, OVERRIDE, TERRAFORM, available
 
 REGION = "ap-southeast-4"
 PREFIX = "iac21"
-MIRROR = Path("/opt/tf-plugins")
-TERRAFORM = shutil.which("terraform")
 AWS_IDS = re.compile(r"\b(?:vpc|subnet|rtb|igw|nat|eipalloc|vpce|sg|sgr|acl|i|vol|rtbassoc|eni)-[0-9a-f]{8,17}\b")
-CLI_CONFIG = f"""provider_installation {{
-  filesystem_mirror {{
-    path    = "{MIRROR}"
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }}
-  direct {{
-    exclude = ["registry.terraform.io/hashicorp/aws"]
-  }}
-}}
-"""
-# the sandbox's needs only: moto serves buckets path-style on one host:port; the keys are its dummy ones
-OVERRIDE = """provider "aws" {
-  access_key                  = "testing"
-  secret_key                  = "testing"
-  s3_use_path_style           = true
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_region_validation      = true
-}
-"""
 
 
 def export(sandbox, state: Path, *args: str) -> Run:
@@ -84,7 +62,7 @@ def terraform(folder: Path, sandbox, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def tf_ready(tf_export, sandbox) -> Path:
-    if not TERRAFORM or not (MIRROR / "registry.terraform.io/hashicorp/aws").is_dir():
+    if not available():
         pytest.skip("terraform or its provider mirror (/opt/tf-plugins) is not installed: the Terraform proof "
                     "needs both (issue 21)")
     folder, _ = tf_export
@@ -339,10 +317,6 @@ def test_cloudformation_round_trip_gives_the_same_network(sandbox, tmp_path):
 
 
 # --- drift ------------------------------------------------------------------------------------------------------
-def have_terraform() -> bool:
-    return bool(TERRAFORM) and (MIRROR / "registry.terraform.io/hashicorp/aws").is_dir()
-
-
 def test_drift_reports_a_change_exactly_when_terraform_plans_one(tf_export, sandbox, lab, tmp_path):
     """No change: drift exit 0 (and the plan test above: 0 to change). A subnet's attribute changed by hand: drift
     names it (exit 3), and terraform plan sees one change, in that subnet. Put back: no drift again."""
@@ -363,7 +337,7 @@ def test_drift_reports_a_change_exactly_when_terraform_plans_one(tf_export, sand
         assert d["differences"] == [{"id": public, "type": "vpc:subnet", "name": "public-a",
                                      "attribute": "map_public_ip_on_launch", "exported": True, "live": False}]
         assert d["gone"] == [] and d["new"] == []
-        if have_terraform():
+        if available():
             if not (folder / ".terraform").is_dir():
                 (folder / "sandbox_override.tf").write_text(OVERRIDE)
                 assert terraform(folder, sandbox, "init", "-input=false").returncode == 0
