@@ -303,3 +303,18 @@ def test_this_module_starts_no_emulator():
     params = {a.arg for f in ast.walk(tree_) if isinstance(f, ast.FunctionDef) and f.name.startswith("test_")
               for a in f.args.args}
     assert not params & {"sandbox", "run_tool", "faulty"}, params
+
+
+# issue 23 and 24's changing tools, and export: an empty or blank selector is bad input and sends nothing
+@pytest.mark.parametrize("tool, args", [
+    ("secret", ["put", "--name", ""]), ("secret", ["put", "--name", " "]), ("secret", ["delete", "--name", ""]),
+    ("alarms", ["delete", "--name", ""]), ("alarms", ["delete", "--name", " "]),
+    ("alarms", ["idle-stop", "--id", "", "--duration", "1h"]),
+    ("alarms", ["idle-stop", "--id", " ", "--duration", "1h"]),
+    ("network", ["create", "--name", "", "--cidr", "10.9.0.0/16"]),
+    ("network", ["create", "--name", " ", "--cidr", "10.9.0.0/16"]),
+    ("export", ["--vpc", "", "--region", R]), ("export", ["--tag", "=x", "--region", R]),
+    ("export", ["--id", " ", "--region", R]),
+])
+def test_new_tools_refuse_an_empty_selector(offline, state_dir, tool, args):
+    refused(offline, state_dir, tool, *args)

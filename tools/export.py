@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
+from _awswiz.guard.targets import split_ids
 from _awswiz.shell.errors import EXIT_PARTIAL, BadInput
 from _awswiz.shell.output import Result
 
@@ -82,7 +83,7 @@ def main(
     if format_ not in FORMATS:
         raise BadInput(f"--format must be one of: {', '.join(FORMATS)} (got {format_!r})", "e.g. --format terraform")
     tags = cli.parse_tags(tag, strict=True)
-    vpcs, ids = list(vpc or []), list(id_ or [])
+    vpcs, ids = split_ids(ctx, vpc, "--vpc"), split_ids(ctx, id_)  # the core's rule: blank names nothing
     if not (vpcs or tags or ids):
         raise BadInput("give a selection: --vpc ID, --tag KEY=VALUE or --id ID",
                        "e.g. " + hints.command(ctx, "export", "--vpc", "vpc-0abc", "--region", "us-east-1"))
