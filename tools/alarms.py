@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """AWS-side alarms that AwsWiz makes: idle-stop alarms (a CloudWatch alarm whose EC2 action stops or terminates
 a box after DURATION of CPU under 5%, even when the box's own timer died) and e-mail notifications (EventBridge

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """The latest Deep Learning AMIs (public SSM parameters, else Amazon's images by name), newest first, and
 whether this account can launch each one (a DryRun launch: subscribed, needs subscription, unknown)."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """Monthly cost budgets with e-mail alerts (AWS Budgets): list them; create or delete one (plan first, then
 --confirm TOKEN). A budget made here counts gross spend, usage before credits and refunds (CostTypes IncludeCredit

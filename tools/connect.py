@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "paramiko>=3.4", "cryptography>=42"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29", "paramiko>=3.4", "cryptography>=42"]
 # ///
 """Run a command on a launched instance over SSH (paramiko, the key launch.py saved), or copy a file either way
 (--copy SRC DST, sftp; prefix the remote side with ':'). Output streams to stderr as it comes; the exit code

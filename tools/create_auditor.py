@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "tomlkit>=0.13"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29", "tomlkit>=0.13"]
 # ///
 """Make a read-only cost auditor in this account (plan first, then --confirm TOKEN): an IAM user with an access
 key, or with --mode role a role the lead's account may assume. Its entry goes into .state/fellows.toml (0600)."""

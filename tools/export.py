@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """Export a lab grown by hand as Terraform (resources that refer to each other, adopted by import blocks) or
 CloudFormation (a template and the identifiers of an IMPORT change set); or, with --drift DIR, list what changed

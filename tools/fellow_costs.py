@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "tomlkit>=0.13", "plotly>=5.24"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29", "tomlkit>=0.13", "plotly>=5.24"]
 # ///
 """Consolidated cost statements for every fellow in .state/fellows.toml, read concurrently: per month and
 service, net and gross, credits used and left, budget used, when the credits run out. Written to

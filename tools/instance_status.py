@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "paramiko>=3.4", "cryptography>=42"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29", "paramiko>=3.4", "cryptography>=42"]
 # ///
 """The instances AwsWiz launched (tag awswiz:managed=true), newest first: state, uptime, cost so far (the
 price now times the time running since launch: an estimate, not the bill), TTL left, the ssh line, and whether

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15", "paramiko>=3.4", "cryptography>=42"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29", "paramiko>=3.4", "cryptography>=42"]
 # ///
 """Launch an EC2 instance you can SSH into (plan first, then --confirm TOKEN): the newest PyTorch DLAMI by
 default, an ed25519 key saved in .state/keys, a security group allowing only port 22 from your address,

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """Find instance types by a part of their name or GPU model (g5, p5, H100, L4): specs, GPUs, where they are
 offered, the latest spot price per region and the on-demand price; sorted by price per GPU-hour."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """A training network: create one (plan, then --confirm TOKEN) or list the ones AwsWiz made. Removal is
 cleanup_vpc.py's job (--id VPC), killed half-way creates included."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """EC2 vCPU quotas by instance family and market (on-demand, spot) in every enabled region, with usage and
 headroom; --need TYPE[:COUNT] answers where that many instances fit now, --need MODEL[:COUNT] (H100:8) which types

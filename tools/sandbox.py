@@ -2,7 +2,7 @@
 # /// script
 # requires-python = ">=3.11"
 # dependencies = [
-#   "boto3>=1.40", "rich>=13.7", "typer>=0.15", "moto[server]>=5.1,<6", "paramiko>=3.4", "cryptography>=42",
+#   "boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29", "moto[server]>=5.1,<6", "paramiko>=3.4", "cryptography>=42",
 # ]
 # ///
 """The local AWS sandbox: moto on 127.0.0.1, seeded with the demo lab. serve | status | reset | stop."""

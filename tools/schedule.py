@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """Tag EC2 instances to be stopped at night and started in the morning (applied by reap.py runs):
 set and remove are changes (plan first, then --confirm TOKEN); list shows scheduled instances."""

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """Secrets in AWS Secrets Manager, for boxes that fetch them with their instance role (launch.py --secret
 NAME=ENV_VAR): put a value (from standard input or --file, never a flag; never echoed, logged or audited), list

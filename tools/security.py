@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """Security posture: open security groups, IMDSv1, unencrypted or public EBS, public buckets, IAM MFA and
 keys, root use, admin policies, open trusts, CloudTrail and GuardDuty; guarded fixes for the fixable ones."""

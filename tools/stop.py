@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """Stop EC2 instances (plan first, then --confirm TOKEN). What AWS would refuse (spot rules, stop protection,
 instance-store roots) is shown in the plan, not discovered half-way."""

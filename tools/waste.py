@@ -1,7 +1,7 @@
 #!/usr/bin/env -S uv run --script
 # /// script
 # requires-python = ">=3.11"
-# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15"]
+# dependencies = ["boto3>=1.40", "rich>=13.7", "typer>=0.15,<0.29"]
 # ///
 """Find what is billed and does nothing, in every enabled region, with its monthly cost and the command that
 removes it."""
