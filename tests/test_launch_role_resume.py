@@ -2,7 +2,7 @@
 again (exit 4) and a fresh plan: the role is found under its launch's IAM path (awswiz:launch-of), carries the
 managed tags terminate reads, and the resumed confirm reuses it (same launch id, so the same RunInstances client
 tokens) or, when its launch id may be spent, removes it first: never a second role for one box, none left without
-one."""
+one. And --idle-stop's alarm, put after RunInstances: a confirm killed in between is named with its fix."""
 
 from __future__ import annotations
 
@@ -84,3 +84,41 @@ def test_a_confirm_killed_after_the_role_reuses_or_removes_it_never_a_second(san
                  end.json["data"]["confirm"])
     assert r.code == 0, r.stdout + r.stderr
     assert box_roles(sandbox) == ([], [])
+
+
+def test_a_confirm_killed_after_the_box_before_its_idle_alarm_names_the_command_that_puts_it(sandbox, run_tool,
+                                                                                              state_dir):
+    """--idle-stop's alarm is put after RunInstances: a confirm killed in between leaves a box without its AWS-side
+    stop. The same launch planned again does not launch a second box (it exists) and says the alarm is missing,
+    with the alarms.py command that puts it; that command, run as printed, puts it."""
+    import shlex
+
+    name = "t-kill-idle"
+    args = ["--type", "g5.xlarge", "--name", name, "--no-wait", "--region", REGION, "--idle-stop", "1h30m",
+            "--ssh-cidr", "192.0.2.72/32"]
+    plan = run_tool("launch", *args)
+    assert plan.code == 0, plan.stdout + plan.stderr
+    assert kill_through(sandbox.url, state_dir, "launch", [*args, "--confirm", plan.json["data"]["confirm"]],
+                        "RunInstances", 1) is None
+    [box] = boxes(sandbox, name)
+    iid, cw = box["InstanceId"], sandbox.client("cloudwatch", REGION)
+    try:
+        assert cw.describe_alarms(AlarmNames=[f"awswiz-idle-stop-{iid}"])["MetricAlarms"] == []
+        again = run_tool("launch", *args)
+        assert again.code == 0 and again.json["data"]["plan"] == [], again.stdout
+        [said] = again.json["data"]["skipped"]
+        assert said["id"] == iid and "idle-stop alarm is missing" in said["reason"], said
+        fix = said["reason"].split("put it with: ")[1]
+        assert fix == (f"uv run tools/alarms.py idle-stop --id {iid} --duration 1h30m --then terminate "
+                       f"--region {REGION}"), fix
+        words = shlex.split(fix)[3:]
+        put = run_tool("alarms", *words)
+        assert put.code == 0 and [a["action"] for a in put.json["data"]["plan"]] == ["put-alarm"], put.stdout
+        assert run_tool("alarms", *words, "--confirm", put.json["data"]["confirm"]).code == 0
+        [alarm] = cw.describe_alarms(AlarmNames=[f"awswiz-idle-stop-{iid}"])["MetricAlarms"]
+        assert alarm["AlarmActions"] == [f"arn:aws:automate:{REGION}:ec2:terminate"]
+        assert alarm["Period"] * alarm["EvaluationPeriods"] == 5400
+        done = run_tool("launch", *args)  # nothing missing now
+        assert "missing" not in done.json["data"]["skipped"][0]["reason"], done.stdout
+    finally:
+        cw.delete_alarms(AlarmNames=[f"awswiz-idle-stop-{iid}"])

@@ -134,11 +134,13 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
     # an earlier confirm of this launch made it (maybe killed): every box carries its launch (tag LAUNCH_OF)
     if live := [dict(i, Region=r) for r in names for i in seen[r]["instances"]
                 if tag_map(i.get("Tags")).get(LAUNCH_OF) == of]:
+        # --idle-stop: a confirm killed after RunInstances left the box without its alarm: said, with the fix
+        lacks = box_access.missing_alarms(ctx, extras, live, req.shutdown) if extras else {}
         return guard.Plan(actions=[], scope={"regions": names, "type": req.instance_type, "count": req.count},
                           skipped=[{"id": i["InstanceId"], "region": i["Region"], "type": "ec2:instance",
                                     "name": req.name, "reason": f"exists ({i['State']['Name']}): an earlier confirm "
                                     f"of this launch made it (tag {LAUNCH_OF}={of}); not launched again (another "
-                                    "--name launches a second box)"} for i in live])
+                                    "--name launches a second box)" + lacks.get(i["InstanceId"], "")} for i in live])
     spec = pre["spec"]
     scope = {"regions": names, "type": req.instance_type, "count": req.count}
     plan = guard.Plan(actions=[], scope=scope)

@@ -181,6 +181,27 @@ def after_launch(ctx, ex: Extras, lid: str, region: str, ids: list[str], shutdow
     return {**out, **alarms(ctx, ex, region, ids, shutdown, tags)}
 
 
+def missing_alarms(ctx, ex: Extras, live: list[dict], shutdown: str) -> dict[str, str]:
+    """{instance id: what the plan says} of the live boxes of this launch that lack the --idle-stop alarm asked for
+    (a confirm killed between RunInstances and PutMetricAlarm): the alarms.py command that puts it."""
+    from _awswiz.shell import hints
+
+    if not ex.idle or not live:
+        return {}
+    out = {}
+    for region in sorted({i["Region"] for i in live}):
+        ids = [i["InstanceId"] for i in live if i["Region"] == region]
+        have = {a["AlarmName"] for a in idle_alarm.of_instances(ctx.aws.client("cloudwatch", region), ids)}
+        for iid in ids:
+            if idle_alarm.alarm_name(iid) not in have:
+                h, m = divmod(ex.idle // 60, 60)
+                out[iid] = ("; its --idle-stop alarm is missing (the confirm stopped before it); put it with: "
+                            + hints.command(ctx, "alarms", "idle-stop", "--id", iid, "--duration",
+                                            f"{h}h{m}m" if h and m else f"{h}h" if h else f"{m}m", "--then",
+                                            shutdown, region=region))
+    return out
+
+
 def alarms(ctx, ex: Extras, region: str, ids: list[str], shutdown: str, tags: dict) -> dict:
     if not ex.idle:
         return {}
