@@ -122,3 +122,26 @@ def test_a_confirm_killed_after_the_box_before_its_idle_alarm_names_the_command_
         assert "missing" not in done.json["data"]["skipped"][0]["reason"], done.stdout
     finally:
         cw.delete_alarms(AlarmNames=[f"awswiz-idle-stop-{iid}"])
+
+
+def test_a_left_role_tagged_protected_refuses_the_resumed_launch(sandbox, run_tool, state_dir):
+    """The resumed confirm changes the left role (its policy is put again, or it is removed): it is a part the launch
+    touches, with its own tags, so the guard's one rule refuses a protected one (exit 4, nothing sent)."""
+    from mutation_helpers import mutating_calls
+
+    name = "t-kill-role-prot"
+    args = ["--type", "g5.xlarge", "--name", name, "--no-wait", "--region", REGION, "--role", "ssm",
+            "--ssh-cidr", "192.0.2.73/32"]
+    plan = run_tool("launch", *args)
+    assert kill_through(sandbox.url, state_dir, "launch", [*args, "--confirm", plan.json["data"]["confirm"]],
+                        "AddRoleToInstanceProfile", 1) is None
+    [role], _ = box_roles(sandbox)
+    iam = sandbox.client("iam")
+    iam.tag_role(RoleName=role, Tags=[{"Key": "awswiz:protected", "Value": "true"}])
+    mark = sandbox.mark()
+    r = run_tool("launch", *args)
+    assert r.code == 4, r.stdout + r.stderr
+    assert f"IAM role {role}" in r.json["errors"][0]["message"] and "protected" in r.json["errors"][0]["message"]
+    assert [c for c in mutating_calls(sandbox, mark) if c["action"] != "RunInstances"] == []  # but the DryRun check
+    assert box_roles(sandbox) == ([role], [role]) and boxes(sandbox, name) == []
+    iam.untag_role(RoleName=role, TagKeys=["awswiz:protected"])

@@ -200,6 +200,8 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         warnings += [f"launches into a protected {label.split(' (')[0]} ({why}): allowed by {ALLOW_FLAG}"
                      for label, tags in touches.items() if (why := guard.protection(tags))]
         touches = {}
+    if extras and (found.get("stale_roles") or found.get("role_left")):  # roles the confirm changes: their tags
+        touches.update(box_access.role_touches(ctx, found.get("stale_roles") or [], found.get("role_left")))
     if req.spot_type == "persistent":
         # EC2 API Reference, SpotMarketOptions / LaunchTemplateSpotMarketOptionsRequest, ValidUntil: "For a
         # persistent request, the request remains active until the ValidUntil date and time is reached ...

@@ -114,12 +114,11 @@ def creates(ex: Extras, reused: str | None = None, stale: list[str] | None = Non
 def left_roles(ctx, ex: Extras, of: str, regions: list[str], resume: str | None) -> tuple[str | None, list[str], bool]:
     """What an earlier confirm of this launch (tag awswiz:launch-of=of) left of its role when it was killed after
     making it and before its instance: (the launch id to resume, the roles to remove first, whether the role of
-    that launch id exists: reused). The role is made before
-    RunInstances, so a killed confirm leaves it with no box and no expiry; the next confirm reuses it (its launch id,
-    so the same RunInstances ClientTokens, as launch_run.resumable_id does for a key pair) when no instance in any
-    state carries that id and it is young enough that a terminated one would still be listed; otherwise (its tokens
-    may be spent, or the key pair's launch id is resumed instead) it is removed before the new one is made. Never two
-    roles for one box."""
+    that launch id exists: reused). The role is made before RunInstances, so a killed confirm leaves it with no box
+    and no expiry; the next confirm reuses it (its launch id, so the same RunInstances ClientTokens, as
+    launch_run.resumable_id does for a key pair) when no instance in any state carries that id and it is young
+    enough that a terminated one would still be listed; otherwise (its tokens may be spent, or the key pair's launch
+    id is resumed instead) it is removed before the new one is made. Never two roles for one box."""
     if not ex.makes_role:
         return resume, [], False
     from _awswiz.compute.launch_plan import at_once
@@ -141,6 +140,20 @@ def left_roles(ctx, ex: Extras, of: str, regions: list[str], resume: str | None)
                if not any(used[(r["lid"], region)] for region in regions)]
     keep = resume or (unspent[0] if unspent else None)
     return keep, [r["name"] for r in found if r["lid"] != keep], any(r["lid"] == keep for r in found)
+
+
+def role_touches(ctx, names: list[str], reused: str | None) -> dict[str, dict]:
+    """What the confirm changes of roles a killed confirm left (their own tags, for the guard: Action.touches): the
+    one it reuses (its policy is put again) and those it removes. A protected one refuses the launch."""
+    from _awswiz.aws.client import paginate
+    from _awswiz.inventory.table import tag_map
+
+    iam = ctx.aws.client("iam")
+    out = {f"IAM role {n} (left by an earlier confirm of this launch; removed first)": n for n in names}
+    if reused:
+        out[f"IAM role {roles.role_name(reused)} (left by an earlier confirm of this launch; reused)"] = \
+            roles.role_name(reused)
+    return {label: tag_map(paginate(iam, "list_role_tags", "Tags", RoleName=n)) for label, n in out.items()}
 
 
 def clear(ctx, names: list[str]) -> None:
