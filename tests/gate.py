@@ -22,10 +22,12 @@ from conftest import TOOLS, clean_env
 
 class Gate:
     """Forwards to the sandbox; after the n-th call of `op` (None: of any changing operation) has been
-    answered, holds the next call."""
+    answered, holds the next call. unanswered: the n-th call itself reaches the sandbox (AWS made the change) but
+    its answer is held, never given: a tool killed while it waits (audit `sent`, no `done`); the only kill point
+    of a tool whose change is one call (secret.py put)."""
 
-    def __init__(self, target: str, op: str | None, nth: int):
-        self.op, self.nth, self.seen = op, nth, 0
+    def __init__(self, target: str, op: str | None, nth: int, unanswered: bool = False):
+        self.op, self.nth, self.seen, self.unanswered = op, nth, 0, unanswered
         self.held, self.release = threading.Event(), threading.Event()
         t = urlparse(target)
         gate = self
@@ -52,6 +54,11 @@ class Gate:
                 changing = is_mutating(action) if action else self.command not in ("GET", "HEAD")  # REST: EKS
                 if action == gate.op or (gate.op is None and changing):
                     gate.seen += 1
+                    if gate.unanswered and gate.seen >= gate.nth:  # done at the sandbox; the tool never hears
+                        gate.held.set()
+                        gate.release.wait(60)
+                        self.send_error(503)
+                        return
                 self.send_response(resp.status)
                 for k, v in resp.getheaders():
                     if k.lower() not in ("transfer-encoding", "connection", "content-length"):
@@ -72,11 +79,12 @@ class Gate:
         self.server.shutdown()
 
 
-def kill_through(url: str, state_dir, tool: str, args, op: str | None = None, nth: int = 1) -> int | None:
+def kill_through(url: str, state_dir, tool: str, args, op: str | None = None, nth: int = 1,
+                 unanswered: bool = False) -> int | None:
     """Run `tool args` (a confirm) through a gate in front of the sandbox at url; SIGKILL it once the nth call
-    of op (None: of any changing operation) is answered. None when killed; else the exit code of a run that
-    finished before reaching the step."""
-    gate = Gate(url, op, nth)
+    of op (None: of any changing operation) is answered (unanswered: once it reached the sandbox, before the tool
+    hears the answer). None when killed; else the exit code of a run that finished before reaching the step."""
+    gate = Gate(url, op, nth, unanswered)
     env = clean_env(AWS_ENDPOINT_URL=gate.url, AWSWIZ_STATE_DIR=str(state_dir))
     proc = subprocess.Popen([sys.executable, str(TOOLS / f"{tool}.py"), *args], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

@@ -162,6 +162,32 @@ def test_bad_input_sends_and_writes_nothing(offline, state_dir, tmp_path, args, 
     assert list(state_dir.iterdir()) == []
 
 
+@pytest.mark.parametrize("tool, args, lead", [
+    ("export", ["--vpc", "vpc-0abc"], "--region must name one region for an export"),
+    ("alarms", ["notify", "--email", "me@lab.org", "--on", "stopped"], "this tool changes one region at a time"),
+])
+@pytest.mark.parametrize("region", ["all", "us-east-1,eu-west-1"])
+def test_one_region_is_the_cores_for_export_and_the_changing_tools_and_all_is_refused_before_any_call(
+        offline, tool, args, lead, region):
+    """guard.targets.one_region serves both (export reads, alarms changes): `all` is refused without asking
+    DescribeRegions, two names with a hint that names them and runs in the first."""
+    r = offline.run(tool, *args, "--region", region)
+    assert r.code == 2, r.stdout + r.stderr
+    err = r.json["errors"][0]
+    assert err["message"].startswith(f"{lead} (got --region {region}"), err
+    first = "eu-west-1" if "," in region else "us-east-1"  # the first named, or the home region
+    assert err["hint"].endswith(f"--region {first}") and f"uv run tools/{tool}.py" in err["hint"], err
+    if "," in region:
+        assert "eu-west-1, us-east-1" in err["message"] and err["hint"].startswith("name one of eu-west-1, us-east-1")
+    assert offline.connections == 0
+
+
+def test_export_of_an_unknown_region_is_exit_2_naming_the_valid_ones(offline):
+    r = offline.run("export", "--vpc", "vpc-0abc", "--region", "mars-1")
+    assert r.code == 2 and "valid regions" in r.json["errors"][0]["message"], r.stdout
+    assert offline.connections == 0
+
+
 def test_out_that_holds_other_files_is_refused(offline, state_dir, tmp_path):
     out = tmp_path / "mine"
     out.mkdir()

@@ -10,6 +10,7 @@ notify --email --on; delete --name. Changes are guarded (plan first, then --conf
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Annotated
 
@@ -36,9 +37,9 @@ def render(console, data) -> None:
     console.print(table("Idle-stop alarms", ["region", "name", "instance", "state", "action", "idle for"],
                         [[a["region"], a["name"], a["instance"], a["state"], a["action"], a["idle_minutes"]]
                          for a in data["alarms"]]))
-    console.print(table("Notifications", ["region", "name", "email", "events"],
-                        [[n["region"], n["name"], ", ".join(n["emails"]), ", ".join(n["events"])]
-                         for n in data["notifications"]]))
+    console.print(table("Notifications", ["region", "name", "email", "events", "incomplete"],
+                        [[n["region"], n["name"], ", ".join(n["emails"]), ", ".join(n["events"]),
+                          n.get("incomplete", "")] for n in data["notifications"]]))
 
 
 def list_region(ctx, region: str) -> dict:
@@ -51,20 +52,34 @@ def list_region(ctx, region: str) -> dict:
                "watches": "CPU and GPU" if a.get("Metrics") else "CPU",
                "threshold_pct": a.get("Threshold")}
               for a in paginate(cw, "describe_alarms", "MetricAlarms", AlarmNamePrefix=idle_alarm.PREFIX)]
+    return {"alarms": alarms, "notifications": notifications(ctx, region)}
+
+
+def notifications(ctx, region: str) -> list[dict]:
+    """Each notification of the region, from its rules and its topic (ListTopics): one a run left half-made (a topic
+    without rules or subscription, a rule without its topic or target) is listed too, with what it lacks
+    (`incomplete`) and the command that removes it (`fix`; the same notify command planned again finishes it)."""
+    from _awswiz.aws.client import paginate
+
     ev, sns = ctx.aws.client("events", region), ctx.aws.client("sns", region)
-    groups: dict[str, dict] = {}
+    groups: dict[str, list[dict]] = {}
     for r in notify.rules(ev):
-        base = base_of(r["name"])
-        g = groups.setdefault(base, {"region": region, "name": base, "events": [], "topics": set()})
-        g["events"].append(r["name"][len(base) + 1:])
-        g["topics"].update(r["targets"])
+        groups.setdefault(base_of(r["name"]), []).append(r)
+    topics = {t["TopicArn"].rpartition(":")[2]: t["TopicArn"] for t in paginate(sns, "list_topics", "Topics")
+              if t["TopicArn"].rpartition(":")[2].startswith(notify.PREFIX)}
     out = []
-    for g in groups.values():
-        emails = [s["Endpoint"] for t in sorted(g["topics"])
-                  for s in paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=t)
-                  if s.get("Protocol") == "email"]
-        out.append({**g, "topics": sorted(g.pop("topics")), "emails": emails})
-    return {"alarms": alarms, "notifications": out}
+    for base in sorted(groups.keys() | topics.keys()):
+        mine = groups.get(base, [])
+        arn = topics.get(base) or notify.topic_arn(region, ctx.aws.account_id(), base)
+        topic = notify.topic_state(sns, arn) if base in topics else None
+        targets = sorted({t for r in mine for t in r["targets"]} | ({arn} if topic is not None else set()))
+        rec = {"region": region, "name": base, "events": [r["name"][len(base) + 1:] for r in mine],
+               "topics": targets, "emails": (topic or {}).get("emails", [])}
+        if lacks := notify.missing(topic, mine, arn):
+            rec.update(incomplete="made half-way, without " + ", ".join(lacks),
+                       fix=hints.command(ctx, "alarms", "delete", "--name", base, region=region))
+        out.append(rec)
+    return out
 
 
 def period(alarm: dict) -> int:
@@ -141,6 +156,12 @@ def idle_stop(ctx, ids_, duration, then, confirm, max_, listed) -> Result:
         for i in insts:
             iid, tags = i["InstanceId"], tag_map(i.get("Tags"))
             old = have.get(idle_alarm.alarm_name(iid))
+            if old and idle_alarm.same(old, idle_alarm.params(iid, region, seconds, then, {}, gpus.get(iid))):
+                # put by an earlier confirm (one killed half-way too): what is left is planned, not this again
+                out.skipped.append({"id": iid, "region": region, "type": "ec2:instance", "name": tags.get("Name"),
+                                    "reason": f"already has this idle stop ({old['AlarmName']}: "
+                                              f"{idle_alarm.describe(seconds, region, then)})"})
+                continue
             blocked = None
             if then == "stop" and i.get("InstanceLifecycle") == "spot":
                 # EC2 User Guide, "Stop a Spot Instance": only persistent requests' instances can be stopped
@@ -171,27 +192,54 @@ def idle_stop(ctx, ids_, duration, then, confirm, max_, listed) -> Result:
 def notify_run(ctx, email: str, events: list[str], confirm, listed) -> Result:
     region = targets.one_region(ctx)
     base = notify.key(email, events)
+    arn = notify.topic_arn(region, ctx.aws.account_id(), base)
 
     def build() -> guard.Plan:
-        ev = ctx.aws.client("events", region)
-        have = {r["name"] for r in notify.rules(ev) if base_of(r["name"]) == base}
-        acts = [guard.Action(op="create-topic", type="sns:topic", id=base, region=region, target=base,
-                             detail={"email": email, "note": "AWS mails a confirmation link first: nothing is sent "
-                                                             "until it is clicked"})]
-        acts += [guard.Action(op="put-rule", type="events:rule", id=notify.rule_name(base, e), region=region,
-                              target=base, detail={"on": e, "pattern": notify.pattern(e)},
-                              state={"exists": notify.rule_name(base, e) in have}) for e in events]
-        return guard.Plan(actions=acts, scope={"names": [base], "region": region})
+        """Only what is missing: a notify killed half-way (a topic without its policy, subscription or rules; a rule
+        without its target) is finished by the same command planned again; a complete one is skipped."""
+        ev, sns = ctx.aws.client("events", region), ctx.aws.client("sns", region)
+        have = {r["name"]: r for r in notify.rules(ev) if base_of(r["name"]) == base}
+        topic = notify.topic_state(sns, arn, email)
+        acts, done = [], []
+        if topic is None or not topic["policy"] or not topic["subscribed"]:
+            steps = (["create the topic"] if topic is None else []) + \
+                (["let EventBridge publish to it"] if not topic or not topic["policy"] else []) + \
+                ([f"subscribe {email}"] if not topic or not topic["subscribed"] else [])
+            acts.append(guard.Action(
+                op="create-topic" if topic is None else "finish-topic", type="sns:topic", id=base, region=region,
+                target=base, state={"topic": topic},
+                detail={"email": email, "steps": steps, "note": "AWS mails a confirmation link first: nothing is "
+                                                                "sent until it is clicked"}))
+        else:
+            done.append("topic and subscription")
+        for e in events:
+            rule = have.get(notify.rule_name(base, e))
+            if rule and rule["targets"] == [arn] and rule["state"] == "ENABLED" and \
+                    json.loads(rule["pattern"] or "null") == json.loads(notify.pattern(e)):
+                done.append(f"rule {rule['name']}")
+                continue
+            acts.append(guard.Action(op="put-rule", type="events:rule", id=notify.rule_name(base, e), region=region,
+                                     target=base, detail={"on": e, "pattern": notify.pattern(e)},
+                                     state={"exists": rule is not None, "targets": (rule or {}).get("targets")}))
+        skipped = [] if acts else [{"id": base, "region": region, "type": "sns:topic", "name": base,
+                                    "reason": f"already set up ({', '.join(done)}); see {listed}"}]
+        return guard.Plan(actions=acts, skipped=skipped, scope={"names": [base], "region": region})
 
     def do(a: guard.Action) -> dict:
         sns, ev = ctx.aws.client("sns", region), ctx.aws.client("events", region)
         tags = managed_tags()
-        if a.op == "create-topic":
-            arn = sns.create_topic(Name=base, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["TopicArn"]
-            sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=notify.topic_policy(arn))
-            sub = sns.subscribe(TopicArn=arn, Protocol="email", Endpoint=email)
-            return {"topic": arn, "subscription": sub.get("SubscriptionArn")}
-        arn = notify.topic_arn(region, ctx.aws.account_id(), base)  # made by the plan's first action
+        if a.type == "sns:topic":
+            topic = a.state["topic"]
+            made = sns.create_topic(Name=base, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["TopicArn"] \
+                if topic is None else arn
+            if not topic or not topic["policy"]:
+                sns.set_topic_attributes(TopicArn=made, AttributeName="Policy",
+                                         AttributeValue=notify.topic_policy(made))
+            sub = sns.subscribe(TopicArn=made, Protocol="email", Endpoint=email) if not topic or not topic[
+                "subscribed"] else {}
+            return {"topic": made, **({"subscription": sub["SubscriptionArn"]} if sub.get("SubscriptionArn") else {})}
+        # EventBridge API Reference, PutRule: "Creates or updates the specified rule" (an update is replaced by what
+        # this call says; tags are assigned "when you initially create a rule"); PutTargets of the same Id updates it
         rule = ev.put_rule(Name=a.id, EventPattern=a.detail["pattern"], State="ENABLED",
                            Description=f"AwsWiz notify: {a.detail['on']} -> {base}",
                            Tags=[{"Key": k, "Value": v} for k, v in tags.items()])

@@ -14,19 +14,12 @@ from typing import Annotated
 
 import typer
 from _awswiz import cli
-from _awswiz.guard.targets import split_ids
+from _awswiz.guard.targets import one_region, split_ids
 from _awswiz.shell.errors import EXIT_PARTIAL, BadInput
 from _awswiz.shell.output import Result
 
 app = cli.make_app(__doc__)
 FORMATS = ["terraform", "cloudformation"]
-
-
-def one_region(ctx) -> str:
-    spec = (ctx.region_spec or ctx.aws.home_region).strip()
-    if "," in spec or spec == "all":
-        raise BadInput(f"--region must name one region for an export (got {spec!r})", "e.g. --region us-east-1")
-    return spec
 
 
 def render(console, data) -> None:
@@ -91,7 +84,7 @@ def main(
         if not v.startswith("vpc-"):
             raise BadInput(f"--vpc must be a VPC id, vpc-... (got {v!r})",
                            hints.command(ctx, "scan", "--service", "vpc"))
-    region = one_region(ctx)
+    region = one_region(ctx, reads="an export")
     folder = Path(out).expanduser().absolute() if out else None
     if folder is not None:
         files.check_out(folder)

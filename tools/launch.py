@@ -134,11 +134,13 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
     # an earlier confirm of this launch made it (maybe killed): every box carries its launch (tag LAUNCH_OF)
     if live := [dict(i, Region=r) for r in names for i in seen[r]["instances"]
                 if tag_map(i.get("Tags")).get(LAUNCH_OF) == of]:
+        # --idle-stop: a confirm killed after RunInstances left the box without its alarm: said, with the fix
+        lacks = box_access.missing_alarms(ctx, extras, live, req.shutdown) if extras else {}
         return guard.Plan(actions=[], scope={"regions": names, "type": req.instance_type, "count": req.count},
                           skipped=[{"id": i["InstanceId"], "region": i["Region"], "type": "ec2:instance",
                                     "name": req.name, "reason": f"exists ({i['State']['Name']}): an earlier confirm "
                                     f"of this launch made it (tag {LAUNCH_OF}={of}); not launched again (another "
-                                    "--name launches a second box)"} for i in live])
+                                    "--name launches a second box)" + lacks.get(i["InstanceId"], "")} for i in live])
     spec = pre["spec"]
     scope = {"regions": names, "type": req.instance_type, "count": req.count}
     plan = guard.Plan(actions=[], scope=scope)
@@ -155,6 +157,10 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
     if not req.key and (left := [p for p in found["left"] if keys.saved(p["KeyName"])]):
         key_name = found["key_name"] = left[0]["KeyName"]  # a killed confirm's key: used (and its launch id, if
         found["left_key"], found["resume"] = True, resumable_id(ctx, left[0])  # its client tokens are unspent)
+    if extras:  # a role a killed confirm made before its instance: reused (its launch id) or removed first
+        found["resume"], found["stale_roles"], reused = box_access.left_roles(ctx, extras, of, names,
+                                                                               found.get("resume"))
+        found["role_left"] = found["resume"] if reused else None
     best = usable[0]
     gpus = (spec.get("gpu") or {}).get("count") or 0
     price = lp.price_of(best, req)
@@ -169,7 +175,7 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
                    if best.get("group_without_rule") else ")")]
     creates += [f"{req.count} x {req.instance_type} ({req.market}{'/' + req.spot_type if req.market == 'spot' else ''})"
                 f" with an encrypted gp3 root volume of {f'{req.disk} GB' if req.disk else 'the image size'}"]
-    creates += box_access.creates(extras) if extras else []
+    creates += box_access.creates(extras, found.get("role_left"), found.get("stale_roles")) if extras else []
     detail = {
         "instance_type": req.instance_type, "count": req.count, "gpus": gpus, "market": req.market,
         "region": best["region"], "azs": best["azs"], "ami": best["ami"],
@@ -194,6 +200,8 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
         warnings += [f"launches into a protected {label.split(' (')[0]} ({why}): allowed by {ALLOW_FLAG}"
                      for label, tags in touches.items() if (why := guard.protection(tags))]
         touches = {}
+    if extras and (found.get("stale_roles") or found.get("role_left")):  # roles the confirm changes: their tags
+        touches.update(box_access.role_touches(ctx, found.get("stale_roles") or [], found.get("role_left")))
     if req.spot_type == "persistent":
         # EC2 API Reference, SpotMarketOptions / LaunchTemplateSpotMarketOptionsRequest, ValidUntil: "For a
         # persistent request, the request remains active until the ValidUntil date and time is reached ...
@@ -211,7 +219,8 @@ def build_plan(ctx, req: lp.Request, owner: str, found: dict, allow_protected: b
     plan.actions.append(guard.Action(
         op="launch", type="ec2:instance", id=f"new:{req.name}", region=best["region"], name=req.name, tags=tags,
         detail={k: v for k, v in detail.items() if v not in (None, [], "")},
-        state={"views": views, "key": key_name, "resume": found.get("resume")}, touches=touches))
+        state={"views": views, "key": key_name, "resume": found.get("resume"),
+               **({"stale_roles": found["stale_roles"]} if found.get("stale_roles") else {})}, touches=touches))
     return plan
 
 
@@ -374,6 +383,7 @@ def main(
         # ClientTokens come from the launch id: a resumed launch sends the killed one's (EC2 API Reference,
         # "Ensuring idempotency": a repeated RunInstances with the same client token launches nothing new)
         try:
+            box_access.clear(ctx, found.get("stale_roles") or [])  # a killed confirm's role not reused
             launcher.profile_arn = box_access.prepare(ctx, extras, lid, tags)  # the box's role, made first
             out = launcher.apply(lid)
         except BaseException:  # the role and profile go with the rest of a failed launch

@@ -83,9 +83,18 @@ def main(
 
     def build() -> guard.Plan:
         found = secret_store.describe(sm, name)
-        if action == "delete" and (found is None or found.get("DeletedDate")):
-            raise BadInput(f"no secret named {name!r} in {region}" + (" (already scheduled for deletion)"
-                                                                       if found else ""), listed)
+        if action == "delete" and found is None:
+            raise BadInput(f"no secret named {name!r} in {region}", listed)
+        if action == "delete" and found.get("DeletedDate"):
+            # a delete already asked (a confirm killed after DeleteSecret, or a second delete): nothing to do, and
+            # never a second DeleteSecret (AWS refuses one on a secret marked deleted: InvalidRequestException) nor
+            # a forced one; the recovery window the first call set stands
+            return guard.Plan(actions=[], scope={"names": [name], "action": action}, skipped=[{
+                "id": name, "region": region, "type": "secretsmanager:secret", "name": name,
+                "reason": "already scheduled for deletion (DeletedDate "
+                          f"{guard.iso(found['DeletedDate'].timestamp())}); restorable until then with "
+                          + hints.aws_cli(ctx, "secretsmanager", "restore-secret", "--secret-id", name,
+                                          region=region)}])
         if found and found.get("DeletedDate"):
             raise BadInput(f"secret {name!r} in {region} is scheduled for deletion; AWS refuses a new value until "
                            "it is restored or gone", hints.aws_cli(ctx, "secretsmanager", "restore-secret",

@@ -101,20 +101,78 @@ def detail(ctx, ex: Extras, region: str, shutdown: str) -> dict:
     return out
 
 
-def creates(ex: Extras) -> list[str]:
-    out = [f"IAM role and instance profile {roles.ROLE_PREFIX}LAUNCH_ID (inline policy {roles.POLICY_NAME})"] \
-        if ex.makes_role else []
+def creates(ex: Extras, reused: str | None = None, stale: list[str] | None = None) -> list[str]:
+    """reused: the launch id whose role a killed confirm left (used now); stale: its roles removed first."""
+    out = [f"removes first IAM role and instance profile {', '.join(stale)}, left by an earlier confirm of this "
+           "launch that stopped before its instance"] if ex.makes_role and stale else []
+    out += ([f"IAM role and instance profile {roles.ROLE_PREFIX}{reused or 'LAUNCH_ID'} (inline policy "
+             f"{roles.POLICY_NAME})" + (", made by an earlier confirm of this launch that stopped before its "
+                                        "instance: used now" if reused else "")] if ex.makes_role else [])
     return out + ([f"CloudWatch alarm {idle_alarm.PREFIX}INSTANCE_ID per box"] if ex.idle else [])
 
 
+def left_roles(ctx, ex: Extras, of: str, regions: list[str], resume: str | None) -> tuple[str | None, list[str], bool]:
+    """What an earlier confirm of this launch (tag awswiz:launch-of=of) left of its role when it was killed after
+    making it and before its instance: (the launch id to resume, the roles to remove first, whether the role of
+    that launch id exists: reused). The role is made before RunInstances, so a killed confirm leaves it with no box
+    and no expiry; the next confirm reuses it (its launch id, so the same RunInstances ClientTokens, as
+    launch_run.resumable_id does for a key pair) when no instance in any state carries that id and it is young
+    enough that a terminated one would still be listed; otherwise (its tokens may be spent, or the key pair's launch
+    id is resumed instead) it is removed before the new one is made. Never two roles for one box."""
+    if not ex.makes_role:
+        return resume, [], False
+    from _awswiz.compute.launch_plan import at_once
+    from _awswiz.compute.launch_run import RESUME_WINDOW
+    from _awswiz.inventory.table import LAUNCH_TAG
+
+    found = roles.left(ctx.aws.client("iam"), of)
+    if not found:
+        return resume, [], False
+    now = _dt.datetime.now(_dt.UTC)
+    young = [r for r in found if 0 <= (now - r["created"]).total_seconds() <= RESUME_WINDOW]
+    used = at_once(ctx, {(r["lid"], region): (lambda lid=r["lid"], region=region: bool(ctx.aws.client(
+        "ec2", region).describe_instances(Filters=[{"Name": f"tag:{LAUNCH_TAG}", "Values": [lid]}])["Reservations"]))
+        for r in young for region in regions}) if young else {}
+    for v in used.values():
+        if isinstance(v, Exception):
+            raise v
+    unspent = [r["lid"] for r in sorted(young, key=lambda r: r["created"], reverse=True)
+               if not any(used[(r["lid"], region)] for region in regions)]
+    keep = resume or (unspent[0] if unspent else None)
+    return keep, [r["name"] for r in found if r["lid"] != keep], any(r["lid"] == keep for r in found)
+
+
+def role_touches(ctx, names: list[str], reused: str | None) -> dict[str, dict]:
+    """What the confirm changes of roles a killed confirm left (their own tags, for the guard: Action.touches): the
+    one it reuses (its policy is put again) and those it removes. A protected one refuses the launch."""
+    from _awswiz.aws.client import paginate
+    from _awswiz.inventory.table import tag_map
+
+    iam = ctx.aws.client("iam")
+    out = {f"IAM role {n} (left by an earlier confirm of this launch; removed first)": n for n in names}
+    if reused:
+        out[f"IAM role {roles.role_name(reused)} (left by an earlier confirm of this launch; reused)"] = \
+            roles.role_name(reused)
+    return {label: tag_map(paginate(iam, "list_role_tags", "Tags", RoleName=n)) for label, n in out.items()}
+
+
+def clear(ctx, names: list[str]) -> None:
+    """Remove the roles left_roles said go (each with its profile and policy; what is gone already is skipped)."""
+    for name in names:
+        roles.remove(ctx.aws.client("iam"), name)
+
+
 def prepare(ctx, ex: Extras, lid: str, tags: dict) -> str | None:
-    """The instance profile's ARN for RunInstances: the named one, or the box's own, made now."""
+    """The instance profile's ARN for RunInstances: the named one, or the box's own, made now (under the path of
+    its launch, tags[awswiz:launch-of], where a fresh plan finds it if this confirm is killed before its instance)."""
+    from _awswiz.compute.launch_run import LAUNCH_OF
+
     if ex.profile:
         return ex.profile_arn
     if not ex.makes_role:
         return None
     keep = {k: v for k, v in tags.items() if k.startswith("awswiz:") and k != "awswiz:expires-at"}
-    return roles.create(ctx.aws.client("iam"), roles.role_name(lid), policy(ctx, ex), keep)
+    return roles.create(ctx.aws.client("iam"), roles.role_name(lid), policy(ctx, ex), keep, tags.get(LAUNCH_OF))
 
 
 def undo(ctx, ex: Extras, lid: str) -> dict | None:
@@ -134,6 +192,27 @@ def after_launch(ctx, ex: Extras, lid: str, region: str, ids: list[str], shutdow
     [names]}, or {"idle_alarm_error": ...} when CloudWatch refused (the box runs, without its AWS-side stop)."""
     out = {"role": roles.role_name(lid)} if ex.makes_role else {"instance_profile": ex.profile} if ex.profile else {}
     return {**out, **alarms(ctx, ex, region, ids, shutdown, tags)}
+
+
+def missing_alarms(ctx, ex: Extras, live: list[dict], shutdown: str) -> dict[str, str]:
+    """{instance id: what the plan says} of the live boxes of this launch that lack the --idle-stop alarm asked for
+    (a confirm killed between RunInstances and PutMetricAlarm): the alarms.py command that puts it."""
+    from _awswiz.shell import hints
+
+    if not ex.idle or not live:
+        return {}
+    out = {}
+    for region in sorted({i["Region"] for i in live}):
+        ids = [i["InstanceId"] for i in live if i["Region"] == region]
+        have = {a["AlarmName"] for a in idle_alarm.of_instances(ctx.aws.client("cloudwatch", region), ids)}
+        for iid in ids:
+            if idle_alarm.alarm_name(iid) not in have:
+                h, m = divmod(ex.idle // 60, 60)
+                out[iid] = ("; its --idle-stop alarm is missing (the confirm stopped before it); put it with: "
+                            + hints.command(ctx, "alarms", "idle-stop", "--id", iid, "--duration",
+                                            f"{h}h{m}m" if h and m else f"{h}h" if h else f"{m}m", "--then",
+                                            shutdown, region=region))
+    return out
 
 
 def alarms(ctx, ex: Extras, region: str, ids: list[str], shutdown: str, tags: dict) -> dict:

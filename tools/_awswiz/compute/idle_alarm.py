@@ -21,6 +21,7 @@ AWS rules it keeps:
 
 from __future__ import annotations
 
+import json
 import re
 
 from _awswiz.shell.errors import BadInput
@@ -87,6 +88,24 @@ def params(instance_id: str, region: str, seconds: int, shutdown: str, tags: dic
     metrics.append({"Id": "busiest", "ReturnData": True, "Label": "max of CPU and GPU utilisation",
                     "Expression": f"MAX([{', '.join(m['Id'] for m in metrics)}])"})
     return {**out, "Metrics": metrics}
+
+
+SAME_KEYS = ("AlarmActions", "EvaluationPeriods", "DatapointsToAlarm", "Threshold", "ComparisonOperator",
+             "MetricName", "Namespace", "Statistic", "Period")
+
+
+def _metrics(alarm: dict) -> list:
+    """A metric math alarm's metrics, in a form DescribeAlarms and PutMetricAlarm share."""
+    return [(m["Id"], m.get("Expression"), json.dumps((m.get("MetricStat") or {}).get("Metric"), sort_keys=True))
+            for m in alarm.get("Metrics") or []]
+
+
+def same(old: dict, wanted: dict) -> bool:
+    """An alarm as DescribeAlarms shows it already is what PutMetricAlarm(**wanted) would make (action, duration,
+    threshold, metrics): a run killed after putting it needs not put it again."""
+    return all(old.get(k) == wanted.get(k) for k in SAME_KEYS) and _metrics(old) == _metrics(wanted) and \
+        {(d["Name"], d["Value"]) for d in old.get("Dimensions") or []} == \
+        {(d["Name"], d["Value"]) for d in wanted.get("Dimensions") or []}
 
 
 def of_instances(cw, instance_ids: list[str]) -> list[dict]:

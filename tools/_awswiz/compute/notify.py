@@ -9,7 +9,10 @@ AWS rules it keeps:
 - EventBridge may publish to the topic only if the topic's policy allows the service principal
   events.amazonaws.com sns:Publish (Amazon EventBridge User Guide, "Amazon SNS permissions");
 - an e-mail subscription stays "pending confirmation" until the recipient clicks the link AWS mails (Amazon SNS
-  Developer Guide, "Email notifications"): nothing is sent before.
+  Developer Guide, "Email notifications"): nothing is sent before; ListSubscriptionsByTopic lists it meanwhile, its
+  SubscriptionArn "PendingConfirmation" (SNS API Reference, Subscription).
+A notify killed half-way (topic without policy, subscription or rules; a rule without its target) is finished by
+planning the same command again: the plan holds only the missing parts (state()); list names what is incomplete.
 AWS Budgets sends no EventBridge event of its own: budget alerts are budget.py's (--email)."""
 
 from __future__ import annotations
@@ -63,6 +66,45 @@ def topic_policy(topic_arn: str) -> str:
 
 def topic_arn(region: str, account: str, name: str) -> str:
     return f"arn:aws:sns:{region}:{account}:{name}"
+
+
+def topic_state(sns, arn: str, email: str | None = None) -> dict | None:
+    """The topic as notify needs it: None when there is none (SNS API Reference, GetTopicAttributes: NotFound), else
+    {"policy": EventBridge may publish, "emails": its e-mail endpoints, "subscribed": email among them}."""
+    from botocore.exceptions import ClientError
+
+    from _awswiz.aws.client import paginate
+
+    try:
+        attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("NotFound", "NotFoundException"):
+            return None
+        raise
+    try:
+        statements = json.loads(attrs.get("Policy") or "{}").get("Statement") or []
+    except ValueError:
+        statements = []
+    policy = any((s.get("Principal") or {}).get("Service") == "events.amazonaws.com" and "sns:Publish" in (
+        s.get("Action") if isinstance(s.get("Action"), list) else [s.get("Action")]) for s in statements
+        if isinstance(s, dict) and s.get("Effect") == "Allow")
+    emails = [s["Endpoint"] for s in paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn)
+              if s.get("Protocol") == "email"]
+    return {"policy": policy, "emails": emails,
+            "subscribed": bool(email) and email.lower() in {e.lower() for e in emails}}
+
+
+def missing(topic: dict | None, rules_of: list[dict], arn: str) -> list[str]:
+    """What a notification lacks, in words (empty: complete): alarms.py list says it of one a run left half-made."""
+    out = ["its SNS topic"] if topic is None else []
+    if topic is not None and not topic["policy"]:
+        out.append("the topic policy letting EventBridge publish")
+    if topic is not None and not topic["emails"]:
+        out.append("an e-mail subscription")
+    if not rules_of:
+        out.append("its EventBridge rules")
+    out += [f"the target of rule {r['name']}" for r in rules_of if arn not in r["targets"]]
+    return out
 
 
 def rules(events_client) -> list[dict]:

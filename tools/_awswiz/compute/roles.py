@@ -123,9 +123,26 @@ def role_name(lid: str) -> str:
     return f"{ROLE_PREFIX}{lid}"
 
 
-def create(iam, name: str, policy: dict, tags: dict) -> str:
-    """The role with its inline policy and an instance profile holding it; returns the profile's ARN. A part that
-    already exists (a confirm killed half-way, resumed with the same launch id) is kept."""
+def path(launch_of: str) -> str:
+    """The IAM path of the role and profile of a launch (its awswiz:launch-of: the same for every plan of the same
+    command), so that a fresh plan finds what a confirm killed before its instance made with one ListRoles
+    PathPrefix call (IAM API Reference, ListRoles: PathPrefix; ListRoles returns no tags, and the Resource Groups
+    Tagging API's GetResources "does not currently support IAM users and roles"). IAM paths: /.../, 1-512 characters."""
+    return f"/awswiz/{launch_of}/"
+
+
+def left(iam, launch_of: str) -> list[dict]:
+    """The roles of this launch that exist now: [{name, lid, created (a datetime)}]."""
+    from _awswiz.aws.client import paginate
+
+    return [{"name": r["RoleName"], "lid": r["RoleName"][len(ROLE_PREFIX):], "created": r["CreateDate"]}
+            for r in paginate(iam, "list_roles", "Roles", PathPrefix=path(launch_of))
+            if r["RoleName"].startswith(ROLE_PREFIX)]
+
+
+def create(iam, name: str, policy: dict, tags: dict, launch_of: str | None = None) -> str:
+    """The role with its inline policy and an instance profile holding it, under the launch's path; returns the
+    profile's ARN. A part that already exists (a confirm killed half-way, resumed with the same launch id) is kept."""
     from botocore.exceptions import ClientError
 
     tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
@@ -138,10 +155,11 @@ def create(iam, name: str, policy: dict, tags: dict) -> str:
                 raise
             return None
 
+    where = {"Path": path(launch_of)} if launch_of else {}
     keep_existing(iam.create_role, RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST), Tags=tag_list,
-                  Description="AwsWiz: the instance role of one box (launch.py --role/--secret)")
+                  Description="AwsWiz: the instance role of one box (launch.py --role/--secret)", **where)
     iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy))
-    made = keep_existing(iam.create_instance_profile, InstanceProfileName=name, Tags=tag_list)
+    made = keep_existing(iam.create_instance_profile, InstanceProfileName=name, Tags=tag_list, **where)
     # a new profile holds no role yet; one left by a killed confirm is read back (it may hold it already)
     profile = made["InstanceProfile"] if made else iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
     if not any(r["RoleName"] == name for r in profile.get("Roles", [])):

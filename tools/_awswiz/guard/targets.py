@@ -33,14 +33,20 @@ def check_ids(ctx, ids: list[str], pattern: re.Pattern, what: str, example: str,
     return ids
 
 
-def one_region(ctx) -> str:
-    """The single region a changing tool acts in: --region, else the home region."""
+def one_region(ctx, reads: str | None = None) -> str:
+    """The single region a tool acts in: --region, else the home region. A changing tool "changes one region at a
+    time"; a reading one names what it reads (reads="an export": "--region must name one region for an export").
+    Names are checked against botocore's region list (no call); `all` is refused before any call (it would ask
+    DescribeRegions only to refuse). The hint names the regions given and is the same command in the first."""
+    spec = (ctx.region_spec or "").strip()
+    lead = f"--region must name one region for {reads}" if reads else "this tool changes one region at a time"
+    if spec == "all":
+        home = ctx.aws.home_region
+        raise BadInput(f"{lead} (got --region all)", f"name one, e.g. the home region: {hints.again(region=home)}")
     regions, _ = ctx.regions(default=ctx.aws.home_region)
-    if len(regions) != 1:  # the hint names the regions --region gave, and runs in the first
-        raise BadInput(f"this tool changes one region at a time (got --region {ctx.region_spec}: "
-                       f"{', '.join(regions) or 'no enabled region'})",
-                       f"name one of {', '.join(regions)}: {hints.again(region=regions[0])}" if regions
-                       else "e.g. --region us-east-1")
+    if len(regions) != 1:
+        raise BadInput(f"{lead} (got --region {spec}: {', '.join(regions)})",
+                       f"name one of {', '.join(regions)}: {hints.again(region=regions[0])}")
     return regions[0]
 
 
