@@ -16,9 +16,12 @@ path with its query, X-Amz-Target, body: the action and its parameters). In mode
 record is answered from it by the proxy alone (after the same latency; the target is not asked); one not found is
 forwarded and counted (`missed`). Replayed credentials keep their recorded expiry: replay within the hour.
 
-One thread runs an asyncio loop: every connection is a coroutine (no thread per connection), a request is read
-with a minimal HTTP/1.1 parser (its head is split once; the credential scope, operation or key are read only when
-a fault or the mode needs them), and upstream connections to the target are kept alive in a pool.
+Its CPU per call is kept small (it shares the machine with the client it times): one thread runs an asyncio loop,
+each client connection is a Protocol (no thread, no stream objects) whose requests are parsed from the bytes with a
+minimal HTTP/1.1 parser (the head split once; the credential scope, operation or record key read only when a fault
+or the mode needs them); an answer from the record or a fault is one timer (loop.call_later), a forwarded call one
+coroutine over a plain non-blocking socket to the target (kept for the next call when the target allows it; the
+sandbox's werkzeug closes each connection after its answer).
 
 GET /_proxy/stats answers the proxy's own counters as JSON (calls, throttled, denied, forwarded, recorded,
 replayed, missed, record_size, mode, cpu_s: the CPU seconds of the proxy's process); POST /_proxy/mode/NAME
@@ -36,6 +39,7 @@ import asyncio
 import json
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -111,34 +115,6 @@ class UpstreamError(Exception):
     pass
 
 
-async def read_head(reader: asyncio.StreamReader) -> tuple[bytes, list[bytes], dict]:
-    """(first line, raw header lines, {lower-case name: value}) of one HTTP/1.1 message."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head[:-4].split(b"\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        headers[name.strip().lower()] = value.strip()
-    return lines[0], lines[1:], headers
-
-
-async def read_body(reader: asyncio.StreamReader, headers: dict) -> bytes | None:
-    """The body by Content-Length or chunked; None when neither (the caller decides: empty or until close)."""
-    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
-        parts = []
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16)
-            if size == 0:
-                while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
-                    pass
-                return b"".join(parts)
-            parts.append(await reader.readexactly(size))
-            await reader.readexactly(2)
-    if (n := headers.get(b"content-length")) is not None:
-        return await reader.readexactly(int(n))
-    return None
-
-
 class Proxy:
     def __init__(self, target: str, latency: float, throttle: float, deny: set[str], seed: int,
                  hang: set[str] = frozenset(), html: set[str] = frozenset(), fail: dict | None = None,
@@ -151,47 +127,23 @@ class Proxy:
         self.rng = random.Random(seed)
         self.stats = Stats()
         self.stats.mode = mode
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[socket.socket] = []  # kept-alive connections to the target
         self.record: dict[tuple, bytes] = {}
         self.accounts: dict[bytes, bytes] = {}  # access key id from an AssumeRole answer -> its account
-        self.clients: set[asyncio.StreamWriter] = set()
-        self.closing = asyncio.Event()
+        self.clients: set[asyncio.Transport] = set()
+        self.tasks: set[asyncio.Task] = set()
 
     # --- the client side ---------------------------------------------------------------------------------
 
-    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.clients.add(writer)
-        try:
-            while True:
-                try:
-                    first, lines, headers = await read_head(reader)
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-                    return
-                method, path, _ = first.split(b" ", 2)
-                if headers.get(b"expect", b"").lower() == b"100-continue":
-                    writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-                body = await read_body(reader, headers) or b""
-                answer = await self.handle(method, path, lines, headers, body)
-                if answer is None:  # hang: never answered (the connection stays open until shutdown)
-                    await self.closing.wait()
-                    return
-                writer.write(answer)
-                await writer.drain()
-                if headers.get(b"connection", b"").lower() == b"close":
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError):
-            return
-        finally:
-            self.clients.discard(writer)
-            writer.close()
-
-    async def handle(self, method: bytes, path: bytes, lines: list[bytes], headers: dict, body: bytes) -> bytes | None:
+    def answer(self, conn: Connection, method: bytes, path: bytes, lines: list[bytes], headers: dict,
+               body: bytes) -> None:
+        """Answer one request on conn: at once (control), after the latency (a fault, a replayed answer: one timer,
+        no coroutine), or after the latency and the target's answer (a coroutine); never (hang)."""
+        loop = asyncio.get_running_loop()
         if path.startswith(b"/_proxy/"):
-            return self.control(method, path)
+            return conn.send(self.control(method, path))
         if path.startswith(b"/_awswiz/"):  # control calls pass untouched
-            return (await self.forward(method, path, lines, body))[0]
-        if self.latency:
-            await asyncio.sleep(self.latency)
+            return self.passing(conn, method, path, lines, body)
         st = self.stats
         st.calls += 1
         region = service = ""
@@ -199,42 +151,66 @@ class Proxy:
         if self.by_region or self.throttle or self.fail or st.mode != "forward":
             if m := SCOPE_RE.search(headers.get(b"authorization", b"")):
                 akid, region, service = m.group(1), m.group(2).decode(), m.group(3).decode()
+        answer = None
         if self.by_region:
             if region in self.hang:  # accepted, never answered (until the proxy goes away)
                 return None
             if region in self.html:
-                return response(502, HTML_PAGE, "text/html")
-            if region in self.deny:
+                answer = response(502, HTML_PAGE, "text/html")
+            elif region in self.deny:
                 st.denied += 1
                 _, message = auth_error(region)
-                return response(401 if self.deny_code == "AuthFailure" else 400,
-                                *error_body(headers, service, self.deny_code, message))
-        if self.fail and (op := operation(headers, body)) in self.fail:
+                answer = response(401 if self.deny_code == "AuthFailure" else 400,
+                                  *error_body(headers, service, self.deny_code, message))
+        if answer is None and self.fail and (op := operation(headers, body)) in self.fail:
             code, status = self.fail[op]
-            return response(status, *error_body(headers, service, code, f"{op} refused (injected)"))
-        if self.throttle and self.rng.random() < self.throttle:
+            answer = response(status, *error_body(headers, service, code, f"{op} refused (injected)"))
+        if answer is None and self.throttle and self.rng.random() < self.throttle:
             st.throttled += 1
-            return response(400, *error_body(headers, service, *THROTTLE))
-        if st.mode == "forward":
-            st.forwarded += 1
-            return (await self.forward(method, path, lines, body))[0]
-        key = (self.accounts.get(akid, akid), region, service, method, path, headers.get(b"x-amz-target"), body)
-        if st.mode == "replay" and (answer := self.record.get(key)) is not None:
-            st.replayed += 1
-            return answer
-        answer, status, rbody = await self.forward(method, path, lines, body)
+            answer = response(400, *error_body(headers, service, *THROTTLE))
+        key = None
+        if answer is None and st.mode != "forward":
+            key = (self.accounts.get(akid, akid), region, service, method, path, headers.get(b"x-amz-target"), body)
+            if st.mode == "replay" and (answer := self.record.get(key)) is not None:
+                st.replayed += 1
+        if answer is None:
+            return self.passing(conn, method, path, lines, body, (key, service))
+        if self.latency:
+            loop.call_later(self.latency, conn.send, answer)
+        else:
+            conn.send(answer)
+        return None
+
+    def passing(self, conn: Connection, method: bytes, path: bytes, lines: list[bytes], body: bytes,
+                call: tuple[tuple | None, str] | None = None) -> None:
+        """Forward to the target in a coroutine; call: (record key, service) of an AWS call (None: a control call,
+        passed at once, not counted)."""
+        async def run() -> None:
+            if call and self.latency:
+                await asyncio.sleep(self.latency)
+            answer, status, rbody = await self.forward(method, path, lines, body)
+            conn.send(answer)
+            if call:
+                self.keep(*call, answer, status, rbody)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def keep(self, key: tuple | None, service: str, answer: bytes, status: int, rbody: bytes) -> None:
+        """Count a forwarded call; in mode record, keep its answer under key (and learn the account of the keys an
+        AssumeRole answer gives)."""
+        st = self.stats
         st.forwarded += 1
         if st.mode == "replay":
             st.missed += 1
-            return answer
-        if status < 500:  # a 5xx is the target's trouble, not an answer worth replaying
+        elif st.mode == "record" and key is not None and status < 500:  # a 5xx is the target's trouble
             self.record[key] = answer
             st.recorded += 1
             st.record_size = len(self.record)
             if status == 200 and service == "sts" and (k := KEY_RE.search(rbody)) and (
                     a := ROLE_ACCOUNT_RE.search(rbody)):
                 self.accounts[k.group(1)] = a.group(1)
-        return answer
 
     def control(self, method: bytes, path: bytes) -> bytes:
         if path.startswith(b"/_proxy/mode/") and method == b"POST":
@@ -249,39 +225,151 @@ class Proxy:
     # --- the target side ---------------------------------------------------------------------------------
 
     async def forward(self, method: bytes, path: bytes, lines: list[bytes], body: bytes) -> tuple[bytes, int, bytes]:
-        """(the answer as sent to the client, its status, its body), over a kept-alive connection to the target."""
+        """(the answer as sent to the client, its status, its body): the target's, over a plain non-blocking socket
+        (no stream objects per connection), kept for the next call when the target keeps it open (werkzeug, the
+        sandbox's server, closes every connection after its answer)."""
         out = [method + b" " + path + b" HTTP/1.1"]
         out += [line for line in lines if line.partition(b":")[0].strip().lower() not in HOP]
         out.append(b"Content-Length: " + str(len(body)).encode())
         request = b"\r\n".join(out) + b"\r\n\r\n" + body
+        loop = asyncio.get_running_loop()
         for attempt in range(2):
-            fresh = not self.idle
+            sock = self.idle.pop() if self.idle else None
+            fresh = sock is None
             try:
-                reader, writer = self.idle.pop() if self.idle else await asyncio.open_connection(self.host, self.port)
-            except OSError:
-                return response(502, b"proxy: upstream failed", "text/plain"), 502, b""
-            try:
-                writer.write(request)
-                first, rlines, rheaders = await read_head(reader)
-                status = int(first.split(b" ", 2)[1])
-                rbody = b"" if method == b"HEAD" or status in (204, 304) or 100 <= status < 200 else \
-                    await read_body(reader, rheaders)
-                close = rbody is None or rheaders.get(b"connection", b"").lower() == b"close"
-                if rbody is None:
-                    rbody = await reader.read()
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError):
-                writer.close()
+                if sock is None:
+                    sock = socket.socket()
+                    sock.setblocking(False)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    await loop.sock_connect(sock, (self.host, self.port))
+                await loop.sock_sendall(sock, request)
+                head, status, rbody, close = await read_answer(loop, sock, method)
+            except (OSError, ValueError, IndexError):
+                sock.close()
                 if attempt or fresh:
                     return response(502, b"proxy: upstream failed", "text/plain"), 502, b""
                 continue  # a kept-alive connection the target had closed: once more on a new one
             if close:
-                writer.close()
+                sock.close()
             else:
-                self.idle.append((reader, writer))
-            head = [first] + [line for line in rlines if line.partition(b":")[0].strip().lower() not in HOP]
-            head.append(b"Content-Length: " + str(len(rbody)).encode())
-            return b"\r\n".join(head) + b"\r\n\r\n" + rbody, status, rbody
+                self.idle.append(sock)
+            return head + b"\r\nContent-Length: " + str(len(rbody)).encode() + b"\r\n\r\n" + rbody, status, rbody
         raise UpstreamError  # not reached
+
+
+async def read_answer(loop, sock: socket.socket, method: bytes) -> tuple[bytes, int, bytes, bool]:
+    """(its status line and headers but the framing ones, status, body, whether the target closes the connection)."""
+    buf = bytearray()
+    while (end := buf.find(b"\r\n\r\n")) < 0:
+        if not (chunk := await loop.sock_recv(sock, 1 << 18)):
+            raise ConnectionError("the target closed the connection")
+        buf += chunk
+    lines = bytes(buf[:end]).split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    headers, kept = {}, [lines[0]]
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers[name := name.strip().lower()] = value.strip()
+        if name not in HOP:
+            kept.append(line)
+    rest = buf[end + 4:]
+    close = headers.get(b"connection", b"").lower() == b"close"
+    if method == b"HEAD" or status in (204, 304) or status < 200:
+        rbody = b""
+    elif b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        while (got := dechunk(rest)) is None:
+            if not (chunk := await loop.sock_recv(sock, 1 << 18)):
+                raise ConnectionError("the target closed the connection mid-answer")
+            rest += chunk
+        rbody = got[0]
+    elif (n := headers.get(b"content-length")) is not None:
+        while len(rest) < int(n):
+            if not (chunk := await loop.sock_recv(sock, 1 << 18)):
+                raise ConnectionError("the target closed the connection mid-answer")
+            rest += chunk
+        rbody = bytes(rest[:int(n)])
+    else:  # the body runs until the target closes
+        while chunk := await loop.sock_recv(sock, 1 << 18):
+            rest += chunk
+        rbody, close = bytes(rest), True
+    return b"\r\n".join(kept), status, rbody, close
+
+
+def dechunk(data: bytearray, i: int = 0) -> tuple[bytes, int] | None:
+    """A whole chunked body that starts at data[i:], decoded, and where it ends; None while it is incomplete."""
+    parts = []
+    while (j := data.find(b"\r\n", i)) >= 0:
+        size = int(bytes(data[i:j]).split(b";", 1)[0], 16)
+        if size == 0:
+            end = data.find(b"\r\n\r\n", j)  # after any trailers
+            return (b"".join(parts), end + 4) if end >= 0 else None
+        if len(data) < j + 2 + size + 2:
+            return None
+        parts.append(bytes(data[j + 2:j + 2 + size]))
+        i = j + 2 + size + 2
+    return None
+
+
+class Connection(asyncio.Protocol):
+    """One client connection: its requests parsed from the bytes as they come (HTTP/1.1, one at a time: botocore
+    never pipelines), each handed to Proxy.answer, whose answer comes back through send()."""
+
+    def __init__(self, proxy: Proxy):
+        self.proxy = proxy
+        self.buf = bytearray()
+        self.busy = self.continued = self.closing = False
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.proxy.clients.add(transport)
+
+    def connection_lost(self, exc) -> None:
+        self.proxy.clients.discard(self.transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        if not self.busy:
+            self.next()
+
+    def next(self) -> None:
+        """Take one whole request off the buffer, if there is one, and have it answered."""
+        buf = self.buf
+        if (end := buf.find(b"\r\n\r\n")) < 0:
+            return
+        lines = bytes(buf[:end]).split(b"\r\n")
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        start = end + 4
+        if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+            got = dechunk(buf, start)
+            body, stop = got if got else (None, 0)
+        elif (n := int(headers.get(b"content-length", 0))) and len(buf) < start + n:
+            body = None
+        else:
+            body, stop = bytes(buf[start:start + n]), start + n
+        if body is None:  # the rest of the body is on its way
+            if not self.continued and headers.get(b"expect", b"").lower() == b"100-continue":
+                self.continued = True
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            return
+        del buf[:stop]
+        self.busy, self.continued = True, False
+        self.closing = headers.get(b"connection", b"").lower() == b"close"
+        method, path, _ = lines[0].split(b" ", 2)
+        self.proxy.answer(self, method, path, lines[1:], headers, body)
+
+    def send(self, answer: bytes) -> None:
+        if self.transport.is_closing():
+            return
+        self.transport.write(answer)
+        self.busy = False
+        if self.closing:
+            self.transport.close()
+        elif self.buf:
+            self.next()
 
 
 class Server:
@@ -301,8 +389,8 @@ class Server:
         asyncio.set_event_loop(self.loop)
         # A scan opens dozens of connections at once: a short listen backlog can drop SYNs and add 1 s
         # connect retransmits that have nothing to do with the latency being simulated.
-        self.server = self.loop.run_until_complete(asyncio.start_server(
-            self.proxy.serve, "127.0.0.1", port, backlog=256, limit=1 << 20))
+        self.server = self.loop.run_until_complete(self.loop.create_server(
+            lambda: Connection(self.proxy), "127.0.0.1", port, backlog=256))
         self.server_port = self.server.sockets[0].getsockname()[1]
         ready.set()
         self.loop.run_forever()
@@ -310,10 +398,13 @@ class Server:
     def shutdown(self) -> None:
         async def stop() -> None:
             self.server.close()
-            self.proxy.closing.set()
-            for w in list(self.proxy.clients) + [w for _, w in self.proxy.idle]:
-                w.close()
-            await asyncio.sleep(0.05)  # the connections' coroutines see their end and return
+            for t in list(self.proxy.clients):
+                t.close()
+            for sock in self.proxy.idle:
+                sock.close()
+            for task in list(self.proxy.tasks):
+                task.cancel()
+            await asyncio.sleep(0.05)  # the closed transports and cancelled forwards see their end
 
         if self.loop.is_running():
             asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
