@@ -187,7 +187,7 @@ def run_scan(runner: str, endpoint: str, state: Path, sandbox: Sandbox, proxy: P
            "sandbox_cpu_s": sb1 - sb0 if sb0 is not None else None, "load_before": load}
     if proxy:
         after = proxy.stats()
-        out["proxy"] = {k: after[k] - before_stats[k] for k in after}
+        out["proxy"] = {k: after[k] - before_stats[k] for k in after if isinstance(after[k], (int, float))}  # counters
     return out
 
 
