@@ -9,11 +9,25 @@ a volume and an instance of its own in one region (made with that role's credent
 - all at once: `scan.py --accounts org --region <REGIONS> --service SERVICE`;
 - account by account: the same scan once per account (`--accounts ID`, with --skip-self but for the caller's),
   in sequence;
-and reports wall time, calls (counted at the proxy), client CPU (the scan and its shard processes) and peak memory
-(the largest resident set of one scan process). --service keeps the sandbox's own work (moto, one Python process
-answering every call) from being what is measured: ec2 by default.
+and reports wall time, calls (counted at the proxy), client CPU (the scan and its shard processes), peak memory
+(the largest resident set of one scan process), and the CPU the proxy and the sandbox spent meanwhile (both share
+the machine with the client). --service keeps the sandbox's own work (moto, one Python process answering every
+call) from being what is measured: ec2 by default.
 
-    uv run --group dev python bench/bench_accounts.py [--accounts 50] [--regions 20] [--latency-ms 100]
+--replay: the timed runs get their answers from the proxy alone. A first pass (untimed) runs every timed command
+once through the proxy in mode "record", which keeps each answer the sandbox gave, keyed by the request (the
+account of its credentials, region, service, action and parameters); then the proxy switches to "replay" and
+answers each request from that record after the same latency, so the emulator does no work while the client is
+timed (a request not in the record is forwarded to the sandbox and counted as `missed`). What replay measures: the
+client (its wall time, CPU, memory, calls) given the answers the sandbox stands in for AWS with, each after the
+fixed latency, with the machine's cores left to the client and the proxy (whose CPU is reported), as against AWS
+doing its work on its own machines. What it does not: AWS's own latency (a fixed delay, no spread, no server-side
+throttling, no TLS or DNS: plain HTTP on loopback), answers that change between runs (each is the recorded one:
+fit for reads; a call that changes something would be answered as it was the first time), the emulator's cost or
+correctness, and credentials past the recorded expiry (replay within the hour of recording).
+
+    uv run --group dev python bench/bench_accounts.py [--accounts 50] [--regions 20] [--latency-ms 100] \
+        [--replay] [--skip-sequence] [--workers N ...]
 """
 
 from __future__ import annotations
@@ -94,6 +108,9 @@ def main() -> None:
     ap.add_argument("--latency-ms", type=float, default=100)
     ap.add_argument("--service", default="ec2")
     ap.add_argument("--skip-sequence", action="store_true", help="leave out the account-by-account runs")
+    ap.add_argument("--replay", action="store_true",
+                    help="time the runs with the proxy answering from a record of the sandbox's answers (a first, "
+                         "untimed pass records them): the client's cost without the emulator's")
     ap.add_argument("--workers", type=int, nargs="*", default=[],
                     help="also the run of all accounts at once with AWSWIZ_WORKERS=N (each N)")
     a = ap.parse_args()
@@ -104,43 +121,61 @@ def main() -> None:
     sandbox = Sandbox(tmp / "sandbox-state")
     common = ("--region", ",".join(regions), "--service", a.service)
     res: dict = {"cpus": os.cpu_count(), "accounts": a.accounts, "regions": len(regions), "service": a.service,
-                 "latency_ms": a.latency_ms}
+                 "latency_ms": a.latency_ms, "replay": a.replay, "load_before": os.getloadavg()[0]}
     try:
         t0 = time.perf_counter()
         ids = seed(sandbox.url, a.accounts)
         print(f"seeded {len(ids)} accounts in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-        with Proxy(sandbox.url, a.latency_ms) as proxy:
+        org = ("--accounts", "org", *common)
+        runs = [("one_account", "one account", common, None),
+                ("all_at_once", f"{len(ids)} accounts at once", org, None),
+                *((f"all_at_once_workers_{n}", f"{len(ids)} accounts at once, AWSWIZ_WORKERS={n}", org, n)
+                  for n in a.workers)]
+        seq = [(i, f"account {i}", ("--accounts", i, *(["--skip-self"] if i != LAB else []), *common), None)
+               for i in ([] if a.skip_sequence else ids)]
+        with Proxy(sandbox.url, a.latency_ms, mode="record" if a.replay else "forward") as proxy:
+            if a.replay:  # the record pass: every run once, answered by the sandbox; then the proxy answers alone
+                t0 = time.perf_counter()
+                for _, _, args, workers in runs + seq:
+                    scan(proxy.url, state, *args, workers=workers)
+                st = proxy.set_mode("replay")
+                res["record"] = {"wall_s": round(time.perf_counter() - t0, 1), "answers": st["record_size"],
+                                 "calls": st["calls"]}
+                print(f"recorded {st['record_size']} answers ({st['calls']} calls) in {res['record']['wall_s']} s; "
+                      f"replaying", file=sys.stderr, flush=True)
+
             def timed(label: str, *args: str, workers: int | None = None) -> dict:
-                before, cpu = proxy.stats()["calls"], sandbox.cpu_s()
+                st0, cpu, pcpu = proxy.stats(), sandbox.cpu_s(), proxy.cpu_s()
                 r = scan(proxy.url, state, *args, workers=workers)
-                r["calls"] = proxy.stats()["calls"] - before
+                st1 = proxy.stats()
+                r.update({k: st1[k] - st0[k] for k in ("calls", "replayed", "missed")})
                 r["sandbox_cpu_s"] = round((sandbox.cpu_s() or 0) - (cpu or 0), 1)
-                print(f"  {label}: {r['wall_s']:.1f} s, {r['calls']} calls, client CPU {r['cpu_s']:.1f} s, "
-                      f"{r['max_rss_mb']:.0f} MB, {r['resources']} resources, exit {r['exit']}, "
-                      f"sandbox CPU {r['sandbox_cpu_s']} s", file=sys.stderr, flush=True)
+                r["proxy_cpu_s"] = round((proxy.cpu_s() or 0) - (pcpu or 0), 2)
+                print(f"  {label}: {r['wall_s']:.1f} s, {r['calls']} calls ({r['replayed']} replayed, {r['missed']} "
+                      f"missed), client CPU {r['cpu_s']:.1f} s, {r['max_rss_mb']:.0f} MB, {r['resources']} resources, "
+                      f"exit {r['exit']}, sandbox CPU {r['sandbox_cpu_s']} s, proxy CPU {r['proxy_cpu_s']} s",
+                      file=sys.stderr, flush=True)
                 return r
 
             timed("warm-up", *common)
-            res["one_account"] = timed("one account", *common)
-            res["all_at_once"] = timed(f"{len(ids)} accounts at once", "--accounts", "org", *common)
-            for n in a.workers:
-                res[f"all_at_once_workers_{n}"] = timed(f"{len(ids)} accounts at once, AWSWIZ_WORKERS={n}",
-                                                        "--accounts", "org", *common, workers=n)
-            if not a.skip_sequence:
-                seq = [timed(f"account {i}", "--accounts", i, *(["--skip-self"] if i != LAB else []), *common)
-                       for i in ids]
-                res["one_by_one"] = {"wall_s": sum(r["wall_s"] for r in seq), "cpu_s": sum(r["cpu_s"] for r in seq),
-                                     "calls": sum(r["calls"] for r in seq),
-                                     "max_rss_mb": max(r["max_rss_mb"] for r in seq),
-                                     "resources": sum(r["resources"] for r in seq),
-                                     "exits": sorted({r["exit"] for r in seq})}
+            for key, label, args, workers in runs:
+                res[key] = timed(label, *args, workers=workers)
+            if seq:
+                rs = [timed(label, *args) for _, label, args, _ in seq]
+                res["one_by_one"] = {k: round(sum(r[k] for r in rs), 2) for k in (
+                    "wall_s", "cpu_s", "calls", "replayed", "missed", "sandbox_cpu_s", "proxy_cpu_s", "resources")}
+                res["one_by_one"].update(max_rss_mb=max(r["max_rss_mb"] for r in rs),
+                                         exits=sorted({r["exit"] for r in rs}))
     finally:
         sandbox.stop()
     for k in ("one_account", "all_at_once", *(f"all_at_once_workers_{n}" for n in a.workers), "one_by_one"):
         if k in res:
             x = res[k]
-            print(f"{k}: wall {x['wall_s']:.1f} s, calls {x['calls']}, client CPU {x['cpu_s']:.1f} s, peak RSS "
-                  f"{x['max_rss_mb']:.0f} MB, {x['resources']} resources")
+            print(f"{k}: wall {x['wall_s']:.1f} s, calls {x['calls']} ({x['replayed']} replayed, {x['missed']} "
+                  f"missed), client CPU {x['cpu_s']:.1f} s, peak RSS {x['max_rss_mb']:.0f} MB, {x['resources']} "
+                  f"resources, proxy CPU {x['proxy_cpu_s']} s "
+                  f"({1000 * x['proxy_cpu_s'] / max(x['calls'], 1):.2f} ms a call), sandbox CPU "
+                  f"{x['sandbox_cpu_s']} s")
     if "one_account" in res:
         print(f"all at once / one account: {res['all_at_once']['wall_s'] / res['one_account']['wall_s']:.1f}x wall")
     RESULTS.mkdir(exist_ok=True)

@@ -60,6 +60,15 @@ def get_json(url: str, timeout: float = 30) -> dict:
 
 # --- processes: the sandbox and the proxy ---------------------------------------------------------
 
+def proc_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) a running process has used so far, from /proc (None where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class Sandbox:
     def __init__(self, state: Path):
         state.mkdir(parents=True, exist_ok=True)
@@ -90,11 +99,7 @@ class Sandbox:
 
     def cpu_s(self) -> float | None:
         """CPU seconds the sandbox (moto) has used so far: it shares the machine with the client."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            return None
+        return proc_cpu_s(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -107,9 +112,10 @@ class Sandbox:
 class Proxy:
     """bench/proxy.py in a process of its own, so that its threads do not share a GIL with what it times."""
 
-    def __init__(self, target: str, latency_ms: float, throttle: float = 0.0, deny: tuple[str, ...] = ()):
+    def __init__(self, target: str, latency_ms: float, throttle: float = 0.0, deny: tuple[str, ...] = (),
+                 mode: str = "forward"):
         args = [sys.executable, str(BENCH / "proxy.py"), "--target", target, "--latency-ms", str(latency_ms),
-                "--throttle", str(throttle)] + [a for r in deny for a in ("--deny-region", r)]
+                "--throttle", str(throttle), "--mode", mode] + [a for r in deny for a in ("--deny-region", r)]
         self.proc = subprocess.Popen(args, env=clean_env(), stdout=subprocess.PIPE, text=True)
         self.url = self.proc.stdout.readline().strip()
         if not self.url.startswith("http://"):
@@ -118,6 +124,16 @@ class Proxy:
 
     def stats(self) -> dict:
         return get_json(f"{self.url}/_proxy/stats")
+
+    def set_mode(self, mode: str) -> dict:
+        """forward, record (keep every answer) or replay (answer from the record): the proxy's stats."""
+        req = urllib.request.Request(f"{self.url}/_proxy/mode/{mode}", method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds the proxy process has used so far (it shares the machine with the client)."""
+        return proc_cpu_s(self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -171,7 +187,7 @@ def run_scan(runner: str, endpoint: str, state: Path, sandbox: Sandbox, proxy: P
            "sandbox_cpu_s": sb1 - sb0 if sb0 is not None else None, "load_before": load}
     if proxy:
         after = proxy.stats()
-        out["proxy"] = {k: after[k] - before_stats[k] for k in after}
+        out["proxy"] = {k: after[k] - before_stats[k] for k in after if isinstance(after[k], (int, float))}  # counters
     return out
 
 
