@@ -10,9 +10,12 @@ found botocore repeating, for every request or client, work whose result never c
 - the event emitter: every client starts from a copy of its session's emitter, and copying it copies the
   whole table of botocore's ~250 built-in handlers (a prefix trie). Here a copy shares the table and copies
   a node only when one of the two changes it (a client registers ~10 handlers of its own), so each side
-  still sees exactly the handlers it would have had.
+  still sees exactly the handlers it would have had;
+- old event names renamed through botocore's constant alias table: each session kept its own cache of the
+  renamed names, so every session (one per account) renamed its ~250 built-in handlers' names again, each a
+  loop over the table; the sessions share one cache (the new name depends only on the name).
 
-Both are installed once per process, for sessions and clients made from then on, unless AWSWIZ_LEAN=0
+All three are installed once per process, for sessions and clients made from then on, unless AWSWIZ_LEAN=0
 (botocore as it is). tests/test_shortcuts.py proves the requests (method, URL, body, headers, signed
 headers) are the same with and without them, end to end against the sandbox.
 """
@@ -35,6 +38,7 @@ def install() -> None:
     _installed = True
     _user_agent_once_per_client()
     _copy_on_write_handlers()
+    _one_alias_cache()
 
 
 # --- User-Agent ---
@@ -59,6 +63,23 @@ def _user_agent_once_per_client() -> None:
         return text
 
     ua.UserAgentString.to_string = to_string
+
+
+# --- event names: aliased once per process ---
+
+def _one_alias_cache() -> None:
+    """botocore renames old event names through a constant table (hooks.EVENT_ALIASES): the new name depends
+    only on the name. Each session's aliaser kept its own cache of the names it renamed (client.py already
+    shares it among one session's clients); with one session per account, every session shares one."""
+    shared: dict[str, str] = {}
+    init = hooks.EventAliaser.__init__
+
+    def __init__(self, event_emitter, event_aliases=None):
+        init(self, event_emitter, event_aliases)
+        if event_aliases is None:  # botocore's own table
+            self._alias_name_cache = shared
+
+    hooks.EventAliaser.__init__ = __init__
 
 
 # --- event handlers: a copy shares the table until one side changes it ---
