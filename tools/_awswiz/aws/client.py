@@ -167,6 +167,10 @@ class Aws:
         from botocore.config import Config
 
         _reuse_client_classes()
+        if settings.get("AWSWIZ_LEAN"):  # before any session: its handler table is built copy-on-write
+            from _awswiz.aws import shortcuts
+
+            shortcuts.install()
         self.session = session or _session(boto3, profile)
         # Every client reads ~50 settings through the profile's scoped config, rebuilt on each read; the
         # profile does not change during a run, so it is built once (bench/profile_scan.py).

@@ -35,8 +35,8 @@ SETTINGS = {s.name: s for s in [
             "itself (0: never)"),
     Setting("AWSWIZ_SHARDS", 0, 0, 64, "processes of a multi-region scan (0: by cores and regions; 1: never "
             "shard)"),
-    Setting("AWSWIZ_LEAN", 1, 0, 1, "parse list answers for the members the scan reads only (0: every member, "
-            "as botocore does)"),
+    Setting("AWSWIZ_LEAN", 1, 0, 1, "parse list answers for the members the scan reads only, and skip botocore's "
+            "repeated per-request and per-client work (0: botocore as it is)"),
 ]}
 # AWSWIZ_STATE_DIR (a path, not a number) is handled by state.py.
 TODAY = "AWSWIZ_TODAY"  # a date, not a number: the calendar day Cost Explorer questions are asked on
