@@ -21,6 +21,7 @@ AWS rules relied on:
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 
 import pytest
@@ -54,6 +55,14 @@ def client(sandbox, account: str, service: str, region: str = "us-east-1"):
                         aws_secret_access_key=e["AWS_SECRET_ACCESS_KEY"], aws_session_token=e["AWS_SESSION_TOKEN"])
 
 
+def control(sandbox, op: str, **body) -> dict:
+    """One of the sandbox's control calls (JSON protocol, AwsWizSandbox.OP), unsigned."""
+    req = urllib.request.Request(sandbox.url, data=json.dumps(body).encode(), method="POST", headers={
+        "X-Amz-Target": f"AwsWizSandbox.{op}", "Content-Type": "application/x-amz-json-1.1"})
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+
+
 def ids(ec2) -> set[str]:
     return {i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]}
 
@@ -78,6 +87,13 @@ def test_run_instances_in_a_member_is_the_members(sandbox, members):
     box = r["Instances"][0]["InstanceId"]
     assert r["OwnerId"] == ada
     assert box in ids(mine) and box not in ids(lab) and ids(lab) == before
+    # the sandbox's control call for an OS shutdown (ec2/spot_requests.py) acts in the account it names, by default
+    # the caller's (an unsigned call: the lab's, which holds no such box)
+    with pytest.raises(urllib.error.HTTPError):
+        control(sandbox, "ShutdownFromInstance", instance_id=box, region=region)
+    off = control(sandbox, "ShutdownFromInstance", instance_id=box, region=region, account=ada)
+    assert (off["behaviour"], off["state"]) == ("stop", "stopped")  # InstanceInitiatedShutdownBehavior's default
+    assert mine.describe_instances(InstanceIds=[box])["Reservations"][0]["Instances"][0]["State"]["Name"] == "stopped"
 
 
 def test_a_members_quota_request_is_its_own(sandbox, run_tool, members):
@@ -149,11 +165,7 @@ def test_alarm_action_and_instance_profile_tags_in_a_member(sandbox, members):
         AlarmName="acct-idle", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
         EvaluationPeriods=1, Threshold=5, ComparisonOperator="LessThanThreshold",
         Dimensions=[{"Name": "InstanceId", "Value": box}], AlarmActions=[f"arn:aws:automate:{region}:ec2:stop"])
-    body = json.dumps({"alarm_name": "acct-idle", "region": region, "account": grace}).encode()
-    req = urllib.request.Request(sandbox.url, data=body, method="POST", headers={
-        "X-Amz-Target": "AwsWizSandbox.FireAlarm", "Content-Type": "application/x-amz-json-1.1"})
-    with urllib.request.urlopen(req) as r:
-        fired = json.loads(r.read())
+    fired = control(sandbox, "FireAlarm", alarm_name="acct-idle", region=region, account=grace)
     assert [(a.get("instance_id"), a.get("state")) for a in fired["actions"]] == [(box, "stopped")]
     state = ec2.describe_instances(InstanceIds=[box])["Reservations"][0]["Instances"][0]["State"]["Name"]
     assert state == "stopped"
