@@ -108,6 +108,9 @@ def test_a_members_quota_request_is_its_own(sandbox, run_tool, members):
     quota = ada_sq.get_service_quota(ServiceCode="ec2", QuotaCode=code)["Quota"]
     assert quota["Value"] == 5 and quota["QuotaArn"] == f"arn:aws:servicequotas:{region}:{ada}:ec2/{code}"  # default
     assert lab_sq.get_service_quota(ServiceCode="ec2", QuotaCode=code)["Quota"]["Value"] == 256  # the lab's raise
+    g = {acct: c.get_service_quota(ServiceCode="ec2", QuotaCode="L-DB2E81BA")["Quota"]["Value"] for acct, c in
+         ((LAB, sandbox.client("service-quotas")), (ada, client(sandbox, ada, "service-quotas")))}
+    assert g == {LAB: 64, ada: 8}  # us-east-1: each its own raise (ada's for her running g5.xlarge, lab/org.py)
     plan = run_tool("quota_request", "--code", code, "--value", "32", "--region", region, env=env)
     assert plan.code == 0, plan.stdout + plan.stderr
     assert plan.json["account"] == ada and plan.json["data"]["plan"][0]["detail"]["from"] == 5

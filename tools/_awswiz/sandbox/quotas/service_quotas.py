@@ -119,7 +119,10 @@ def _seed(state: dict) -> None:
 
 def _mine(state: dict) -> dict:
     """The request's account's quotas: applied values (none raised: every quota at its AWS default), requests."""
-    return own(state, "quotas", lambda: {"applied": {}, "requests": []})
+    mine = own(state, "quotas")
+    mine.setdefault("applied", {})
+    mine.setdefault("requests", [])
+    return mine
 
 
 def _known(params: dict) -> str:
