@@ -78,6 +78,9 @@ def test_run_instances_in_a_member_is_the_members(sandbox, members):
     assert [(i["ImageId"], i["OwnerId"], i["Public"]) for i in seen] == [(image, "898082745236", True)]
     assert image in {i["ImageId"] for i in mine.describe_images(Owners=["amazon"])["Images"]}
     assert image not in {i["ImageId"] for i in mine.describe_images(Owners=["self"])["Images"]}  # Amazon's, not its
+    snap = seen[0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]  # Amazon's too (DescribeSnapshots OwnerIds)
+    assert snap in {x["SnapshotId"] for x in mine.describe_snapshots(OwnerIds=["amazon"])["Snapshots"]}
+    assert snap not in {x["SnapshotId"] for x in mine.describe_snapshots(OwnerIds=["self"])["Snapshots"]}
     prices = {(p["AvailabilityZone"], p["SpotPrice"]) for p in
               mine.describe_spot_price_history(InstanceTypes=["g5.xlarge"])["SpotPriceHistory"]}
     assert prices and prices == {(p["AvailabilityZone"], p["SpotPrice"]) for p in
