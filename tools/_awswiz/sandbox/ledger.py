@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-from .handlers import seeder
+from .handlers import LAB, seeder
 
-LAB_ACCOUNT = "123456789012"
+LAB_ACCOUNT = LAB
 # assume awswiz-auditor there (moto allows); the last three are the Organizations and young-account cases
 FELLOW_ACCOUNTS = {"210987654321": "ada", "345678901234": "grace", "456789012345": "linus",
                    "567890123456": "mary", "678901234567": "kath"}

@@ -66,6 +66,16 @@ class SandboxApp:
             self.last_used = time.time()
         if path.startswith("/_awswiz/"):
             return self.control(path, environ, start_response)
+        # the request acts in the account of its signer: every handler (and moto, its own way) answers in that one
+        H.answering({"authorization": environ.get("HTTP_AUTHORIZATION", ""),
+                     **({"x-moto-account-id": environ["HTTP_X_MOTO_ACCOUNT_ID"]}
+                        if "HTTP_X_MOTO_ACCOUNT_ID" in environ else {})})
+        try:
+            return self.answer(environ, start_response)
+        finally:
+            H.answering(None)
+
+    def answer(self, environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET")
         key = target
         body = b""
@@ -118,11 +128,9 @@ class SandboxApp:
 
     def control(self, path, environ, start_response):
         if path == "/_awswiz/health":
-            from moto.core import DEFAULT_ACCOUNT_ID
-
-            now = time.time()
+            now = time.time()  # the sandbox's account: the lab's (the Organization's management account)
             return _json(start_response, 200, {"ok": True, "seeded": self.seeded.is_set(), "lab": self.lab,
-                                               "account": DEFAULT_ACCOUNT_ID, "pid": os.getpid(),
+                                               "account": H.LAB, "pid": os.getpid(),
                                                "uptime_s": round(now - self.started, 1),
                                                "idle_s": round(now - self.last_used, 1),
                                                "idle_stop_s": self.idle_stop}, "application/json")

@@ -5,8 +5,11 @@ arn:aws:automate:REGION:ec2:stop (or terminate) stops (or terminates) the instan
 only while ActionsEnabled is true: PutMetricAlarm ActionsEnabled).
 
 Control (JSON protocol, answered here, never by AWS): POST to the sandbox endpoint with
-`X-Amz-Target: AwsWizSandbox.FireAlarm` and a body {"alarm_name": "...", "region": "us-east-1"}: the alarm goes to
-ALARM as if its metric breached for its whole evaluation, and its EC2 actions run. The answer names what was done:
+`X-Amz-Target: AwsWizSandbox.FireAlarm` and a body {"alarm_name": "...", "region": "us-east-1", "account"?: "..."}
+(the alarm's account: by default the caller's, the lab's for an unsigned call): the alarm goes to ALARM as if its
+metric breached for its whole evaluation, and its EC2 actions run on the instance of the alarm's own account (an
+alarm is its account's; the action's ARN, arn:aws:automate:REGION:ec2:stop, names no other account). The answer
+names what was done:
 {"alarm_name", "state": "ALARM", "actions": [{"arn", "instance_id", "state"}]} (an action skipped: "skipped" why).
 """
 
@@ -14,31 +17,30 @@ from __future__ import annotations
 
 import re
 
+from .. import handlers as H
 from ..handlers import ApiError, handles
 
 EC2_ACTION = re.compile(r"^arn:aws:automate:([a-z0-9-]+):ec2:(stop|terminate)$")
 
 
-def ec2_backend(region: str):
+def ec2_backend(region: str, of: str | None = None):
     """moto's EC2 backend of the region (a service folder imports no other: moto's own store is shared)."""
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ec2.models import ec2_backends
 
-    return ec2_backends[DEFAULT_ACCOUNT_ID][region]
+    return H.backend(ec2_backends, region, of)
 
 
-def _cloudwatch(region: str):
+def _cloudwatch(region: str, of: str | None = None):
     from moto.cloudwatch.models import cloudwatch_backends
-    from moto.core import DEFAULT_ACCOUNT_ID
 
-    return cloudwatch_backends[DEFAULT_ACCOUNT_ID][region]
+    return H.backend(cloudwatch_backends, region, of)
 
 
 @handles("AwsWizSandbox.FireAlarm")
 def fire_alarm(params, region, state):
-    region = params.get("region") or region
+    region, of = params.get("region") or region, params.get("account") or None
     name = params.get("alarm_name") or ""
-    cw = _cloudwatch(region)
+    cw = _cloudwatch(region, of)
     alarm = cw.alarms.get(name)
     if alarm is None:
         raise ApiError("ResourceNotFound", f"no alarm named {name!r} in {region}", 404)
@@ -54,7 +56,7 @@ def fire_alarm(params, region, state):
         elif m.group(1) != region or iid is None:
             done.append({"arn": arn, "skipped": "the action's region is not the alarm's, or no InstanceId dimension"})
         else:
-            ec2 = ec2_backend(region)
+            ec2 = ec2_backend(region, of)
             inst = next((i for i in ec2.all_instances() if i.id == iid), None)
             if inst is None or inst.state in ("terminated", "shutting-down"):
                 done.append({"arn": arn, "instance_id": iid, "skipped": "no such live instance"})

@@ -6,7 +6,9 @@ used automatically by running instances with matching attributes (type, Availabi
 one platform and one tenancy), so AvailableInstanceCount is the total minus the matching running on-demand
 instances, counted at each Describe from moto's own instances. `targeted` reservations are filled only by
 launches that name them, which moto cannot record: the sandbox leaves them unused. The type must be offered in
-the Availability Zone (DescribeInstanceTypeOfferings), else the request is refused.
+the Availability Zone (DescribeInstanceTypeOfferings), else the request is refused. A reservation is its account's
+own (OwnerId: "The ID of the Amazon Web Services account that owns the Capacity Reservation", EC2 API Reference,
+CapacityReservation): each account sees and fills only its own, from its own instances.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from __future__ import annotations
 import datetime as _dt
 from xml.sax.saxutils import escape
 
-from ..handlers import ApiError, handles, next_serial, seeder
+from ..handlers import ApiError, account, handles, next_serial, own, seeder
 from .backend import NS, backend
 
-ACCOUNT = "123456789012"
 PLATFORMS = ("Linux/UNIX", "Red Hat Enterprise Linux", "SUSE Linux", "Windows", "Ubuntu Pro", "Linux with SQL Server "
              "Standard", "Linux with SQL Server Web", "Linux with SQL Server Enterprise", "Windows with SQL Server",
              "Windows with SQL Server Standard", "Windows with SQL Server Enterprise", "Windows with SQL Server Web",
@@ -29,7 +30,12 @@ FIRST_ID = 0x0A1B2C3D4E5F60718
 
 @seeder
 def _seed(state: dict) -> None:
-    state["capacity"] = {}  # region -> [reservation dicts, in creation order]
+    state["capacity"] = {}  # account -> region -> [reservation dicts, in creation order]
+
+
+def _mine(state: dict, region: str) -> list[dict]:
+    """The request's account's reservations in the region."""
+    return own(state, "capacity").setdefault(region, [])
 
 
 def _indexed(params: dict, prefix: str) -> list[str]:
@@ -78,9 +84,10 @@ def _when(t: float) -> str:
 
 def _item(c: dict, tag: str = "item") -> str:
     tags = "".join(f"<item><key>{escape(k)}</key><value>{escape(v)}</value></item>" for k, v in c["tags"].items())
+    owner = account()
     end = f"<endDate>{_when(c['end'])}</endDate>" if c.get("end") else ""
-    return (f"<{tag}><capacityReservationId>{c['id']}</capacityReservationId><ownerId>{ACCOUNT}</ownerId>"
-            f"<capacityReservationArn>arn:aws:ec2:{c['region']}:{ACCOUNT}:capacity-reservation/{c['id']}"
+    return (f"<{tag}><capacityReservationId>{c['id']}</capacityReservationId><ownerId>{owner}</ownerId>"
+            f"<capacityReservationArn>arn:aws:ec2:{c['region']}:{owner}:capacity-reservation/{c['id']}"
             f"</capacityReservationArn><availabilityZoneId>{c['az_id']}</availabilityZoneId>"
             f"<instanceType>{c['type']}</instanceType><instancePlatform>{escape(c['platform'])}</instancePlatform>"
             f"<availabilityZone>{c['az']}</availabilityZone><tenancy>{c['tenancy']}</tenancy>"
@@ -140,14 +147,14 @@ def create(params, region, state):
          "tenancy": params.get("Tenancy", "default"), "total": int(count),
          "match": params.get("InstanceMatchCriteria", "open"), "end_type": params.get("EndDateType", "unlimited"),
          "state": "active", "created": time.time(), "tags": _tags(params)}
-    state["capacity"].setdefault(region, []).append(c)
-    _fill(region, state["capacity"][region])
+    _mine(state, region).append(c)
+    _fill(region, _mine(state, region))
     return _response("CreateCapacityReservation", _item(c, "capacityReservation"))
 
 
 @handles("ec2:DescribeCapacityReservations")
 def describe(params, region, state):
-    mine = state["capacity"].get(region, [])
+    mine = _mine(state, region)
     _fill(region, mine)
     ids = _indexed(params, "CapacityReservationId")
     unknown = [i for i in ids if i not in {c["id"] for c in mine}]
@@ -166,7 +173,7 @@ def describe(params, region, state):
 @handles("ec2:CancelCapacityReservation")
 def cancel(params, region, state):
     cid = params.get("CapacityReservationId")
-    for c in state["capacity"].get(region, []):
+    for c in _mine(state, region):
         if c["id"] == cid:
             if c["state"] != "active":
                 raise ApiError("IncorrectState", f"The capacity reservation {cid} is not active.")

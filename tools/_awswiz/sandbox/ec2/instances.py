@@ -35,11 +35,13 @@ def _teach_moto() -> None:
     from moto.ec2.responses.instances import InstanceResponse
     from moto.ec2.utils import filter_dict_attribute_mapping
 
+    from .amis import visible
+
     run, register, stop = InstanceResponse.run_instances, AmisResponse.register_image, InstanceBackend.stop_instances
     start = Instance.start
 
     def run_instances(self):
-        image = self.ec2_backend.amis.get(self._get_param("ImageId"))
+        image = visible(self.ec2_backend, self._get_param("ImageId"))  # its own, or a public one of another account
         refuse_small_volumes(self, image)
         out = run(self)
         for inst in out.result.instances:
@@ -72,10 +74,10 @@ def _teach_moto() -> None:
             ebs = m.get("Ebs") or {}
             if not ebs.get("VolumeSize"):
                 continue
-            snap_id = ebs.get("SnapshotId")
+            snap_id, store = ebs.get("SnapshotId"), self.ec2_backend
             if not snap_id and image is not None and m.get("DeviceName") == image.root_device_name:
-                snap_id = image.ebs_snapshot.id
-            snap = self.ec2_backend.snapshots.get(snap_id) if snap_id else None
+                snap_id, store = image.ebs_snapshot.id, image.ec2_backend  # the image's snapshot is its owner's
+            snap = store.snapshots.get(snap_id) if snap_id else None
             if snap is not None and int(ebs["VolumeSize"]) < snap.volume.size:
                 raise EC2ClientError("InvalidBlockDeviceMapping", f"Volume of size {int(ebs['VolumeSize'])}GB is "
                                      f"smaller than snapshot '{snap.id}', expect size >= {snap.volume.size}GB")

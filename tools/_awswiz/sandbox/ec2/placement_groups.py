@@ -4,9 +4,10 @@ filters group-name, state, strategy, tag:KEY, tag-key), DeletePlacementGroup; an
 
 As AWS does (Amazon EC2 User Guide, "Placement group rules and limitations" and "Delete a placement group"; EC2 API
 Reference, CreatePlacementGroup / DeletePlacementGroup / DescribePlacementGroups; botocore's ec2 2016-11-15 model):
-- a name is unique in the account and Region: a second create is InvalidPlacementGroup.Duplicate "The placement
-  group 'X' already exists." (AWS's answer as FDio/csit#179 quotes it); at most 500 groups per Region
-  (PlacementGroupLimitExceeded);
+- a name is unique in the account and Region (CreatePlacementGroup GroupName: "Must be unique within the scope of
+  your account for the Region"): each account has its own groups, and its own instances in them; a second create
+  is InvalidPlacementGroup.Duplicate "The placement group 'X' already exists." (AWS's answer as FDio/csit#179
+  quotes it); at most 500 groups per Region (PlacementGroupLimitExceeded);
 - Strategy is cluster | spread | partition (precision-time is in the model but not emulated);
 - "A cluster placement group is a logical grouping of instances within a single Availability Zone": launching into
   a cluster group that holds instances in another AZ is InvalidPlacementGroup.InUse "The placement group 'X' is in
@@ -25,10 +26,9 @@ from __future__ import annotations
 import time
 from xml.sax.saxutils import escape
 
-from ..handlers import ApiError, handles, next_serial, seeder
+from ..handlers import ApiError, account, handles, next_serial, own, seeder
 from .backend import NS, backend
 
-ACCOUNT = "123456789012"
 STRATEGIES = ("cluster", "spread", "partition")
 LIMIT = 500
 GONE = ("terminated",)
@@ -36,11 +36,12 @@ GONE = ("terminated",)
 
 @seeder
 def _seed(state: dict) -> None:
-    state["placement_groups"] = {}  # region -> {name: group dict}
+    state["placement_groups"] = {}  # account -> region -> {name: group dict}
 
 
-def _groups(state: dict, region: str) -> dict:
-    return state.setdefault("placement_groups", {}).setdefault(region, {})
+def _groups(state: dict, region: str, of: str | None = None) -> dict:
+    """The groups of the request's account (or of `of`) in the region."""
+    return own(state, "placement_groups", of=of).setdefault(region, {})
 
 
 def _indexed(params: dict, prefix: str) -> list[str]:
@@ -72,7 +73,7 @@ def _item(g: dict, tag: str = "item") -> str:
     part = f"<partitionCount>{g['partitions']}</partitionCount>" if g.get("partitions") else ""
     return (f"<{tag}><groupName>{escape(g['name'])}</groupName><state>{g['state']}</state>"
             f"<strategy>{g['strategy']}</strategy>{part}<groupId>{g['id']}</groupId><tagSet>{tags}</tagSet>"
-            f"<groupArn>arn:aws:ec2:{g['region']}:{ACCOUNT}:placement-group/{escape(g['name'])}</groupArn></{tag}>")
+            f"<groupArn>arn:aws:ec2:{g['region']}:{account()}:placement-group/{escape(g['name'])}</groupArn></{tag}>")
 
 
 def _response(action: str, body: str) -> str:
@@ -84,9 +85,10 @@ def _unknown(name: str) -> ApiError:
     return ApiError("InvalidPlacementGroup.Unknown", f"The Placement Group '{name}' is unknown.")
 
 
-def members(region: str, name: str) -> list:
-    """The region's instances in the group that are not terminated (moto's backend)."""
-    return [i for i in backend(region).all_instances()
+def members(region: str, name: str, of: str | None = None) -> list:
+    """The region's instances in the group that are not terminated (moto's backend of the request's account, or
+    of `of`)."""
+    return [i for i in backend(region, of).all_instances()
             if i.placement.group_name == name and i.state not in GONE]
 
 
@@ -179,11 +181,11 @@ def _teach_moto() -> None:
         if efa and not _efa_supported(itype):
             raise EC2ClientError("InvalidParameterCombination", f"EFA interfaces are not supported on {itype}.")
         if name:
-            group = _groups(H.STATE, self.region).get(name)
+            group = _groups(H.STATE, self.region, self.current_account).get(name)
             if group is None:
                 raise EC2ClientError("InvalidPlacementGroup.Unknown", f"The Placement Group '{name}' is unknown.")
             here = _az(self, nics)
-            zones = {i.availability_zone for i in members(self.region, name)}
+            zones = {i.availability_zone for i in members(self.region, name, self.current_account)}
             if group["strategy"] == "cluster" and zones and here not in zones:
                 raise EC2ClientError("InvalidPlacementGroup.InUse", f"The placement group '{name}' is in use in "
                                      f"another availability zone: {sorted(zones)[0]}")

@@ -19,7 +19,7 @@ from . import spot_launch  # noqa: F401 - taught first: this wraps its RunInstan
 
 @H.seeder
 def _seed(state: dict) -> None:
-    state["run_tokens"] = {}  # (region, token) -> (the request's other parameters, reservation id)
+    state["run_tokens"] = {}  # (account, region, token) -> (the request's other parameters, reservation id)
 
 
 def _teach_moto() -> None:
@@ -37,7 +37,7 @@ def _teach_moto() -> None:
         token = self._get_param("ClientToken")
         if not token or self._get_param("DryRun") in (True, "true"):
             return run(self)
-        key = (self.region, token)
+        key = (self.current_account, self.region, token)  # a token is its account's: another's is another launch
         params = sorted((k, tuple(v)) for k, v in self.querystring.items()
                         if k not in ("ClientToken", "Action", "Version")
                         and not k.startswith(("Placement.AvailabilityZone", "SubnetId"))

@@ -5,10 +5,13 @@ account's own, dozens per region.
 "OwnerIds: Scopes the results to snapshots with the specified owners. You can specify a combination of Amazon Web
 Services account IDs, self, and amazon." (EC2 API Reference, DescribeSnapshots; botocore ec2 model
 DescribeSnapshotsRequest.OwnerIds, query name Owner.N). Without OwnerIds every snapshot the caller may read is
-listed, as moto does.
+listed, as moto does. The snapshots behind the images of other accounts that the caller may launch (Amazon's public
+DLAMIs live in Amazon's account: ec2/amis.py) are listed by their owner (OwnerIds amazon, or the owner's id).
 """
 
 from __future__ import annotations
+
+from .amis import shared
 
 
 def _owned(snapshot, owners: set[str], account: str) -> bool:
@@ -33,8 +36,13 @@ def _teach_moto() -> None:
             return original(self)
         from moto.core.responses import ActionResult
 
-        snapshots = self.ec2_backend.describe_snapshots(snapshot_ids=self._get_param("SnapshotIds", []),
-                                                        filters=self._filters_from_querystring())
+        ids, filters = self._get_param("SnapshotIds", []) or [], self._filters_from_querystring()
+        theirs = {a.ebs_snapshot.id: a for a in shared(self.ec2_backend).values() if getattr(a, "ebs_snapshot", None)}
+        theirs = {i: a for i, a in theirs.items() if not ids or i in ids}
+        mine = [i for i in ids if i not in theirs]
+        snapshots = [] if ids and not mine else self.ec2_backend.describe_snapshots(snapshot_ids=mine, filters=filters)
+        for sid, ami in theirs.items():  # read in their owner's backend, where they are
+            snapshots += ami.ec2_backend.describe_snapshots(snapshot_ids=[sid], filters=filters)
         account = self.ec2_backend.account_id
         return ActionResult({"Snapshots": [s for s in snapshots if _owned(s, owners, account)]})
 

@@ -13,7 +13,8 @@
   Fleet aws:ec2:fleet-id, as AWS tags them; moto does not tag them. Only a fleet of type maintain replaces.
 
 - an instance-initiated shutdown (the OS powers off: a TTL timer, `shutdown -h`), which moto has no way to
-  make: the control call `AwsWizSandbox.ShutdownFromInstance` {"instance_id", "region"} applies the instance's
+  make: the control call `AwsWizSandbox.ShutdownFromInstance` {"instance_id", "region", "account"?} (the account
+  holding the instance: by default the caller's, the lab's for an unsigned call) applies the instance's
   InstanceInitiatedShutdownBehavior ("Change instance initiated shutdown behavior": stop or terminate). A
   terminated instance of a live persistent request reopens it and AWS launches a replacement from the same
   launch specification (EC2 User Guide, "Persistent Spot Instance requests": "the request is opened again after
@@ -54,9 +55,9 @@ def _fleet(backend, fid: str) -> tuple[str, bool, bool]:
     return FLEET_TAG, active, active  # a Spot Fleet's Type defaults to maintain; moto keeps no Type
 
 
-def reconcile(region: str) -> None:
-    """Relaunch what AWS would have relaunched; tag fleet members as AWS does."""
-    backend = _backend(region)
+def reconcile(region: str, of: str | None = None) -> None:
+    """Relaunch what AWS would have relaunched; tag fleet members as AWS does (in the request's account, or `of`)."""
+    backend = _backend(region, of)
     for fleet in backend.fleets.values():
         for od in fleet.on_demand_instances:
             backend.create_tags([od["instance"].id], {EC2_FLEET_TAG: fleet.id})
@@ -110,8 +111,8 @@ def cancel(params, region, state):
 
 @handles("AwsWizSandbox.ShutdownFromInstance")
 def shutdown_from_instance(params, region, state):
-    region = params.get("region") or region
-    backend, iid = _backend(region), params.get("instance_id")
+    region, of = params.get("region") or region, params.get("account") or None
+    backend, iid = _backend(region, of), params.get("instance_id")
     inst = next((i for i in backend.all_instances() if i.id == iid), None)
     if inst is None:
         raise ApiError("InvalidInstanceID.NotFound", f"The instance ID '{iid}' does not exist")
@@ -129,7 +130,7 @@ def shutdown_from_instance(params, region, state):
         backend.stop_instances([iid])
         if persistent:
             req.state, req._status_code = "disabled", "instance-stopped-by-user"
-    reconcile(region)  # a reopened persistent request launches its replacement
+    reconcile(region, of)  # a reopened persistent request launches its replacement
     return {"instance_id": iid, "behaviour": behaviour, "state": inst.state,
             "spot_request": req.id if req is not None else None,
             "replacement": req.instance.id if persistent and req.instance is not inst else None}

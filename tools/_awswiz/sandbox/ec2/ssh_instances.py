@@ -7,7 +7,7 @@ stand-in; each forward is seen in the sandbox's calls (service "ssh", action "di
 
 from __future__ import annotations
 
-from ..handlers import HANDLERS, PASS, handles, note, seeder
+from ..handlers import HANDLERS, PASS, account, handles, note, seeder
 from . import spot_requests  # noqa: F401 - registered first: this chains in front of its DescribeInstances
 from .backend import backend
 from .ssh_standin import StandIn
@@ -27,9 +27,10 @@ def _info(inst) -> dict:
     return {"hostname": inst.id, "gpus": sizes.get(size, 0), "gpu_model": model}
 
 
-def _forwarder(region: str, head_id: str):
+def _forwarder(region: str, head_id: str, of: str):
+    """Forwards within the head's own account (the stand-in's thread answers no request: the account is given)."""
     def forward(host: str, port: int):
-        ec2 = backend(region)
+        ec2 = backend(region, of)
         head = next((i for i in ec2.all_instances() if i.id == head_id), None)
         to = next((i for i in ec2.all_instances() if head and i.private_ip == host and i.vpc_id == head.vpc_id
                    and i.state == "running"), None)
@@ -50,7 +51,7 @@ def reconcile(region: str) -> None:
             pair = ec2.key_pairs.get(inst.key_name)
             if pair is None or not pair.material_public:
                 continue
-            standin = StandIn([pair.public_key], info=_info(inst), forward=_forwarder(region, inst.id))
+            standin = StandIn([pair.public_key], info=_info(inst), forward=_forwarder(region, inst.id, account()))
             RUNNING[inst.id] = standin
             ec2.create_tags([inst.id], {SANDBOX_TAG: f"127.0.0.1:{standin.port}"})
         elif not running and inst.id in RUNNING:

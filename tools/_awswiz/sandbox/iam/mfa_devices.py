@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from ..handlers import PASS, ApiError, handles, seeder
+from ..handlers import PASS, ApiError, backend, handles, seeder
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
@@ -20,10 +20,10 @@ def _fresh(state: dict) -> None:
 
 
 def _devices() -> dict:
-    from moto.core import DEFAULT_ACCOUNT_ID
+    """The caller's account's virtual MFA devices (a device, its serial an ARN of the account, is the account's)."""
     from moto.iam.models import iam_backends
 
-    return iam_backends[DEFAULT_ACCOUNT_ID]["aws"].virtual_mfa_devices
+    return backend(iam_backends).virtual_mfa_devices
 
 
 def _device(serial: str):

@@ -18,17 +18,15 @@ import re
 import urllib.parse
 from xml.sax.saxutils import escape
 
-from ..handlers import ApiError, handles
+from ..handlers import ApiError, backend, handles
 
 NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 
 
 def _role(arn: str):
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.iam.models import iam_backends
 
-    backend = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
-    role = next((r for r in backend.roles.values() if r.arn == arn), None)
+    role = next((r for r in backend(iam_backends).roles.values() if r.arn == arn), None)  # the caller's account's
     if role is None:
         raise ApiError("NoSuchEntity", f"Role {arn} not found", 404)
     return role

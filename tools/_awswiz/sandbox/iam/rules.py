@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from ..handlers import ApiError, handles
+from ..handlers import ApiError, backend, handles
 
 
 def _teach_moto() -> None:
@@ -58,12 +58,10 @@ def list_service_specific_credentials(params: dict, region: str, state: dict) ->
 
 @handles("iam:ListInstanceProfileTags")
 def list_instance_profile_tags(params: dict, region: str, state: dict) -> str:
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.iam.models import iam_backends
 
-    name = params.get("InstanceProfileName", "")
-    profile = next((p for p in iam_backends[DEFAULT_ACCOUNT_ID]["aws"].instance_profiles.values() if p.name == name),
-                   None)
+    name = params.get("InstanceProfileName", "")  # a profile is its account's: the caller's are searched
+    profile = next((p for p in backend(iam_backends).instance_profiles.values() if p.name == name), None)
     if profile is None:
         raise ApiError("NoSuchEntity", f"Instance Profile {name} cannot be found.", 404)
     members = "".join(f"<member><Key>{escape(t['Key'])}</Key><Value>{escape(t.get('Value', ''))}</Value></member>"

@@ -5,7 +5,8 @@ the stopped train-big: 96 P on-demand vCPUs) and an open spot request for a g5.2
 eu-west-1 a running box of a persistent spot request (notebook-spot, m5.xlarge: no GPU quota).
 
 moto's API cannot register an image as Amazon's, nor date it, so the images go straight into moto's
-backend (this runs inside the sandbox server process); the tools then see them through the real API.
+backend (this runs inside the sandbox server process) of Amazon's account (AMAZON), public: every account sees them
+(ec2/amis.py); the tools then see them through the real API. The reservation and the spot requests are the lab's.
 """
 
 from __future__ import annotations
@@ -92,12 +93,11 @@ class Waiting(SpotInstanceRequest):
 def open_spot_request(region: str, itype: str, image: str) -> str:
     """A one-time spot request that stays open (waiting for capacity). moto fulfils every request at once, so
     the request goes straight into moto's backend without an instance."""
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ec2.models import ec2_backends
     from moto.ec2.utils import random_spot_request_id
 
     with H.LOCK:
-        backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+        backend = H.backend(ec2_backends, region, H.LAB)
         req = Waiting(backend, random_spot_request_id(), "", image, "one-time", None, None, None, None, "lab-key",
                       [], None, itype, f"{region}a", None, None, False, None,
                       {"spot-instances-request": {"Name": "sweep-2-waiting", "awswiz:lab": "demo"}}, None, None)
@@ -108,15 +108,15 @@ def open_spot_request(region: str, itype: str, image: str) -> str:
 
 
 def dlamis(lab) -> None:
-    """DLAMIs and their SSM parameters in every lab region."""
-    from moto.core import DEFAULT_ACCOUNT_ID
+    """DLAMIs (Amazon's, public) and their SSM parameters (public parameters: every account reads them) in every
+    lab region."""
     from moto.ec2.models import ec2_backends
     from moto.ec2.models.amis import Ami
     from moto.ec2.utils import random_ami_id
 
     with H.LOCK:
         for region in REGIONS:
-            backend = ec2_backends[DEFAULT_ACCOUNT_ID][region]
+            backend = H.backend(ec2_backends, region, AMAZON)
             params = H.STATE["ssm_public"].setdefault(region, {})
             for arch, name, date, ami_type, optin in IMAGES:
                 ami_id = random_ami_id()

@@ -5,7 +5,8 @@ the new member account": Organizations User Guide, "Accessing a member account t
 role") and each holding a few resources of its own, made with that role's credentials (moto acts in the account the
 assumed role belongs to: moto docs, Multi-Account support):
 
-- fellow-ada:   g5.xlarge "ada-train" running in us-east-1 (a GPU box: scan's gpu-running)
+- fellow-ada:   g5.xlarge "ada-train" running in us-east-1 (a GPU box: scan's gpu-running), her "Running On-Demand
+  G and VT instances" quota raised to 8 vCPUs there (AWS would not run the box on the default 0)
 - fellow-grace: a 200 GiB volume "grace-old-data" in us-west-2, attached to nothing (waste's unattached-volume)
 
 The member ids are drawn from moto's random source seeded here, so they are the same at every seeding (MEMBER_SEED).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import boto3
 
+from .. import handlers as H
 from .tags import spec
 
 MEMBER_SEED = 22
@@ -43,6 +45,8 @@ def seed(lab) -> dict[str, str]:
                                BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8}}])["ImageId"]
     ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="g5.xlarge",
                       TagSpecifications=spec("instance", "ada-train", project="protein", owner="ada"))
+    with H.LOCK:  # an applied raise has no API (a request stays PENDING): into the store (quotas/service_quotas.py)
+        H.own(H.STATE, "quotas", of=ids["fellow-ada"]).setdefault("applied", {})["us-east-1"] = {"L-DB2E81BA": 8}
     grace("ec2", "us-west-2").create_volume(AvailabilityZone="us-west-2a", Size=200, VolumeType="gp3",
                                             TagSpecifications=spec("volume", "grace-old-data", owner="grace"))
     return ids

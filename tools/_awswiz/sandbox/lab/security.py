@@ -39,8 +39,10 @@ from __future__ import annotations
 import datetime as _dt
 import json
 
+from ..handlers import LAB
+
 REGION = "eu-central-1"
-ACCOUNT = "123456789012"
+ACCOUNT = LAB  # the lab's seed data: its own account
 WORLD4, WORLD6 = [{"CidrIp": "0.0.0.0/0"}], [{"CidrIpv6": "::/0"}]
 
 

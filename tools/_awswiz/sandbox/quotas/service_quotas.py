@@ -7,6 +7,10 @@ service-quotas model answers as AWS does, or with the error AWS gives an account
 - Quotas carry the ServiceQuota members AWS gives (botocore ServiceQuota: QuotaArn, Unit, Adjustable,
   GlobalQuota, UsageMetric, QuotaAppliedAtLevel); lists are paged (MaxResults 1..100, NextToken).
 - Templates need an AWS Organization; the sandbox's account is in none (NoAvailableOrganizationException).
+- Quotas are each account's own (botocore ServiceQuota QuotaAppliedAtLevel ACCOUNT; a request names its account in
+  RequestedServiceQuotaChange.Requester): the lab's applied values and requests are the lab's; another account (an
+  Organization member, entered with an assumed role) starts at the AWS defaults with no request, and sees only what
+  it asks itself.
 """
 
 from __future__ import annotations
@@ -15,12 +19,11 @@ import datetime as _dt
 import time
 
 from ..answers import page
-from ..handlers import ApiError, handles, next_serial, seeder
+from ..handlers import LAB, ApiError, account, handles, next_serial, own, seeder
 from ..snapshot import today
 from .quota_fixture import SERVICE, SERVICE_NAME, VCPU_QUOTAS, default, name
 
 P = "ServiceQuotasV20190624."
-ACCOUNT = "123456789012"
 DAY = 86400
 # Applied values (vCPUs) where the lab account has raised a quota; everything else is at the AWS default.
 APPLIED = {
@@ -38,7 +41,7 @@ VPC_NAME = "Amazon Virtual Private Cloud (Amazon VPC)"
 
 def _quota(code: str, region: str, value: float, adjustable: bool = True) -> dict:
     return {"ServiceCode": SERVICE, "ServiceName": SERVICE_NAME,
-            "QuotaArn": f"arn:aws:servicequotas:{region}:{ACCOUNT}:{SERVICE}/{code}", "QuotaCode": code,
+            "QuotaArn": f"arn:aws:servicequotas:{region}:{account()}:{SERVICE}/{code}", "QuotaCode": code,
             "QuotaName": name(code), "Value": float(value), "Unit": "None", "Adjustable": adjustable,
             "GlobalQuota": False, "UsageMetric": {"MetricNamespace": "AWS/Usage", "MetricName": "ResourceCount"},
             "QuotaAppliedAtLevel": "ACCOUNT"}
@@ -48,7 +51,7 @@ def _vpc_quotas(region: str) -> list[dict]:
     """moto's VPC defaults, with this region and account in their ARNs (moto's name eu-west-1 and no account)."""
     from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
 
-    return [{**q, "QuotaArn": f"arn:aws:servicequotas:{region}:{ACCOUNT}:vpc/{q['QuotaCode']}",
+    return [{**q, "QuotaArn": f"arn:aws:servicequotas:{region}:{account()}:vpc/{q['QuotaCode']}",
              "QuotaAppliedAtLevel": "ACCOUNT"} for q in VPC_DEFAULT_QUOTAS]
 
 
@@ -60,7 +63,7 @@ def _quotas(params: dict, region: str, state: dict, applied: bool) -> list[dict]
     service = params.get("ServiceCode")
     if service == SERVICE:
         if applied:
-            return [_quota(c, region, v) for c, v in state["quotas"]["applied"].get(region, {}).items()]
+            return [_quota(c, region, v) for c, v in _mine(state)["applied"].get(region, {}).items()]
         return [_quota(c, region, default(c)) for c in VCPU_QUOTAS]
     if service == "vpc":
         return _vpc_quotas(region)
@@ -73,7 +76,7 @@ def _one(params: dict, region: str, state: dict, applied: bool) -> dict:
     GetAWSDefaultServiceQuota."""
     code = params.get("QuotaCode")
     if applied and params.get("ServiceCode") == SERVICE and code in VCPU_QUOTAS:
-        return {"Quota": _quota(code, region, state["quotas"]["applied"].get(region, {}).get(code, default(code)))}
+        return {"Quota": _quota(code, region, _mine(state)["applied"].get(region, {}).get(code, default(code)))}
     for q in _quotas(params, region, state, applied=False):
         if q["QuotaCode"] == code:
             return {"Quota": q}
@@ -81,14 +84,16 @@ def _one(params: dict, region: str, state: dict, applied: bool) -> dict:
                    "exist.")
 
 
-def _request(region: str, code: str, desired: float, status: str, created: float, case: bool) -> dict:
-    n = next_serial("quota-request", 1)
+def _request(region: str, code: str, desired: float, status: str, created: float, case: bool,
+             who: str | None = None) -> dict:
+    n, who = next_serial("quota-request", 1), who or account()
+    caller = f"arn:aws:iam::{who}:" + ("user/alice" if who == LAB else "root")  # the lab's requests are alice's
     return {"Id": f"{n:02d}a1b2c3d4e5f60718293a4b5c6d7e8f9{n:02d}RqX", "CaseId": f"17{n:08d}" if case else None,
             "ServiceCode": SERVICE, "ServiceName": SERVICE_NAME,
             "QuotaCode": code, "QuotaName": name(code), "DesiredValue": float(desired), "Status": status,
             "Created": created, "LastUpdated": created + (2 * DAY if status == "APPROVED" else 600),
-            "Requester": f'{{"accountId":"{ACCOUNT}","callerArn":"arn:aws:iam::{ACCOUNT}:user/alice"}}',
-            "QuotaArn": f"arn:aws:servicequotas:{region}:{ACCOUNT}:{SERVICE}/{code}", "GlobalQuota": False,
+            "Requester": f'{{"accountId":"{who}","callerArn":"{caller}"}}',
+            "QuotaArn": f"arn:aws:servicequotas:{region}:{who}:{SERVICE}/{code}", "GlobalQuota": False,
             "Unit": "None", "QuotaRequestedAtLevel": "ACCOUNT", "_region": region}
 
 
@@ -103,13 +108,21 @@ def _now() -> float:
 @seeder
 def _seed(state: dict) -> None:
     now = _now()
-    state["quotas"] = {
+    state["quotas"] = {LAB: {  # account -> its quotas: the lab's raised values and requests
         "applied": {r: dict(v) for r, v in APPLIED.items()},
         "requests": [
-            _request("us-east-1", "L-417A185B", 384, "PENDING", now - 2 * DAY, case=True),
-            _request("us-west-2", "L-DB2E81BA", 128, "APPROVED", now - 30 * DAY, case=True),
+            _request("us-east-1", "L-417A185B", 384, "PENDING", now - 2 * DAY, case=True, who=LAB),
+            _request("us-west-2", "L-DB2E81BA", 128, "APPROVED", now - 30 * DAY, case=True, who=LAB),
         ],
-    }
+    }}
+
+
+def _mine(state: dict) -> dict:
+    """The request's account's quotas: applied values (none raised: every quota at its AWS default), requests."""
+    mine = own(state, "quotas")
+    mine.setdefault("applied", {})
+    mine.setdefault("requests", [])
+    return mine
 
 
 def _known(params: dict) -> str:
@@ -160,23 +173,23 @@ def list_defaults(params, region, state):
 def request_increase(params, region, state):
     code = _known(params)
     desired = float(params.get("DesiredValue", 0))
-    current = state["quotas"]["applied"].get(region, {}).get(code, default(code))
+    current = _mine(state)["applied"].get(region, {}).get(code, default(code))
     if desired <= current:
         raise ApiError("IllegalArgumentException", f"DesiredValue {desired} must be greater than the current "
                        f"value {current}.")
     if any(r["_region"] == region and r["QuotaCode"] == code and r["Status"] in ("PENDING", "CASE_OPENED")
-           for r in state["quotas"]["requests"]):
+           for r in _mine(state)["requests"]):
         raise ApiError("ResourceAlreadyExistsException", "A request for this quota is already pending.")
     r = _request(region, code, desired, "PENDING", _now(), case=True)
     r["LastUpdated"] = r["Created"]  # just received: nothing changed since (not ten minutes ahead)
-    state["quotas"]["requests"].append(r)
+    _mine(state)["requests"].append(r)
     return {"RequestedQuota": _public(r)}
 
 
 def _history(params, region, state, code=None):
     status = params.get("Status")
     service = params.get("ServiceCode")
-    out = [_public(r) for r in state["quotas"]["requests"]
+    out = [_public(r) for r in _mine(state)["requests"]
            if r["_region"] == region and (not service or r["ServiceCode"] == service)
            and (not code or r["QuotaCode"] == code) and (not status or r["Status"] == status)]
     return page(params, out, 100, "RequestedQuotas", ERRORS)
@@ -196,7 +209,7 @@ def list_history_by_quota(params, region, state):
 
 @handles(P + "GetRequestedServiceQuotaChange")
 def get_request(params, region, state):
-    for r in state["quotas"]["requests"]:
+    for r in _mine(state)["requests"]:
         if r["Id"] == params.get("RequestId"):
             return {"RequestedQuota": _public(r)}
     raise ApiError("NoSuchResourceException", f"No quota request {params.get('RequestId')}.")
@@ -205,7 +218,7 @@ def get_request(params, region, state):
 @handles(P + "CreateSupportCase")
 def create_support_case(params, region, state):
     """Opens a support case for a request that has none (its status becomes CASE_OPENED)."""
-    for r in state["quotas"]["requests"]:
+    for r in _mine(state)["requests"]:
         if r["Id"] == params.get("RequestId") and r["_region"] == region:
             if r.get("CaseId"):
                 raise ApiError("ResourceAlreadyExistsException", f"A support case {r['CaseId']} already exists.")
@@ -237,9 +250,9 @@ def _tagged(params: dict, region: str, state: dict) -> dict:
         _one({"ServiceCode": service, "QuotaCode": code}, region, state, applied=True)
     except ApiError:
         raise ApiError("NoSuchResourceException", f"The resource {arn} does not exist.") from None
-    if not arn.startswith(f"arn:aws:servicequotas:{region}:{ACCOUNT}:"):
+    if not arn.startswith(f"arn:aws:servicequotas:{region}:{account()}:"):
         raise ApiError("NoSuchResourceException", f"The resource {arn} does not exist.")
-    return state["quotas"].setdefault("tags", {}).setdefault(arn, {})
+    return _mine(state).setdefault("tags", {}).setdefault(arn, {})
 
 
 @handles(P + "ListTagsForResource")
@@ -273,7 +286,7 @@ def start_auto_management(params, region, state):
             params.get("OptInLevel", "ACCOUNT") != "ACCOUNT":
         raise ApiError("IllegalArgumentException", "OptInLevel must be ACCOUNT and OptInType NotifyOnly or "
                        "NotifyAndAdjust.")
-    auto = state["quotas"].setdefault("auto", {})
+    auto = _mine(state).setdefault("auto", {})
     conf = auto.setdefault(region, {"OptInLevel": "ACCOUNT", "OptInType": "NotifyOnly", "OptInStatus": "DISABLED"})
     if "OptInLevel" in params:  # StartAutoManagement; UpdateAutoManagement changes a started one
         conf["OptInStatus"] = "ENABLED"
@@ -285,7 +298,7 @@ def start_auto_management(params, region, state):
 
 @handles(P + "StopAutoManagement")
 def stop_auto_management(params, region, state):
-    conf = state["quotas"].setdefault("auto", {}).get(region)
+    conf = _mine(state).setdefault("auto", {}).get(region)
     if not conf or conf["OptInStatus"] != "ENABLED":
         raise ApiError("NoSuchResourceException", "Automatic Management is not started.")
     conf["OptInStatus"] = "DISABLED"
@@ -294,7 +307,7 @@ def stop_auto_management(params, region, state):
 
 @handles(P + "GetAutoManagementConfiguration")
 def get_auto_management(params, region, state):
-    conf = state["quotas"].setdefault("auto", {}).get(region) or {"OptInStatus": "DISABLED"}
+    conf = _mine(state).setdefault("auto", {}).get(region) or {"OptInStatus": "DISABLED"}
     out = {k: v for k, v in conf.items() if k != "ExclusionList"}
     if conf.get("ExclusionList"):  # the request names quota codes; the answer names them with their names
         out["ExclusionList"] = {s: [{"QuotaCode": c, "QuotaName": name(c) if c in VCPU_QUOTAS else c} for c in codes]

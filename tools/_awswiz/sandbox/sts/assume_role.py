@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 
+from .. import handlers as H
 from ..handlers import PASS, ApiError, handles
 
 
@@ -62,6 +63,6 @@ def assume_role(params: dict, region: str, state: dict):
     role = _role(account, name)
     wanted = _external_ids(role.assume_role_policy_document) if role is not None else set()
     if role is None or (wanted and params.get("ExternalId") not in wanted):
-        raise ApiError("AccessDenied", f"User: arn:aws:iam::123456789012:user/sandbox is not authorized to perform: "
+        raise ApiError("AccessDenied", f"User: arn:aws:iam::{H.account()}:user/sandbox is not authorized to perform: "
                                        f"sts:AssumeRole on resource: {arn}", 403)
     return PASS
