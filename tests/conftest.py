@@ -35,7 +35,11 @@ DUMMY_ENV = {
 
 def clean_env(**extra: str) -> dict:
     """The environment a tool sees in tests: no real credentials, no real endpoints."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AWSWIZ_"))}
+    # PYTHONDONTWRITEBYTECODE is left out as on a user's machine (DESIGN.md, Performance): with it, every tool and
+    # every sandbox start compiled boto3, botocore, typer, rich and the core from source again (instance_status on
+    # one region: 0.8 s of CPU per start with it, 0.45 s without, the .pyc files written by the first run)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "AWSWIZ_")) and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(DUMMY_ENV)
     env.update(extra)
     return env
