@@ -35,7 +35,11 @@ DUMMY_ENV = {
 
 def clean_env(**extra: str) -> dict:
     """The environment a tool sees in tests: no real credentials, no real endpoints."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AWSWIZ_"))}
+    # PYTHONDONTWRITEBYTECODE is left out as on a user's machine (DESIGN.md, Performance): with it, every tool and
+    # every sandbox start compiled boto3, botocore, typer, rich and the core from source again (instance_status on
+    # one region: 0.8 s of CPU per start with it, 0.45 s without, the .pyc files written by the first run)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "AWSWIZ_")) and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(DUMMY_ENV)
     env.update(extra)
     return env
@@ -124,7 +128,20 @@ def state_dir(tmp_path) -> Path:
 @pytest.fixture
 def run_tool(sandbox, state_dir):
     """run_tool("scan", "--region", "us-east-1", endpoint=None, env={...}) -> Run."""
+    return runner(sandbox, state_dir)
 
+
+@pytest.fixture(scope="module")
+def read_tool(sandbox, tmp_path_factory):
+    """run_tool with one state dir for the whole module (per worker): for read-only tests that assert on the answer,
+    not on the cache, so that the module builds its caches (instance types, prices) once. A test of the cache
+    itself keeps run_tool and its fresh state_dir."""
+    d = tmp_path_factory.mktemp("module") / "state"
+    d.mkdir(mode=0o700)
+    return runner(sandbox, d)
+
+
+def runner(sandbox, state_dir: Path):
     def _run(tool: str, *args: str, endpoint: str | None = None, env: dict | None = None,
              timeout: float = 180, input: str | None = None) -> Run:
         e = clean_env(AWS_ENDPOINT_URL=endpoint or sandbox.url, AWSWIZ_STATE_DIR=str(state_dir))

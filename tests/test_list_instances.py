@@ -1,4 +1,7 @@
-"""list_instances.py: specs, GPUs, offerings, spot and on-demand prices, filters, sorting, the pricing cache."""
+"""list_instances.py: specs, GPUs, offerings, spot and on-demand prices, filters, sorting, the pricing cache.
+
+The tests of the answer share one state dir per module (read_tool: the instance types and prices are cached once,
+not once per test); the test of the cache has a fresh one of its own."""
 
 from __future__ import annotations
 
@@ -9,8 +12,8 @@ def types(doc: dict) -> dict:
     return {t["type"]: t for t in doc["data"]["types"]}
 
 
-def test_g5_fields(run_tool):
-    r = run_tool("list_instances", "--filter", "g5", "--region", LAB)
+def test_g5_fields(read_tool):
+    r = read_tool("list_instances", "--filter", "g5", "--region", LAB)
     assert r.code == 0, r.stderr
     t = types(r.json)
     assert all("g5" in name for name in t)
@@ -27,8 +30,8 @@ def test_g5_fields(run_tool):
     assert g["per_gpu_hour"] == 1.006 and g["price_date"]
 
 
-def test_p4d_and_p5(run_tool):
-    r = run_tool("list_instances", "--filter", "p4d,p5", "--region", LAB)
+def test_p4d_and_p5(read_tool):
+    r = read_tool("list_instances", "--filter", "p4d,p5", "--region", LAB)
     assert r.code == 0, r.stderr
     t = types(r.json)
     p4d, p5 = t["p4d.24xlarge"], t["p5.48xlarge"]
@@ -39,20 +42,20 @@ def test_p4d_and_p5(run_tool):
     assert p5["spot_per_gpu_hour"] < p5["per_gpu_hour"]
 
 
-def test_by_gpu_name_sorted_by_price_per_gpu_hour(run_tool):
-    r = run_tool("list_instances", "--filter", "H100", "--region", "us-east-1")
+def test_by_gpu_name_sorted_by_price_per_gpu_hour(read_tool):
+    r = read_tool("list_instances", "--filter", "H100", "--region", "us-east-1")
     assert r.code == 0, r.stderr
     found = r.json["data"]["types"]
     assert found and all(t["gpu"]["model"] == "H100" for t in found)
     assert {"p5.48xlarge", "p5.4xlarge"} <= {t["type"] for t in found}
     prices = [t["per_gpu_hour"] for t in found]
     assert prices == sorted(prices)
-    r = run_tool("list_instances", "--filter", "l4", "--region", "us-east-1")
+    r = read_tool("list_instances", "--filter", "l4", "--region", "us-east-1")
     assert {t["gpu"]["model"] for t in r.json["data"]["types"]} >= {"L4"}
 
 
-def test_gpu_only(run_tool):
-    r = run_tool("list_instances", "--filter", "xlarge", "--gpu", "--region", "us-west-2")
+def test_gpu_only(read_tool):
+    r = read_tool("list_instances", "--filter", "xlarge", "--gpu", "--region", "us-west-2")
     assert r.code == 0, r.stderr
     found = r.json["data"]["types"]
     assert found and all(t["gpu"] for t in found)
@@ -79,21 +82,21 @@ def test_pricing_cache_is_used_on_the_second_run(run_tool, sandbox, state_dir):
     assert len([c for c in sandbox.calls(mark) if c["action"] == "DescribeSpotPriceHistory"]) == 1
 
 
-def test_pretty(run_tool):
-    r = run_tool("list_instances", "--filter", "p5", "--region", "us-east-1", "--pretty")
+def test_pretty(read_tool):
+    r = read_tool("list_instances", "--filter", "p5", "--region", "us-east-1", "--pretty")
     assert r.code == 0 and "p5.48xlarge" in r.stdout and "$/GPU-h" in r.stdout
 
 
-def test_no_match_is_empty_not_an_error(run_tool):
-    r = run_tool("list_instances", "--filter", "nosuchgpu", "--region", "us-east-1")
+def test_no_match_is_empty_not_an_error(read_tool):
+    r = read_tool("list_instances", "--filter", "nosuchgpu", "--region", "us-east-1")
     assert r.code == 0 and r.json["data"]["types"] == []
 
 
-def test_types_offered_only_outside_the_home_region(run_tool):
+def test_types_offered_only_outside_the_home_region(read_tool):
     # EC2 API Reference, DescribeInstanceTypes: a region describes only the types it offers unless
     # IncludeUnsupportedInRegion=true. p5e.48xlarge is not offered in us-east-1 (the home region), only elsewhere
     # (us-west-2, us-east-2, ...): --region all must still find it.
-    r = run_tool("list_instances", "--filter", "p5e", "--region", "all")
+    r = read_tool("list_instances", "--filter", "p5e", "--region", "all")
     assert r.code == 0, r.stderr
     p5e = types(r.json)["p5e.48xlarge"]
     assert p5e["gpu"]["model"] == "H200" and p5e["vcpus"] == 192
@@ -101,13 +104,13 @@ def test_types_offered_only_outside_the_home_region(run_tool):
     assert p5e["on_demand_min"]["region"] != "us-east-1"
 
 
-def test_next_works_as_printed(run_tool):
+def test_next_works_as_printed(read_tool):
     # DESIGN.md, Output: a hint repeats the run's --sandbox, --profile and region scope
-    r = run_tool("list_instances", "--filter", "H100", "--region", "us-east-1,us-west-2")
+    r = read_tool("list_instances", "--filter", "H100", "--region", "us-east-1,us-west-2")
     assert r.code == 0, r.stderr
     # an agent asked for H100s follows this literally: it names the model and the most one box carries (8), so that
     # quota_check weighs the 8-GPU p5.48xlarge too, not only the cheapest 1-GPU p5.4xlarge (issue 25 item 3)
     assert r.json["next"] == ["uv run tools/quota_check.py --need H100:8 --family p --region us-east-1,us-west-2"]
-    r = run_tool("list_instances", "--filter", "p5.4xlarge", "--region", "us-east-1")
+    r = read_tool("list_instances", "--filter", "p5.4xlarge", "--region", "us-east-1")
     assert r.code == 0, r.stderr
     assert r.json["next"] == ["uv run tools/quota_check.py --need p5.4xlarge --family p --region us-east-1"]

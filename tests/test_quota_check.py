@@ -209,7 +209,9 @@ def test_next_repeats_sandbox(run_tool, sandbox, state_dir):
                               "--sandbox"]
 
 
-def test_need_an_accelerator_model_gives_the_types_and_counts(run_tool, sandbox):
+# The tests of --need MODEL read every instance type (DescribeInstanceTypes, cached a week in .state/cache): they share
+# one state dir (read_tool), so the module describes them once, not once per run.
+def test_need_an_accelerator_model_gives_the_types_and_counts(read_tool, sandbox):
     # EC2 API Reference, DescribeInstanceTypes / GpuDeviceInfo: each type names its GPUs (Name, Count per instance).
     # The sandbox's p5.48xlarge carries 8 H100 (192 vCPUs), its p5.4xlarge 1 (16 vCPUs): 8 H100s are one p5.48xlarge
     # or 8 p5.4xlarge; the fewest instances come first
@@ -217,7 +219,7 @@ def test_need_an_accelerator_model_gives_the_types_and_counts(run_tool, sandbox)
     gpus = {t["InstanceType"]: (t["GpuInfo"]["Gpus"][0]["Name"], t["GpuInfo"]["Gpus"][0]["Count"])
             for t in ec2.describe_instance_types(InstanceTypes=["p5.48xlarge", "p5.4xlarge"])["InstanceTypes"]}
     assert gpus == {"p5.48xlarge": ("H100", 8), "p5.4xlarge": ("H100", 1)}
-    r = run_tool("quota_check", "--region", LAB, "--family", "g", "--need", "h100:8")
+    r = read_tool("quota_check", "--region", LAB, "--family", "g", "--need", "h100:8")
     assert r.code == 0, r.stderr
     need = r.json["data"]["need"]
     assert (need["model"], need["count"]) == ("H100", 8)
@@ -236,22 +238,22 @@ def test_need_an_accelerator_model_gives_the_types_and_counts(run_tool, sandbox)
     assert r.json["next"] == ["uv run tools/list_instances.py --filter p5.48xlarge --region us-east-1",
                               "uv run tools/ami.py --framework pytorch --region us-east-1",
                               "uv run tools/quota_request.py --code L-417A185B --value 128 --region us-west-2"]
-    r = run_tool("quota_check", "--region", LAB, "--family", "p", "--need", "H100:8", "--pretty")
+    r = read_tool("quota_check", "--region", LAB, "--family", "p", "--need", "H100:8", "--pretty")
     assert r.code == 0, r.stderr
     assert "1 x p5.48xlarge" in r.stdout and "8 x p5.4xlarge" in r.stdout and "32 vCPUs of L-417A185B" in r.stdout
 
 
-def test_need_a_model_only_bigger_boxes_carry(run_tool):
+def test_need_a_model_only_bigger_boxes_carry(read_tool):
     # B200 comes 8 to a p6-b200.48xlarge only: one box for B200:1; the P on-demand quota of us-west-2 (96) is short
-    r = run_tool("quota_check", "--region", "us-west-2", "--need", "B200")
+    r = read_tool("quota_check", "--region", "us-west-2", "--need", "B200")
     assert r.code == 0, r.stderr
     need = r.json["data"]["need"]
     assert [(o["type"], o["count"], o["gpus"]) for o in need["options"]] == [("p6-b200.48xlarge", 1, 8)]
     assert r.json["next"] == ["uv run tools/quota_request.py --code L-417A185B --value 192 --region us-west-2"]
 
 
-def test_unknown_model_names_the_models_seen(run_tool):
-    r = run_tool("quota_check", "--region", "us-east-1", "--need", "H900:8")
+def test_unknown_model_names_the_models_seen(read_tool):
+    r = read_tool("quota_check", "--region", "us-east-1", "--need", "H900:8")
     assert r.code == 2, r.stdout
     msg = r.json["errors"][0]["message"]
     assert "H900" in msg and all(m in msg for m in ("A10G", "H100", "Trainium2", "Inferentia2"))

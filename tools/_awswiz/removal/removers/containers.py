@@ -156,10 +156,18 @@ def plan_ecs(ctx, region: str, ids: list[str], opts: dict) -> guard.Plan:
     return out
 
 
+def _pauses(cap: float = 10.0):
+    """1 s, 2 s, 4 s, ... then every cap seconds: a wait that is over at once costs a second, not the cap."""
+    pause = 1.0
+    while True:
+        yield pause
+        pause = min(pause * 2, cap)
+
+
 def _wait_tasks(ecs, arn: str) -> None:
-    deadline = time.monotonic() + TASKS_STOP_S
+    deadline, pauses = time.monotonic() + TASKS_STOP_S, _pauses()
     while ecs.list_tasks(cluster=arn, desiredStatus="RUNNING").get("taskArns") and time.monotonic() < deadline:
-        time.sleep(10)
+        time.sleep(next(pauses))
 
 
 def _wait_drained(ecs, cluster: str, services: list[str]) -> None:
@@ -172,9 +180,9 @@ def _delete_provider(ecs, cluster: str, name: str) -> str:
     """DeleteCapacityProvider answers at once (updateStatus DELETE_IN_PROGRESS); DeleteCluster waits for it to be
     gone (INACTIVE, or no longer described)."""
     status = ecs.delete_capacity_provider(capacityProvider=name, cluster=cluster)["capacityProvider"].get("status")
-    deadline = time.monotonic() + TASKS_STOP_S
+    deadline, pauses = time.monotonic() + TASKS_STOP_S, _pauses()
     while status == "ACTIVE" and time.monotonic() < deadline:
-        time.sleep(10)
+        time.sleep(next(pauses))
         found = ecs.describe_capacity_providers(capacityProviders=[name], cluster=cluster).get("capacityProviders")
         status = found[0].get("status") if found else "INACTIVE"
     return status or "INACTIVE"
