@@ -411,3 +411,15 @@ def test_terminate_tag_across_accounts_one_plan_one_token(sandbox, run_tool, mem
     said = again.json["data"]["message"]
     assert said.startswith(f"nothing removable carries batch={batch} in {region} of 3 accounts"), said
     assert batch in again.json["data"]["tags_in_use"]["batch"]  # the kept volume (and the terminated box) carry it
+
+
+def test_a_read_of_several_accounts_has_more_calls_in_flight(monkeypatch):
+    """The pool grows with the accounts read (their calls wait on the network; EC2 throttles per account and
+    Region), up to 128 threads a process; AWSWIZ_WORKERS, when set, is kept as set. In process: no AWS."""
+    from _awswiz.aws.client import MANY_ACCOUNTS_WORKERS, pool_size
+
+    monkeypatch.delenv("AWSWIZ_WORKERS", raising=False)
+    assert [pool_size(32, n) for n in (1, 2, 3, 50)] == [32, 64, 96, MANY_ACCOUNTS_WORKERS]
+    assert pool_size(200, 50) == 200  # never fewer than asked
+    monkeypatch.setenv("AWSWIZ_WORKERS", "16")
+    assert pool_size(16, 50) == 16

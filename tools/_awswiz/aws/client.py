@@ -161,6 +161,21 @@ def worker_count() -> int:
     return settings.get("AWSWIZ_WORKERS")
 
 
+MANY_ACCOUNTS_WORKERS = 128  # threads of one process's pool when a read spans several accounts
+
+
+def pool_size(workers: int, accounts: int) -> int:
+    """Threads of a read's pool: `workers` for one account or when AWSWIZ_WORKERS is set; for several accounts
+    up to MANY_ACCOUNTS_WORKERS. Their calls wait on the network, not the CPU, and AWS's request rates are per
+    account and region (EC2 Developer Guide, "Request throttling for the Amazon EC2 API": "Amazon EC2 throttles
+    EC2 API requests for each AWS account on a per-Region basis"), so more accounts in flight ask no account for
+    more than one account's run does. 50 accounts x 20 regions at 100 ms a call
+    (bench_accounts --replay): 12.3 s on 32 threads a process, 7.5 s on 128."""
+    if accounts <= 1 or os.environ.get("AWSWIZ_WORKERS", "").strip():
+        return workers
+    return max(workers, min(MANY_ACCOUNTS_WORKERS, workers * accounts))
+
+
 class Aws:
     def __init__(self, profile: str | None = None, workers: int | None = None, session=None):
         import boto3

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from _awswiz.aws import lean
-from _awswiz.aws.client import paginate
+from _awswiz.aws.client import paginate, pool_size
 from _awswiz.aws.fanout import FanOut
 from _awswiz.inventory import defaults
 from _awswiz.inventory.table import Row, reads, tag_map, to_record
@@ -72,7 +72,7 @@ def _gather(places: list[tuple], heads: list[tuple], rows: list[Row], progress, 
         for aws in {id(m): m for _, m, _ in places}.values():
             aws.forget_clients()  # the parent's connections are not this process's
     workers = (places[0][1] if places else heads[0][1]).workers
-    fan = FanOut(workers, progress)
+    fan = FanOut(pool_size(workers, len({a for a, *_ in places} | {a for a, _ in heads})), progress)
     if not in_child and len(heads) == 1 and heads[0][0] is None:
         aws = heads[0][1]
         fan.submit("account", aws.account_id, aws.home_region, "sts:GetCallerIdentity")
