@@ -118,6 +118,13 @@ def sandbox(tmp_path_factory) -> Sandbox:
     sb.proc.wait(10)
 
 
+@pytest.fixture(scope="module")
+def members(sandbox) -> dict[str, str]:
+    """{name: id} of the lab Organization's member accounts (sandbox/lab/org.py), as the lab's ListAccounts says."""
+    found = sandbox.client("organizations").list_accounts()["Accounts"]
+    return {a["Name"]: a["Id"] for a in found if a["Id"] != "123456789012"}
+
+
 @pytest.fixture
 def state_dir(tmp_path) -> Path:
     d = tmp_path / "state"

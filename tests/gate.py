@@ -47,10 +47,7 @@ class Gate:
                     gate.release.wait(60)
                     self.send_error(503)
                     return
-                conn = http.client.HTTPConnection(t.hostname, t.port, timeout=60)
-                conn.request(self.command, self.path, body=body, headers=dict(self.headers))
-                resp = conn.getresponse()
-                data = resp.read()
+                resp = forward(self, t, body)
                 changing = is_mutating(action) if action else self.command not in ("GET", "HEAD")  # REST: EKS
                 if action == gate.op or (gate.op is None and changing):
                     gate.seen += 1
@@ -59,24 +56,43 @@ class Gate:
                         gate.release.wait(60)
                         self.send_error(503)
                         return
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                answer(self, resp)
 
             do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.server, self.url = serve(Handler)
 
     def close(self):
         self.release.set()
         self.server.shutdown()
+
+
+def forward(handler: BaseHTTPRequestHandler, target, body: bytes) -> tuple[int, list, bytes]:
+    """Send the request a handler got to the target (a parsed URL): its answer's status, headers and body."""
+    conn = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
+    conn.request(handler.command, handler.path, body=body, headers=dict(handler.headers))
+    resp = conn.getresponse()
+    return resp.status, resp.getheaders(), resp.read()
+
+
+def answer(handler: BaseHTTPRequestHandler, resp: tuple[int, list, bytes]) -> None:
+    """Give the tool the answer forward() got."""
+    status, headers, data = resp
+    handler.send_response(status)
+    for k, v in headers:
+        if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+            handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
+def serve(handler_class) -> tuple[ThreadingHTTPServer, str]:
+    """A threaded server on a free loopback port, in the background: the server and its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 def kill_through(url: str, state_dir, tool: str, args, op: str | None = None, nth: int = 1,

@@ -19,12 +19,6 @@ LAB = "123456789012"
 ROLE_SESSION_CALLS = "AssumeRole"
 
 
-@pytest.fixture(scope="module")
-def members(sandbox) -> dict[str, str]:
-    """{name: id} of the Organization's members, as ListAccounts says."""
-    found = sandbox.client("organizations").list_accounts()["Accounts"]
-    return {a["Name"]: a["Id"] for a in found if a["Id"] != LAB}
-
 
 def test_scan_org_reads_three_accounts(sandbox, run_tool, members):
     mark = sandbox.mark()

@@ -31,12 +31,6 @@ ROLE = "OrganizationAccountAccessRole"
 DLAMI = "/aws/service/deeplearning/ami/x86_64/oss-nvidia-driver-gpu-pytorch-2.8-ubuntu-24.04/latest/ami-id"
 
 
-@pytest.fixture(scope="module")
-def members(sandbox) -> dict[str, str]:
-    """{name: id} of the Organization's members (sandbox/lab/org.py), as the lab's ListAccounts says."""
-    found = sandbox.client("organizations").list_accounts()["Accounts"]
-    return {a["Name"]: a["Id"] for a in found if a["Id"] != LAB}
-
 
 def creds(sandbox, account: str) -> dict[str, str]:
     """The environment of a tool run with the member's credentials: the lab's AssumeRole of its

@@ -121,7 +121,8 @@ def test_tags_counts_each_key_and_value_in_use_and_asks_no_prices(sandbox, run_t
     assert "resources" not in data and "findings" not in data
     llm = run_tool("scan", "--region", "us-east-1", "--tag", "project=llm").json["data"]["resources"]
     web = run_tool("scan", "--region", "us-east-1", "--tag", "project=web").json["data"]["resources"]
-    assert data["tags"]["project"] == {"llm": len(llm), "web": len(web)}
+    # the lab's two projects (other tests of the worker may add values of their own: test_export's iac21)
+    assert {k: data["tags"]["project"].get(k) for k in ("llm", "web")} == {"llm": len(llm), "web": len(web)}
     assert "elb:load-balancer" in {x["type"] for x in llm}  # its tags are asked (DescribeTags) for --tags too
     assert sum(data["counts"].values()) >= max(data["tags"]["awswiz:lab"].values())
     actions = [c["action"] for c in sandbox.calls(mark)]
@@ -135,7 +136,7 @@ def test_a_tag_value_that_matches_nothing_names_the_values_of_its_key(sandbox, r
     assert data["resources"] == []
     (u,) = data["unmatched_tags"]
     assert u["tag"] == "project=alpha" and u["why"] == "no resource has project=alpha"
-    assert set(u["values"]) == {"llm", "web"}  # the lab's
+    assert {"llm", "web"} <= set(u["values"]) and "alpha" not in u["values"]  # the lab's (and other tests')
     assert r.json["next"][0] == "uv run tools/scan.py --tags --region us-east-1"
     again = run_tool("scan", *r.json["next"][0].split()[3:])  # the hint works as printed
     assert again.code == 0 and again.json["data"]["tags"]["project"] == u["values"]

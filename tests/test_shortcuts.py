@@ -16,14 +16,13 @@ User-Agent header is not among the headers botocore signs, botocore/auth.py _UNS
 from __future__ import annotations
 
 import copy
-import http.client
 import re
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlparse
 
 import pytest
+from gate import answer, forward, serve
 
 VARYING = {"x-amz-date", "amz-sdk-invocation-id"}
 
@@ -45,24 +44,11 @@ class Recorder:
             def _handle(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 rec.seen.append((self.command, self.path, list(self.headers.items()), body))
-                conn = http.client.HTTPConnection(t.hostname, t.port, timeout=120)
-                conn.request(self.command, self.path, body=body, headers=dict(self.headers))
-                resp = conn.getresponse()
-                data = resp.read()
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                answer(self, forward(self, t, body))
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle  # noqa: N815
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.server, self.url = serve(Handler)
 
     def close(self):
         self.server.shutdown()
