@@ -138,6 +138,9 @@ def test_bad_input_aws_must_be_asked_about_is_exit_2_creating_nothing(sandbox, r
     (["--cidr", "10.0.0.0/16"], ["--name"]),
     (["--name", "n", "--cidr", "10.0.0.0/16", "--azs", "0"], ["--azs"]),
     (["--name", "n", "--cidr", "10.0.0.0/16", "--region", "us-east-1,us-west-2"], ["one region"]),
+    # the core's one_region (guard/targets.py): `all` refused before any call, `auto` is no region name
+    (["--name", "n", "--cidr", "10.0.0.0/16", "--region", "all"], ["one region", "got --region all"]),
+    (["--name", "n", "--cidr", "10.0.0.0/16", "--region", "auto"], ["unknown region auto", "us-east-1"]),
 ])
 def test_bad_flags_are_exit_2_before_anything_is_sent(offline, state_dir, args, words):
     region = [] if "--region" in args else ["--region", "us-east-1"]

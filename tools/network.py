@@ -28,13 +28,6 @@ def render(console, data) -> None:
                          for n in data["networks"]]))
 
 
-def one_region(ctx) -> str:
-    spec = (ctx.region_spec or "").strip()
-    if spec in ("all", "auto") or "," in spec:
-        raise BadInput(f"create makes a network in one region (got --region {spec})", "e.g. --region us-east-1")
-    return ctx.regions(default=ctx.aws.home_region)[0][0]
-
-
 @cli.command(app, "network")
 def main(
     ctx: cli.Ctx,
@@ -57,6 +50,7 @@ def main(
     gateway endpoint; the plan prices what bills by the hour. list: the networks made here (default --region
     all)."""
     from _awswiz.compute import network_plan
+    from _awswiz.guard import targets
     from _awswiz.shell import hints
 
     if action not in ACTIONS:
@@ -67,7 +61,7 @@ def main(
 
         return Result(data=network_list.listing(ctx), render=render)
     net = network_plan.check_args(name, cidr, azs, nat)
-    region = one_region(ctx)
+    region = targets.one_region(ctx)  # the core's rule: one region, `all` refused before any call
     listing = hints.command(ctx, "network", "list", region=region)
     cost: dict = {}
 
