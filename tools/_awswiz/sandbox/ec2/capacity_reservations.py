@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from ..handlers import ApiError, account, handles, next_serial, own, seeder
 from .backend import NS, backend
+from .query import filters, indexed, tag_set, tags
 
 PLATFORMS = ("Linux/UNIX", "Red Hat Enterprise Linux", "SUSE Linux", "Windows", "Ubuntu Pro", "Linux with SQL Server "
              "Standard", "Linux with SQL Server Web", "Linux with SQL Server Enterprise", "Windows with SQL Server",
@@ -36,20 +37,6 @@ def _seed(state: dict) -> None:
 def _mine(state: dict, region: str) -> list[dict]:
     """The request's account's reservations in the region."""
     return own(state, "capacity").setdefault(region, [])
-
-
-def _indexed(params: dict, prefix: str) -> list[str]:
-    return [v for k, v in sorted(params.items(), key=lambda kv: kv[0]) if k.startswith(prefix + ".")
-            and k[len(prefix) + 1:].isdigit()]
-
-
-def _filters(params: dict) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    n = 1
-    while f"Filter.{n}.Name" in params:
-        out[params[f"Filter.{n}.Name"]] = _indexed(params, f"Filter.{n}.Value")
-        n += 1
-    return out
 
 
 def _offered(itype: str, az: str, region: str) -> bool:
@@ -83,7 +70,6 @@ def _when(t: float) -> str:
 
 
 def _item(c: dict, tag: str = "item") -> str:
-    tags = "".join(f"<item><key>{escape(k)}</key><value>{escape(v)}</value></item>" for k, v in c["tags"].items())
     owner = account()
     end = f"<endDate>{_when(c['end'])}</endDate>" if c.get("end") else ""
     return (f"<{tag}><capacityReservationId>{c['id']}</capacityReservationId><ownerId>{owner}</ownerId>"
@@ -96,27 +82,12 @@ def _item(c: dict, tag: str = "item") -> str:
             f"<ephemeralStorage>false</ephemeralStorage><state>{c['state']}</state>"
             f"<startDate>{_when(c['created'])}</startDate>{end}<endDateType>{c['end_type']}</endDateType>"
             f"<instanceMatchCriteria>{c['match']}</instanceMatchCriteria><createDate>{_when(c['created'])}"
-            f"</createDate><tagSet>{tags}</tagSet><reservationType>default</reservationType></{tag}>")
+            f"</createDate><tagSet>{tag_set(c['tags'])}</tagSet><reservationType>default</reservationType></{tag}>")
 
 
 def _response(action: str, body: str) -> str:
     return (f'<?xml version="1.0" encoding="UTF-8"?><{action}Response xmlns="{NS}"><requestId>sandbox-cr</requestId>'
             f"{body}</{action}Response>")
-
-
-def _tags(params: dict) -> dict[str, str]:
-    """The request's tags. botocore's ec2 model gives CreateCapacityReservation's TagSpecifications no locationName,
-    so they arrive as TagSpecifications.N.Tag.M.Key (RunInstances' as TagSpecification.N...): both are read."""
-    out = {}
-    for head in ("TagSpecification", "TagSpecifications"):
-        n = 1
-        while f"{head}.{n}.ResourceType" in params:
-            m = 1
-            while f"{head}.{n}.Tag.{m}.Key" in params:
-                out[params[f"{head}.{n}.Tag.{m}.Key"]] = params.get(f"{head}.{n}.Tag.{m}.Value", "")
-                m += 1
-            n += 1
-    return out
 
 
 @handles("ec2:CreateCapacityReservation")
@@ -146,7 +117,7 @@ def create(params, region, state):
          "az_id": f"{region}-az{ord(az[-1]) - 96}",
          "tenancy": params.get("Tenancy", "default"), "total": int(count),
          "match": params.get("InstanceMatchCriteria", "open"), "end_type": params.get("EndDateType", "unlimited"),
-         "state": "active", "created": time.time(), "tags": _tags(params)}
+         "state": "active", "created": time.time(), "tags": tags(params)}
     _mine(state, region).append(c)
     _fill(region, _mine(state, region))
     return _response("CreateCapacityReservation", _item(c, "capacityReservation"))
@@ -156,14 +127,14 @@ def create(params, region, state):
 def describe(params, region, state):
     mine = _mine(state, region)
     _fill(region, mine)
-    ids = _indexed(params, "CapacityReservationId")
+    ids = indexed(params, "CapacityReservationId")
     unknown = [i for i in ids if i not in {c["id"] for c in mine}]
     if unknown:
         raise ApiError("InvalidCapacityReservationId.NotFound", f"The capacity reservation ID '{unknown[0]}' does "
                        "not exist")
     keys = {"state": "state", "instance-type": "type", "availability-zone": "az", "tenancy": "tenancy",
             "instance-platform": "platform", "instance-match-criteria": "match"}
-    f = _filters(params)
+    f = filters(params)
     found = [c for c in mine if (not ids or c["id"] in ids)
              and all(c.get(keys[k]) in v for k, v in f.items() if k in keys)]
     return _response("DescribeCapacityReservations",

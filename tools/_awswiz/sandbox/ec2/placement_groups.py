@@ -28,6 +28,7 @@ from xml.sax.saxutils import escape
 
 from ..handlers import ApiError, account, handles, next_serial, own, seeder
 from .backend import NS, backend
+from .query import filters, indexed, tag_set, tags
 
 STRATEGIES = ("cluster", "spread", "partition")
 LIMIT = 500
@@ -44,35 +45,11 @@ def _groups(state: dict, region: str, of: str | None = None) -> dict:
     return own(state, "placement_groups", of=of).setdefault(region, {})
 
 
-def _indexed(params: dict, prefix: str) -> list[str]:
-    keys = [k for k in params if k.startswith(prefix + ".") and k[len(prefix) + 1:].isdigit()]
-    return [params[k] for k in sorted(keys, key=lambda k: int(k[len(prefix) + 1:]))]
-
-
-def _filters(params: dict) -> dict[str, list[str]]:
-    out, n = {}, 1
-    while f"Filter.{n}.Name" in params:
-        out[params[f"Filter.{n}.Name"]] = _indexed(params, f"Filter.{n}.Value")
-        n += 1
-    return out
-
-
-def _tags(params: dict) -> dict[str, str]:
-    out, n = {}, 1
-    while f"TagSpecification.{n}.ResourceType" in params:
-        m = 1
-        while f"TagSpecification.{n}.Tag.{m}.Key" in params:
-            out[params[f"TagSpecification.{n}.Tag.{m}.Key"]] = params.get(f"TagSpecification.{n}.Tag.{m}.Value", "")
-            m += 1
-        n += 1
-    return out
-
-
 def _item(g: dict, tag: str = "item") -> str:
-    tags = "".join(f"<item><key>{escape(k)}</key><value>{escape(v)}</value></item>" for k, v in g["tags"].items())
     part = f"<partitionCount>{g['partitions']}</partitionCount>" if g.get("partitions") else ""
     return (f"<{tag}><groupName>{escape(g['name'])}</groupName><state>{g['state']}</state>"
-            f"<strategy>{g['strategy']}</strategy>{part}<groupId>{g['id']}</groupId><tagSet>{tags}</tagSet>"
+            f"<strategy>{g['strategy']}</strategy>{part}<groupId>{g['id']}</groupId>"
+            f"<tagSet>{tag_set(g['tags'])}</tagSet>"
             f"<groupArn>arn:aws:ec2:{g['region']}:{account()}:placement-group/{escape(g['name'])}</groupArn></{tag}>")
 
 
@@ -108,7 +85,7 @@ def create(params, region, state):
     if params.get("DryRun") in ("true", True):
         raise ApiError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412)
     g = {"name": name, "strategy": strategy, "state": "available", "region": region, "created": time.time(),
-         "id": f"pg-{next_serial('placement-group', 0x0C1A55E5):017x}", "tags": _tags(params),
+         "id": f"pg-{next_serial('placement-group', 0x0C1A55E5):017x}", "tags": tags(params),
          "partitions": int(params["PartitionCount"]) if strategy == "partition" else None}
     if strategy == "partition" and not params.get("PartitionCount"):
         g["partitions"] = 2
@@ -119,7 +96,7 @@ def create(params, region, state):
 @handles("ec2:DescribePlacementGroups")
 def describe(params, region, state):
     mine = _groups(state, region)
-    names, ids = _indexed(params, "GroupName"), _indexed(params, "GroupId")
+    names, ids = indexed(params, "GroupName"), indexed(params, "GroupId")
     for n in names:
         if n not in mine:
             raise _unknown(n)
@@ -133,7 +110,7 @@ def describe(params, region, state):
         if (names and g["name"] not in names) or (ids and g["id"] not in ids):
             continue
         ok = True
-        for k, v in _filters(params).items():
+        for k, v in filters(params).items():
             if k in keys:
                 ok = ok and g[keys[k]] in v
             elif k.startswith("tag:"):

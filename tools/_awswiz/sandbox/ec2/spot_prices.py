@@ -9,15 +9,12 @@ import datetime as _dt
 from ..handlers import PASS, handles
 from ..prices import moto_types, spot_price
 from .backend import NS
-
-
-def _indexed(params: dict, prefix: str) -> list[str]:
-    return [v for k, v in sorted(params.items()) if k.startswith(prefix + ".")]
+from .query import indexed
 
 
 @handles("ec2:DescribeSpotPriceHistory")
 def spot_history(params, region, state):
-    types = _indexed(params, "InstanceType")
+    types = indexed(params, "InstanceType")
     if not types:
         return PASS
     _, offerings = moto_types()
