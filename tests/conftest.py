@@ -70,6 +70,14 @@ class Sandbox:
         with urllib.request.urlopen(f"{self.url}/_awswiz/calls?since=0") as r:
             return json.loads(r.read())["total"]
 
+    def control(self, op: str, **body) -> dict:
+        """One of the sandbox's control calls (JSON protocol, X-Amz-Target AwsWizSandbox.OP), unsigned: its answer.
+        An error answer raises urllib.error.HTTPError."""
+        req = urllib.request.Request(self.url, data=json.dumps(body).encode(), method="POST", headers={
+            "X-Amz-Target": f"AwsWizSandbox.{op}", "Content-Type": "application/x-amz-json-1.1"})
+        with urllib.request.urlopen(req) as r:
+            return json.loads(r.read())
+
     def reset(self) -> dict:
         req = urllib.request.Request(f"{self.url}/_awswiz/reset", method="POST", data=b"")
         with urllib.request.urlopen(req, timeout=300) as r:

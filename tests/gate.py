@@ -32,14 +32,9 @@ class Gate:
         t = urlparse(target)
         gate = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
+        class Handler(Quiet):
             def _handle(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.body()
                 action = parse_qs(body.decode(errors="replace")).get("Action", [""])[0] or \
                     self.headers.get("X-Amz-Target", "").rpartition(".")[2]  # JSON protocols (ECS, ...)
                 if gate.seen >= gate.nth:  # the step is done: hold whatever comes next, never forward it
@@ -65,6 +60,18 @@ class Gate:
     def close(self):
         self.release.set()
         self.server.shutdown()
+
+
+class Quiet(BaseHTTPRequestHandler):
+    """A proxy's request handler: HTTP/1.1, no log lines; body() reads the request's body."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
 
 def forward(handler: BaseHTTPRequestHandler, target, body: bytes) -> tuple[int, list, bytes]:

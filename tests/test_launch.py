@@ -8,7 +8,6 @@ import base64
 import json
 import os
 import stat
-import urllib.request
 
 import pytest
 
@@ -16,11 +15,7 @@ MANAGED = {"Name": "tag:awswiz:managed", "Values": ["true"]}
 
 
 def set_faults(sandbox, faults: list[dict]) -> None:
-    req = urllib.request.Request(sandbox.url, data=json.dumps({"faults": faults}).encode(), method="POST",
-                                 headers={"X-Amz-Target": "AwsWizSandbox.SetCapacityFaults",
-                                          "Content-Type": "application/x-amz-json-1.1"})
-    with urllib.request.urlopen(req) as r:
-        assert json.loads(r.read())["faults"] == faults
+    assert sandbox.control("SetCapacityFaults", faults=faults)["faults"] == faults
 
 
 @pytest.fixture

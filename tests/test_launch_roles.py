@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import urllib.request
 import uuid
 
 import pytest
@@ -38,11 +37,7 @@ def cleanup(sandbox):
 
 
 def fire(sandbox, alarm: str, region: str = REGION) -> dict:
-    req = urllib.request.Request(sandbox.url, data=json.dumps({"alarm_name": alarm, "region": region}).encode(),
-                                 method="POST", headers={"X-Amz-Target": "AwsWizSandbox.FireAlarm",
-                                                         "Content-Type": "application/x-amz-json-1.1"})
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
+    return sandbox.control("FireAlarm", alarm_name=alarm, region=region)
 
 
 def changes(sandbox, mark) -> list[dict]:

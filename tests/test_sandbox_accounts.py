@@ -49,14 +49,6 @@ def client(sandbox, account: str, service: str, region: str = "us-east-1"):
                         aws_secret_access_key=e["AWS_SECRET_ACCESS_KEY"], aws_session_token=e["AWS_SESSION_TOKEN"])
 
 
-def control(sandbox, op: str, **body) -> dict:
-    """One of the sandbox's control calls (JSON protocol, AwsWizSandbox.OP), unsigned."""
-    req = urllib.request.Request(sandbox.url, data=json.dumps(body).encode(), method="POST", headers={
-        "X-Amz-Target": f"AwsWizSandbox.{op}", "Content-Type": "application/x-amz-json-1.1"})
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
-
-
 def ids(ec2) -> set[str]:
     return {i["InstanceId"] for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]}
 
@@ -87,8 +79,8 @@ def test_run_instances_in_a_member_is_the_members(sandbox, members):
     # the sandbox's control call for an OS shutdown (ec2/spot_requests.py) acts in the account it names, by default
     # the caller's (an unsigned call: the lab's, which holds no such box)
     with pytest.raises(urllib.error.HTTPError):
-        control(sandbox, "ShutdownFromInstance", instance_id=box, region=region)
-    off = control(sandbox, "ShutdownFromInstance", instance_id=box, region=region, account=ada)
+        sandbox.control("ShutdownFromInstance", instance_id=box, region=region)
+    off = sandbox.control("ShutdownFromInstance", instance_id=box, region=region, account=ada)
     assert (off["behaviour"], off["state"]) == ("stop", "stopped")  # InstanceInitiatedShutdownBehavior's default
     assert mine.describe_instances(InstanceIds=[box])["Reservations"][0]["Instances"][0]["State"]["Name"] == "stopped"
 
@@ -165,7 +157,7 @@ def test_alarm_action_and_instance_profile_tags_in_a_member(sandbox, members):
         AlarmName="acct-idle", MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average", Period=300,
         EvaluationPeriods=1, Threshold=5, ComparisonOperator="LessThanThreshold",
         Dimensions=[{"Name": "InstanceId", "Value": box}], AlarmActions=[f"arn:aws:automate:{region}:ec2:stop"])
-    fired = control(sandbox, "FireAlarm", alarm_name="acct-idle", region=region, account=grace)
+    fired = sandbox.control("FireAlarm", alarm_name="acct-idle", region=region, account=grace)
     assert [(a.get("instance_id"), a.get("state")) for a in fired["actions"]] == [(box, "stopped")]
     state = ec2.describe_instances(InstanceIds=[box])["Reservations"][0]["Instances"][0]["State"]["Name"]
     assert state == "stopped"

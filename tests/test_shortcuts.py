@@ -18,11 +18,10 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlparse
 
 import pytest
-from gate import answer, forward, serve
+from gate import Quiet, answer, forward, serve
 
 VARYING = {"x-amz-date", "amz-sdk-invocation-id"}
 
@@ -35,14 +34,9 @@ class Recorder:
         t = urlparse(target)
         rec = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
+        class Handler(Quiet):
             def _handle(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self.body()
                 rec.seen.append((self.command, self.path, list(self.headers.items()), body))
                 answer(self, forward(self, t, body))
 

@@ -185,14 +185,7 @@ def test_terminate_deletes_a_maintain_ec2_fleet_first(sandbox, run_tool, state_d
 
 def shutdown_from_instance(sandbox, iid: str, region: str = REGION) -> dict:
     """The instance's OS powers off (a TTL timer, shutdown -h): the sandbox's control call (spot_api.py)."""
-    import json
-    import urllib.request
-
-    req = urllib.request.Request(sandbox.url, data=json.dumps({"instance_id": iid, "region": region}).encode(),
-                                 method="POST", headers={"X-Amz-Target": "AwsWizSandbox.ShutdownFromInstance",
-                                                         "Content-Type": "application/x-amz-json-1.1"})
-    with urllib.request.urlopen(req) as r:
-        return json.loads(r.read())
+    return sandbox.control("ShutdownFromInstance", instance_id=iid, region=region)
 
 
 def test_sandbox_instance_initiated_shutdown_applies_the_behaviour_and_reopens_a_persistent_request(sandbox):
