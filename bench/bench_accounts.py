@@ -35,8 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,8 +42,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scale import MAXRSS  # noqa: E402
-from bench_scan import RESULTS, ROOT, TOOLS, Proxy, Sandbox, clean_env  # noqa: E402
+from bench_scale import measured_scan  # noqa: E402
+from bench_scan import RESULTS, ROOT, Proxy, Sandbox, clean_env  # noqa: E402
 
 LAB = "123456789012"
 ROLE = "OrganizationAccountAccessRole"
@@ -88,17 +86,8 @@ def seed(url: str, accounts: int) -> list[str]:
 def scan(url: str, state: Path, *args: str, workers: int | None = None) -> dict:
     env = clean_env(AWS_ENDPOINT_URL=url, AWSWIZ_STATE_DIR=str(state), AWSWIZ_TIMEOUT="1800",
                     **({"AWSWIZ_WORKERS": str(workers)} if workers else {}))
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", MAXRSS, str(TOOLS / "scan.py"), *args], env=env, capture_output=True,
-                       text=True, cwd=ROOT, timeout=3600)
-    wall = time.perf_counter() - t0
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    doc = json.loads(p.stdout)
-    rss = json.loads(p.stderr.strip().splitlines()[-1])["max_rss_kb"]
-    return {"wall_s": wall, "cpu_s": ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime, "exit": p.returncode,
-            "resources": len((doc["data"] or {}).get("resources", [])), "errors": len(doc["errors"]),
-            "max_rss_mb": rss / 1024}
+    doc, run = measured_scan(env, args, 3600)
+    return {**run, "resources": len((doc["data"] or {}).get("resources", [])), "errors": len(doc["errors"])}
 
 
 def main() -> None:

@@ -78,23 +78,27 @@ def seed(url: str, per_region: int, buckets: int) -> dict:
     return made
 
 
+def measured_scan(env: dict, args, timeout: float) -> tuple[dict, dict]:
+    """Run `scan.py ARGS`: its JSON document, and its wall time, CPU (with its shard processes), exit code and
+    peak resident set. A small launcher reports the largest resident set of the scan and its worker processes
+    (RUSAGE_CHILDREN covers every reaped descendant), for this run alone."""
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", MAXRSS, str(TOOLS / "scan.py"), *args], env=env, capture_output=True,
+                       text=True, cwd=ROOT, timeout=timeout)
+    wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss = json.loads(p.stderr.strip().splitlines()[-1])["max_rss_kb"]
+    return json.loads(p.stdout), {"wall_s": wall, "cpu_s": ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime,
+                                  "exit": p.returncode, "max_rss_mb": rss / 1024}
+
+
 def scan(url: str, state: Path, shards: str) -> dict:
     env = clean_env(AWS_ENDPOINT_URL=url, AWSWIZ_STATE_DIR=str(state), AWSWIZ_SHARDS=shards,
                     AWSWIZ_TIMEOUT="600")
     load = os.getloadavg()[0]
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    # a small launcher reports the largest resident set of the scan and its worker processes (RUSAGE_CHILDREN
-    # covers every reaped descendant), for this run alone
-    p = subprocess.run([sys.executable, "-c", MAXRSS, str(TOOLS / "scan.py"), "--region", ",".join(REGIONS)],
-                       env=env, capture_output=True, text=True, cwd=ROOT, timeout=1200)
-    wall = time.perf_counter() - t0
-    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    doc = json.loads(p.stdout)
-    rss = json.loads(p.stderr.strip().splitlines()[-1])["max_rss_kb"]
-    return {"wall_s": wall, "cpu_s": ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime, "exit": p.returncode,
-            "resources": len(doc["data"]["resources"]), "errors": doc["errors"], "load_before": load,
-            "max_rss_mb": rss / 1024}
+    doc, run = measured_scan(env, ["--region", ",".join(REGIONS)], 1200)
+    return {**run, "resources": len(doc["data"]["resources"]), "errors": doc["errors"], "load_before": load}
 
 
 def main() -> None:
